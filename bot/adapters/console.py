@@ -1,0 +1,131 @@
+"""The console messenger: a chat room in the terminal, for trying arcircle and for scripts.
+
+Each input line is a chat message from the current speaker; `as li.na: /ar overdue` speaks
+as someone else (and stays that person). Everything the bot posts is printed with the
+channel in front, so a piped script gives a readable transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from typing import TextIO
+
+from bot.config import Config
+from bot.i18n import t
+from bot.messages import MENTION, Reply
+from bot.router import Router
+
+_AS = re.compile(r"^as\s+(?P<who>[^:：\s]+)\s*[:：]?\s*(?P<text>.*)$", re.IGNORECASE)
+
+
+class ConsoleMessenger:
+    platform = "console"
+
+    def __init__(
+        self,
+        router: Router,
+        config: Config,
+        *,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        interactive: bool | None = None,
+    ) -> None:
+        self.router = router
+        self.config = config
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.interactive = self.stdin.isatty() if interactive is None else interactive
+        self.channel = config.platforms.console.channel
+        self.person = config.platforms.console.default_person or next(iter(config.people))
+
+    # -- output ------------------------------------------------------------------------
+
+    def _name(self, key: str) -> str:
+        person = self.config.people.get(key)
+        return person.name if person else key
+
+    def render_text(self, text: str) -> str:
+        return MENTION.sub(lambda m: "@" + self._name(m.group(1)), text)
+
+    def post(
+        self, reply: Reply | str, *, channel: str | None = None, to: str | None = None
+    ) -> None:
+        """Print a message as the bot; `to` marks a reply only that person sees."""
+        body = reply if isinstance(reply, str) else reply.plain()
+        lines = self.render_text(body).splitlines() or [""]
+        prefix = f"[{channel or self.channel}]"
+        who = f"arcircle → {to}" if to else "arcircle"
+        out = [f"{prefix} {who}: {lines[0]}"]
+        out.extend(f"{prefix}   {line}" if line else prefix for line in lines[1:])
+        self.stdout.write("\n".join(out) + "\n")
+        self.stdout.flush()
+
+    def say(self, text: str) -> None:
+        """A note from the console itself (not the bot): who you are, typos in `as`."""
+        self.stdout.write(f"({text})\n")
+        self.stdout.flush()
+
+    # -- input -------------------------------------------------------------------------
+
+    async def _readline(self) -> str | None:
+        if self.interactive:
+            self.stdout.write(f"{self.person}> ")
+            self.stdout.flush()
+        line = await asyncio.get_running_loop().run_in_executor(None, self.stdin.readline)
+        return line if line else None
+
+    async def handle_line(self, line: str) -> None:
+        text = line.strip()
+        if not text or text.startswith("# "):
+            return
+        m = _AS.match(text)
+        if m:
+            who = m.group("who")
+            key = self._resolve_person(who)
+            if key is None:
+                locale = self.config.locale_of(self.person)
+                self.say(
+                    t(
+                        locale,
+                        "console_unknown_person",
+                        person=who,
+                        people=", ".join(self.config.people),
+                    )
+                )
+                return
+            self.person = key
+            text = m.group("text").strip()
+            if not text:
+                self.say(t(self.config.locale_of(key), "console_now", person=key))
+                return
+        if not self.interactive:
+            self.stdout.write(f"[{self.channel}] {self.person}: {text}\n")
+        reply = await self.router.handle(
+            text,
+            platform=self.platform,
+            channel=self.channel,
+            user_id=self.person,
+            person=self.person,
+        )
+        if reply is not None:
+            self.post(reply, to=self.person if reply.ephemeral else None)
+
+    def _resolve_person(self, who: str) -> str | None:
+        folded = who.casefold().lstrip("@")
+        for key, person in self.config.people.items():
+            if folded in (key.casefold(), person.name.casefold()):
+                return key
+        return None
+
+    async def run(self) -> None:
+        if self.interactive:
+            self.say(t(self.config.locale_of(self.person), "console_welcome", person=self.person))
+        while True:
+            line = await self._readline()
+            if line is None:
+                if self.interactive:
+                    self.stdout.write("\n")
+                return
+            await self.handle_line(line)

@@ -1,0 +1,340 @@
+"""`arcircle` (and `python -m bot`): run the bot, import a ledger, print reports, check set-up.
+
+Exit codes: 0 fine; 1 the command ran but found problems (bad ledger rows, a broken audit
+chain, a failed doctor check); 2 it could not run (bad config, bad arguments, unreadable
+file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from bot.clock import Clock, ScaledClock, SystemClock, today
+from bot.config import Config, ConfigError, load_config
+
+log = logging.getLogger("arcircle")
+
+
+class Fail(Exception):
+    """A one-line reason to stop, with the exit code."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _setup_logging(default: str) -> None:
+    level = os.environ.get("ARCIRCLE_LOG_LEVEL", default).upper()
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _config(args: argparse.Namespace) -> Config:
+    try:
+        return load_config(Path(args.config) if args.config else None)
+    except ConfigError as exc:
+        raise Fail("\n".join(exc.lines)) from None
+
+
+def _clock(args: argparse.Namespace) -> Clock:
+    speed = getattr(args, "clock_speed", None)
+    return ScaledClock(speed) if speed and speed != 1 else SystemClock()
+
+
+def _date(text: str) -> date:
+    from storage.ledger_parse import ParseError, parse_date
+
+    try:
+        value = parse_date(text)
+    except ParseError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value is None:
+        raise argparse.ArgumentTypeError("a date is required, e.g. 2013-06-30")
+    return value
+
+
+# --- run ------------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import build_runtime, ensure_sample, messengers_to_start, serve_console
+
+    config = _config(args)
+    rt = build_runtime(config, _clock(args), args.database)
+    if not args.no_sample:
+        loaded = ensure_sample(rt)
+        if loaded is not None:
+            print(
+                f"(the ledger was empty: loaded the sample ledger, {loaded.created:,} invoices "
+                f"of {loaded.customers_created:,} customers, dates moved to today)",
+                file=sys.stderr,
+            )
+    chosen = messengers_to_start(config)
+    if chosen != ["console"]:
+        raise Fail(f"messengers {', '.join(chosen)} are not available in this build")
+    try:
+        asyncio.run(serve_console(rt))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        rt.db.dispose()
+    return 0
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.app import ledger_options
+    from bot.progress import ProgressBar
+    from storage.db import Database
+    from storage.ledger import MappingError, import_ledger, parse_map_arg
+    from storage.ledger_parse import ParseError
+
+    config = _config(args)
+    path = Path(args.file)
+    if not path.exists():
+        raise Fail(f"{path}: no such file")
+    try:
+        columns = dict(config.ledger.columns)
+        if args.map:
+            columns.update(parse_map_arg(args.map))
+    except MappingError as exc:
+        raise Fail(str(exc)) from None
+    options = ledger_options(
+        config,
+        columns=columns,
+        date_format=args.date_format,
+        decimal_comma=True if args.decimal_comma else None,
+        encoding=args.encoding,
+        delimiter=args.delimiter.replace("\\t", "\t") if args.delimiter else None,
+        sheet=args.sheet,
+        currency=args.currency.upper() if args.currency else None,
+        terms_days=args.terms,
+        actor=f"import:{os.environ.get('USER', 'cli')}",
+    )
+    db = Database(args.database)
+    db.migrate()
+    clock = SystemClock()
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    bar = ProgressBar(sys.stderr, f"importing {path.name}", enabled=show)
+    try:
+        result = import_ledger(
+            db,
+            path,
+            options,
+            now=clock.now(),
+            today=today(clock, config.company.zone),
+            dry_run=args.dry_run,
+            progress=bar,
+        )
+    except (ParseError, MappingError) as exc:
+        bar.close()
+        raise Fail(f"{path.name}: {exc}") from None
+    bar.close()
+    verb = "Dry run of" if result.dry_run else "Imported"
+    print(
+        f"{verb} {path.name}: {result.rows:,} rows — {result.created:,} new, "
+        f"{result.updated:,} updated, {result.unchanged:,} unchanged, {len(result.bad):,} bad "
+        f"({result.customers_created:,} new customers, {result.payments_added:,} payments) "
+        f"in {result.seconds:.1f} s"
+    )
+    if result.dry_run:
+        print(
+            "Nothing was written. These would change:"
+            if result.changes
+            else "Nothing would change."
+        )
+        limit = None if args.verbose else 50
+        for line in result.changes[:limit]:
+            print(f"  {line}")
+        hidden = result.created + result.updated - len(result.changes[:limit])
+        if hidden > 0:
+            print(f"  … and {hidden:,} more" + ("" if args.verbose else " (--verbose for more)"))
+    elif args.verbose:
+        for line in result.changes:
+            print(f"  {line}")
+    if result.bad:
+        print(f"{len(result.bad):,} rows were not imported:", file=sys.stderr)
+        for bad in result.bad[:50]:
+            print(f"  row {bad.row}: {bad.reason}", file=sys.stderr)
+        if len(result.bad) > 50:
+            more = len(result.bad) - 50
+            hint = "" if args.errors else " (--errors FILE writes them all)"
+            print(f"  … and {more:,} more{hint}", file=sys.stderr)
+        if args.errors:
+            with open(args.errors, "w", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(["row", "reason"])
+                writer.writerows((b.row, b.reason) for b in result.bad)
+            print(f"  all bad rows written to {args.errors}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from storage.db import Database
+    from storage.reports import aging_report
+
+    config = _config(args)
+    db = Database(args.database)
+    db.migrate()
+    as_of = args.as_of or today(SystemClock(), config.company.zone)
+    with db.engine.connect() as conn:
+        report = aging_report(conn, as_of, config.aging_policy(), by=args.by)
+    if args.format == "json":
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(report.to_csv())
+    else:
+        print(report.to_table())
+    return 0
+
+
+# --- doctor, audit --------------------------------------------------------------------------
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import run_checks
+
+    return run_checks(args.config, args.database, sys.stdout)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from storage import audit
+    from storage.db import Database
+    from storage.models import AuditLog
+
+    db = Database(args.database)
+    db.migrate()
+    with db.engine.connect() as conn:
+        if args.action == "verify":
+            result = audit.verify(conn)
+            if result.ok:
+                print(f"Audit trail intact: {result.rows:,} entries. Head {result.head}")
+                print("Keep the head hash elsewhere: a chain cut short at the end still verifies.")
+                return 0
+            print(f"Audit trail BROKEN ({result.rows:,} entries checked):")
+            for problem in result.problems:
+                print(f"  {problem}")
+            return 1
+        table = AuditLog.__table__  # type: ignore[attr-defined]
+        rows = conn.execute(select(table).order_by(table.c.id.desc()).limit(args.n)).all()
+        for row in reversed(rows):
+            print(
+                f"{row.id:>6}  {row.at:%Y-%m-%d %H:%M:%S}  {row.actor:<16} {row.action:<18} "
+                f"{row.entity}:{row.entity_id}  {row.detail[:120]}"
+            )
+    return 0
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", help="config file (default: $ARCIRCLE_CONFIG or ./config.yaml)")
+    common.add_argument(
+        "--database", help="database URL (default: $DATABASE_URL or sqlite:///arcircle.db)"
+    )
+    parser = argparse.ArgumentParser(
+        prog="arcircle", description="Receivables collection as a team sport, in your messenger."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    run = sub.add_parser(
+        "run", parents=[common], help="start the bot (console when no messenger is configured)"
+    )
+    run.add_argument(
+        "--clock-speed",
+        type=float,
+        default=1.0,
+        help="run the clock N times faster (demo: 60 makes 15 minutes 15 seconds)",
+    )
+    run.add_argument(
+        "--no-sample",
+        action="store_true",
+        help="do not load the sample ledger into an empty database",
+    )
+    run.set_defaults(func=cmd_run, log_default="WARNING")
+
+    imp = sub.add_parser("import", parents=[common], help="import a ledger file (CSV or XLSX)")
+    imp.add_argument("file")
+    imp.add_argument(
+        "--map",
+        help="field=column pairs, e.g. invoice_no=invoiceNumber,"
+        "customer=customerID (columns joined with + are combined)",
+    )
+    imp.add_argument("--date-format", help="strptime format for ambiguous dates, e.g. %%d/%%m/%%Y")
+    imp.add_argument("--decimal-comma", action="store_true", help="amounts like 1.234,56")
+    imp.add_argument("--encoding", help="file encoding (default: detect UTF-8 / GBK)")
+    imp.add_argument("--delimiter", help="CSV delimiter (default: detect)")
+    imp.add_argument("--sheet", help="XLSX sheet name (default: the first)")
+    imp.add_argument("--currency", help="currency for rows without one (default: config)")
+    imp.add_argument("--terms", type=int, help="payment terms in days when a row has no due date")
+    imp.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+    imp.add_argument("--errors", help="write every bad row to this CSV file")
+    imp.add_argument("--verbose", "-v", action="store_true", help="list every change")
+    imp.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar (default: when stderr is a terminal)",
+    )
+    imp.set_defaults(func=cmd_import, log_default="WARNING")
+
+    rep = sub.add_parser("report", parents=[common], help="print a report")
+    rep.add_argument("kind", choices=["aging"])
+    rep.add_argument("--as-of", type=_date, help="report date (default: today)")
+    rep.add_argument("--by", choices=["customer", "segment", "owner"])
+    rep.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    rep.set_defaults(func=cmd_report, log_default="WARNING")
+
+    doc = sub.add_parser("doctor", parents=[common], help="check config, database, messengers")
+    doc.set_defaults(func=cmd_doctor, log_default="WARNING")
+
+    aud = sub.add_parser("audit", parents=[common], help="verify or show the audit trail")
+    aud.add_argument("action", choices=["verify", "tail"])
+    aud.add_argument("-n", type=int, default=20, help="entries to show with tail")
+    aud.set_defaults(func=cmd_audit, log_default="WARNING")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.log_default)
+    try:
+        code: int = args.func(args)
+        return code
+    except Fail as exc:
+        print(exc, file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `arcircle report ... | head`: the reader left; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # the last guard: a user sees one line, the log has the rest
+        log.debug("unexpected error", exc_info=True)
+        print(f"arcircle: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("(set ARCIRCLE_LOG_LEVEL=DEBUG for the details)", file=sys.stderr)
+        return 2

@@ -1,0 +1,635 @@
+"""config.yaml: the schema, loading, `${VAR}` expansion and errors that name their path.
+
+Every error is one line, `config.yaml:42: teams.legal.lead: no person 'bob' in people`, so a
+company admin can fix the file without reading a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import date, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from playbook import aging as rules
+
+# The canonical ledger fields; `ledger.columns` maps each to a column (or columns joined by +).
+LEDGER_FIELDS: tuple[str, ...] = (
+    "invoice_no",
+    "customer",
+    "customer_name",
+    "issue_date",
+    "due_date",
+    "amount",
+    "paid_amount",
+    "outstanding",
+    "settled_date",
+    "disputed",
+    "currency",
+    "terms_days",
+    "owner",
+    "segment",
+    "description",
+)
+
+TEAM_KINDS = ("sales", "finance", "legal")
+LOCALES = ("en", "zh-CN")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# Secrets live in the environment; a config key that looks like one gets pointed there.
+_SECRET_HINTS = {
+    "slack": "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN",
+    "telegram": "TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET",
+    "wecom": "WECOM_CORP_SECRET, WECOM_TOKEN, WECOM_AES_KEY",
+    "feishu": "FEISHU_APP_SECRET, FEISHU_ENCRYPT_KEY",
+    "dingtalk": "DINGTALK_APP_SECRET",
+    "llm": "LLM_API_KEY",
+}
+_SECRETISH = re.compile(r"token|secret|password|api_key|apikey|aes_key", re.IGNORECASE)
+
+
+class ConfigError(Exception):
+    """One or more problems in the config file, each a ready-to-print line."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+# --- value types -------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+
+
+def parse_duration(value: Any) -> timedelta:
+    """`15m`, `1h30m`, `2d`, `90s`; a bare number is minutes (how people say response windows)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("expected a duration like 15m, 1h30m or 2d")
+    if isinstance(value, int):
+        return timedelta(minutes=value)
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match and any(match.groups()):
+            d, h, m, s = (int(g) if g else 0 for g in match.groups())
+            return timedelta(days=d, hours=h, minutes=m, seconds=s)
+    raise ValueError(f"{value!r} is not a duration (expected e.g. 15m, 1h30m, 2d, 90s)")
+
+
+def _parse_clock_time(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads 09:00 unquoted as a sexagesimal integer (540).
+        return time(value // 60 % 24, value % 60)
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+        if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
+            return time(int(m.group(1)), int(m.group(2)))
+    raise ValueError(f'{value!r} is not a time of day (expected HH:MM, e.g. "15:30")')
+
+
+def _parse_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError("expected a number")
+    if isinstance(value, float):
+        # YAML gives 0.1 as a float; its shortest repr is what the admin wrote.
+        return Decimal(repr(value))
+    if isinstance(value, int | str | Decimal):
+        try:
+            return Decimal(str(value).strip())
+        except ArithmeticError:
+            pass
+    raise ValueError(f"{value!r} is not a number")
+
+
+def _platform_id(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("expected an id (text or number)")
+    return str(value).strip()
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+ClockTime = Annotated[time, BeforeValidator(_parse_clock_time)]
+Dec = Annotated[Decimal, BeforeValidator(_parse_decimal)]
+PlatformId = Annotated[str, BeforeValidator(_platform_id)]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Locale = Literal["en", "zh-CN"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+StageName = Literal["early", "mid", "late"]
+LlmShare = Literal["customer_name", "amounts", "days", "stage", "excuse", "conversation"]
+
+
+def _workdays() -> list[Weekday]:
+    return ["mon", "tue", "wed", "thu", "fri"]
+
+
+def _trigger_stages() -> list[StageName]:
+    return ["early", "mid", "late"]
+
+
+def _llm_share() -> list[LlmShare]:
+    return ["amounts", "days", "stage", "excuse"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- company, people, teams ---------------------------------------------------------------
+
+
+class Company(Strict):
+    name: str
+    currency: Currency = "CNY"
+    timezone: str = "Asia/Shanghai"
+    locale: Locale = "zh-CN"
+    # Rates into the company currency, so an overdue USD invoice and a CNY one can be ranked.
+    fx_rates: dict[Currency, Dec] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r} (e.g. Asia/Shanghai, UTC)") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Person(Strict):
+    name: str
+    team: str | None = None
+    role: Literal["member", "lead", "manager"] = "member"
+    locale: Locale | None = None
+    email: str | None = None
+    slack: PlatformId | None = None
+    telegram: PlatformId | None = None
+    wecom: PlatformId | None = None
+    feishu: PlatformId | None = None
+    dingtalk: PlatformId | None = None
+
+
+class Team(Strict):
+    name: str | None = None
+    lead: str
+    manager: str | None = None
+    # Group handles that reach the whole team at once on each platform.
+    slack_group: PlatformId | None = None
+    telegram_chat: PlatformId | None = None
+
+
+# --- the circle ---------------------------------------------------------------------------
+
+
+class EscalationLevel(Strict):
+    after: Duration
+    notify: list[Literal["owner", "lead", "manager", "channel", "team"]]
+
+
+class Repeat(Strict):
+    every: Duration = timedelta(minutes=30)
+    times: int = Field(default=3, ge=0, le=20)
+
+
+class BusinessHours(Strict):
+    days: list[Weekday] = Field(default_factory=_workdays)
+    start: ClockTime = time(9, 0)
+    end: ClockTime = time(18, 0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BusinessHours:
+        if self.start >= self.end:
+            raise ValueError("business_hours.end must be after start")
+        return self
+
+
+class Triggers(Strict):
+    stages: list[StageName] = Field(default_factory=_trigger_stages)
+    broken_promise: bool = True
+    dispute: bool = True
+    limitation_years: int = Field(default=3, ge=1, le=30)
+    limitation_warn_days: int = Field(default=90, ge=1)
+
+
+class SeatRule(Strict):
+    """When a team sits in a case: from a stage on, or always."""
+
+    from_stage: Literal["pre_due", "early", "mid", "late"] = "early"
+    on_dispute: bool = True
+
+
+def _default_seats() -> dict[str, SeatRule]:
+    return {
+        "sales": SeatRule(from_stage="early"),
+        "finance": SeatRule(from_stage="early"),
+        "legal": SeatRule(from_stage="mid"),
+    }
+
+
+class Circle(Strict):
+    response_window: Duration = timedelta(minutes=15)
+    acknowledge_rearm: Duration | None = timedelta(minutes=60)
+    escalation: list[EscalationLevel] = Field(
+        default_factory=lambda: [
+            EscalationLevel(after=timedelta(minutes=15), notify=["lead"]),
+            EscalationLevel(after=timedelta(minutes=30), notify=["manager", "channel"]),
+        ]
+    )
+    repeat: Repeat = Field(default_factory=Repeat)
+    business_hours: BusinessHours | None = Field(default_factory=BusinessHours)
+    holidays: list[date] = Field(default_factory=list)
+    channels: dict[str, str] = Field(default_factory=lambda: {"console": "#ar-circle"})
+    triggers: Triggers = Field(default_factory=Triggers)
+    seats: dict[str, SeatRule] = Field(default_factory=_default_seats)
+    allow_as_team: bool = False
+
+    @field_validator("escalation")
+    @classmethod
+    def _increasing(cls, levels: list[EscalationLevel]) -> list[EscalationLevel]:
+        afters = [lv.after for lv in levels]
+        if afters != sorted(afters) or len(set(afters)) != len(afters):
+            raise ValueError("escalation levels must have strictly increasing 'after' times")
+        return levels
+
+
+# --- aging and risk -----------------------------------------------------------------------
+
+
+class Stages(Strict):
+    pre_due_days: int = Field(default=7, ge=0, le=90)
+    mid_from: int = Field(default=31, ge=2)
+    late_from: int = Field(default=91, ge=3)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Stages:
+        if self.mid_from >= self.late_from:
+            raise ValueError("mid_from must be smaller than late_from")
+        return self
+
+
+class AgingConfig(Strict):
+    stages: Stages = Field(default_factory=Stages)
+    # Upper bounds of the report buckets in days past due; Current and the open last bucket
+    # are added around them.
+    buckets: list[int] = Field(default_factory=lambda: [30, 60, 90, 180, 365])
+
+    @field_validator("buckets")
+    @classmethod
+    def _valid_buckets(cls, bounds: list[int]) -> list[int]:
+        rules.make_buckets(bounds)
+        return bounds
+
+
+class RecoveryStepConfig(Strict):
+    up_to_days: int | None
+    rate: Dec
+
+
+class RiskConfig(Strict):
+    doubtful_after_days: int = 180
+    bad_after_days: int = 365
+    dead_after_days: int = 730
+    doubtful_broken_promises: int = 2
+    bad_broken_promises: int = 4
+    disputed_doubtful_after_days: int = 90
+    recovery: list[RecoveryStepConfig] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RiskConfig:
+        self.policy()
+        return self
+
+    def policy(self) -> rules.RiskPolicy:
+        return rules.RiskPolicy(
+            doubtful_after_days=self.doubtful_after_days,
+            bad_after_days=self.bad_after_days,
+            dead_after_days=self.dead_after_days,
+            doubtful_broken_promises=self.doubtful_broken_promises,
+            bad_broken_promises=self.bad_broken_promises,
+            disputed_doubtful_after_days=self.disputed_doubtful_after_days,
+        )
+
+    def recovery_steps(self) -> tuple[rules.RecoveryStep, ...]:
+        if self.recovery is None:
+            return rules.DEFAULT_RECOVERY
+        steps = tuple(rules.RecoveryStep(s.up_to_days, s.rate) for s in self.recovery)
+        rules.validate_recovery(steps)
+        return steps
+
+    @field_validator("recovery")
+    @classmethod
+    def _valid_recovery(cls, steps: list[RecoveryStepConfig] | None) -> Any:
+        if steps is not None:
+            rules.validate_recovery([rules.RecoveryStep(s.up_to_days, s.rate) for s in steps])
+        return steps
+
+
+# --- digest, ledger, phrasing, platforms ------------------------------------------------
+
+
+class Digest(Strict):
+    enabled: bool = True
+    time: ClockTime = time(9, 0)
+    days: list[Weekday] = Field(default_factory=_workdays)
+    channels: dict[str, str] = Field(default_factory=lambda: {"console": "#ar-circle"})
+    top: int = Field(default=10, ge=1, le=50)
+
+
+class Ledger(Strict):
+    # A file the bot re-imports when it changes (an ERP's nightly export); optional.
+    source: Path | None = None
+    sync_every: Duration = timedelta(minutes=10)
+    columns: dict[str, str] = Field(default_factory=dict)
+    date_format: str | None = None
+    decimal_comma: bool = False
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    currency: Currency | None = None
+    terms_days: int = Field(default=30, ge=0, le=3650)
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
+        for field in columns:
+            if field not in LEDGER_FIELDS:
+                raise ValueError(
+                    f"unknown ledger field {field!r} (known: {', '.join(LEDGER_FIELDS)})"
+                )
+        return columns
+
+    @field_validator("date_format")
+    @classmethod
+    def _strptime_format(cls, value: str | None) -> str | None:
+        if value is not None and "%" not in value:
+            raise ValueError(f"{value!r} is not a strptime format (e.g. '%d/%m/%Y')")
+        return value
+
+
+class Llm(Strict):
+    url: str
+    model: str
+    timeout: Duration = timedelta(seconds=10)
+    # What of the case may leave the process; names and figures only when listed.
+    send: list[LlmShare] = Field(default_factory=_llm_share)
+
+
+class Phrasing(Strict):
+    default_tone: str = "empathetic"
+    overrides: Path | None = None
+    call_time: ClockTime = time(15, 30)
+    lunch_start: ClockTime = time(11, 45)
+    lunch_end: ClockTime = time(14, 0)
+    max_contacts_per_day: int = Field(default=2, ge=1)
+    llm: Llm | None = None
+
+
+class ConsolePlatform(Strict):
+    enabled: bool = True
+    channel: str = "#ar-circle"
+    default_person: str | None = None
+
+
+class SlackPlatform(Strict):
+    enabled: bool = False
+    mode: Literal["http", "socket"] = "http"
+
+
+class TelegramPlatform(Strict):
+    enabled: bool = False
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+
+
+class WebhookPlatform(Strict):
+    enabled: bool = False
+
+
+class Platforms(Strict):
+    console: ConsolePlatform = Field(default_factory=ConsolePlatform)
+    slack: SlackPlatform = Field(default_factory=SlackPlatform)
+    telegram: TelegramPlatform = Field(default_factory=TelegramPlatform)
+    wecom: WebhookPlatform = Field(default_factory=WebhookPlatform)
+    feishu: WebhookPlatform = Field(default_factory=WebhookPlatform)
+    dingtalk: WebhookPlatform = Field(default_factory=WebhookPlatform)
+
+
+class Config(Strict):
+    company: Company
+    people: dict[str, Person]
+    teams: dict[str, Team]
+    circle: Circle = Field(default_factory=Circle)
+    aging: AgingConfig = Field(default_factory=AgingConfig)
+    risk: RiskConfig = Field(default_factory=RiskConfig)
+    digest: Digest = Field(default_factory=Digest)
+    ledger: Ledger = Field(default_factory=Ledger)
+    phrasing: Phrasing = Field(default_factory=Phrasing)
+    platforms: Platforms = Field(default_factory=Platforms)
+
+    def aging_policy(self) -> rules.AgingPolicy:
+        st = self.aging.stages
+        return rules.AgingPolicy(
+            stages=rules.StagePolicy(
+                pre_due_days=st.pre_due_days, mid_from=st.mid_from, late_from=st.late_from
+            ),
+            buckets=rules.make_buckets(self.aging.buckets),
+            risk=self.risk.policy(),
+            recovery=self.risk.recovery_steps(),
+        )
+
+    def team_members(self, team: str) -> list[str]:
+        return [key for key, p in self.people.items() if p.team == team]
+
+    def locale_of(self, person: str | None) -> str:
+        found = self.people.get(person) if person else None
+        return (found.locale if found and found.locale else None) or self.company.locale
+
+
+# --- loading ------------------------------------------------------------------------------
+
+_VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _expand(node: Any, env: Mapping[str, str], path: tuple[Any, ...], errors: list[Issue]) -> Any:
+    if isinstance(node, dict):
+        return {k: _expand(v, env, (*path, k), errors) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_expand(v, env, (*path, i), errors) for i, v in enumerate(node)]
+    if isinstance(node, str) and "$" in node:
+
+        def sub(m: re.Match[str]) -> str:
+            if m.group(0) == "$$":
+                return "$"
+            name, default = m.group(1), m.group(2)
+            if name in env:
+                return env[name]
+            if default is not None:
+                return default
+            errors.append((path, f"environment variable {name} is not set"))
+            return ""
+
+        return _VAR.sub(sub, node)
+    return node
+
+
+Issue = tuple[tuple[Any, ...], str]
+
+
+def _line_index(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[(*path, key)] = key_node.start_mark.line + 1
+            _line_index(value_node, (*path, key), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_index(item, (*path, i), out)
+
+
+def _friendly(err: Mapping[str, Any]) -> str:
+    kind, msg = err.get("type", ""), str(err.get("msg", ""))
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "literal_error":
+        return msg.replace("Input should be", "must be one of")
+    if kind == "string_pattern_mismatch":
+        return f"{err.get('input')!r} is not a 3-letter ISO currency code (e.g. CNY, USD)"
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            return msg[len(prefix) :]
+    return msg[:1].lower() + msg[1:] if msg else kind
+
+
+def _secret_hint(path: tuple[Any, ...]) -> str:
+    key = str(path[-1]) if path else ""
+    if not _SECRETISH.search(key):
+        return ""
+    where = next((v for k, v in _SECRET_HINTS.items() if k in map(str, path)), None)
+    return f" (secrets go in the environment{': ' + where if where else ''}, never in config)"
+
+
+def _cross_check(cfg: Config) -> list[Issue]:
+    """References between sections that a type alone cannot check."""
+    issues: list[Issue] = []
+    people = cfg.people
+    for key, person in people.items():
+        if person.team is not None and person.team not in cfg.teams:
+            issues.append((("people", key, "team"), f"no team {person.team!r} in teams"))
+    for name, team in cfg.teams.items():
+        for role in ("lead", "manager"):
+            ref = getattr(team, role)
+            if ref is None:
+                continue
+            if ref not in people:
+                issues.append((("teams", name, role), f"no person {ref!r} in people"))
+            elif role == "lead" and people[ref].team not in (None, name):
+                issues.append((("teams", name, "lead"), f"{ref!r} is in team {people[ref].team!r}"))
+    for kind in cfg.circle.seats:
+        if kind not in cfg.teams:
+            issues.append((("circle", "seats", kind), f"no team {kind!r} in teams"))
+    for i, level in enumerate(cfg.circle.escalation):
+        if "manager" in level.notify:
+            for name, team in cfg.teams.items():
+                if team.manager is None:
+                    issues.append(
+                        (
+                            ("circle", "escalation", i, "notify"),
+                            f"escalates to the manager, but team {name!r} has no manager",
+                        )
+                    )
+    default = cfg.platforms.console.default_person
+    if default is not None and default not in people:
+        issues.append(
+            (("platforms", "console", "default_person"), f"no person {default!r} in people")
+        )
+    return issues
+
+
+def default_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    return Path(env.get("ARCIRCLE_CONFIG") or "config.yaml")
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    env = os.environ if env is None else env
+    path = path or default_path(env)
+    label = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(
+            [f"{label}: no such file (set ARCIRCLE_CONFIG or copy the example config.yaml)"]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{label}: cannot read: {exc}"]) from None
+    try:
+        node = yaml.compose(text)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([f"{label}{where}: not valid YAML: {problem}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{label}: expected a mapping of sections (company, people, teams...)"])
+    lines_at: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        _line_index(node, (), lines_at)
+
+    def fmt(path_: tuple[Any, ...], message: str) -> str:
+        line = None
+        for cut in range(len(path_), -1, -1):
+            line = lines_at.get(tuple(path_[:cut]))
+            if line is not None:
+                break
+        dotted = ".".join(str(p) for p in path_) or "(top level)"
+        return f"{label}{':' + str(line) if line else ''}: {dotted}: {message}"
+
+    issues: list[Issue] = []
+    expanded = _expand(raw, env, (), issues)
+    if issues:
+        raise ConfigError([fmt(p, m) for p, m in issues])
+    try:
+        cfg = Config.model_validate(expanded)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            lines.append(fmt(loc, _friendly(err) + _secret_hint(loc)))
+        raise ConfigError(lines) from None
+    issues = _cross_check(cfg)
+    if issues:
+        raise ConfigError([fmt(p, m) for p, m in issues])
+    base = path.parent
+    updates: dict[str, Any] = {}
+    if cfg.ledger.source is not None and not cfg.ledger.source.is_absolute():
+        updates["ledger"] = cfg.ledger.model_copy(update={"source": base / cfg.ledger.source})
+    if cfg.phrasing.overrides is not None and not cfg.phrasing.overrides.is_absolute():
+        updates["phrasing"] = cfg.phrasing.model_copy(
+            update={"overrides": base / cfg.phrasing.overrides}
+        )
+    return cfg.model_copy(update=updates) if updates else cfg

@@ -1,0 +1,169 @@
+"""`arcircle doctor`: what is set up, what is missing, and what to do about it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TextIO
+
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import ADAPTERS, missing_env, required_env
+from bot.config import Config, ConfigError, default_path, load_config
+
+Status = Literal["ok", "warn", "fail"]
+_MARK = {"ok": "✓", "warn": "!", "fail": "✗"}
+PLATFORMS = ("slack", "telegram", "wecom", "feishu", "dingtalk")
+_ID_FIELD = {
+    "slack": "slack",
+    "telegram": "telegram",
+    "wecom": "wecom",
+    "feishu": "feishu",
+    "dingtalk": "dingtalk",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    status: Status
+    label: str
+    detail: str
+
+
+def config_checks(path: Path) -> tuple[Config | None, list[Check]]:
+    try:
+        cfg = load_config(path)
+    except ConfigError as exc:
+        return None, [Check("fail", "config", line) for line in exc.lines]
+    teams = ", ".join(cfg.teams)
+    return cfg, [
+        Check(
+            "ok", "config", f"{path}: {cfg.company.name}; {len(cfg.people)} people; teams {teams}"
+        )
+    ]
+
+
+def database_checks(url: str | None) -> list[Check]:
+    from storage.db import Database, redact
+    from storage.models import Customer, Invoice
+
+    try:
+        db = Database(url)
+    except Exception as exc:  # a malformed URL
+        return [Check("fail", "database", f"cannot use the database URL: {exc}")]
+    label = redact(db.url)
+    try:
+        pending = db.pending_migrations()
+        with db.engine.connect() as conn:
+            invoices = customers = 0
+            if inspect(conn).has_table("invoice"):
+                invoices = conn.execute(select(func.count()).select_from(Invoice)).scalar_one()
+                customers = conn.execute(select(func.count()).select_from(Customer)).scalar_one()
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc)
+        return [Check("fail", "database", f"{label}: cannot connect: {reason.splitlines()[0]}")]
+    finally:
+        db.dispose()
+    checks = [Check("ok", "database", f"{label} ({db.dialect})")]
+    if pending:
+        checks.append(
+            Check("warn", "migrations", f"{len(pending)} pending; applied on the next start")
+        )
+    if invoices:
+        checks.append(Check("ok", "ledger", f"{invoices:,} invoices of {customers:,} customers"))
+    else:
+        checks.append(
+            Check(
+                "warn",
+                "ledger",
+                "empty: `arcircle run` loads the sample, or `arcircle import FILE`",
+            )
+        )
+    return checks
+
+
+def messenger_checks(cfg: Config, env: Mapping[str, str]) -> list[Check]:
+    checks = []
+    if cfg.platforms.console.enabled:
+        checks.append(Check("ok", "console", f"enabled, channel {cfg.platforms.console.channel}"))
+    for name in PLATFORMS:
+        platform = getattr(cfg.platforms, name)
+        if not platform.enabled:
+            continue
+        missing = missing_env(cfg, name, env)
+        mode = getattr(platform, "mode", None)
+        where = f"{name}" + (f" ({mode})" if mode else "")
+        if name not in ADAPTERS:
+            checks.append(
+                Check(
+                    "fail",
+                    where,
+                    "enabled, but this version has no adapter for it yet; set it to enabled: false",
+                )
+            )
+        if missing:
+            checks.append(Check("fail", where, f"missing environment: {', '.join(missing)}"))
+        elif name in ADAPTERS:
+            checks.append(
+                Check("ok", where, f"credentials present ({', '.join(required_env(cfg, name))})")
+            )
+        without = [k for k, p in cfg.people.items() if getattr(p, _ID_FIELD[name]) is None]
+        if without:
+            checks.append(
+                Check(
+                    "warn",
+                    where,
+                    f"no {name} id for: {', '.join(without)} (they cannot be @mentioned there)",
+                )
+            )
+        if name not in cfg.circle.channels:
+            checks.append(Check("warn", where, f"circle.channels has no {name} channel"))
+    return checks
+
+
+def other_checks(cfg: Config, env: Mapping[str, str]) -> list[Check]:
+    checks = []
+    source = cfg.ledger.source
+    if source is not None:
+        if source.exists():
+            checks.append(
+                Check("ok", "ledger source", f"{source} (synced every {cfg.ledger.sync_every})")
+            )
+        else:
+            checks.append(Check("fail", "ledger source", f"{source}: no such file"))
+    if cfg.phrasing.llm is not None and not env.get("LLM_API_KEY"):
+        checks.append(
+            Check(
+                "warn",
+                "llm",
+                "phrasing.llm is set but LLM_API_KEY is not; template phrasing will be used",
+            )
+        )
+    return checks
+
+
+def run_checks(
+    config_path: str | None,
+    database_url: str | None,
+    out: TextIO,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    env = os.environ if env is None else env
+    path = Path(config_path) if config_path else default_path(env)
+    cfg, checks = config_checks(path)
+    checks += database_checks(database_url or env.get("DATABASE_URL"))
+    if cfg is not None:
+        checks += messenger_checks(cfg, env)
+        checks += other_checks(cfg, env)
+    width = max(len(c.label) for c in checks)
+    for c in checks:
+        out.write(f"{_MARK[c.status]} {c.label.ljust(width)}  {c.detail}\n")
+    failed = sum(c.status == "fail" for c in checks)
+    warned = sum(c.status == "warn" for c in checks)
+    out.write(
+        f"\n{failed} problem(s), {warned} warning(s).\n" if failed or warned else "\nAll good.\n"
+    )
+    return 1 if failed else 0

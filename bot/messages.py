@@ -1,0 +1,180 @@
+"""The neutral message model: what handlers receive and answer, whatever the messenger.
+
+A Card is rendered natively where the messenger can (Block Kit, Telegram HTML, ...) and falls
+back to Markdown or plain text elsewhere. A Button is always also a text command, so a
+messenger without buttons shows the command to type instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+# Handlers write `<@person:wang.wei>`; each adapter turns it into its own mention syntax.
+MENTION = re.compile(r"<@person:([A-Za-z0-9_.\-]+)>")
+
+
+def mention(person: str) -> str:
+    return f"<@person:{person}>"
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: str  # canonical verb, e.g. "overdue"
+    args: list[str]  # words after the verb, quotes respected
+    text: str  # everything after the verb, as typed
+    person: str | None  # the speaker's person key, None when not in config
+    platform: str  # console, slack, telegram, ...
+    channel: str
+    user_id: str  # the platform's own id for the speaker
+    raw: str = ""  # the whole message
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    command: str  # the equivalent text command, e.g. "/ar customer C00017"
+    style: Literal["primary", "danger"] | None = None
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    right: tuple[int, ...] = ()  # columns aligned right (numbers)
+
+    def lines(self) -> list[str]:
+        widths = [_width(c) for c in self.columns]
+        for row in self.rows:
+            for i, cell in enumerate(row):
+                widths[i] = max(widths[i], _width(cell))
+        headed = any(self.columns)
+        out = []
+        for n, row in enumerate((self.columns, *self.rows) if headed else self.rows):
+            cells = []
+            for i, cell in enumerate(row):
+                pad = " " * (widths[i] - _width(cell))
+                cells.append(pad + cell if i in self.right else cell + pad)
+            out.append("  ".join(cells).rstrip())
+            if n == 0 and headed:
+                out.append("  ".join("-" * w for w in widths))
+        return out
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns in a terminal and a monospace block."""
+    return sum(2 if _wide(ch) else 1 for ch in text)
+
+
+def _wide(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        0x1100 <= code <= 0x115F
+        or 0x2E80 <= code <= 0xA4CF
+        or 0xAC00 <= code <= 0xD7A3
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFE30 <= code <= 0xFE4F
+        or 0xFF00 <= code <= 0xFF60
+        or 0xFFE0 <= code <= 0xFFE6
+    )
+
+
+@dataclass(frozen=True)
+class Section:
+    text: str = ""
+    title: str | None = None
+    fields: tuple[Field, ...] = ()
+    table: Table | None = None
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    subtitle: str | None = None
+    fields: tuple[Field, ...] = ()
+    sections: tuple[Section, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    footer: str | None = None
+
+    def to_markdown(self) -> str:
+        """The fallback every messenger can show."""
+        out = [f"**{self.title}**"]
+        if self.subtitle:
+            out.append(self.subtitle)
+        if self.fields:
+            out.append(" · ".join(f"{f.label}: {f.value}" for f in self.fields))
+        for sec in self.sections:
+            out.append("")
+            if sec.title:
+                out.append(f"**{sec.title}**")
+            if sec.text:
+                out.append(sec.text)
+            if sec.fields:
+                out.extend(f"{f.label}: {f.value}" for f in sec.fields)
+            if sec.table:
+                out.append("```")
+                out.extend(sec.table.lines())
+                out.append("```")
+        if self.buttons:
+            out.append("")
+            out.append("  ".join(f"[{b.label}: `{b.command}`]" for b in self.buttons))
+        if self.footer:
+            out.append("")
+            out.append(f"_{self.footer}_")
+        return "\n".join(out)
+
+    def to_text(self) -> str:
+        """Plain text for a terminal: no Markdown marks, tables aligned."""
+        out = [self.title]
+        if self.subtitle:
+            out.append(self.subtitle)
+        if self.fields:
+            out.append(" · ".join(f"{f.label}: {f.value}" for f in self.fields))
+        for sec in self.sections:
+            out.append("")
+            if sec.title:
+                out.append(sec.title)
+            if sec.text:
+                out.append(sec.text)
+            out.extend(f"{f.label}: {f.value}" for f in sec.fields)
+            if sec.table:
+                out.extend("  " + line for line in sec.table.lines())
+        if self.buttons:
+            # A terminal has no buttons: show what to type instead.
+            out.append("")
+            out.extend(f"[{b.label}] → {b.command}" for b in self.buttons)
+        if self.footer:
+            out.append("")
+            out.append(self.footer)
+        return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str | None = None
+    card: Card | None = None
+    # Replies that change nothing shared are shown to the asker only, where the messenger can.
+    ephemeral: bool = True
+    kind: Literal["answer", "usage", "error"] = "answer"
+    attachments: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def usage(cls, usage: str, problem: str | None = None, locale: str = "en") -> Reply:
+        label = "用法" if locale.startswith("zh") else "Usage"
+        line = f"{label}: {usage}"
+        return cls(text=f"{problem}\n{line}" if problem else line, kind="usage")
+
+    @classmethod
+    def error(cls, text: str) -> Reply:
+        return cls(text=text, kind="error")
+
+    def plain(self) -> str:
+        parts = [p for p in (self.text, self.card.to_text() if self.card else None) if p]
+        return "\n".join(parts)

@@ -1,0 +1,156 @@
+"""From a line of chat to a handler's reply: `/ar <verb> ...`, an @mention, or plain words.
+
+The router is the last line of defence: whatever a handler raises, the chat gets one polite
+line with a reference, and the traceback goes to the log under the same reference.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import secrets
+import shlex
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import t
+from bot.messages import Command, Reply
+from handlers.context import Context
+from handlers.registry import Verb, lookup
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+_PREFIX = re.compile(r"^/ar(?:@[\w.]+)?(?:\s+|$)", re.IGNORECASE)
+_QUOTES = str.maketrans(
+    {"“": '"', "”": '"', "「": '"', "」": '"', "‘": "'", "’": "'", "\u3000": " "}
+)
+
+# Plain questions people type instead of commands: "@arcircle what about ACME?".
+_CUSTOMER_EN = re.compile(
+    r"^(?:what about|how about|how is|how's|hows|status of|tell me about|show me|check on|"
+    r"what does|who is)\s+(?P<name>.+?)(?:\s+owe|\s+doing)?[\s?!.。？！]*$",
+    re.IGNORECASE,
+)
+_CUSTOMER_ZH = re.compile(
+    r"^(?:查一下|查查|看看|看一下|问一下)?(?P<name>.+?)"
+    r"(?:怎么样了?|的情况|情况如何|现在怎样|欠多少钱?|欠了多少钱?)[\s?!.。？！]*$"
+)
+_CUSTOMER_ZH_LEAD = re.compile(r"^(?:查一下|查查|看看|看一下)(?P<name>.+?)[\s?!.。？！]*$")
+_OVERDUE = re.compile(r"\b(?:overdue|late invoices?|who is late)\b|逾期|欠款", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    verb: Verb | None
+    word: str  # the verb as typed (for "unknown command")
+    args: list[str]
+    text: str
+
+
+def split_args(text: str) -> list[str]:
+    text = text.translate(_QUOTES)
+    try:
+        return shlex.split(text)
+    except ValueError:
+        # An unbalanced quote is a typo, not a reason to refuse the whole command.
+        return text.replace('"', " ").split()
+
+
+class Router:
+    def __init__(
+        self, db: Database, config: Config, clock: Clock, bot_names: tuple[str, ...] = ("arcircle",)
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.verbs = lookup()
+        names = "|".join(re.escape(n) for n in bot_names)
+        self._mention = re.compile(rf"^@(?:{names})\b[\s,:：，]*", re.IGNORECASE)
+
+    def addressed(self, text: str) -> str | None:
+        """The command part when the message is for the bot, else None."""
+        text = text.strip()
+        m = _PREFIX.match(text)
+        if m:
+            return text[m.end() :]
+        m = self._mention.match(text)
+        if m:
+            return text[m.end() :]
+        return None
+
+    def parse(self, body: str) -> Parsed:
+        body = body.strip().translate(_QUOTES).strip()
+        if not body:
+            return Parsed(self.verbs["help"], "help", [], "")
+        word, _, rest = body.partition(" ")
+        verb = self.verbs.get(word.casefold())
+        if verb is not None:
+            rest = rest.strip()
+            return Parsed(verb, word, split_args(rest), rest)
+        for pattern in (_CUSTOMER_EN, _CUSTOMER_ZH, _CUSTOMER_ZH_LEAD):
+            m = pattern.match(body)
+            if m and m.group("name").strip():
+                name = m.group("name").strip().strip("\"'")
+                return Parsed(self.verbs["customer"], "customer", [name], name)
+        if _OVERDUE.search(body):
+            return Parsed(self.verbs["overdue"], "overdue", [], "")
+        return Parsed(None, word, split_args(rest), rest)
+
+    def context(self, person: str | None) -> Context:
+        return Context(
+            db=self.db,
+            config=self.config,
+            clock=self.clock,
+            person=person,
+            locale=self.config.locale_of(person),
+        )
+
+    async def handle(
+        self,
+        text: str,
+        *,
+        platform: str,
+        channel: str,
+        user_id: str,
+        person: str | None,
+        addressed: bool = False,
+    ) -> Reply | None:
+        """Answer one message; None when it was not meant for the bot."""
+        body = self.addressed(text)
+        if body is None:
+            if not addressed:
+                return None
+            # A direct message or a mention the adapter already stripped.
+            body = text.strip()
+        ctx = self.context(person)
+        parsed = self.parse(body)
+        if parsed.verb is None:
+            return self._unknown(parsed.word, ctx.locale)
+        cmd = Command(
+            verb=parsed.verb.name,
+            args=parsed.args,
+            text=parsed.text,
+            person=person,
+            platform=platform,
+            channel=channel,
+            user_id=user_id,
+            raw=text,
+        )
+        try:
+            return await parsed.verb.handle(cmd, ctx)
+        except Exception:
+            ref = secrets.token_hex(3)
+            log.exception("handler %s failed (ref %s) for %r", parsed.verb.name, ref, text)
+            return Reply.error(t(ctx.locale, "internal_error", ref=ref))
+
+    def _unknown(self, word: str, locale: str) -> Reply:
+        lines = [t(locale, "unknown_verb", verb=word)]
+        close = difflib.get_close_matches(word.casefold(), list(self.verbs), n=3, cutoff=0.6)
+        if close:
+            names = list(dict.fromkeys(f"/ar {self.verbs[c].name}" for c in close))
+            lines.append(t(locale, "did_you_mean", options=", ".join(names)))
+        lines.append(t(locale, "see_help"))
+        return Reply.error("\n".join(lines))

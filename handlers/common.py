@@ -1,0 +1,66 @@
+"""Small pieces the command families share: money, names, customer resolution."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from sqlalchemy import Connection
+
+from bot.messages import Button, Card, Reply, Section
+from handlers.context import Context
+from playbook.money import format_money
+from storage.queries import CustomerRef, find_customer
+
+
+def money(ctx: Context, amount: Decimal, currency: str) -> str:
+    return format_money(amount, currency, ctx.locale)
+
+
+def totals(ctx: Context, pairs: Iterable[tuple[str, Decimal]]) -> str:
+    """`¥12,000.00 + $3,400.00`: one figure per currency, never added across currencies."""
+    sums: dict[str, Decimal] = {}
+    for currency, amount in pairs:
+        sums[currency] = sums.get(currency, Decimal(0)) + amount
+    if not sums:
+        return money(ctx, Decimal(0), ctx.config.company.currency)
+    base = ctx.config.company.currency
+    order = sorted(sums, key=lambda c: (c != base, c))
+    return " + ".join(money(ctx, sums[c], c) for c in order)
+
+
+def person_name(ctx: Context, key: str | None) -> str:
+    if not key:
+        return "-"
+    person = ctx.config.people.get(key)
+    return person.name if person else key
+
+
+def shorten(text: str, limit: int = 28) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def resolve_customer(ctx: Context, conn: Connection, query: str) -> CustomerRef | Reply:
+    """The one customer meant, or a reply that asks which (or says none matched)."""
+    found = find_customer(conn, query)
+    if found.match is not None:
+        return found.match
+    if found.candidates:
+        query_folded = query.casefold()
+        contains = any(query_folded in (c.name + " " + c.code).casefold() for c in found.candidates)
+        heading = (
+            ctx.t("several_customers", query=query)
+            if contains
+            else ctx.t("no_customer", query=query) + " " + ctx.t("suggestions")
+        )
+        listing = "\n".join(f"• {c.title} — /ar customer {c.code}" for c in found.candidates)
+        if found.more:
+            listing += "\n" + ctx.t("more_candidates")
+        buttons = tuple(
+            Button(shorten(c.name, 30), f"/ar customer {c.code}") for c in found.candidates[:5]
+        )
+        return Reply(
+            card=Card(title=heading, sections=(Section(text=listing),), buttons=buttons),
+            kind="usage",
+        )
+    return Reply.error(ctx.t("no_customer", query=query))

@@ -1,0 +1,101 @@
+"""Re-import the configured ledger file whenever its content changes (an ERP's nightly export).
+
+Each distinct content is claimed once through a JobRun row keyed by its SHA-256, so two
+processes watching the same file import it once, and a restart does not import it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database
+from storage.ledger import ImportOptions, ImportResult, import_ledger
+from storage.models import JobRun
+
+log = logging.getLogger(__name__)
+JOB = "ledger_sync"
+_runs = JobRun.__table__  # type: ignore[attr-defined]
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _claim(db: Database, digest: str, now: datetime) -> bool:
+    with db.engine.begin() as conn:
+        row = conn.execute(
+            select(_runs.c.id, _runs.c.status).where(_runs.c.job == JOB, _runs.c.period == digest)
+        ).first()
+        if row is not None:
+            if row.status != "failed":
+                return False
+            # A failed attempt is retried; the compare-and-set keeps it to one taker.
+            taken = conn.execute(
+                update(_runs)
+                .where(_runs.c.id == row.id, _runs.c.status == "failed")
+                .values(status="running", started_at=now, finished_at=None)
+            ).rowcount
+            return bool(taken)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(
+                _runs.insert().values(job=JOB, period=digest, started_at=now, status="running")
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def sync_ledger(
+    db: Database, path: Path, options: ImportOptions, now: datetime, today: date
+) -> ImportResult | None:
+    """Import `path` if this content was never imported; None when there was nothing to do."""
+    if not path.exists():
+        log.warning("ledger source %s does not exist", path)
+        return None
+    digest = _digest(path)
+    if not _claim(db, digest, now):
+        return None
+    status = "failed"
+    detail: dict[str, Any] = {}
+    try:
+        result = import_ledger(db, path, options, now=now, today=today)
+        status = "done"
+        detail = {
+            "rows": result.rows,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "bad": len(result.bad),
+        }
+        if result.bad:
+            log.warning(
+                "ledger sync %s: %d bad rows, first: row %d: %s",
+                path.name,
+                len(result.bad),
+                result.bad[0].row,
+                result.bad[0].reason,
+            )
+        return result
+    except Exception as exc:
+        detail = {"error": str(exc)}
+        raise
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(
+                update(_runs)
+                .where(_runs.c.job == JOB, _runs.c.period == digest)
+                .values(status=status, finished_at=now, detail=json.dumps(detail))
+            )

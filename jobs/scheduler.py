@@ -1,0 +1,54 @@
+"""APScheduler 3 in the bot's event loop: stable ids, one instance each, missed runs coalesced.
+
+Jobs here are pollers. Deadlines (a circle seat's due time) are rows in the database that a
+poller claims, never one-shot scheduler jobs: a one-shot job handed over just before the
+process dies is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+log = logging.getLogger(__name__)
+
+
+def build_scheduler(timezone: str) -> AsyncIOScheduler:
+    return AsyncIOScheduler(
+        timezone=timezone,
+        job_defaults={
+            # A run missed while the process slept is done once on wake-up, not N times.
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": 60,
+        },
+    )
+
+
+def add_interval_job(
+    scheduler: AsyncIOScheduler,
+    job_id: str,
+    func: Callable[[], Awaitable[None]],
+    every: timedelta,
+    *,
+    run_now: bool = False,
+) -> None:
+    async def guarded() -> None:
+        try:
+            await func()
+        except Exception:
+            # A failing job must not stop the others, nor the bot.
+            log.exception("job %s failed", job_id)
+
+    scheduler.add_job(
+        guarded,
+        IntervalTrigger(seconds=max(1, int(every.total_seconds()))),
+        id=job_id,
+        name=job_id,
+        replace_existing=True,
+        next_run_time=datetime.now(UTC) if run_now else None,
+    )

@@ -1,0 +1,100 @@
+"""Money as exact Decimal amounts, stored as integer minor units per currency."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# ISO 4217 minor units for the currencies that are not the usual two decimals.
+_EXPONENT_EXCEPTIONS: dict[str, int] = {
+    "BIF": 0,
+    "CLP": 0,
+    "DJF": 0,
+    "GNF": 0,
+    "ISK": 0,
+    "JPY": 0,
+    "KMF": 0,
+    "KRW": 0,
+    "PYG": 0,
+    "RWF": 0,
+    "UGX": 0,
+    "UYI": 0,
+    "VND": 0,
+    "VUV": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "XPF": 0,
+    "BHD": 3,
+    "IQD": 3,
+    "JOD": 3,
+    "KWD": 3,
+    "LYD": 3,
+    "OMR": 3,
+    "TND": 3,
+}
+
+_SYMBOLS: dict[str, str] = {
+    "CNY": "¥",
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "HKD": "HK$",
+    "INR": "₹",
+    "KRW": "₩",
+    "SGD": "S$",
+    "AUD": "A$",
+    "CAD": "C$",
+    "TWD": "NT$",
+}
+
+
+class MoneyError(ValueError):
+    """An amount that cannot be held exactly in its currency's minor units."""
+
+
+def exponent(currency: str) -> int:
+    return _EXPONENT_EXCEPTIONS.get(currency.upper(), 2)
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Exact conversion; refuses to round silently (a ledger with 12.345 USD is a data problem)."""
+    places = exponent(currency)
+    try:
+        scaled = amount.scaleb(places)
+        minor = int(scaled)
+    except (InvalidOperation, ValueError, OverflowError) as exc:
+        raise MoneyError(f"{amount} is not a valid amount") from exc
+    if scaled != minor:
+        raise MoneyError(
+            f"{amount} has more decimal places than {currency.upper()} allows ({places})"
+        )
+    return minor
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    places = exponent(currency)
+    return Decimal(minor).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    return amount.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_UP)
+
+
+def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:
+    """`¥1,234.50`, `-$20.00`, `CHF 1,000.00`; which ¥ is bare depends on the reader's locale."""
+    cur = currency.upper()
+    value = quantize(amount, cur)
+    places = exponent(cur)
+    body = f"{abs(value):,.{places}f}"
+    sign = "-" if value < 0 else ""
+    symbol = _SYMBOLS.get(cur)
+    # The same ¥ means different money to a Shanghai and a Tokyo reader; only one may be bare.
+    if cur == "JPY" and locale.lower().startswith("zh"):
+        symbol = "JP¥"
+    if cur == "CNY" and not locale.lower().startswith("zh"):
+        symbol = "CN¥"
+    if cur == "USD" and locale.lower().startswith("zh"):
+        symbol = "US$"
+    if symbol is None:
+        return f"{sign}{cur} {body}"
+    return f"{sign}{symbol}{body}"

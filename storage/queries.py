@@ -1,0 +1,320 @@
+"""Read-side queries the handlers ask: open items by priority, customer lookup and summary."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from playbook.aging import (
+    AgingPolicy,
+    InvoiceAging,
+    Payment,
+    RiskFacts,
+    RiskGrade,
+    age_invoice,
+    priority_score,
+)
+from playbook.money import from_minor
+from storage.models import Customer, Invoice
+from storage.models import Payment as PaymentRow
+from storage.models import Person as PersonRow
+
+_inv = Invoice.__table__  # type: ignore[attr-defined]
+_cus = Customer.__table__  # type: ignore[attr-defined]
+_pay = PaymentRow.__table__  # type: ignore[attr-defined]
+_per = PersonRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    id: int
+    code: str
+    name: str
+    segment: str
+    status: str
+    on_hold: bool
+
+    @property
+    def title(self) -> str:
+        return self.name if self.name == self.code else f"{self.name} ({self.code})"
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    invoice_id: int
+    invoice_no: str
+    customer: CustomerRef
+    owner: str | None
+    currency: str
+    amount: Decimal
+    outstanding: Decimal
+    issue_date: date
+    due_date: date
+    disputed: bool
+    aging: InvoiceAging
+    # Outstanding in the company currency, what the priority is computed on.
+    base_outstanding: Decimal
+    priority: Decimal
+
+
+def _customer_ref(row: Any) -> CustomerRef:
+    return CustomerRef(row.cid, row.code, row.name, row.segment, row.cstatus, row.on_hold)
+
+
+def to_base(amount: Decimal, currency: str, base: str, fx: Mapping[str, Decimal]) -> Decimal:
+    """Into the company currency; a currency without a rate counts one to one (ranking only)."""
+    if currency == base:
+        return amount
+    return amount * fx.get(currency, Decimal(1))
+
+
+def open_items(
+    conn: Connection,
+    today: date,
+    policy: AgingPolicy,
+    *,
+    base_currency: str,
+    fx: Mapping[str, Decimal],
+    customer_ids: Sequence[int] | None = None,
+    owners: Sequence[str] | None = None,
+    overdue_from: int | None = None,
+) -> list[OpenItem]:
+    """Invoices open today, with their aging, best first by priority.
+
+    `overdue_from` keeps only items at least that many days past due (1 = overdue); a
+    negative value includes the pre-due window.
+    """
+    stmt = (
+        select(
+            _inv.c.id,
+            _inv.c.invoice_no,
+            _inv.c.owner,
+            _inv.c.currency,
+            _inv.c.amount_minor,
+            _inv.c.paid_minor,
+            _inv.c.issue_date,
+            _inv.c.due_date,
+            _inv.c.disputed,
+            _cus.c.id.label("cid"),
+            _cus.c.code,
+            _cus.c.name,
+            _cus.c.segment,
+            _cus.c.status.label("cstatus"),
+            _cus.c.on_hold,
+        )
+        .select_from(_inv.join(_cus, _cus.c.id == _inv.c.customer_id))
+        .where(_inv.c.status == "open", _inv.c.issue_date <= today)
+    )
+    if customer_ids is not None:
+        stmt = stmt.where(_inv.c.customer_id.in_(list(customer_ids)))
+    if owners is not None:
+        stmt = stmt.where(_inv.c.owner.in_(list(owners)))
+    if overdue_from is not None:
+        stmt = stmt.where(_inv.c.due_date <= date.fromordinal(today.toordinal() - overdue_from))
+    items: list[OpenItem] = []
+    for row in conn.execute(stmt):
+        amount = from_minor(row.amount_minor, row.currency)
+        paid = from_minor(row.paid_minor, row.currency)
+        insolvent = row.cstatus == "insolvent"
+        dissolved = row.cstatus == "dissolved"
+        aged = age_invoice(
+            issue_date=row.issue_date,
+            due_date=row.due_date,
+            amount=amount,
+            payments=[Payment(row.issue_date, paid)] if paid else [],
+            as_of=today,
+            policy=policy,
+            disputed=row.disputed,
+            insolvent=insolvent,
+            dissolved=dissolved,
+        )
+        if aged is None:
+            continue
+        base = to_base(aged.outstanding, row.currency, base_currency, fx)
+        facts = RiskFacts(
+            aged.days_past_due, disputed=row.disputed, insolvent=insolvent, dissolved=dissolved
+        )
+        items.append(
+            OpenItem(
+                invoice_id=row.id,
+                invoice_no=row.invoice_no,
+                customer=_customer_ref(row),
+                owner=row.owner,
+                currency=row.currency,
+                amount=amount,
+                outstanding=aged.outstanding,
+                issue_date=row.issue_date,
+                due_date=row.due_date,
+                disputed=row.disputed,
+                aging=aged,
+                base_outstanding=base,
+                priority=priority_score(base, facts, policy),
+            )
+        )
+    items.sort(key=lambda i: (-i.priority, -i.aging.days_past_due, i.invoice_no))
+    return items
+
+
+# --- customer lookup ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lookup:
+    match: CustomerRef | None
+    candidates: list[CustomerRef]  # several plausible ones: "did you mean"
+    more: bool = False  # there were more candidates than listed
+
+
+_CUSTOMER_COLS = (
+    _cus.c.id.label("cid"),
+    _cus.c.code,
+    _cus.c.name,
+    _cus.c.segment,
+    _cus.c.status.label("cstatus"),
+    _cus.c.on_hold,
+)
+
+
+def find_customer(conn: Connection, query: str, limit: int = 8) -> Lookup:
+    """Exact code or name, then prefix, then substring, case-insensitive; else close spellings."""
+    q = " ".join(query.split()).casefold()
+    if not q:
+        return Lookup(None, [])
+    lname, lcode = func.lower(_cus.c.name), func.lower(_cus.c.code)
+
+    def run(cond: Any) -> list[CustomerRef]:
+        rows = conn.execute(
+            select(*_CUSTOMER_COLS).where(cond).order_by(_cus.c.name).limit(limit + 1)
+        )
+        # SQLite's lower() only folds ASCII; check again in Python for the rest.
+        return [_customer_ref(r) for r in rows]
+
+    def pick(found: list[CustomerRef]) -> Lookup:
+        if len(found) == 1:
+            return Lookup(found[0], [])
+        return Lookup(None, found[:limit], more=len(found) > limit)
+
+    exact = [
+        c for c in run(or_(lname == q, lcode == q)) if q in (c.name.casefold(), c.code.casefold())
+    ]
+    if exact:
+        return pick(exact)
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    prefix = run(
+        or_(lname.like(escaped + "%", escape="\\"), lcode.like(escaped + "%", escape="\\"))
+    )
+    if prefix:
+        return pick(prefix)
+    inner = run(
+        or_(
+            lname.like("%" + escaped + "%", escape="\\"),
+            lcode.like("%" + escaped + "%", escape="\\"),
+        )
+    )
+    if inner:
+        return pick(inner)
+    # Nothing contains the words: offer close spellings. Bounded so a huge customer table
+    # does not make a typo expensive.
+    names: dict[str, int] = {}
+    for row in conn.execute(select(_cus.c.id, _cus.c.name, _cus.c.code).limit(50_000)):
+        names.setdefault(row.name.casefold(), row.id)
+        names.setdefault(row.code.casefold(), row.id)
+    close = difflib.get_close_matches(q, list(names), n=limit, cutoff=0.6)
+    ids = list(dict.fromkeys(names[c] for c in close))
+    if not ids:
+        return Lookup(None, [])
+    rows = {
+        r.cid: _customer_ref(r)
+        for r in conn.execute(select(*_CUSTOMER_COLS).where(_cus.c.id.in_(ids)))
+    }
+    return Lookup(None, [rows[i] for i in ids if i in rows])
+
+
+# --- customer summary -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentHistory:
+    paid_invoices: int
+    average_days_late: Decimal | None  # over invoices paid in full; early payment counts as 0
+    paid_late: int
+    last_payment: date | None
+    disputed_open: int
+    disputed_total: int
+
+
+def payment_history(conn: Connection, customer_id: int) -> PaymentHistory:
+    settled = conn.execute(
+        select(_inv.c.due_date, _inv.c.settled_date).where(
+            _inv.c.customer_id == customer_id,
+            _inv.c.status == "paid",
+            _inv.c.settled_date.is_not(None),
+        )
+    ).all()
+    lates = [max(0, (r.settled_date - r.due_date).days) for r in settled]
+    average = (Decimal(sum(lates)) / len(lates)).quantize(Decimal("0.1")) if lates else None
+    last = conn.execute(
+        select(func.max(_pay.c.paid_on))
+        .select_from(_pay.join(_inv, _inv.c.id == _pay.c.invoice_id))
+        .where(_inv.c.customer_id == customer_id, _pay.c.amount_minor > 0)
+    ).scalar_one_or_none()
+    disputed_open, disputed_total = conn.execute(
+        select(
+            func.count().filter(and_(_inv.c.disputed.is_(True), _inv.c.status == "open")),
+            func.count().filter(_inv.c.disputed.is_(True)),
+        ).where(_inv.c.customer_id == customer_id)
+    ).one()
+    return PaymentHistory(
+        paid_invoices=len(lates),
+        average_days_late=average,
+        paid_late=sum(1 for d in lates if d > 0),
+        last_payment=last,
+        disputed_open=disputed_open,
+        disputed_total=disputed_total,
+    )
+
+
+def worst(items: Sequence[OpenItem]) -> RiskGrade | None:
+    grades = [i.aging.risk for i in items]
+    return max(grades, key=lambda g: g.severity) if grades else None
+
+
+def ledger_is_empty(conn: Connection) -> bool:
+    return conn.execute(select(_inv.c.id).limit(1)).first() is None
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+def sync_people(conn: Connection, people: Mapping[str, Mapping[str, Any]], now: datetime) -> None:
+    """Mirror the config's people into the table; people removed from config become inactive."""
+    known = {r.key: r for r in conn.execute(select(_per))}
+    cols = (
+        "name",
+        "team",
+        "role",
+        "locale",
+        "slack_id",
+        "telegram_id",
+        "wecom_id",
+        "feishu_id",
+        "dingtalk_id",
+    )
+    for key, data in people.items():
+        values = {c: data.get(c) for c in cols}
+        values["role"] = values["role"] or "member"
+        values["active"] = True
+        row = known.get(key)
+        if row is None:
+            conn.execute(_per.insert().values(key=key, updated_at=now, **values))
+        elif any(row._mapping[c] != v for c, v in values.items()):
+            conn.execute(_per.update().where(_per.c.key == key).values(updated_at=now, **values))
+    gone = [k for k, r in known.items() if k not in people and r.active]
+    if gone:
+        conn.execute(_per.update().where(_per.c.key.in_(gone)).values(active=False, updated_at=now))

@@ -1,0 +1,283 @@
+"""The aging report: counts and outstanding amounts per currency and bucket, as of any date.
+
+One grouped SQL query does the work (a million invoices must not travel into Python). Bucket
+edges become due-date cutoffs computed here, so the SQL needs no date arithmetic and runs the
+same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import Connection, and_, case, func, literal, or_, select
+
+from playbook.aging import AgingPolicy, Bucket, bucket_cutoffs
+from playbook.money import from_minor
+from storage.models import Customer, Invoice, Payment
+
+GroupBy = Literal["customer", "segment", "owner"]
+
+_inv = Invoice.__table__  # type: ignore[attr-defined]
+_cus = Customer.__table__  # type: ignore[attr-defined]
+_pay = Payment.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class Cell:
+    count: int = 0
+    minor: int = 0
+
+
+@dataclass
+class Line:
+    """One currency (and, with --by, one group): a cell per bucket."""
+
+    currency: str
+    buckets: list[Cell]
+    key: str | None = None
+    name: str | None = None
+
+    @property
+    def count(self) -> int:
+        return sum(c.count for c in self.buckets)
+
+    @property
+    def minor(self) -> int:
+        return sum(c.minor for c in self.buckets)
+
+
+@dataclass
+class AgingReport:
+    as_of: date
+    buckets: tuple[Bucket, ...]
+    totals: list[Line]
+    by: GroupBy | None = None
+    groups: list[Line] = field(default_factory=list)
+    # Caveats a reader must see beside the figures (e.g. payments whose day is unknown).
+    notes: list[str] = field(default_factory=list)
+
+    def _line_json(self, line: Line) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if line.key is not None:
+            out["key"] = line.key
+            out["name"] = line.name
+        out.update(
+            {
+                "currency": line.currency,
+                "count": line.count,
+                "amount": str(from_minor(line.minor, line.currency)),
+                "buckets": [
+                    {
+                        "label": b.label,
+                        "days_from": b.days_from,
+                        "days_to": b.days_to,
+                        "count": c.count,
+                        "amount": str(from_minor(c.minor, line.currency)),
+                    }
+                    for b, c in zip(self.buckets, line.buckets, strict=True)
+                ],
+            }
+        )
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "as_of": self.as_of.isoformat(),
+            "totals": [self._line_json(t) for t in self.totals],
+            "notes": list(self.notes),
+        }
+        if self.by is not None:
+            doc["by"] = self.by
+            doc["groups"] = [self._line_json(g) for g in self.groups]
+        return doc
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(
+            [
+                "as_of",
+                "currency",
+                "group",
+                "name",
+                "bucket",
+                "days_from",
+                "days_to",
+                "count",
+                "amount",
+            ]
+        )
+        for line in [*self.totals, *self.groups]:
+            for b, c in zip(self.buckets, line.buckets, strict=True):
+                writer.writerow(
+                    [
+                        self.as_of.isoformat(),
+                        line.currency,
+                        line.key or "",
+                        line.name or "",
+                        b.label,
+                        "" if b.days_from is None else b.days_from,
+                        "" if b.days_to is None else b.days_to,
+                        c.count,
+                        from_minor(c.minor, line.currency),
+                    ]
+                )
+        return out.getvalue()
+
+    def to_table(self) -> str:
+        lines = [f"Aging as of {self.as_of.isoformat()}"]
+        notes = [""] + [f"Note: {n}" for n in self.notes] if self.notes else []
+        if not self.totals:
+            lines.append("No open invoices on that date.")
+            return "\n".join(lines + notes)
+        labels = [b.label for b in self.buckets]
+        for total in self.totals:
+            cur = total.currency
+            lines.append("")
+            lines.append(f"{cur}: {total.count} open, {_money(total.minor, cur)}")
+            rows = [["bucket", "count", "amount", "share"]]
+            for label, cell in zip(labels, total.buckets, strict=True):
+                share = (Decimal(cell.minor) / Decimal(total.minor) * 100) if total.minor else 0
+                rows.append([label, str(cell.count), _money(cell.minor, cur), f"{share:.1f}%"])
+            rows.append(["total", str(total.count), _money(total.minor, cur), "100.0%"])
+            lines.extend(_grid(rows, right=(1, 2, 3)))
+            groups = [g for g in self.groups if g.currency == cur]
+            if groups:
+                lines.append("")
+                lines.append(f"{cur} by {self.by}:")
+                rows = [[self.by or "", "count", "total", *labels]]
+                for g in groups:
+                    title = g.key if not g.name or g.name == g.key else f"{g.name} ({g.key})"
+                    rows.append(
+                        [
+                            title or "(none)",
+                            str(g.count),
+                            _money(g.minor, cur),
+                            *(_money(c.minor, cur) if c.count else "-" for c in g.buckets),
+                        ]
+                    )
+                lines.extend(_grid(rows, right=tuple(range(1, len(rows[0])))))
+        return "\n".join(lines + notes)
+
+
+def _money(minor: int, currency: str) -> str:
+    value = from_minor(minor, currency)
+    return f"{value:,}"
+
+
+def _grid(rows: Sequence[Sequence[str]], right: tuple[int, ...]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for n, row in enumerate(rows):
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        out.append("  " + "  ".join(cells).rstrip())
+        if n == 0:
+            out.append("  " + "  ".join("-" * w for w in widths))
+    return out
+
+
+def aging_report(
+    conn: Connection, as_of: date, policy: AgingPolicy, by: GroupBy | None = None
+) -> AgingReport:
+    buckets = policy.buckets
+    cutoffs = bucket_cutoffs(as_of, buckets)
+
+    # If no payment is dated after the as-of day, paid_minor already is the paid-as-of figure
+    # and only open invoices can be open then: a scan of the open index instead of the ledger.
+    last_payment = conn.execute(select(func.max(_pay.c.paid_on))).scalar_one_or_none()
+    last_write_off = conn.execute(select(func.max(_inv.c.written_off_on))).scalar_one_or_none()
+    fast = (last_payment is None or last_payment <= as_of) and (
+        last_write_off is None or last_write_off <= as_of
+    )
+    if fast:
+        outstanding = _inv.c.amount_minor - _inv.c.paid_minor
+        source = _inv
+        where = and_(_inv.c.status == "open", _inv.c.issue_date <= as_of)
+    else:
+        paid = (
+            select(_pay.c.invoice_id, func.sum(_pay.c.amount_minor).label("paid"))
+            .where(_pay.c.paid_on <= as_of)
+            .group_by(_pay.c.invoice_id)
+            .subquery()
+        )
+        outstanding = _inv.c.amount_minor - func.coalesce(paid.c.paid, 0)
+        source = _inv.outerjoin(paid, paid.c.invoice_id == _inv.c.id)
+        where = and_(
+            _inv.c.issue_date <= as_of,
+            or_(_inv.c.written_off_on.is_(None), _inv.c.written_off_on > as_of),
+            outstanding != 0,
+        )
+
+    whens = []
+    for n, (_bucket, earliest, _latest) in enumerate(cutoffs[:-1]):
+        # Buckets run from the newest due dates to the oldest; each cutoff is the earliest due
+        # date still inside the bucket.
+        assert earliest is not None
+        whens.append((_inv.c.due_date >= earliest, literal(n)))
+    bucket_no = case(*whens, else_=literal(len(cutoffs) - 1)).label("b")
+
+    key_cols: list[Any] = []
+    if by == "customer":
+        source = source.join(_cus, _cus.c.id == _inv.c.customer_id)
+        key_cols = [_cus.c.code.label("key"), _cus.c.name.label("name")]
+    elif by == "segment":
+        source = source.join(_cus, _cus.c.id == _inv.c.customer_id)
+        key_cols = [_cus.c.segment.label("key")]
+    elif by == "owner":
+        key_cols = [_inv.c.owner.label("key")]
+
+    stmt = (
+        select(
+            _inv.c.currency,
+            *key_cols,
+            bucket_no,
+            func.count().label("n"),
+            func.sum(outstanding).label("minor"),
+        )
+        .select_from(source)
+        .where(where)
+        .group_by(_inv.c.currency, *key_cols, bucket_no)
+    )
+    totals: dict[str, Line] = {}
+    groups: dict[tuple[str, str], Line] = {}
+    for row in conn.execute(stmt):
+        cur = row.currency
+        total = totals.setdefault(cur, Line(cur, [Cell() for _ in buckets]))
+        cell = total.buckets[row.b]
+        cell.count += row.n
+        cell.minor += int(row.minor)
+        if by is not None:
+            key = row.key if row.key is not None else ""
+            name = getattr(row, "name", None)
+            line = groups.setdefault(
+                (cur, key), Line(cur, [Cell() for _ in buckets], key=key, name=name)
+            )
+            line.buckets[row.b].count += row.n
+            line.buckets[row.b].minor += int(row.minor)
+    notes = []
+    undated = conn.execute(
+        select(func.count()).where(_pay.c.dated.is_(False), _pay.c.paid_on > as_of)
+    ).scalar_one()
+    if undated:
+        notes.append(
+            f"{undated:,} payments have no date in the ledger and count from the day they were "
+            "imported, so they show as unpaid on this date; map settled_date to date them."
+        )
+    ordered_groups = sorted(groups.values(), key=lambda g: (g.currency, -g.minor, g.key or ""))
+    return AgingReport(
+        as_of=as_of,
+        buckets=buckets,
+        totals=[totals[c] for c in sorted(totals)],
+        by=by,
+        groups=ordered_groups,
+        notes=notes,
+    )

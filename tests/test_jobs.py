@@ -1,0 +1,81 @@
+"""The ledger sync job and the scheduler wiring."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import build_runtime, start_jobs
+from bot.clock import FakeClock
+from bot.config import Config
+from jobs.ledger_sync import sync_ledger
+from storage.db import Database
+from storage.ledger import ImportOptions
+from storage.models import Invoice, JobRun
+from tests.conftest import LEDGER_HEADER, NOW, TODAY, write_csv
+
+ROW = ("I-1", "C1", "", "", "", "2026-01-01", "2026-01-31", "CNY", "100", "", "", "")
+
+
+def amounts(db: Database) -> dict[str, int]:
+    table = Invoice.__table__  # type: ignore[attr-defined]
+    with db.engine.connect() as conn:
+        return dict(conn.execute(select(table.c.invoice_no, table.c.amount_minor)).all())
+
+
+def test_each_content_is_imported_once(db: Database, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "export.csv", LEDGER_HEADER, [ROW])
+    options = ImportOptions(currency="CNY")
+    first = sync_ledger(db, path, options, NOW, TODAY)
+    assert first is not None and first.created == 1
+    assert sync_ledger(db, path, options, NOW, TODAY) is None  # same bytes: nothing to do
+    write_csv(path, LEDGER_HEADER, [(*ROW[:8], "150", *ROW[9:])])
+    changed = sync_ledger(db, path, options, NOW, TODAY)
+    assert changed is not None and changed.updated == 1
+    assert amounts(db) == {"I-1": 15000}
+    runs = JobRun.__table__  # type: ignore[attr-defined]
+    with db.engine.connect() as conn:
+        statuses = conn.execute(select(runs.c.status)).scalars().all()
+    assert statuses == ["done", "done"]
+
+
+def test_a_failed_sync_is_retried(db: Database, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "export.csv", ("nothing", "useful"), [("a", "b")])
+    options = ImportOptions(currency="CNY")
+    with pytest.raises(ValueError):
+        sync_ledger(db, path, options, NOW, TODAY)
+    # The same broken file again is tried again (and fails again), not silently skipped.
+    with pytest.raises(ValueError):
+        sync_ledger(db, path, options, NOW, TODAY)
+
+
+def test_missing_source_is_a_warning_not_a_crash(
+    db: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert sync_ledger(db, tmp_path / "gone.csv", ImportOptions(), NOW, TODAY) is None
+    assert "does not exist" in caplog.text
+
+
+async def test_scheduler_runs_the_sync_in_the_event_loop(
+    config: Config, tmp_path: Path, clock: FakeClock
+) -> None:
+    path = write_csv(tmp_path / "export.csv", LEDGER_HEADER, [ROW])
+    config = config.model_copy(update={"ledger": config.ledger.model_copy(update={"source": path})})
+    rt = build_runtime(config, clock, f"sqlite:///{tmp_path}/jobs.db")
+    scheduler = start_jobs(rt)
+    try:
+        job = scheduler.get_job("ledger_sync")
+        assert job is not None and job.max_instances == 1 and job.coalesce
+        for _ in range(200):  # the first run is immediate; wait for its thread to finish
+            if amounts(rt.db):
+                break
+            await asyncio.sleep(0.05)
+        assert amounts(rt.db) == {"I-1": 10000}
+        assert rt.today() == date(2026, 3, 16)
+    finally:
+        scheduler.shutdown(wait=False)
+        rt.db.dispose()
