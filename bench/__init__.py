@@ -1,0 +1,1 @@
+"""Benchmarks and the synthetic ledger generator: see bench/README.md."""

@@ -56,11 +56,17 @@ def exponent(currency: str) -> int:
     return _EXPONENT_EXCEPTIONS.get(currency.upper(), 2)
 
 
+_SCALE = {places: Decimal(10) ** places for places in (0, 2, 3)}
+
+
 def to_minor(amount: Decimal, currency: str) -> int:
     """Exact conversion; refuses to round silently (a ledger with 12.345 USD is a data problem)."""
-    places = exponent(currency)
+    # Called once or twice per ledger row: kept to a dict lookup, a multiply and a compare.
+    places = _EXPONENT_EXCEPTIONS.get(currency)
+    if places is None:
+        places = 2 if currency.isupper() else exponent(currency)
     try:
-        scaled = amount.scaleb(places)
+        scaled = amount * _SCALE[places]
         minor = int(scaled)
     except (InvalidOperation, ValueError, OverflowError) as exc:
         raise MoneyError(f"{amount} is not a valid amount") from exc

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,12 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 DEFAULT_URL = "sqlite:///arcircle.db"
+SQLITE_CACHE_SIZE = -65536  # KiB (negative = size, not pages): 64 MiB per connection
+
+# SQLAlchemy stores a Date on SQLite as ISO text; bulk inserts (storage.bulk) hand plain
+# dates to the driver, which then writes the same text. (datetime is a subclass of date but
+# sqlite3 matches adapters by exact type, so datetimes are not affected.)
+sqlite3.register_adapter(date, date.isoformat)
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every replica.
 _MIGRATION_LOCK = 0x41524349  # "ARCI"
@@ -45,6 +53,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA cache_size={SQLITE_CACHE_SIZE}")
     cur.close()
 
 

@@ -314,8 +314,18 @@ _amount_cache_dc: dict[str, _Amount] = {}
 _amount_errors: dict[tuple[str, bool], str] = {}
 
 
+# What most ERP exports write: no currency, no grouping. Most amounts in a big ledger are
+# distinct, so these skip the cache and the general parser and go straight to Decimal.
+_PLAIN_AMOUNT = re.compile(r"-?\d{1,15}(?:\.\d{1,6})?")
+
+
 def parse_amount(text: str, *, decimal_comma: bool = False) -> tuple[Decimal, str | None]:
     """(amount, ISO currency named in the text or None). Exact; never goes through float."""
+    if not decimal_comma and _PLAIN_AMOUNT.fullmatch(text):
+        value = Decimal(text)
+        if not value and value.is_signed():
+            value = value.copy_abs()  # "-0.00" is no debt at all
+        return value, None
     hit = (_amount_cache_dc if decimal_comma else _amount_cache).get(text)
     if hit is not None:
         return hit
@@ -496,8 +506,19 @@ def _good_grouping(groups: list[str]) -> bool:
     )
 
 
+_currency_cache: dict[str, str | None] = {}
+
+
 def parse_currency(text: str) -> str | None:
     """An ISO 4217 code (upper case) from a code, symbol or Chinese name; blank is None."""
+    if text in _currency_cache:
+        return _currency_cache[text]
+    code = _parse_currency(text)
+    _remember(_currency_cache, text, code)
+    return code
+
+
+def _parse_currency(text: str) -> str | None:
     s = text.strip()
     if not s:
         return None
@@ -555,8 +576,20 @@ _TERMS_EXPECTED = (
 )
 
 
+_terms_cache: dict[str, int | None] = {}
+
+
 def parse_terms(text: str) -> int | None:
     """Payment terms in days; blank is None."""
+    # A ledger uses a handful of terms on every row: remember them.
+    if text in _terms_cache:
+        return _terms_cache[text]
+    days = _parse_terms(text)
+    _remember(_terms_cache, text, days)
+    return days
+
+
+def _parse_terms(text: str) -> int | None:
     s = " ".join(text.split()).lower()
     if not s:
         return None

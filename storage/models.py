@@ -62,8 +62,10 @@ class Payment(SQLModel, table=True):
     __tablename__ = "payment"
     __table_args__ = (
         Index("ix_payment_invoice_paid_on", "invoice_id", "paid_on"),
-        # MAX(paid_on) tells the aging report whether it may use paid_minor directly.
+        # The aging report sums only the payments dated after its as-of day.
         Index("ix_payment_paid_on", "paid_on"),
+        # ...and counts those whose day the ledger did not give.
+        Index("ix_payment_undated", "dated", "paid_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, case, func, literal, or_, select
+from sqlalchemy import Connection, and_, case, func, literal, or_, select, union_all
 
 from playbook.aging import AgingPolicy, Bucket, bucket_cutoffs
 from playbook.money import from_minor
@@ -191,31 +191,43 @@ def aging_report(
     buckets = policy.buckets
     cutoffs = bucket_cutoffs(as_of, buckets)
 
-    # If no payment is dated after the as-of day, paid_minor already is the paid-as-of figure
-    # and only open invoices can be open then: a scan of the open index instead of the ledger.
-    last_payment = conn.execute(select(func.max(_pay.c.paid_on))).scalar_one_or_none()
-    last_write_off = conn.execute(select(func.max(_inv.c.written_off_on))).scalar_one_or_none()
-    fast = (last_payment is None or last_payment <= as_of) and (
-        last_write_off is None or last_write_off <= as_of
+    # Open on D: issued by D, not written off by D, and amount - paid-by-D != 0, where
+    # paid-by-D = paid_minor (everything paid so far) - what was paid after D. Only two kinds
+    # of invoice can be open on D: those open (or written off) now, and those paid after D.
+    # Both are reached through indexes, and only payments dated after D are summed, so a
+    # report for today reads the open invoices and nothing else.
+    later = (
+        select(_pay.c.invoice_id, func.sum(_pay.c.amount_minor).label("after"))
+        .where(_pay.c.paid_on > as_of)
+        .group_by(_pay.c.invoice_id)
+        .subquery("later")
     )
-    if fast:
-        outstanding = _inv.c.amount_minor - _inv.c.paid_minor
-        source = _inv
-        where = and_(_inv.c.status == "open", _inv.c.issue_date <= as_of)
-    else:
-        paid = (
-            select(_pay.c.invoice_id, func.sum(_pay.c.amount_minor).label("paid"))
-            .where(_pay.c.paid_on <= as_of)
-            .group_by(_pay.c.invoice_id)
-            .subquery()
+    live = and_(
+        _inv.c.issue_date <= as_of,
+        or_(_inv.c.written_off_on.is_(None), _inv.c.written_off_on > as_of),
+    )
+    still_open = (
+        select(
+            _inv.c.id.label("id"),
+            (_inv.c.amount_minor - _inv.c.paid_minor + func.coalesce(later.c.after, 0)).label(
+                "out"
+            ),
         )
-        outstanding = _inv.c.amount_minor - func.coalesce(paid.c.paid, 0)
-        source = _inv.outerjoin(paid, paid.c.invoice_id == _inv.c.id)
-        where = and_(
-            _inv.c.issue_date <= as_of,
-            or_(_inv.c.written_off_on.is_(None), _inv.c.written_off_on > as_of),
-            outstanding != 0,
+        .select_from(_inv.outerjoin(later, later.c.invoice_id == _inv.c.id))
+        .where(_inv.c.status.in_(["open", "written_off"]), live)
+    )
+    paid_since = (
+        select(
+            _inv.c.id.label("id"),
+            (_inv.c.amount_minor - _inv.c.paid_minor + later.c.after).label("out"),
         )
+        .select_from(later.join(_inv, _inv.c.id == later.c.invoice_id))
+        .where(_inv.c.status == "paid", live)
+    )
+    candidates = union_all(still_open, paid_since).subquery("o")
+    outstanding = candidates.c.out
+    source: Any = candidates.join(_inv, _inv.c.id == candidates.c.id)
+    where = outstanding != 0
 
     whens = []
     for n, (_bucket, earliest, _latest) in enumerate(cutoffs[:-1]):
@@ -265,12 +277,15 @@ def aging_report(
             line.buckets[row.b].minor += int(row.minor)
     notes = []
     undated = conn.execute(
-        select(func.count()).where(_pay.c.dated.is_(False), _pay.c.paid_on > as_of)
+        select(func.count())
+        .select_from(_pay.join(_inv, _inv.c.id == _pay.c.invoice_id))
+        .where(_pay.c.dated.is_(False), _pay.c.paid_on > as_of, _inv.c.issue_date <= as_of)
     ).scalar_one()
     if undated:
         notes.append(
-            f"{undated:,} payments have no date in the ledger and count from the day they were "
-            "imported, so they show as unpaid on this date; map settled_date to date them."
+            f"{undated:,} payments on these invoices have no date in the ledger (part "
+            "payments); they count from the day they were imported, so on this date they "
+            "show as unpaid."
         )
     ordered_groups = sorted(groups.values(), key=lambda g: (g.currency, -g.minor, g.key or ""))
     return AgingReport(

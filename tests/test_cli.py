@@ -267,3 +267,23 @@ def test_console_transcript_from_a_piped_script(env: dict[str, str], tmp_path: P
     assert "(配置中没有“nobody”这个人。" in text
     assert "我不认识命令“frob”。" in text
     assert "Traceback" not in text + proc.stderr
+
+
+def test_make_run_path_with_the_shipped_sample(env: dict[str, str], tmp_path: Path) -> None:
+    # What a newcomer sees: the repository's own config and sample ledger, an empty database.
+    env = dict(env, ARCIRCLE_CONFIG=str(REPO / "config.yaml"))
+    env.pop("ARCIRCLE_SAMPLE_LEDGER", None)
+    proc = arcircle(
+        env, "run", stdin="/ar overdue\nas tom.baker: /ar overdue mine 3\n", cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "loaded the sample ledger, 2,000 invoices" in proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "[#ar-circle] li.na: /ar overdue"
+    assert lines[1].startswith("[#ar-circle] arcircle → li.na: 逾期账款 — 前 10 笔，共 ")
+    assert "[#ar-circle] arcircle → tom.baker: Overdue: Tom Baker — top 3 of " in proc.stdout
+    # Ten ranked rows, each with an amount, days late, a stage and a risk grade.
+    ranked = [line for line in lines if line.split("]")[-1].strip()[:3].strip().isdigit()]
+    assert len(ranked) >= 13
+    second = arcircle(env, "run", stdin="", cwd=tmp_path)
+    assert "loaded the sample ledger" not in second.stderr  # only into an empty ledger

@@ -485,3 +485,147 @@ def test_many_rows_span_chunks(db: Database, tmp_path: Path) -> None:
     assert again.unchanged == 4500
     total = sum(r["amount_minor"] for r in invoices(db).values())
     assert Decimal(total) / 100 == sum(Decimal(f"{i}.{i % 100:02d}") for i in range(1, 4501))
+
+
+def _big_file(tmp_path: Path, n: int = 9000) -> Path:
+    rows = [
+        (f"B-{i:05d}", "C1", "", "", "", "2026-01-01", "2026-02-01", "CNY", "1", "", "", "")
+        for i in range(n)
+    ]
+    return write_csv(tmp_path / "big.csv", LEDGER_HEADER, rows)
+
+
+def test_a_failing_write_stops_the_reader_and_leaves_nothing(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from storage import ledger
+
+    calls = {"n": 0}
+    real_apply = ledger._Importer.apply
+
+    def apply(self: ledger._Importer, records: list) -> None:  # type: ignore[type-arg]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full")
+        real_apply(self, records)
+
+    monkeypatch.setattr(ledger._Importer, "apply", apply)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_import(db, _big_file(tmp_path))
+    assert invoices(db) == {}
+    assert not [t for t in threading.enumerate() if t.name == "ledger-reader"]
+
+
+def test_a_failing_read_reaches_the_caller_and_leaves_nothing(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import ledger
+
+    real_record = ledger._RowReader.record
+
+    def record(self: ledger._RowReader, row: int, cells: list[str]) -> object:
+        if row == 5000:
+            raise OSError("the network share went away")
+        return real_record(self, row, cells)
+
+    monkeypatch.setattr(ledger._RowReader, "record", record)
+    with pytest.raises(OSError, match="network share"):
+        run_import(db, _big_file(tmp_path))
+    assert invoices(db) == {}
+
+
+def _snapshot(db: Database) -> tuple[dict, list, dict]:
+    with db.engine.connect() as conn:
+        pays = sorted(
+            tuple(r)
+            for r in conn.execute(
+                select(_inv.c.invoice_no, _pay.c.paid_on, _pay.c.amount_minor, _pay.c.dated).join(
+                    _inv, _inv.c.id == _pay.c.invoice_id
+                )
+            )
+        )
+        custs = {r.code: (r.name, r.segment, r.owner) for r in conn.execute(select(_cus))}
+    inv = {
+        k: {c: v for c, v in row.items() if c not in ("id", "customer_id")}
+        for k, row in invoices(db).items()
+    }
+    return inv, pays, custs
+
+
+def test_the_big_file_path_gives_the_same_result(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Above a size threshold the import parses in a child process and, into an empty SQLite
+    # ledger, builds its indexes at the end. Forced here on a small file.
+    from storage import ledger
+
+    rows = [
+        (
+            f"K-{i:05d}",
+            f"C{i % 13}",
+            f"客户 {i % 13}",
+            "",
+            "tom.baker",
+            "2026-01-01",
+            "2026-02-01",
+            "USD" if i % 5 == 0 else "CNY",
+            f"{i}.50",
+            f"{i}.50" if i % 3 == 0 else ("1.00" if i % 3 == 1 else ""),
+            "2026-02-10" if i % 3 == 0 else "",
+            "yes" if i % 7 == 0 else "no",
+        )
+        for i in range(1, 5001)
+    ]
+    rows.append(("K-BAD", "C1", "", "", "", "2026-01-01", "", "CNY", "oops", "", "", ""))
+    path = write_csv(tmp_path / "k.csv", LEDGER_HEADER, rows)
+    small = run_import(db, path)
+    expected = _snapshot(db)
+    other = Database(f"sqlite:///{tmp_path}/big.db")
+    other.migrate()
+    monkeypatch.setattr(ledger, "_BULK_BYTES", 0)
+    big = run_import(other, path)
+    assert (big.created, big.payments_added, big.customers_created) == (
+        small.created,
+        small.payments_added,
+        small.customers_created,
+    )
+    assert [(b.row, b.reason) for b in big.bad] == [(b.row, b.reason) for b in small.bad]
+    assert big.bad[0].row == 5002
+    assert _snapshot(other) == expected
+    with other.engine.connect() as conn:
+        names = {
+            r[0]
+            for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -65536
+    assert {
+        "ix_invoice_owner",
+        "ix_invoice_open_due",
+        "ix_invoice_customer_status",
+        "ix_payment_invoice_paid_on",
+        "ix_payment_paid_on",
+        "ix_payment_undated",
+    } <= names
+    again = run_import(other, path)  # the big path into a non-empty ledger: an upsert
+    assert (again.created, again.unchanged) == (0, 5000)
+    other.dispose()
+
+
+def test_an_error_in_the_reader_process_reaches_the_caller(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import ledger
+    from storage.ledger_parse import ParseError
+
+    path = tmp_path / "broken.csv"
+    good = "".join(f"R-{i},C1,2026-01-01,100\n" for i in range(3000))
+    path.write_text(
+        "invoice_no,customer,issue_date,amount\n" + good + 'R-x,C1,"' + "x" * 200_000 + "\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(ledger, "_BULK_BYTES", 0)
+    with pytest.raises(ParseError):
+        run_import(db, path)
+    assert invoices(db) == {}
