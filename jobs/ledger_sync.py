@@ -6,7 +6,6 @@ processes watching the same file import it once, and a restart does not import i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from datetime import date, datetime
@@ -17,20 +16,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
-from storage.ledger import ImportOptions, ImportResult, import_ledger
+from storage.ledger import ImportOptions, ImportResult, file_sha256, import_ledger
 from storage.models import JobRun
 
 log = logging.getLogger(__name__)
 JOB = "ledger_sync"
 _runs = JobRun.__table__  # type: ignore[attr-defined]
-
-
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _claim(db: Database, digest: str, now: datetime) -> bool:
@@ -65,7 +56,7 @@ def sync_ledger(
     if not path.exists():
         log.warning("ledger source %s does not exist", path)
         return None
-    digest = _digest(path)
+    digest = file_sha256(path)
     if not _claim(db, digest, now):
         return None
     status = "failed"

@@ -77,7 +77,7 @@ SEGMENTS = {
 _CHUNK = 2000
 # Above this size a first import into an empty SQLite ledger builds its indexes at the end.
 _BULK_BYTES = 4 << 20
-_IMPORT_CACHE_KIB = 512 * 1024
+_IMPORT_CACHE_KIB = 256 * 1024  # 256 MiB, only while a big file is imported
 _CUSTOMER_COLS = ("id", "code", "name", "segment", "owner")
 _INVOICE_COLS = (
     "id",
@@ -657,7 +657,7 @@ class _Importer:
         self.note(f"row {rec.row}: {rec.invoice_no}: " + ", ".join(parts))
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -846,7 +846,7 @@ def import_ledger(
                     "ledger",
                     path.name,
                     {
-                        "sha256": _sha256(path),
+                        "sha256": file_sha256(path),
                         "rows": result.rows,
                         "created": result.created,
                         "updated": result.updated,

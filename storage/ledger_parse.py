@@ -506,19 +506,26 @@ def _good_grouping(groups: list[str]) -> bool:
     )
 
 
-_currency_cache: dict[str, str | None] = {}
+def _few_values(parse: Callable[[str], _V]) -> Callable[[str], _V]:
+    """Remember a parser's answers: a ledger repeats a handful of values on every row.
+
+    Only successes are kept, so a bad value raises (with its message) every time."""
+    cache: dict[str, _V] = {}
+
+    def cached(text: str) -> _V:
+        if text in cache:
+            return cache[text]
+        value = parse(text)
+        _remember(cache, text, value)
+        return value
+
+    cached.__doc__ = parse.__doc__
+    return cached
 
 
+@_few_values
 def parse_currency(text: str) -> str | None:
     """An ISO 4217 code (upper case) from a code, symbol or Chinese name; blank is None."""
-    if text in _currency_cache:
-        return _currency_cache[text]
-    code = _parse_currency(text)
-    _remember(_currency_cache, text, code)
-    return code
-
-
-def _parse_currency(text: str) -> str | None:
     s = text.strip()
     if not s:
         return None
@@ -576,20 +583,9 @@ _TERMS_EXPECTED = (
 )
 
 
-_terms_cache: dict[str, int | None] = {}
-
-
+@_few_values
 def parse_terms(text: str) -> int | None:
     """Payment terms in days; blank is None."""
-    # A ledger uses a handful of terms on every row: remember them.
-    if text in _terms_cache:
-        return _terms_cache[text]
-    days = _parse_terms(text)
-    _remember(_terms_cache, text, days)
-    return days
-
-
-def _parse_terms(text: str) -> int | None:
     s = " ".join(text.split()).lower()
     if not s:
         return None
