@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -113,15 +112,10 @@ def ensure_sample(rt: Runtime) -> ImportResult | None:
     )
 
 
-def messengers_to_start(config: Config, env: Mapping[str, str] | None = None) -> list[str]:
-    """The console, unless a real messenger is enabled, available and has its credentials."""
-    env = os.environ if env is None else env
-    chosen: list[str] = []
-    for name in ("slack", "telegram", "wecom", "feishu", "dingtalk"):
-        platform = getattr(config.platforms, name)
-        if platform.enabled and name in ADAPTERS and not missing_env(config, name, env):
-            chosen.append(name)
-    return chosen or ["console"]
+def unavailable_messengers(config: Config) -> list[str]:
+    """Messengers the config enables that this build cannot run yet."""
+    names = ("slack", "telegram", "wecom", "feishu", "dingtalk")
+    return [n for n in names if getattr(config.platforms, n).enabled and n not in ADAPTERS]
 
 
 async def serve_console(

@@ -69,7 +69,7 @@ def _date(text: str) -> date:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import build_runtime, ensure_sample, messengers_to_start, serve_console
+    from bot.app import build_runtime, ensure_sample, serve_console, unavailable_messengers
 
     config = _config(args)
     rt = build_runtime(config, _clock(args), args.database)
@@ -81,9 +81,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                 f"of {loaded.customers_created:,} customers, dates moved to today)",
                 file=sys.stderr,
             )
-    chosen = messengers_to_start(config)
-    if chosen != ["console"]:
-        raise Fail(f"messengers {', '.join(chosen)} are not available in this build")
+    missing = unavailable_messengers(config)
+    if missing:
+        print(
+            f"({', '.join(missing)}: enabled in the config but not available in this "
+            "version; starting the console only)",
+            file=sys.stderr,
+        )
     try:
         asyncio.run(serve_console(rt))
     except KeyboardInterrupt:
