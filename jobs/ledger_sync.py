@@ -62,7 +62,7 @@ def sync_ledger(
     status = "failed"
     detail: dict[str, Any] = {}
     try:
-        result = import_ledger(db, path, options, now=now, today=today)
+        result = import_ledger(db, path, options, now=now, today=today, sha256=digest)
         status = "done"
         detail = {
             "rows": result.rows,

@@ -809,8 +809,11 @@ def import_ledger(
     today: date,
     dry_run: bool = False,
     progress: Progress | None = None,
+    sha256: str | None = None,
 ) -> ImportResult:
-    """Import one file. Raises ParseError (unreadable file) or MappingError (bad mapping)."""
+    """Import one file. Raises ParseError (unreadable file) or MappingError (bad mapping).
+
+    `sha256` is the file's digest when the caller already has it (saves reading it again)."""
     started = _time.perf_counter()
     table = read_table(
         path, encoding=options.encoding, delimiter=options.delimiter, sheet=options.sheet
@@ -834,8 +837,8 @@ def import_ledger(
                 # the WAL over and over; this connection gets room for a big load (and gives
                 # it back below, before it returns to the pool).
                 conn.exec_driver_sql(f"PRAGMA cache_size=-{_IMPORT_CACHE_KIB}")
-            if importer.empty and db.is_sqlite and big:
-                deferred = DeferredIndexes(conn, [_inv, _pay])
+                if importer.empty:
+                    deferred = DeferredIndexes(conn, [_inv, _pay])
             for chunk in parser.chunks():
                 importer.apply(chunk)
             if deferred is not None:
@@ -846,7 +849,7 @@ def import_ledger(
                     "ledger",
                     path.name,
                     {
-                        "sha256": file_sha256(path),
+                        "sha256": sha256 or file_sha256(path),
                         "rows": result.rows,
                         "created": result.created,
                         "updated": result.updated,
@@ -855,18 +858,18 @@ def import_ledger(
                         "payments": result.payments_added,
                     },
                 )
+            if dry_run:
+                trans.rollback()
+            else:
+                trans.commit()
         except BaseException:
             trans.rollback()
             raise
         finally:
             parser.close()
             table.close()
-        if dry_run:
-            trans.rollback()
-        else:
-            trans.commit()
-        if db.is_sqlite and big:
-            conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_CACHE_SIZE}")
+            if db.is_sqlite and big:
+                conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_CACHE_SIZE}")
     if progress is not None:
         progress(table.size_bytes, table.size_bytes)
     result.seconds = _time.perf_counter() - started

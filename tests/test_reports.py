@@ -152,10 +152,10 @@ def test_report_as_of_today_uses_every_bucket_rule(loaded: Database) -> None:
     assert doc["notes"] == []
 
 
-def test_fast_path_and_general_path_agree(loaded: Database, tmp_path: Path) -> None:
+def test_a_later_payment_does_not_change_an_earlier_day(loaded: Database, tmp_path: Path) -> None:
     as_of = date(2026, 3, 16)
     fast = report(loaded, as_of).to_json()
-    # A payment dated after as-of forces the general (payment-by-payment) path.
+    # A payment dated after as-of is added back for that day (the "paid since" candidates).
     rows = [list(r) for r in ROWS]
     rows[1][9], rows[1][10] = "200.00", "2026-04-02"
     run_import(loaded, write_csv(tmp_path / "later.csv", HEADER, rows), today=date(2026, 4, 2))
