@@ -273,6 +273,62 @@ class Circle(Strict):
         return levels
 
 
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$", re.IGNORECASE)
+_RATE_UNITS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+}
+
+
+def parse_rate(value: Any) -> tuple[int, timedelta]:
+    """`1/s`, `20/min`, `100/h`: at most this many messages per destination in that time."""
+    if isinstance(value, str):
+        m = _RATE.match(value)
+        if m and int(m.group(1)) > 0:
+            return int(m.group(1)), timedelta(seconds=_RATE_UNITS[m.group(2).lower()])
+    raise ValueError(f"{value!r} is not a rate (expected e.g. 1/s, 20/min)")
+
+
+def _default_rates() -> dict[str, str]:
+    # The messengers' documented limits per destination (Slack: per channel; Telegram: per
+    # group; WeCom and DingTalk: per robot webhook).
+    return {
+        "console": "1000/s",
+        "slack": "1/s",
+        "telegram": "20/min",
+        "wecom": "20/min",
+        "dingtalk": "20/min",
+        "feishu": "5/s",
+    }
+
+
+class OutboxConfig(Strict):
+    rates: dict[str, str] = Field(default_factory=_default_rates)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    backoff: Duration = timedelta(seconds=2)
+    backoff_max: Duration = timedelta(minutes=10)
+
+    @field_validator("rates")
+    @classmethod
+    def _valid_rates(cls, rates: dict[str, str]) -> dict[str, str]:
+        merged = {**_default_rates(), **rates}
+        for name, value in merged.items():
+            try:
+                parse_rate(value)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        return merged
+
+    def rate(self, platform: str) -> tuple[int, timedelta]:
+        return parse_rate(self.rates.get(platform, "1/s"))
+
+
 # --- aging and risk -----------------------------------------------------------------------
 
 
@@ -445,6 +501,7 @@ class Config(Strict):
     digest: Digest = Field(default_factory=Digest)
     ledger: Ledger = Field(default_factory=Ledger)
     phrasing: Phrasing = Field(default_factory=Phrasing)
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     platforms: Platforms = Field(default_factory=Platforms)
 
     def aging_policy(self) -> rules.AgingPolicy:

@@ -178,3 +178,30 @@ class Reply:
     def plain(self) -> str:
         parts = [p for p in (self.text, self.card.to_text() if self.card else None) if p]
         return "\n".join(parts)
+
+
+# --- delivery outcomes: what an adapter raises when a messenger did not take a message ---------
+
+
+class DeliveryError(Exception):
+    """The messenger did not accept the message; the outbox decides what happens next."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RetryAfter(DeliveryError):
+    """Rate limited (HTTP 429): wait this many seconds before sending to that destination."""
+
+    def __init__(self, seconds: float, reason: str = "rate limited") -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+class TransientError(DeliveryError):
+    """Worth retrying with backoff: a 5xx, a timeout, a dropped connection."""
+
+
+class PermanentError(DeliveryError):
+    """Retrying will not help (channel_not_found, not_in_channel): park the row."""
