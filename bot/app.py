@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TextIO
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
+from bot.cards import render_row
+from bot.circle_env import circle_env
 from bot.clock import Clock, today
 from bot.config import Config
+from bot.i18n import t
+from bot.messages import Reply
 from bot.router import Router
+from jobs.circle import predue_reminders, scan_overdue, tick, watch_limitation, watch_promises
 from jobs.ledger_sync import sync_ledger
+from jobs.outbox import OutboxWorker, Transport
 from jobs.scheduler import add_interval_job, build_scheduler
+from storage.circle import CircleEnv
 from storage.db import Database
+from storage.leader import SchedulerLease
 from storage.ledger import ImportOptions, ImportResult
+from storage.outbox import OutRow
 from storage.queries import ledger_is_empty, sync_people
 from storage.sample import load_sample, sample_path
 
@@ -72,9 +79,15 @@ class Runtime:
     db: Database
     clock: Clock
     router: Router
+    circle: CircleEnv
 
     def today(self) -> date:
         return today(self.clock, self.config.company.zone)
+
+
+def running_messengers(config: Config) -> tuple[str, ...]:
+    """The messengers this process serves: enabled in the config and built in this version."""
+    return tuple(n for n in ADAPTERS if getattr(config.platforms, n).enabled)
 
 
 def build_runtime(config: Config, clock: Clock, database_url: str | None = None) -> Runtime:
@@ -96,7 +109,9 @@ def build_runtime(config: Config, clock: Clock, database_url: str | None = None)
     }
     with db.engine.begin() as conn:
         sync_people(conn, people, clock.now())
-    return Runtime(config=config, db=db, clock=clock, router=Router(db, config, clock))
+    circle = circle_env(config, running_messengers(config))
+    router = Router(db, config, clock, circle=circle)
+    return Runtime(config=config, db=db, clock=clock, router=router, circle=circle)
 
 
 def ensure_sample(rt: Runtime) -> ImportResult | None:
@@ -119,28 +134,149 @@ def unavailable_messengers(config: Config) -> list[str]:
 
 
 async def serve_console(
-    rt: Runtime, stdin: TextIO | None = None, stdout: TextIO | None = None
+    rt: Runtime,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    tick_every: timedelta | None = None,
 ) -> None:
     from bot.adapters.console import ConsoleMessenger
 
     console = ConsoleMessenger(rt.router, rt.config, stdin=stdin, stdout=stdout)
-    scheduler = start_jobs(rt)
+    jobs = Jobs(rt, {"console": console}, on_lease=console.say, tick_every=tick_every)
+    jobs.start()
     try:
         await console.run()
     finally:
-        scheduler.shutdown(wait=False)
+        await jobs.stop()
 
 
-def start_jobs(rt: Runtime) -> AsyncIOScheduler:
-    """The periodic jobs, in the running event loop."""
-    scheduler = build_scheduler(rt.config.company.timezone)
-    source = rt.config.ledger.source
-    if source is not None:
-        options = ledger_options(rt.config, actor="ledger-sync")
+class Jobs:
+    """The scheduler's pollers and the outbox worker, in the bot's event loop.
 
-        async def sync() -> None:
-            await asyncio.to_thread(sync_ledger, rt.db, source, options, rt.clock.now(), rt.today())
+    Only the process holding the scheduler lease runs them; another process on the same
+    database keeps trying and takes over when the holder dies.
+    """
 
-        add_interval_job(scheduler, "ledger_sync", sync, rt.config.ledger.sync_every, run_now=True)
-    scheduler.start()
-    return scheduler
+    def __init__(
+        self,
+        rt: Runtime,
+        transports: Mapping[str, Transport],
+        *,
+        on_lease: Callable[[str], None] | None = None,
+        retry_lease: timedelta = timedelta(seconds=5),
+        tick_every: timedelta | None = None,
+    ) -> None:
+        self.rt = rt
+        self.tick_every = tick_every or rt.config.circle.tick_every
+        self.transports = transports
+        self.lease = SchedulerLease(rt.db)
+        self.scheduler = build_scheduler(rt.config.company.timezone)
+        self._stop = asyncio.Event()
+        self._worker_task: asyncio.Task[None] | None = None
+        self._on_lease = on_lease
+        self._retry_lease = retry_lease
+        self.leading = False
+
+    def start(self) -> None:
+        if not self._take_lease():
+            if self._on_lease is not None:
+                self._on_lease(t(self.rt.config.company.locale, "lease_waiting"))
+            add_interval_job(self.scheduler, "lease", self._wait_for_lease, self._retry_lease)
+        self.scheduler.start()
+
+    async def _wait_for_lease(self) -> None:
+        if self.leading or not self._take_lease():
+            return
+        self.scheduler.remove_job("lease")
+        log.warning("took over the scheduler lease: this process now runs the circle")
+
+    def _take_lease(self) -> bool:
+        if not self.lease.try_acquire():
+            return False
+        self.leading = True
+        self._add_jobs()
+        self._worker_task = asyncio.get_running_loop().create_task(self._deliver())
+        return True
+
+    def _add_jobs(self) -> None:
+        rt, cfg = self.rt, self.rt.config
+        sched = self.scheduler
+        source = cfg.ledger.source
+        if source is not None:
+            options = ledger_options(cfg, actor="ledger-sync")
+
+            async def sync() -> None:
+                await asyncio.to_thread(
+                    sync_ledger, rt.db, source, options, rt.clock.now(), rt.today()
+                )
+
+            add_interval_job(sched, "ledger_sync", sync, cfg.ledger.sync_every, run_now=True)
+        triggers = cfg.circle.triggers
+
+        async def scan() -> None:
+            now, day = rt.clock.now(), rt.today()
+            await asyncio.to_thread(
+                scan_overdue, rt.db, rt.circle, today=day, now=now, stages=triggers.stages
+            )
+            await asyncio.to_thread(
+                predue_reminders,
+                rt.db,
+                rt.circle,
+                today=day,
+                now=now,
+                days=cfg.aging.stages.pre_due_days,
+            )
+
+        async def tick_() -> None:
+            await asyncio.to_thread(tick, rt.db, rt.circle, rt.clock.now())
+
+        async def promises() -> None:
+            if triggers.broken_promise:
+                await asyncio.to_thread(
+                    watch_promises, rt.db, rt.circle, today=rt.today(), now=rt.clock.now()
+                )
+
+        async def limitation() -> None:
+            await asyncio.to_thread(
+                watch_limitation,
+                rt.db,
+                rt.circle,
+                today=rt.today(),
+                now=rt.clock.now(),
+                years=triggers.limitation_years,
+                warn_days=triggers.limitation_warn_days,
+            )
+
+        add_interval_job(sched, "overdue_scan", scan, timedelta(minutes=10), run_now=True)
+        add_interval_job(sched, "circle_tick", tick_, self.tick_every, run_now=True)
+        add_interval_job(sched, "promise_watch", promises, timedelta(minutes=10), run_now=True)
+        add_interval_job(sched, "limitation_watch", limitation, timedelta(hours=6), run_now=True)
+
+    async def _deliver(self) -> None:
+        cfg = self.rt.config
+
+        def render(row: OutRow) -> Reply | None:
+            with self.rt.db.engine.connect() as conn:
+                return render_row(conn, row, cfg, self.rt.clock.now())
+
+        worker = OutboxWorker(
+            self.rt.db,
+            self.rt.clock,
+            self.transports,
+            render,
+            rates={p: cfg.outbox.rate(p) for p in self.transports},
+            max_attempts=cfg.outbox.max_attempts,
+            backoff=cfg.outbox.backoff,
+            backoff_max=cfg.outbox.backoff_max,
+        )
+        await worker.run(self._stop, idle=0.2)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        self.scheduler.shutdown(wait=False)
+        if self._worker_task is not None:
+            try:
+                await asyncio.wait_for(self._worker_task, timeout=5)
+            except (TimeoutError, asyncio.CancelledError):
+                self._worker_task.cancel()
+        self.lease.release()

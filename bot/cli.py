@@ -15,7 +15,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 
 from bot.clock import Clock, ScaledClock, SystemClock, today
@@ -48,9 +48,30 @@ def _config(args: argparse.Namespace) -> Config:
         raise Fail("\n".join(exc.lines)) from None
 
 
-def _clock(args: argparse.Namespace) -> Clock:
-    speed = getattr(args, "clock_speed", None)
-    return ScaledClock(speed) if speed and speed != 1 else SystemClock()
+def _clock(args: argparse.Namespace, config: Config | None = None) -> Clock:
+    speed = getattr(args, "clock_speed", None) or 1.0
+    start_text = getattr(args, "clock_start", None)
+    if not start_text and speed == 1:
+        return SystemClock()
+    start = None
+    if start_text:
+        zone = config.company.zone if config is not None else UTC
+        start = _clock_start(start_text, zone)
+    return ScaledClock(speed, start=start)
+
+
+def _clock_start(text: str, zone: tzinfo) -> datetime:
+    """`10:00` (today, company time) or `2026-11-23T10:00` (company time unless it says)."""
+    text = text.strip()
+    try:
+        if len(text) <= 5 and ":" in text:
+            hour, minute = (int(x) for x in text.split(":"))
+            local_today = datetime.now(zone).date()
+            return datetime.combine(local_today, time(hour, minute), zone)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise Fail(f"--clock-start {text!r}: expected HH:MM or YYYY-MM-DDTHH:MM", 2) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _date(text: str) -> date:
@@ -72,7 +93,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_runtime, ensure_sample, serve_console, unavailable_messengers
 
     config = _config(args)
-    rt = build_runtime(config, _clock(args), args.database)
+    rt = build_runtime(config, _clock(args, config), args.database)
     if not args.no_sample:
         loaded = ensure_sample(rt)
         if loaded is not None:
@@ -89,7 +110,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     try:
-        asyncio.run(serve_console(rt))
+        # A faster clock needs a faster tick, or escalations arrive minutes late in its time.
+        speed = args.clock_speed or 1.0
+        tick_every = config.circle.tick_every / speed if speed > 1 else None
+        asyncio.run(serve_console(rt, tick_every=tick_every))
     except KeyboardInterrupt:
         pass
     finally:
@@ -271,6 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=1.0,
         help="run the clock N times faster (demo: 60 makes 15 minutes 15 seconds)",
+    )
+    run.add_argument(
+        "--clock-start",
+        help="start the clock here: HH:MM today or YYYY-MM-DDTHH:MM, company time "
+        "(demo: 10:00, inside business hours)",
     )
     run.add_argument(
         "--no-sample",

@@ -44,16 +44,22 @@ class FakeClock:
 class ScaledClock:
     """Runs `speed` times faster than the wall clock from the moment it was made.
 
-    `arcircle run --clock-speed 60` lets a newcomer watch a 15-minute window pass in 15 seconds.
+    `arcircle run --clock-speed 60` lets a newcomer watch a 15-minute window pass in 15 seconds;
+    `start` sets where the scaled time begins (a demo at 10:00 on a working day).
     """
 
-    def __init__(self, speed: float, base: Clock | None = None) -> None:
+    def __init__(
+        self, speed: float, base: Clock | None = None, start: datetime | None = None
+    ) -> None:
         if speed <= 0:
             raise ValueError("clock speed must be positive")
+        if start is not None and start.tzinfo is None:
+            raise ValueError("ScaledClock needs an aware start")
         self._base = base or SystemClock()
         self._speed = speed
         self._origin = self._base.now()
+        self._start = start.astimezone(UTC) if start is not None else self._origin
 
     def now(self) -> datetime:
         elapsed = self._base.now() - self._origin
-        return self._origin + elapsed * self._speed
+        return self._start + elapsed * self._speed

@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from playbook import aging as rules
+from playbook import decisions
 
 # The canonical ledger fields; `ledger.columns` maps each to a column (or columns joined by +).
 LEDGER_FIELDS: tuple[str, ...] = (
@@ -263,6 +264,26 @@ class Circle(Strict):
     triggers: Triggers = Field(default_factory=Triggers)
     seats: dict[str, SeatRule] = Field(default_factory=_default_seats)
     allow_as_team: bool = False
+    remind_before: Duration | None = timedelta(minutes=5)
+    # How often the circle tick looks for due seats: the most an escalation can be late.
+    tick_every: Duration = timedelta(seconds=2)
+    # Who may take each decision (playbook.decisions): a team, `team.lead`, `lead`,
+    # `manager` or `any`. Actions left out keep their defaults.
+    decisions: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("decisions")
+    @classmethod
+    def _known_actions(cls, table: dict[str, list[str]]) -> dict[str, list[str]]:
+        known = {a.name for a in decisions.ACTIONS}
+        for name, who in table.items():
+            if name not in known:
+                raise ValueError(f"unknown decision {name!r} (known: {', '.join(sorted(known))})")
+            if not who:
+                raise ValueError(f"{name}: name at least one team or role")
+        return table
+
+    def permissions(self) -> dict[str, tuple[str, ...]]:
+        return {**decisions.DEFAULT_PERMISSIONS, **{k: tuple(v) for k, v in self.decisions.items()}}
 
     @field_validator("escalation")
     @classmethod
@@ -608,6 +629,18 @@ def _cross_check(cfg: Config) -> list[Issue]:
     for kind in cfg.circle.seats:
         if kind not in cfg.teams:
             issues.append((("circle", "seats", kind), f"no team {kind!r} in teams"))
+    for action, rules_ in cfg.circle.decisions.items():
+        for i, rule in enumerate(rules_):
+            team_key, _, role = rule.partition(".")
+            if rule in ("any", "manager", "lead"):
+                continue
+            if team_key not in cfg.teams or role not in ("", "lead"):
+                issues.append(
+                    (
+                        ("circle", "decisions", action, i),
+                        f"{rule!r} is not a team, team.lead, lead, manager or any",
+                    )
+                )
     for i, level in enumerate(cfg.circle.escalation):
         if "manager" in level.notify:
             for name, team in cfg.teams.items():

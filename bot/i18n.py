@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n_circle import EN as _CIRCLE_EN
+from bot.i18n_circle import ZH as _CIRCLE_ZH
+
 _EN: dict[str, str] = {
     # router
     "unknown_verb": "I don't know the command '{verb}'.",
@@ -68,6 +71,7 @@ _EN: dict[str, str] = {
     "console_welcome": "arcircle console — you are {person}. Type /ar help, `as <person>: <text>` to speak as someone else, Ctrl-D to quit.",
     "console_unknown_person": "No person '{person}' in config. People: {people}.",
     "console_now": "You are now {person}.",
+    "lease_waiting": "Another arcircle process on this database runs the circle; this one answers commands and takes over if that one stops.",
 }
 
 _ZH: dict[str, str] = {
@@ -125,8 +129,11 @@ _ZH: dict[str, str] = {
     "console_welcome": "arcircle 控制台 — 当前身份：{person}。输入 /ar help；用 `as <人员>: <内容>` 切换身份；Ctrl-D 退出。",
     "console_unknown_person": "配置中没有“{person}”这个人。人员：{people}。",
     "console_now": "您现在是 {person}。",
+    "lease_waiting": "同一数据库上已有另一个 arcircle 进程在运行响应圈；本进程只处理命令，若对方停止则自动接管。",
 }
 
+_EN.update(_CIRCLE_EN)
+_ZH.update(_CIRCLE_ZH)
 CATALOGS: dict[str, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}
 
 

@@ -15,8 +15,17 @@ from typing import Literal
 MENTION = re.compile(r"<@person:([A-Za-z0-9_.\-]+)>")
 
 
+TEAM_MENTION = re.compile(r"<@team:([A-Za-z0-9_.\-]+)>")
+CHANNEL_MENTION = "<@channel>"
+
+
 def mention(person: str) -> str:
     return f"<@person:{person}>"
+
+
+def mention_team(team: str) -> str:
+    """The whole team: a user group where the messenger has one, else each member."""
+    return f"<@team:{team}>"
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,14 @@ import secrets
 import shlex
 from dataclasses import dataclass
 
+from bot.circle_env import circle_env
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import t
 from bot.messages import Command, Reply
 from handlers.context import Context
 from handlers.registry import Verb, lookup
+from storage.circle import CircleEnv
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -61,11 +63,18 @@ def split_args(text: str) -> list[str]:
 
 class Router:
     def __init__(
-        self, db: Database, config: Config, clock: Clock, bot_names: tuple[str, ...] = ("arcircle",)
+        self,
+        db: Database,
+        config: Config,
+        clock: Clock,
+        bot_names: tuple[str, ...] = ("arcircle",),
+        circle: CircleEnv | None = None,
     ) -> None:
         self.db = db
         self.config = config
         self.clock = clock
+        # Where circle cards go: the messengers that are running (the console by default).
+        self.circle = circle or circle_env(config)
         self.verbs = lookup()
         names = "|".join(re.escape(n) for n in bot_names)
         self._mention = re.compile(rf"^@(?:{names})\b[\s,:：，]*", re.IGNORECASE)
@@ -106,6 +115,7 @@ class Router:
             clock=self.clock,
             person=person,
             locale=self.config.locale_of(person),
+            circle=self.circle,
         )
 
     async def handle(

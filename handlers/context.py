@@ -9,6 +9,7 @@ from typing import Any
 from bot.clock import Clock, today
 from bot.config import Config
 from bot.i18n import t
+from storage.circle import CircleEnv
 from storage.db import Database
 
 
@@ -19,6 +20,7 @@ class Context:
     clock: Clock
     person: str | None  # the speaker, None when not in config
     locale: str
+    circle: CircleEnv
 
     def today(self) -> date:
         return today(self.clock, self.config.company.zone)

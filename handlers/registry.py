@@ -32,9 +32,34 @@ def _verb(module: ModuleType) -> Verb:
 
 def verbs() -> list[Verb]:
     # Imported here so a handler module may itself ask for the list (help does).
-    from handlers import customer, help, overdue
+    from handlers import (
+        case,
+        check,
+        customer,
+        decide,
+        dispute,
+        help,
+        open_case,
+        overdue,
+        promise,
+        snooze,
+        team_input,
+    )
 
-    return [_verb(m) for m in (help, overdue, customer)]
+    modules = (
+        help,
+        overdue,
+        customer,
+        open_case,
+        case,
+        team_input,
+        promise,
+        decide,
+        dispute,
+        snooze,
+        check,
+    )
+    return [_verb(m) for m in modules]
 
 
 def lookup() -> dict[str, Verb]:

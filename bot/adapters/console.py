@@ -14,8 +14,9 @@ from typing import TextIO
 
 from bot.config import Config
 from bot.i18n import t
-from bot.messages import MENTION, Reply
+from bot.messages import CHANNEL_MENTION, MENTION, TEAM_MENTION, Reply
 from bot.router import Router
+from storage.outbox import OutRow
 
 _AS = re.compile(r"^as\s+(?P<who>[^:：\s]+)\s*[:：]?\s*(?P<text>.*)$", re.IGNORECASE)
 
@@ -47,7 +48,28 @@ class ConsoleMessenger:
         return person.name if person else key
 
     def render_text(self, text: str) -> str:
-        return MENTION.sub(lambda m: "@" + self._name(m.group(1)), text)
+        text = MENTION.sub(lambda m: "@" + self._name(m.group(1)), text)
+        text = TEAM_MENTION.sub(lambda m: "@" + self._team(m.group(1)), text)
+        return text.replace(CHANNEL_MENTION, "@channel")
+
+    def _team(self, key: str) -> str:
+        team = self.config.teams.get(key)
+        return team.name if team and team.name else key
+
+    async def deliver(
+        self, row: OutRow, message: Reply, *, update_ref: str | None, thread_ref: str | None
+    ) -> str | None:
+        """The outbox's way out: a terminal cannot edit what it printed, so a card update
+        prints its one-line summary; messages about a case are marked with the case."""
+        case = row.payload.get("case")
+        channel = row.destination
+        if thread_ref is not None or (row.kind != "card" and case is not None):
+            channel = f"{row.destination} › #{case}"
+        if row.kind == "card_update" and update_ref is not None:
+            self.post(message.text or message.plain(), channel=channel)
+        else:
+            self.post(message, channel=channel)
+        return f"console:{row.id}"
 
     def post(
         self, reply: Reply | str, *, channel: str | None = None, to: str | None = None

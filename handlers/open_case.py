@@ -1,0 +1,95 @@
+"""/ar open <customer|invoice>: start a circle by hand."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import Connection, select
+
+from bot.cards import minutes
+from bot.messages import Command, Reply
+from handlers.circle_common import write, writer
+from handlers.common import resolve_customer
+from handlers.context import Context
+from playbook.aging import stage_for
+from storage.circle import Opened, active_case_for, open_case
+from storage.models import Customer, Invoice
+from storage.queries import CustomerRef
+
+NAME = "open"
+ALIASES = ("开圈", "开案", "start")
+USAGE = "/ar open <customer or invoice number>"
+SUMMARY = {
+    "en": "Open a response circle for a customer: sales, finance and legal must answer",
+    "zh-CN": "为客户开启响应圈：销售、财务、法务须在时限内答复",
+}
+_inv = Invoice.__table__  # type: ignore[attr-defined]
+_cus = Customer.__table__  # type: ignore[attr-defined]
+
+
+async def handle(cmd: Command, ctx: Context) -> Reply:
+    query = cmd.text.strip().strip("\"'")
+    if not query:
+        return Reply.usage(USAGE, locale=ctx.locale)
+    refused = writer(ctx)
+    if refused is not None:
+        return refused
+    with ctx.db.engine.connect() as conn:
+        invoice = conn.execute(select(_inv.c.customer_id).where(_inv.c.invoice_no == query)).first()
+        if invoice is not None:
+            row = conn.execute(select(_cus).where(_cus.c.id == invoice.customer_id)).one()
+            found: CustomerRef | Reply = CustomerRef(
+                row.id, row.code, row.name, row.segment, row.status, row.on_hold
+            )
+        else:
+            found = resolve_customer(ctx, conn, query)
+    if isinstance(found, Reply):
+        return found
+    customer = found
+    today = ctx.today()
+    now = ctx.clock.now()
+
+    def change(conn: Connection) -> Opened | Reply:
+        existing = active_case_for(conn, customer.id)
+        if existing is not None:
+            return Reply.error(ctx.t("open_exists", customer=customer.name, case=existing))
+        items = conn.execute(
+            select(_inv.c.id, _inv.c.due_date).where(
+                _inv.c.customer_id == customer.id,
+                _inv.c.status == "open",
+                _inv.c.amount_minor > _inv.c.paid_minor,
+            )
+        ).all()
+        if not items:
+            return Reply.error(ctx.t("open_nothing", customer=customer.name))
+        worst = max((today - r.due_date).days for r in items)
+        stage = stage_for(worst, ctx.circle.aging.stages).value
+        if stage == "current":
+            stage = "pre_due"
+        tag = secrets.token_hex(4)
+        opened = open_case(
+            conn,
+            ctx.circle,
+            customer_id=customer.id,
+            trigger="manual",
+            keys=[(f"manual:{customer.id}:{tag}:{r.id}", r.id) for r in items],
+            stage=stage,
+            actor=ctx.person or "?",
+            now=now,
+            today=today,
+        )
+        assert opened is not None  # fresh keys always fire
+        return opened
+
+    result = write(ctx, change)
+    if isinstance(result, Reply):
+        return result
+    return Reply(
+        text=ctx.t(
+            "open_done",
+            case=result.case_id,
+            customer=customer.name,
+            window=minutes(ctx.circle.policy.window),
+        ),
+        ephemeral=False,
+    )

@@ -1,0 +1,328 @@
+"""The delivery worker: sends outbox rows, one lane per (platform, destination).
+
+Rules it keeps:
+- Order: a destination's rows go out in id order; a head waiting for a retry holds back the
+  rows behind it. Parked, sent and superseded rows do not block.
+- Rate: at most `count` messages to one destination in any `per` window (`rates[platform]`,
+  1 per second when the platform is missing), measured with the injected `monotonic` and
+  waited with the injected `sleep`. The pacing state lives in this worker's memory.
+- Retry-After: that destination sends nothing for the given seconds (in memory, and the row's
+  next_attempt_at so a restart honours it too); it is not a failed attempt. Other
+  destinations are not slowed.
+- Transient failures (TransientError, a timeout, any other exception) back off
+  exponentially; after `max_attempts` the row is parked. A PermanentError parks it at once.
+- A row is marked sent only after the messenger accepted it. A crash between the two sends it
+  again after a restart: delivery is at least once, the idempotency key makes it exactly
+  once into the outbox.
+- card_update: only the newest pending update of a card is sent (the renderer shows the
+  current state); it edits the card's message, or is posted anew when the card never went out.
+  Other rows about a card (ref_key) are threaded under it.
+
+The worker assumes it is the ONLY deliverer: the bot runs its jobs only in the process that
+holds the scheduler lease, and one worker object runs at a time (`run` or `run_once`, not
+both). Database calls are short single-row statements and run inline in the event loop, like
+the handlers' queries; each state change is its own transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.messages import DeliveryError, PermanentError, Reply, RetryAfter
+from storage import outbox as ob
+from storage.db import Database
+from storage.outbox import OutRow
+
+log = logging.getLogger(__name__)
+
+Lane = tuple[str, str]  # (platform, destination)
+DEFAULT_RATE = (1, timedelta(seconds=1))
+
+
+class Transport(Protocol):
+    async def deliver(
+        self, row: OutRow, message: Reply, *, update_ref: str | None, thread_ref: str | None
+    ) -> str | None:
+        """Send (or with update_ref, edit) a message; the platform's message id.
+
+        Raises RetryAfter, TransientError or PermanentError; anything else counts as transient.
+        """
+        ...
+
+
+# Builds the message from the row's payload when it is sent; None: nothing to say any more.
+Render = Callable[[OutRow], Reply | None]
+
+# A URL keeps its scheme and host only: paths, queries and user:password@ may hold secrets.
+_URL = re.compile(r"\b((?:https?|wss?)://)(?:[^\s/?#'\"<>@]*@)?([^\s/?#'\"<>]+)[^\s'\"<>]*")
+_TOKEN = re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+|\b\d{6,}:[A-Za-z0-9_-]{30,}|(?i:bearer)\s+\S+")
+
+
+def scrub(text: str) -> str:
+    """An unexpected exception's text without URL paths, queries, passwords or token shapes."""
+    return _TOKEN.sub("[redacted]", _URL.sub(r"\1\2/…", text))
+
+
+# What happened to one row.
+_SENT, _SUPERSEDED, _PARKED, _WAIT = "sent", "superseded", "parked", "wait"
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        transports: Mapping[str, Transport],
+        render: Render,
+        *,
+        rates: Mapping[str, tuple[int, timedelta]],
+        max_attempts: int = 8,
+        backoff: timedelta = timedelta(seconds=2),
+        backoff_max: timedelta = timedelta(minutes=10),
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        send_timeout: float = 30.0,
+        per_pass: int = 50,
+        jitter: float = 0.0,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        for platform, (count, per) in rates.items():
+            if count < 1 or per <= timedelta(0):
+                raise ValueError(f"outbox rate for {platform} must be at least 1 per period")
+        self._db = db
+        self._clock = clock
+        self._transports = dict(transports)
+        self._render = render
+        self._rates = dict(rates)
+        self._max_attempts = max(1, max_attempts)
+        self._backoff = backoff
+        self._backoff_max = backoff_max
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._send_timeout = send_timeout
+        self._per_pass = max(1, per_pass)
+        self._jitter = jitter  # up to this fraction added to a backoff (0.1: up to 10 %)
+        self._rand = rand
+        # In-memory lane state: recent send times (the rate window), Retry-After pauses,
+        # the running lane tasks, and the lanes in the middle of a send.
+        self._sent_times: dict[Lane, deque[float]] = {}
+        self._paused_until: dict[Lane, float] = {}
+        self._lanes: dict[Lane, asyncio.Task[int]] = {}
+        self._sending: set[Lane] = set()
+        self._stopping = False
+
+    # --- the loop -----------------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """One pass: every destination with a due head drains concurrently; rows sent."""
+        tasks = self._start_lanes()
+        if not tasks:
+            return 0
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        return sum(r for r in results if isinstance(r, int))
+
+    async def run(self, stop: asyncio.Event, idle: float = 0.5) -> None:
+        """Deliver until `stop` is set.
+
+        Every `idle` seconds the queue is polled and a lane is started for each destination
+        with a due head that has none running; a lane keeps sending its destination's rows
+        (at its rate) without waiting for the other lanes, so a slow or rate-limited
+        destination never delays the rest.
+        """
+        try:
+            while not stop.is_set():
+                try:
+                    self._start_lanes()
+                except Exception:
+                    log.exception("outbox: could not read the queue")
+                await self._sleep(idle)
+        finally:
+            await self._close_lanes()
+
+    def _start_lanes(self) -> list[asyncio.Task[int]]:
+        with self._db.engine.connect() as conn:
+            heads = ob.due_heads(conn, self._clock.now(), self._transports)
+        mono = self._monotonic()
+        started = []
+        for head in heads:
+            lane = (head.platform, head.destination)
+            if lane in self._lanes or self._paused_until.get(lane, 0.0) > mono:
+                continue
+            task = asyncio.create_task(self._drain(lane, head), name=f"outbox {lane}")
+            self._lanes[lane] = task
+            started.append(task)
+        return started
+
+    async def _close_lanes(self) -> None:
+        """Stop: a lane waiting for its turn is cancelled, a lane in a send finishes it."""
+        self._stopping = True
+        try:
+            lanes = list(self._lanes.items())
+            for lane, task in lanes:
+                if lane not in self._sending:
+                    task.cancel()
+            await asyncio.gather(*(task for _, task in lanes), return_exceptions=True)
+        finally:
+            self._stopping = False
+
+    async def _drain(self, lane: Lane, head: OutRow) -> int:
+        """Send a destination's due rows one after another; how many were sent."""
+        sent = 0
+        row: OutRow | None = head
+        try:
+            for _ in range(self._per_pass):
+                if row is None or self._stopping:
+                    break
+                outcome = await self._handle(lane, row)
+                if outcome == _SENT:
+                    sent += 1
+                elif outcome == _WAIT:
+                    break  # the head waits for a retry and holds back the rows behind it
+                with self._db.engine.connect() as conn:
+                    row = ob.destination_head(conn, lane[0], lane[1], self._clock.now())
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("outbox: lane %s/%s failed; it restarts on the next pass", *lane)
+        finally:
+            if self._lanes.get(lane) is asyncio.current_task():
+                del self._lanes[lane]
+        return sent
+
+    # --- one row ------------------------------------------------------------------------
+
+    async def _handle(self, lane: Lane, row: OutRow) -> str:
+        await self._wait_turn(lane, row.platform)
+        # Decide after the wait: newer updates may have arrived meanwhile, and the message
+        # is rendered from the state as it is now.
+        update_ref: str | None = None
+        thread_ref: str | None = None
+        superseded = False
+        with self._db.engine.connect() as conn:
+            if row.kind == "card_update" and row.ref_key is not None:
+                superseded = ob.newer_update_pending(conn, row)
+                if not superseded:
+                    update_ref = ob.card_ref(conn, row.platform, row.ref_key)
+            elif row.kind != "card" and row.ref_key is not None:
+                thread_ref = ob.card_ref(conn, row.platform, row.ref_key)
+        if superseded:
+            self._write(ob.mark_superseded, row.id, self._clock.now())
+            return _SUPERSEDED
+        try:
+            message = self._render(row)
+        except Exception as exc:
+            log.exception("outbox: could not render row %d (%s)", row.id, row.kind)
+            self._write(ob.park, row.id, self._clock.now(), f"could not render: {exc}")
+            return _PARKED
+        if message is None:
+            self._write(ob.mark_sent, row.id, self._clock.now(), None)
+            return _SENT
+        transport = self._transports[row.platform]
+        self._note_send(lane, row.platform)
+        self._sending.add(lane)
+        try:
+            ref = await asyncio.wait_for(
+                transport.deliver(row, message, update_ref=update_ref, thread_ref=thread_ref),
+                self._send_timeout,
+            )
+        except RetryAfter as exc:
+            return self._rate_limited(lane, row, exc)
+        except PermanentError as exc:
+            log.error("outbox: row %d to %s/%s parked: %s", row.id, *lane, exc.reason)
+            self._write(ob.park, row.id, self._clock.now(), exc.reason)
+            return _PARKED
+        except DeliveryError as exc:  # TransientError, or a bare DeliveryError
+            return self._failed(row, exc.reason)
+        except TimeoutError:
+            return self._failed(row, f"no answer within {self._send_timeout:g}s")
+        except Exception as exc:
+            # Not a reason an adapter worded: its text may hold a URL with a token in it
+            # (Telegram puts the bot token in the path), so only a scrubbed form is kept.
+            log.debug("outbox: row %d: unexpected transport error", row.id, exc_info=True)
+            return self._failed(row, f"{type(exc).__name__}: {scrub(str(exc))}")
+        finally:
+            self._sending.discard(lane)
+        if row.kind == "card_update" and ref is None:
+            ref = update_ref  # an edit keeps the card's message id
+        self._write(ob.mark_sent, row.id, self._clock.now(), ref)
+        return _SENT
+
+    def _rate_limited(self, lane: Lane, row: OutRow, exc: RetryAfter) -> str:
+        seconds = max(0.0, float(exc.seconds))
+        self._paused_until[lane] = self._monotonic() + seconds
+        log.info("outbox: %s/%s rate limited for %gs", *lane, seconds)
+        self._write(
+            ob.mark_retry,
+            row.id,
+            attempts=row.attempts,
+            next_attempt_at=self._clock.now() + timedelta(seconds=seconds),
+            error=f"{exc.reason} (retry after {seconds:g}s)",
+        )
+        return _WAIT
+
+    def _failed(self, row: OutRow, reason: str) -> str:
+        attempts = row.attempts + 1
+        if attempts >= self._max_attempts:
+            log.error("outbox: row %d parked after %d attempts: %s", row.id, attempts, reason)
+            self._write(
+                ob.park,
+                row.id,
+                self._clock.now(),
+                f"gave up after {attempts} attempts: {reason}",
+                attempts=attempts,
+            )
+            return _PARKED
+        delay = min(self._backoff * 2 ** (attempts - 1), self._backoff_max)
+        if self._jitter > 0:
+            delay += delay * (self._jitter * self._rand())
+        log.warning(
+            "outbox: row %d attempt %d failed (%s); retry in %s", row.id, attempts, reason, delay
+        )
+        self._write(
+            ob.mark_retry,
+            row.id,
+            attempts=attempts,
+            next_attempt_at=self._clock.now() + delay,
+            error=reason,
+        )
+        return _WAIT
+
+    def _write(self, change: Callable[..., None], *args: object, **kwargs: object) -> None:
+        with self._db.engine.begin() as conn:
+            change(conn, *args, **kwargs)
+
+    # --- pacing -------------------------------------------------------------------------
+
+    def _rate(self, platform: str) -> tuple[int, float]:
+        count, per = self._rates.get(platform, DEFAULT_RATE)
+        return count, per.total_seconds()
+
+    async def _wait_turn(self, lane: Lane, platform: str) -> None:
+        """Until the lane may send: its Retry-After pause is over and the window has room."""
+        count, per = self._rate(platform)
+        times = self._sent_times.get(lane)
+        while True:
+            now = self._monotonic()
+            ready_at = self._paused_until.get(lane, 0.0)
+            if times is not None and len(times) >= count:
+                ready_at = max(ready_at, times[0] + per)
+            if ready_at <= now:
+                return
+            await self._sleep(ready_at - now)
+
+    def _note_send(self, lane: Lane, platform: str) -> None:
+        count, _ = self._rate(platform)
+        times = self._sent_times.get(lane)
+        if times is None or times.maxlen != count:
+            times = self._sent_times[lane] = deque(times or (), maxlen=count)
+        times.append(self._monotonic())
+        self._paused_until.pop(lane, None)
