@@ -243,6 +243,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return run_checks(args.config, args.database, sys.stdout)
 
 
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from bot import outbox_cli
+    from storage.db import Database
+
+    db = Database(args.database)
+    try:
+        db.migrate()
+        return outbox_cli.run(args, db, SystemClock().now(), sys.stdout)
+    finally:
+        db.dispose()
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
@@ -342,6 +354,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     doc = sub.add_parser("doctor", parents=[common], help="check config, database, messengers")
     doc.set_defaults(func=cmd_doctor, log_default="WARNING")
+
+    from bot import outbox_cli
+
+    out = outbox_cli.add_parser(sub, parents=[common])
+    out.set_defaults(func=cmd_outbox, log_default="WARNING")
 
     aud = sub.add_parser("audit", parents=[common], help="verify or show the audit trail")
     aud.add_argument("action", choices=["verify", "tail"])

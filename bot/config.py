@@ -260,7 +260,8 @@ class Circle(Strict):
     repeat: Repeat = Field(default_factory=Repeat)
     business_hours: BusinessHours | None = Field(default_factory=BusinessHours)
     holidays: list[date] = Field(default_factory=list)
-    channels: dict[str, str] = Field(default_factory=lambda: {"console": "#ar-circle"})
+    # Where circle cards go, per messenger (the console defaults to its own channel).
+    channels: dict[str, str] = Field(default_factory=dict)
     triggers: Triggers = Field(default_factory=Triggers)
     seats: dict[str, SeatRule] = Field(default_factory=_default_seats)
     allow_as_team: bool = False
@@ -429,7 +430,8 @@ class Digest(Strict):
     enabled: bool = True
     time: ClockTime = time(9, 0)
     days: list[Weekday] = Field(default_factory=_workdays)
-    channels: dict[str, str] = Field(default_factory=lambda: {"console": "#ar-circle"})
+    # Where circle cards go, per messenger (the console defaults to its own channel).
+    channels: dict[str, str] = Field(default_factory=dict)
     top: int = Field(default=10, ge=1, le=50)
 
 
