@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import build_runtime, start_jobs
+from bot.app import Jobs, build_runtime
 from bot.clock import FakeClock
 from bot.config import Config
 from jobs.ledger_sync import sync_ledger
@@ -66,10 +66,14 @@ async def test_scheduler_runs_the_sync_in_the_event_loop(
     path = write_csv(tmp_path / "export.csv", LEDGER_HEADER, [ROW])
     config = config.model_copy(update={"ledger": config.ledger.model_copy(update={"source": path})})
     rt = build_runtime(config, clock, f"sqlite:///{tmp_path}/jobs.db")
-    scheduler = start_jobs(rt)
+    jobs = Jobs(rt, {})
+    jobs.start()
+    scheduler = jobs.scheduler
     try:
         job = scheduler.get_job("ledger_sync")
         assert job is not None and job.max_instances == 1 and job.coalesce
+        ids = {j.id for j in scheduler.get_jobs()}
+        assert {"overdue_scan", "circle_tick", "promise_watch", "limitation_watch"} <= ids
         for _ in range(200):  # the first run is immediate; wait for its thread to finish
             if amounts(rt.db):
                 break
@@ -77,5 +81,26 @@ async def test_scheduler_runs_the_sync_in_the_event_loop(
         assert amounts(rt.db) == {"I-1": 10000}
         assert rt.today() == date(2026, 3, 16)
     finally:
-        scheduler.shutdown(wait=False)
+        await jobs.stop()
         rt.db.dispose()
+
+
+async def test_only_the_lease_holder_runs_the_jobs_and_another_takes_over(
+    config: Config, tmp_path: Path, clock: FakeClock
+) -> None:
+    url = f"sqlite:///{tmp_path}/lease.db"
+    first = Jobs(build_runtime(config, clock, url), {})
+    notes: list[str] = []
+    second = Jobs(build_runtime(config, clock, url), {}, on_lease=notes.append)
+    first.start()
+    second.start()
+    try:
+        assert first.leading and not second.leading
+        assert "another arcircle process" in notes[0].lower()
+        assert second.scheduler.get_job("circle_tick") is None
+        await first.stop()
+        await second._wait_for_lease()  # its next retry
+        assert second.leading
+        assert second.scheduler.get_job("circle_tick") is not None
+    finally:
+        await second.stop()
