@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench install clean
+.PHONY: run demo test lint bench install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "arcircle needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -18,6 +18,11 @@ install: $(STAMP)
 ## Start the bot: console messenger, SQLite (arcircle.db), the sample ledger on first run.
 run: $(STAMP)
 	$(BIN)/arcircle run $(ARGS)
+
+## The circle, scripted: the clock runs 60x faster from 10:00 on its own database (demo.db).
+demo: $(STAMP)
+	rm -f demo.db demo.db-wal demo.db-shm demo.scheduler.lock
+	$(BIN)/arcircle run --database sqlite:///demo.db --clock-speed 60 --clock-start 10:00 < examples/circle_demo.txt
 
 ## Run the test suite (PostgreSQL tests run when ARCIRCLE_TEST_DATABASE_URL is set).
 test: $(STAMP)
@@ -34,4 +39,5 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.aging $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache arcircle.db arcircle.db-wal arcircle.db-shm
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache arcircle.db arcircle.db-wal arcircle.db-shm \
+		arcircle.scheduler.lock demo.db demo.db-wal demo.db-shm demo.scheduler.lock

@@ -387,6 +387,14 @@ def _note(payload: Mapping[str, Any], view: CaseView, config: Config, locale: st
             case=view.id,
             amount=f"{payload.get('amount')} {payload.get('currency')}",
         )
+    if what == "called":
+        return t(
+            locale,
+            "note_called",
+            case=view.id,
+            team=team_mention(str(payload.get("team"))),
+            person=person_name(config, payload.get("by")),
+        )
     if what == "ready":
         return t(locale, "note_ready", case=view.id)
     return t(locale, "card_updated", case=view.id, status=view.status, seats="")

@@ -14,7 +14,7 @@ from storage.circle import call_team, decide, load_case
 
 NAME = "decide"
 ALIASES = ("决定", "decision")
-USAGE = "/ar decide <case> <action> [--amount X] [--date YYYY-MM-DD] [note]"
+USAGE = "/ar decide <case> <action> [note] [--amount X] [--date D]"
 SUMMARY = {
     "en": "Record the decision: remind, call, visit, installment ... litigation, close_paid",
     "zh-CN": "记录本案决定：提醒、电话、拜访、分期……诉讼、已回款结案",

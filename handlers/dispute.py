@@ -13,9 +13,7 @@ from storage.models import Invoice
 
 NAME = "dispute"
 ALIASES = ("争议", "disputed")
-USAGE = (
-    "/ar dispute <invoice number> <reason>   e.g. /ar dispute INV-2026-000718 bearings failed QC"
-)
+USAGE = "/ar dispute <invoice number> <reason>"
 SUMMARY = {
     "en": "Mark an invoice disputed (quality, quantity, price...) and call the circle",
     "zh-CN": "将发票标记为争议（质量、数量、价格……）并召集各方",

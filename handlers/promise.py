@@ -14,7 +14,7 @@ from storage.circle import add_promise, load_case
 
 NAME = "promise"
 ALIASES = ("承诺", "ptp")
-USAGE = "/ar promise <case> <amount> [currency] <date>   e.g. /ar promise 42 50000 2026-12-05"
+USAGE = "/ar promise <case> <amount> [currency] <date>"
 SUMMARY = {
     "en": "Record a promise to pay; a broken one reopens the circle",
     "zh-CN": "登记付款承诺；到期未兑现会重新召集各方",

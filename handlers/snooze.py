@@ -15,9 +15,7 @@ from storage.circle import snooze
 
 NAME = "snooze"
 ALIASES = ("暂缓", "pause")
-USAGE = (
-    "/ar snooze <case> <duration> <reason> [--team <team>]   e.g. /ar snooze 42 2h CFO back at 3pm"
-)
+USAGE = "/ar snooze <case> <duration> <reason> [--team <team>]"
 SUMMARY = {
     "en": "Pause a case's deadlines for a while, with a reason",
     "zh-CN": "暂停案件计时一段时间，须写明原因",

@@ -13,7 +13,7 @@ from storage.models import Seat
 
 NAME = "input"
 ALIASES = ("意见", "答复", "answer", "reply", "ack")
-USAGE = "/ar input <case> <team> <text>   (--ack: seen, working on it; --as-team if allowed)"
+USAGE = "/ar input <case> <team> <text> [--ack] [--as-team]"
 SUMMARY = {
     "en": "Your team's answer in a case: stops its clock (--ack only pauses it)",
     "zh-CN": "本团队对案件的答复：停止计时（--ack 表示已收到，仅暂停计时）",

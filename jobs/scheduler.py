@@ -7,6 +7,7 @@ process dies is lost.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,9 @@ def add_interval_job(
     async def guarded() -> None:
         try:
             await func()
+        except asyncio.CancelledError:
+            # Shutting down mid-run: the job is a poller, its next run picks up the rest.
+            log.debug("job %s cancelled by shutdown", job_id)
         except Exception:
             # A failing job must not stop the others, nor the bot.
             log.exception("job %s failed", job_id)

@@ -1180,40 +1180,27 @@ def fire_seat(
 def call_team(
     conn: Connection, env: CircleEnv, *, case_id: int, team: str, actor: str, now: datetime
 ) -> bool:
-    """Seat a team that was not in the case (legal, when a step needs legal). False if it
-    already sits and has not answered."""
+    """Seat a team that was not in the case (legal, when a step needs legal). False when it
+    already sits in it."""
     row = _active_case(conn, case_id)
     policy = machine.CirclePolicy.from_json(json.loads(row.policy))
     seat = conn.execute(
         select(_seat).where(_seat.c.case_id == case_id, _seat.c.team == team)
     ).first()
-    state = machine.SeatState(team=team, started_at=now)
-    if seat is None:
-        conn.execute(
-            _seat.insert().values(
-                case_id=case_id,
-                team=team,
-                version=1,
-                updated_at=now,
-                **_seat_values(state, policy),
-            )
-        )
-        facts: dict[str, Any] = {"what": "trigger", "trigger": "manual", "added": [team]}
-    elif seat.status in ("answered", "closed"):
-        conn.execute(
-            update(_seat)
-            .where(_seat.c.id == seat.id)
-            .values(
-                version=_seat.c.version + 1,
-                updated_at=now,
-                answered_at=None,
-                answered_by=None,
-                **_seat_values(machine.reopen(_state(seat), now), policy),
-            )
-        )
-        facts = {"what": "trigger", "trigger": "manual", "reopened": [team]}
-    else:
+    if seat is not None:
+        # Already in the circle (answered or not): the person asks them in the thread.
         return False
+    state = machine.SeatState(team=team, started_at=now)
+    conn.execute(
+        _seat.insert().values(
+            case_id=case_id,
+            team=team,
+            version=1,
+            updated_at=now,
+            **_seat_values(state, policy),
+        )
+    )
+    facts: dict[str, Any] = {"what": "called", "team": team, "by": actor}
     audit.append(
         conn,
         at=now,

@@ -452,15 +452,17 @@ async def test_a_decision_the_user_may_not_take_says_who_may(world: World) -> No
 
 
 async def test_a_legal_step_by_someone_else_calls_legal_in(world: World) -> None:
-    await world.say("li.na", "/ar open INV-1")
-    # INV-1 is one day late and INV-2 43: the case is mid, legal already sits... use early.
-    view = world.case(1)
-    assert "legal" in [s.state.team for s in view.seats]
-    await world.say("zhao.yun", "/ar input 1 legal fine")
-    out = await world.say("wang.wei", "/ar decide 1 lawyer's letter final notice")
-    assert "Only Legal (赵云) may decide" in out
+    # Acme's invoice is not due yet: only sales and finance sit in the case.
+    await world.say("tom.baker", "/ar open Acme")
+    assert [s.state.team for s in world.case(1).seats] == ["sales", "finance"]
+    out = await world.say("tom.baker", "/ar decide 1 lawyer's letter final notice")
+    assert "Only Legal (赵云) may decide 'Lawyer's letter'" in out
     assert "Legal has been called into case #1" in out
     assert world.case(1).seat("legal").state.status == "waiting"
+    assert world.case(1).decisions == ()
+    assert any("please join the circle" in n for n in world.rendered("note"))
+    out = await world.say("tom.baker", "/ar decide 1 lawyers letter final notice")
+    assert "Legal has been called" not in out  # once is enough
     out = await world.say("zhao.yun", "/ar decide 1 lawyers letter final notice")
     assert "Lawyer's letter recorded" in out
 

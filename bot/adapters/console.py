@@ -12,13 +12,15 @@ import re
 import sys
 from typing import TextIO
 
-from bot.config import Config
+from bot.config import Config, parse_duration
 from bot.i18n import t
 from bot.messages import CHANNEL_MENTION, MENTION, TEAM_MENTION, Reply
 from bot.router import Router
 from storage.outbox import OutRow
 
 _AS = re.compile(r"^as\s+(?P<who>[^:：\s]+)\s*[:：]?\s*(?P<text>.*)$", re.IGNORECASE)
+# A script's pause in the bot's time: `wait 16m` (with --clock-speed 60, 16 seconds).
+_WAIT = re.compile(r"^wait\s+(?P<span>\S+)$", re.IGNORECASE)
 
 
 class ConsoleMessenger:
@@ -100,7 +102,11 @@ class ConsoleMessenger:
 
     async def handle_line(self, line: str) -> None:
         text = line.strip()
-        if not text or text.startswith("# "):
+        if not text or text == "#" or text.startswith("# "):
+            return
+        w = _WAIT.match(text)
+        if w:
+            await self._wait(w.group("span"))
             return
         m = _AS.match(text)
         if m:
@@ -133,6 +139,18 @@ class ConsoleMessenger:
         )
         if reply is not None:
             self.post(reply, to=self.person if reply.ephemeral else None)
+
+    async def _wait(self, span_text: str) -> None:
+        try:
+            span = parse_duration(span_text)
+        except ValueError as exc:
+            self.say(str(exc))
+            return
+        clock = self.router.clock
+        until = clock.now() + span
+        self.say(f"wait {span_text}")
+        while clock.now() < until:
+            await asyncio.sleep(0.05)
 
     def _resolve_person(self, who: str) -> str | None:
         folded = who.casefold().lstrip("@")
