@@ -59,9 +59,20 @@ def database_checks(url: str | None) -> list[Check]:
         pending = db.pending_migrations()
         with db.engine.connect() as conn:
             invoices = customers = 0
-            if inspect(conn).has_table("invoice"):
+            outbox: dict[str, int] = {}
+            parked: list[str] = []
+            tables = inspect(conn)
+            if tables.has_table("invoice"):
                 invoices = conn.execute(select(func.count()).select_from(Invoice)).scalar_one()
                 customers = conn.execute(select(func.count()).select_from(Customer)).scalar_one()
+            if tables.has_table("outbox"):
+                from storage import outbox as ob
+
+                outbox = ob.counts(conn)
+                parked = [
+                    f"#{r.id} {r.platform} {r.destination}: {r.last_error}"
+                    for r in ob.listing(conn, ("parked",), limit=3)
+                ]
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc)
         return [Check("fail", "database", f"{label}: cannot connect: {reason.splitlines()[0]}")]
@@ -82,6 +93,17 @@ def database_checks(url: str | None) -> list[Check]:
                 "empty: `arcircle run` loads the sample, or `arcircle import FILE`",
             )
         )
+    if outbox.get("parked"):
+        checks.append(
+            Check(
+                "warn",
+                "outbox",
+                f"{outbox['parked']} message(s) parked after failing, e.g. {parked[0]} "
+                "(`arcircle outbox` lists them, `arcircle outbox retry --all` re-sends)",
+            )
+        )
+    elif outbox:
+        checks.append(Check("ok", "outbox", f"{outbox.get('pending', 0)} waiting to be sent"))
     return checks
 
 
