@@ -22,6 +22,8 @@ from jobs.outbox import OutboxWorker, Transport
 from jobs.scheduler import add_interval_job, build_scheduler
 from storage.circle import CircleEnv
 from storage.db import Database
+from storage.inbound import RETENTION as INBOUND_RETENTION
+from storage.inbound import forget_before
 from storage.leader import SchedulerLease
 from storage.ledger import ImportOptions, ImportResult
 from storage.outbox import OutRow
@@ -247,7 +249,15 @@ class Jobs:
                 warn_days=triggers.limitation_warn_days,
             )
 
+        def forget() -> None:
+            with rt.db.engine.begin() as conn:
+                forget_before(conn, rt.clock.now() - INBOUND_RETENTION)
+
+        async def housekeeping() -> None:
+            await asyncio.to_thread(forget)
+
         add_interval_job(sched, "overdue_scan", scan, timedelta(minutes=10), run_now=True)
+        add_interval_job(sched, "housekeeping", housekeeping, timedelta(hours=6))
         add_interval_job(sched, "circle_tick", tick_, self.tick_every, run_now=True)
         add_interval_job(sched, "promise_watch", promises, timedelta(minutes=10), run_now=True)
         add_interval_job(sched, "limitation_watch", limitation, timedelta(hours=6), run_now=True)

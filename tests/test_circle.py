@@ -601,3 +601,30 @@ def test_a_seat_woken_too_early_says_nothing_and_sleeps_until_its_time(world: Wo
     with world.db.engine.connect() as conn:
         due = set(conn.execute(select(_seat.c.due_at)).scalars())
     assert due == {datetime(2026, 3, 16, 2, 10, tzinfo=UTC)}  # 10:10 Shanghai: the reminder
+
+
+def test_doctor_points_at_parked_messages(world: World) -> None:
+    from bot.doctor import database_checks
+
+    world.scan()
+    card = world.pending("card")[0]
+    with world.db.engine.begin() as conn:
+        ob.park(conn, card.id, world.clock.now(), "channel_not_found: the bot is not in #test")
+    checks = {c.label: c for c in database_checks(world.db.url)}
+    assert checks["outbox"].status == "warn"
+    assert "1 message(s) parked" in checks["outbox"].detail
+    assert "channel_not_found" in checks["outbox"].detail
+    assert "arcircle outbox retry --all" in checks["outbox"].detail
+
+
+def test_a_retried_inbound_event_is_handled_once(world: World) -> None:
+    from storage.inbound import first_time, forget_before
+
+    now = world.clock.now()
+    with world.db.engine.begin() as conn:
+        assert first_time(conn, "slack", "Ev0001", now)
+        assert not first_time(conn, "slack", "Ev0001", now)
+        assert first_time(conn, "telegram", "Ev0001", now)  # ids are per platform
+    with world.db.engine.begin() as conn:
+        assert forget_before(conn, now + timedelta(days=8)) == 2
+        assert first_time(conn, "slack", "Ev0001", now)

@@ -178,3 +178,26 @@ def test_cli_exit_code_2_and_no_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip().endswith("teams.legal.lead: no person 'bob' in people")
     assert "Traceback" not in proc.stderr
+
+
+def test_circle_decisions_and_outbox_rates_are_checked(tmp_path: Path) -> None:
+    text = TEST_CONFIG + (
+        "circle:\n  decisions:\n    write_off: [finance.boss]\n    teleport: [any]\n"
+        "outbox:\n  rates: {slack: fast}\n"
+    )
+    lines = "\n".join(errors(tmp_path, text))
+    assert "circle.decisions: unknown decision 'teleport'" in lines
+    assert "outbox.rates: slack: 'fast' is not a rate (expected e.g. 1/s, 20/min)" in lines
+    text = TEST_CONFIG + "circle:\n  decisions:\n    write_off: [finance.boss]\n"
+    lines = "\n".join(errors(tmp_path, text))
+    assert "circle.decisions.write_off.0: 'finance.boss' is not a team, team.lead" in lines
+
+
+def test_circle_permissions_merge_with_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(TEST_CONFIG + "circle:\n  decisions:\n    write_off: [manager]\n")
+    cfg = load_config(path, env={})
+    perms = cfg.circle.permissions()
+    assert perms["write_off"] == ("manager",)
+    assert perms["lawyers_letter"] == ("legal",)
+    assert cfg.outbox.rate("telegram") == (20, timedelta(minutes=1))
