@@ -829,6 +829,7 @@ def check_promises(
     outcomes: list[PromiseOutcome] = []
     pending = conn.execute(select(_prom).where(_prom.c.status == "pending")).all()
     for p in pending:
+        _lock_case(conn, p.case_id)  # case before promise: the order add_promise takes them in
         paid = _paid_minor(conn, p.case_id, p.currency) - p.baseline_paid_minor
         if paid >= p.amount_minor:
             status = "kept"
@@ -1099,7 +1100,8 @@ def fire_seat(
     seat = conn.execute(select(_seat).where(_seat.c.id == seat_id)).first()
     if seat is None or seat.version != version:
         return []
-    case = conn.execute(select(_case).where(_case.c.id == seat.case_id)).first()
+    # Case first, then seat: the same lock order as every command, so they never deadlock.
+    case = _lock_case(conn, seat.case_id)
     if case is None:
         return []
     policy = machine.CirclePolicy.from_json(json.loads(case.policy))
