@@ -21,7 +21,7 @@ run: $(STAMP)
 
 ## The circle, scripted: the clock runs 60x faster from 10:00 on its own database (demo.db).
 demo: $(STAMP)
-	rm -f demo.db demo.db-wal demo.db-shm demo.scheduler.lock
+	rm -f demo.db demo.db-wal demo.db-shm demo.db.scheduler.lock
 	$(BIN)/arcircle run --database sqlite:///demo.db --clock-speed 60 --clock-start 10:00 < examples/circle_demo.txt
 
 ## Run the test suite (PostgreSQL tests run when ARCIRCLE_TEST_DATABASE_URL is set).
@@ -40,4 +40,4 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache arcircle.db arcircle.db-wal arcircle.db-shm \
-		arcircle.scheduler.lock demo.db demo.db-wal demo.db-shm demo.scheduler.lock
+		arcircle.db.scheduler.lock demo.db demo.db-wal demo.db-shm demo.db.scheduler.lock

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -196,9 +197,27 @@ class Jobs:
         if not self.lease.try_acquire():
             return False
         self.leading = True
+        self._stop = asyncio.Event()
         self._add_jobs()
+        add_interval_job(self.scheduler, "lease_check", self._check_lease, self._retry_lease)
         self._worker_task = asyncio.get_running_loop().create_task(self._deliver())
         return True
+
+    async def _check_lease(self) -> None:
+        """A leader whose lease went away (its database connection dropped, so the server let
+        the lock go) stops at once: another process may already be running the circle."""
+        if self.lease.held:
+            return
+        log.warning("lost the scheduler lease: stopping the circle jobs in this process")
+        self.leading = False
+        for job in self.scheduler.get_jobs():
+            job.remove()
+        self._stop.set()
+        if self._worker_task is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._worker_task, timeout=5)
+            self._worker_task = None
+        add_interval_job(self.scheduler, "lease", self._wait_for_lease, self._retry_lease)
 
     def _add_jobs(self) -> None:
         rt, cfg = self.rt, self.rt.config

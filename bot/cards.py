@@ -42,7 +42,10 @@ def local_time(moment: datetime, config: Config, now: datetime | None = None) ->
 
 
 def minutes(span: timedelta) -> str:
-    total = int(abs(span.total_seconds()) // 60)
+    seconds = int(abs(span.total_seconds()))
+    if 0 < seconds < 60 and seconds % 60:
+        return f"{seconds}s"
+    total = seconds // 60
     if total < 60:
         return f"{total}m"
     hours, mins = divmod(total, 60)

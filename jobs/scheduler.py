@@ -54,5 +54,6 @@ def add_interval_job(
         id=job_id,
         name=job_id,
         replace_existing=True,
-        next_run_time=datetime.now(UTC) if run_now else None,
+        # APScheduler 3 reads an explicit next_run_time=None as "paused": leave it out then.
+        **({"next_run_time": datetime.now(UTC)} if run_now else {}),
     )

@@ -43,7 +43,7 @@ class SchedulerLease:
                 self._always = True
                 self.path: Path | None = None
             else:
-                self.path = Path(database).expanduser().resolve().with_suffix(".scheduler.lock")
+                self.path = Path(str(Path(database).expanduser().resolve()) + ".scheduler.lock")
         else:
             self.path = None
 

@@ -12,7 +12,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -174,10 +174,8 @@ class Bot:
 
     def close_stdin(self) -> None:
         if self.proc.stdin is not None and not self.proc.stdin.closed:
-            try:
+            with suppress(BrokenPipeError):
                 self.proc.stdin.close()
-            except BrokenPipeError:
-                pass
 
     def cleanup(self) -> None:
         self.close_stdin()
@@ -233,7 +231,9 @@ class Fleet:
                 if not b.alive and b.killed_at is None:
                     raise AssertionError(f"{b.name} exited while waiting for {what}\n{self.dump()}")
             if time.monotonic() - start > timeout:
-                raise AssertionError(f"timed out after {timeout:g}s waiting for {what}\n{self.dump()}")
+                raise AssertionError(
+                    f"timed out after {timeout:g}s waiting for {what}\n{self.dump()}"
+                )
             time.sleep(POLL)
 
     def wait_text(self, bot: Bot, needle: str, timeout: float, *, stderr: bool = False) -> datetime:

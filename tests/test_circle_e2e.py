@@ -44,7 +44,7 @@ from tests.e2e_helpers import (
 # A process started after a crash needs this long to import, migrate and start its jobs.
 STARTUP = timedelta(seconds=2.5)
 # What a running process may add to the tick: the worker's poll, rendering, printing.
-MARGIN = timedelta(seconds=1)
+MARGIN = timedelta(seconds=1.5)
 # The waiting process retries the lease every 5 s.
 TAKEOVER = timedelta(seconds=6.5)
 TEAMS = ("Sales", "Finance")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -89,9 +89,14 @@ async def test_only_the_lease_holder_runs_the_jobs_and_another_takes_over(
     config: Config, tmp_path: Path, clock: FakeClock
 ) -> None:
     url = f"sqlite:///{tmp_path}/lease.db"
-    first = Jobs(build_runtime(config, clock, url), {})
+    first = Jobs(build_runtime(config, clock, url), {}, retry_lease=timedelta(seconds=1))
     notes: list[str] = []
-    second = Jobs(build_runtime(config, clock, url), {}, on_lease=notes.append)
+    second = Jobs(
+        build_runtime(config, clock, url),
+        {},
+        on_lease=notes.append,
+        retry_lease=timedelta(seconds=1),
+    )
     first.start()
     second.start()
     try:
@@ -99,8 +104,31 @@ async def test_only_the_lease_holder_runs_the_jobs_and_another_takes_over(
         assert "another arcircle process" in notes[0].lower()
         assert second.scheduler.get_job("circle_tick") is None
         await first.stop()
-        await second._wait_for_lease()  # its next retry
+        # The second process's own retry job (not a direct call) notices within a second.
+        for _ in range(60):
+            if second.leading:
+                break
+            await asyncio.sleep(0.05)
         assert second.leading
         assert second.scheduler.get_job("circle_tick") is not None
     finally:
         await second.stop()
+
+
+async def test_a_leader_that_lost_its_lease_stops_running_the_circle(
+    config: Config, tmp_path: Path, clock: FakeClock
+) -> None:
+    jobs = Jobs(build_runtime(config, clock, f"sqlite:///{tmp_path}/lost.db"), {})
+    jobs.start()
+    try:
+        assert jobs.leading
+        jobs.lease.release()  # as when the server drops the lock with its connection
+        jobs.lease._file = None
+        await jobs._check_lease()
+        assert not jobs.leading
+        assert jobs.scheduler.get_job("circle_tick") is None
+        assert jobs.scheduler.get_job("lease") is not None
+        await jobs._wait_for_lease()  # the lock is free again: it leads again
+        assert jobs.leading and jobs.scheduler.get_job("circle_tick") is not None
+    finally:
+        await jobs.stop()
