@@ -227,7 +227,7 @@ class OutboxWorker:
             self._write(ob.mark_sent, row.id, self._clock.now(), None)
             return _SENT
         transport = self._transports[row.platform]
-        self._note_send(lane, row.platform)
+        self._paused_until.pop(lane, None)  # waited out in _wait_turn
         self._sending.add(lane)
         try:
             ref = await asyncio.wait_for(
@@ -250,6 +250,9 @@ class OutboxWorker:
             log.debug("outbox: row %d: unexpected transport error", row.id, exc_info=True)
             return self._failed(row, f"{type(exc).__name__}: {scrub(str(exc))}")
         finally:
+            # The messenger counts from when a message arrives, not from when it left here:
+            # stamping after the call keeps a slow send from crowding the next one.
+            self._note_send(lane, row.platform)
             self._sending.discard(lane)
         if row.kind == "card_update" and ref is None:
             ref = update_ref  # an edit keeps the card's message id
@@ -325,4 +328,3 @@ class OutboxWorker:
         if times is None or times.maxlen != count:
             times = self._sent_times[lane] = deque(times or (), maxlen=count)
         times.append(self._monotonic())
-        self._paused_until.pop(lane, None)
