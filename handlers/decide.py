@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import Connection
 
 from bot.cards import person_name, team_name
@@ -144,10 +146,8 @@ def _record(
     note: str | None,
     amount_minor: int | None,
     currency: str | None,
-    on_date: object,
+    on_date: date | None,
 ) -> Reply:
-    from datetime import date
-
     now = ctx.clock.now()
 
     def change(conn: Connection) -> int:
@@ -161,7 +161,7 @@ def _record(
             note=note,
             amount_minor=amount_minor,
             currency=currency,
-            on_date=on_date if isinstance(on_date, date) else None,
+            on_date=on_date,
             now=now,
         )
 

@@ -432,6 +432,14 @@ def _changed(
     return version
 
 
+def _audit(
+    conn: Connection, now: datetime, actor: str, action: str, case_id: int, detail: Any
+) -> None:
+    audit.append(
+        conn, at=now, actor=actor, action=action, entity="case", entity_id=case_id, detail=detail
+    )
+
+
 def _stage_max(a: str, b: str) -> str:
     order = machine.STAGE_ORDER
     rank = {s: i for i, s in enumerate(order)}
@@ -575,15 +583,7 @@ def open_case(
         "reopened": reopened,
         **(detail or {}),
     }
-    audit.append(
-        conn,
-        at=now,
-        actor=actor,
-        action="case.open" if created else "case.trigger",
-        entity="case",
-        entity_id=case_id,
-        detail=facts,
-    )
+    _audit(conn, now, actor, "case.open" if created else "case.trigger", case_id, facts)
     status_update: dict[str, Any] = {"stage": case_stage}
     if (added or reopened) and row.status != "open":
         status_update["status"] = "open"
@@ -688,15 +688,7 @@ def record_input(
         for r in conn.execute(select(_seat).where(_seat.c.case_id == case_id))
     ]
     ready = kind == "answer" and machine.case_ready(states) and row.status == "open"
-    audit.append(
-        conn,
-        at=now,
-        actor=person,
-        action=f"case.{kind}",
-        entity="case",
-        entity_id=case_id,
-        detail={"team": team, "text": text},
-    )
+    _audit(conn, now, person, f"case.{kind}", case_id, {"team": team, "text": text})
     # The card shows the input; the thread only hears when the circle is complete.
     values: dict[str, Any] = {}
     note: dict[str, Any] | None = None
@@ -800,15 +792,7 @@ def add_promise(
         "currency": currency,
         "due_on": due_on.isoformat(),
     }
-    audit.append(
-        conn,
-        at=now,
-        actor=person,
-        action="case.promise",
-        entity="case",
-        entity_id=case_id,
-        detail=facts,
-    )
+    _audit(conn, now, person, "case.promise", case_id, facts)
     _changed(conn, env, case_id, now)
     return promise_id
 
@@ -851,15 +835,7 @@ def check_promises(
             "due_on": p.due_on.isoformat(),
             "paid": str(from_minor(max(paid, 0), p.currency)),
         }
-        audit.append(
-            conn,
-            at=now,
-            actor="promise-watch",
-            action=f"promise.{status}",
-            entity="case",
-            entity_id=p.case_id,
-            detail=facts,
-        )
+        _audit(conn, now, "promise-watch", f"promise.{status}", p.case_id, facts)
         outcomes.append(PromiseOutcome(p.id, p.case_id, p.customer_id, status == "kept"))
         case_status = conn.execute(
             select(_case.c.status).where(_case.c.id == p.case_id)
@@ -969,15 +945,7 @@ def decide(
         facts["currency"] = currency
     if on_date is not None:
         facts["date"] = on_date.isoformat()
-    audit.append(
-        conn,
-        at=now,
-        actor=person,
-        action="case.decide",
-        entity="case",
-        entity_id=case_id,
-        detail=facts,
-    )
+    _audit(conn, now, person, "case.decide", case_id, facts)
     values: dict[str, Any] = {"status": "decided"}
     if closes:
         values.update(status="closed", closed_at=now, closed_by=person, close_reason=action)
@@ -1024,15 +992,7 @@ def snooze(
         )
     teams = [s.team for s in seats]
     facts = {"until": until.isoformat(), "reason": reason, "teams": teams}
-    audit.append(
-        conn,
-        at=now,
-        actor=person,
-        action="case.snooze",
-        entity="case",
-        entity_id=case_id,
-        detail=facts,
-    )
+    _audit(conn, now, person, "case.snooze", case_id, facts)
     _changed(conn, env, case_id, now)
     return teams
 
@@ -1166,15 +1126,7 @@ def fire_seat(
             now=now,
             case_id=case.id,
         )
-        audit.append(
-            conn,
-            at=now,
-            actor="circle",
-            action=f"seat.{kind}",
-            entity="case",
-            entity_id=case.id,
-            detail=payload,
-        )
+        _audit(conn, now, "circle", f"seat.{kind}", case.id, payload)
     _changed(conn, env, case.id, now)
     return actions
 
@@ -1203,14 +1155,6 @@ def call_team(
         )
     )
     facts: dict[str, Any] = {"what": "called", "team": team, "by": actor}
-    audit.append(
-        conn,
-        at=now,
-        actor=actor,
-        action="case.call_team",
-        entity="case",
-        entity_id=case_id,
-        detail={"team": team},
-    )
+    _audit(conn, now, actor, "case.call_team", case_id, {"team": team})
     _changed(conn, env, case_id, now, note=facts, status="open")
     return True

@@ -66,7 +66,8 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 3, 16, 2, 0, tzinfo=UTC))
 
 
-def _postgres_db() -> Iterator[Database]:
+def postgres_schema_url() -> Iterator[str]:
+    """The test server's URL pointing at a fresh schema of its own, dropped afterwards."""
     if not PG_URL:
         if IN_CI:
             pytest.fail("CI=true but ARCIRCLE_TEST_DATABASE_URL is not set")
@@ -82,15 +83,22 @@ def _postgres_db() -> Iterator[Database]:
             pytest.fail(f"PostgreSQL at {PG_URL} is unreachable: {exc}")
         pytest.skip(f"PostgreSQL unreachable: {exc}")
     sep = "&" if "?" in PG_URL else "?"
-    db = Database(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
     try:
-        db.migrate()
-        yield db
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
     finally:
-        db.dispose()
         with admin.engine.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _postgres_db() -> Iterator[Database]:
+    for url in postgres_schema_url():
+        db = Database(url)
+        try:
+            db.migrate()
+            yield db
+        finally:
+            db.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -10,16 +10,13 @@ twice (by one process or by two), that no traceback appears, and that the audit 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from storage.db import Database
-from tests.conftest import IN_CI, PG_URL
+from tests.conftest import postgres_schema_url
 from tests.e2e_helpers import (
     ALPHA,
     BETA,
@@ -67,27 +64,7 @@ def _sqlite(tmp_path: Path) -> tuple[str, dict[str, str]]:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A schema of its own on the test server, dropped afterwards (as in conftest)."""
-    if not PG_URL:
-        if IN_CI:
-            pytest.fail("CI=true but ARCIRCLE_TEST_DATABASE_URL is not set")
-        pytest.skip("set ARCIRCLE_TEST_DATABASE_URL to run the PostgreSQL tests")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = Database(PG_URL)
-    try:
-        with admin.engine.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        if IN_CI:
-            pytest.fail(f"PostgreSQL at {PG_URL} is unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.engine.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from postgres_schema_url()
 
 
 def _drained(f: Fleet, url: str, case: int, timeout: float = 5) -> None:
