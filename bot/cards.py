@@ -262,6 +262,7 @@ def case_card(view: CaseView, config: Config, now: datetime, locale: str) -> Car
                         "primary",
                     )
                 )
+        buttons.append(Button(t(locale, "button_phrase"), f"/ar phrase {view.id}"))
         buttons.append(
             Button(t(locale, "button_promise"), f"/ar promise {view.id} <amount> <date>")
         )

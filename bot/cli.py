@@ -255,6 +255,12 @@ def cmd_outbox(args: argparse.Namespace) -> int:
         db.dispose()
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    from bot import lint_cli
+
+    return lint_cli.run(args, sys.stdin, sys.stdout)
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
@@ -355,7 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
     doc = sub.add_parser("doctor", parents=[common], help="check config, database, messengers")
     doc.set_defaults(func=cmd_doctor, log_default="WARNING")
 
-    from bot import outbox_cli
+    from bot import lint_cli, outbox_cli
+
+    lint_parser = lint_cli.add_parser(sub)
+    lint_parser.set_defaults(func=cmd_lint, log_default="WARNING")
 
     out = outbox_cli.add_parser(sub, parents=[common])
     out.set_defaults(func=cmd_outbox, log_default="WARNING")

@@ -28,6 +28,7 @@ from pydantic import (
 
 from playbook import aging as rules
 from playbook import decisions
+from playbook.library import TONES, validate_overrides
 
 # The canonical ledger fields; `ledger.columns` maps each to a column (or columns joined by +).
 LEDGER_FIELDS: tuple[str, ...] = (
@@ -474,13 +475,30 @@ class Llm(Strict):
     send: list[LlmShare] = Field(default_factory=_llm_share)
 
 
+class ContactHours(Strict):
+    start: ClockTime = time(8, 0)
+    end: ClockTime = time(20, 0)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ContactHours:
+        if self.start == self.end:
+            raise ValueError("contact_hours: start and end must differ")
+        return self
+
+
 class Phrasing(Strict):
-    default_tone: str = "empathetic"
+    # A tone key (empathetic, partnership, serious, sandwich, nvc, first_aid) or None: let the
+    # ladder choose by stage and relationship.
+    default_tone: str | None = None
     overrides: Path | None = None
     call_time: ClockTime = time(15, 30)
     lunch_start: ClockTime = time(11, 45)
     lunch_end: ClockTime = time(14, 0)
+    # Customers are contacted only inside these hours, and at most this often a day.
+    contact_hours: ContactHours = Field(default_factory=ContactHours)
     max_contacts_per_day: int = Field(default=2, ge=1)
+    # An instalment plan is offered only as a fallback, and only when this allows it.
+    allow_installments: bool = True
     llm: Llm | None = None
 
 
@@ -653,6 +671,11 @@ def _cross_check(cfg: Config) -> list[Issue]:
                             f"escalates to the manager, but team {name!r} has no manager",
                         )
                     )
+    tone = cfg.phrasing.default_tone
+    if tone is not None and tone not in TONES:
+        issues.append(
+            (("phrasing", "default_tone"), f"unknown tone {tone!r} (tones: {', '.join(TONES)})")
+        )
     default = cfg.platforms.console.default_person
     if default is not None and default not in people:
         issues.append(
@@ -720,8 +743,15 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     updates: dict[str, Any] = {}
     if cfg.ledger.source is not None and not cfg.ledger.source.is_absolute():
         updates["ledger"] = cfg.ledger.model_copy(update={"source": base / cfg.ledger.source})
-    if cfg.phrasing.overrides is not None and not cfg.phrasing.overrides.is_absolute():
-        updates["phrasing"] = cfg.phrasing.model_copy(
-            update={"overrides": base / cfg.phrasing.overrides}
-        )
+    overrides = cfg.phrasing.overrides
+    if overrides is not None:
+        if not overrides.is_absolute():
+            overrides = base / overrides
+            updates["phrasing"] = cfg.phrasing.model_copy(update={"overrides": overrides})
+        if not overrides.exists():
+            raise ConfigError([fmt(("phrasing", "overrides"), f"{overrides}: no such file")])
+        # The company's own templates are checked now, not when someone first asks for words.
+        problems = validate_overrides(overrides)
+        if problems:
+            raise ConfigError(problems)
     return cfg.model_copy(update=updates) if updates else cfg

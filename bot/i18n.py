@@ -6,6 +6,8 @@ from typing import Any
 
 from bot.i18n_circle import EN as _CIRCLE_EN
 from bot.i18n_circle import ZH as _CIRCLE_ZH
+from bot.i18n_phrase import EN as _PHRASE_EN
+from bot.i18n_phrase import ZH as _PHRASE_ZH
 
 _EN: dict[str, str] = {
     # router
@@ -134,6 +136,8 @@ _ZH: dict[str, str] = {
 
 _EN.update(_CIRCLE_EN)
 _ZH.update(_CIRCLE_ZH)
+_EN.update(_PHRASE_EN)
+_ZH.update(_PHRASE_ZH)
 CATALOGS: dict[str, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}
 
 

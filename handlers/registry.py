@@ -38,9 +38,12 @@ def verbs() -> list[Verb]:
         customer,
         decide,
         dispute,
+        excuses,
         help,
+        lint,
         open_case,
         overdue,
+        phrase,
         promise,
         snooze,
         team_input,
@@ -53,11 +56,14 @@ def verbs() -> list[Verb]:
         open_case,
         case,
         team_input,
+        phrase,
         promise,
         decide,
         dispute,
         snooze,
         check,
+        lint,
+        excuses,
     )
     return [_verb(m) for m in modules]
 

@@ -1,0 +1,350 @@
+"""/ar phrase <case|customer> [tone] [excuse]: what to say to the customer, and why.
+
+The suggestion comes from the playbook's templates, chosen by stage, relationship and excuse;
+when a language model is configured it may adapt the words to the case. Whatever is shown has
+passed the compliance lint: a model answer that fails it is replaced by the template.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+
+from sqlalchemy import Connection, func, select
+
+from bot.cards import case_risk
+from bot.messages import Button, Card, Command, Reply, Section
+from handlers.common import resolve_customer
+from handlers.context import Context
+from playbook.compliance import Finding, LintContext, lint
+from playbook.library import Playbook, PlaybookError, load_playbook
+from playbook.llm import LlmRequest, adapt, load_settings
+from playbook.phrasing import CaseFacts, InvoiceFact, Suggestion, TimingPolicy, suggest
+from storage.circle import load_case
+from storage.models import Customer, Decision, Promise
+from storage.queries import open_items
+
+log = logging.getLogger(__name__)
+
+NAME = "phrase"
+ALIASES = ("话术", "say", "suggest")
+USAGE = "/ar phrase <case|customer> [tone] [excuse] [--variant N]"
+SUMMARY = {
+    "en": "What to say to the customer now: tone, words, answer to the excuse, next step",
+    "zh-CN": "现在该对客户说什么：语气、话术、应对借口、下一步",
+}
+_cus = Customer.__table__  # type: ignore[attr-defined]
+_prom = Promise.__table__  # type: ignore[attr-defined]
+_dec = Decision.__table__  # type: ignore[attr-defined]
+_CONTACTS = ("remind", "call", "visit")
+
+
+@dataclass(frozen=True)
+class Target:
+    facts: CaseFacts
+    label: str  # what the command named: "42" or the customer code
+    contacts_today: int
+    conversation: tuple[str, ...]
+
+
+async def handle(cmd: Command, ctx: Context) -> Reply:
+    try:
+        playbook = load_playbook(ctx.locale, ctx.config.phrasing.overrides)
+    except PlaybookError as exc:
+        log.error("playbook overrides: %s", exc)
+        return Reply.error(str(exc))
+    words = list(cmd.args)
+    variant = 0
+    if "--variant" in words:
+        i = words.index("--variant")
+        if i + 1 >= len(words) or not words[i + 1].isdigit():
+            return Reply.usage(USAGE, locale=ctx.locale)
+        variant = int(words[i + 1])
+        del words[i : i + 2]
+    tone = excuse = None
+    # Tone and excuse come last; whatever is left names the case or the customer.
+    while len(words) > 1:
+        found_tone = playbook.find_tone(words[-1]) if tone is None else None
+        found_excuse = playbook.find_excuse(words[-1], partial=False) if excuse is None else None
+        if found_tone:
+            tone = found_tone
+        elif found_excuse:
+            excuse = found_excuse
+        else:
+            break
+        words.pop()
+    if not words:
+        return Reply.usage(USAGE, locale=ctx.locale)
+    if words[0].lstrip("#＃").isdigit() and len(words) > 1:
+        # A case number is one word: the rest was meant as a tone or an excuse.
+        return Reply.usage(
+            USAGE,
+            ctx.t(
+                "unknown_tone_or_excuse",
+                word=" ".join(words[1:]),
+                tones=", ".join(key for key, _ in playbook.tones()),
+                excuses=", ".join(e.key for e in playbook.excuses()),
+            ),
+            ctx.locale,
+        )
+    target = _target(ctx, " ".join(words), excuse)
+    if isinstance(target, Reply):
+        return target
+    try:
+        suggestion = _clean_suggestion(ctx, playbook, target, tone, variant)
+    except ValueError as exc:
+        return Reply.usage(USAGE, str(exc), ctx.locale)
+    if suggestion is None:
+        return Reply.error(ctx.t("phrase_none"))
+    note = ctx.t("phrase_template")
+    llm = ctx.config.phrasing.llm
+    if llm is not None and suggestion.kind == "collect":
+        adapted, note = await _adapted(ctx, llm, suggestion, target)
+        if adapted is not None:
+            suggestion = adapted
+    return Reply(card=_card(ctx, suggestion, target, tone, excuse, note))
+
+
+def _target(ctx: Context, query: str, excuse: str | None) -> Target | Reply:
+    today = ctx.today()
+    cfg = ctx.config
+    with ctx.db.engine.connect() as conn:
+        cleaned = query.lstrip("#＃")
+        if cleaned.isdigit():
+            view = load_case(conn, int(cleaned))
+            if view is None:
+                return Reply.error(ctx.t("no_case", case=cleaned))
+            invoices = tuple(
+                InvoiceFact(
+                    i.invoice_no, i.outstanding, i.currency, (today - i.due_date).days, i.due_date
+                )
+                for i in view.invoices
+                if i.status == "open" and i.outstanding > 0
+            )
+            _, stage, _ = case_risk(view, cfg, today)
+            pending = [p for p in view.promises if p.status == "pending"]
+            facts = CaseFacts(
+                customer=view.customer_name,
+                segment=view.segment,
+                relationship_years=_years(conn, view.customer_id, today),
+                invoices=invoices,
+                stage=stage.value if stage.value in _STAGES else "pre_due",
+                broken_promises=view.broken_promises,
+                disputed=any(i.disputed for i in view.invoices if i.status == "open"),
+                excuse=excuse,
+                our_company=cfg.company.name,
+                promise_date=pending[-1].due_on if pending else None,
+            )
+            conversation = tuple(i.text for i in view.inputs[-6:])
+            return Target(
+                facts, cleaned, _contacts_today(conn, view.customer_id, ctx), conversation
+            )
+        found = resolve_customer(ctx, conn, query)
+        if isinstance(found, Reply):
+            return found
+        items = open_items(
+            conn,
+            today,
+            cfg.aging_policy(),
+            base_currency=cfg.company.currency,
+            fx=cfg.company.fx_rates,
+            customer_ids=[found.id],
+        )
+        invoices = tuple(
+            InvoiceFact(i.invoice_no, i.outstanding, i.currency, i.aging.days_past_due, i.due_date)
+            for i in items
+        )
+        oldest = max(items, key=lambda i: i.aging.days_past_due, default=None)
+        stage_name = oldest.aging.stage.value if oldest is not None else "pre_due"
+        broken = conn.execute(
+            select(func.count()).where(_prom.c.customer_id == found.id, _prom.c.status == "broken")
+        ).scalar_one()
+        facts = CaseFacts(
+            customer=found.name,
+            segment=found.segment,
+            relationship_years=_years(conn, found.id, today),
+            invoices=invoices,
+            stage=stage_name if stage_name in _STAGES else "pre_due",
+            broken_promises=int(broken),
+            disputed=any(i.disputed for i in items),
+            excuse=excuse,
+            our_company=cfg.company.name,
+        )
+        return Target(facts, found.code, _contacts_today(conn, found.id, ctx), ())
+
+
+_STAGES = ("pre_due", "early", "mid", "late")
+
+
+def _years(conn: Connection, customer_id: int, today: date) -> int | None:
+    since = conn.execute(
+        select(_cus.c.relationship_since).where(_cus.c.id == customer_id)
+    ).scalar_one_or_none()
+    return (today - since).days // 365 if since else None
+
+
+def _contacts_today(conn: Connection, customer_id: int, ctx: Context) -> int:
+    """Calls, visits and reminders recorded today for this customer's cases."""
+    from storage.models import Case
+
+    case = Case.__table__  # type: ignore[attr-defined]
+    zone = ctx.config.company.zone
+    start = datetime.combine(ctx.today(), time(0), zone)
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(_dec.join(case, case.c.id == _dec.c.case_id))
+            .where(
+                case.c.customer_id == customer_id,
+                _dec.c.action.in_(_CONTACTS),
+                _dec.c.at >= start,
+            )
+        ).scalar_one()
+    )
+
+
+def _timing(ctx: Context) -> TimingPolicy:
+    p = ctx.config.phrasing
+    return TimingPolicy(
+        call_time=p.call_time,
+        lunch_start=p.lunch_start,
+        lunch_end=p.lunch_end,
+        allow_installments=p.allow_installments,
+    )
+
+
+def _lint_context(ctx: Context, target: Target) -> LintContext:
+    p = ctx.config.phrasing
+    return LintContext(
+        contact_hours=(p.contact_hours.start, p.contact_hours.end),
+        max_contacts_per_day=p.max_contacts_per_day,
+    )
+
+
+def _text_findings(ctx: Context, text: str, target: Target) -> list[Finding]:
+    """What is wrong with the words themselves (timing is advice, shown separately)."""
+    return lint(text, locale=ctx.locale, context=_lint_context(ctx, target))
+
+
+def _clean_suggestion(
+    ctx: Context, playbook: Playbook, target: Target, tone: str | None, variant: int
+) -> Suggestion | None:
+    """The first variant from `variant` on whose words pass the lint; None if none does."""
+    tone = tone or ctx.config.phrasing.default_tone
+    month_end = ctx.today().day >= 25
+    first: Suggestion | None = None
+    for step in range(8):
+        s = suggest(
+            target.facts,
+            playbook,
+            tone=tone,
+            variant=variant + step,
+            timing=_timing(ctx),
+            month_end=month_end,
+        )
+        if first is not None and s.text == first.text:
+            break  # went round every variant
+        first = first or s
+        findings = _text_findings(ctx, s.text, target)
+        if not findings:
+            return s
+        log.error(
+            "playbook template failed the lint (%s, tone %s, variant %d): %s",
+            ctx.locale,
+            s.tone,
+            s.variant,
+            "; ".join(f.rule for f in findings),
+        )
+    return None
+
+
+async def _adapted(
+    ctx: Context, llm: object, suggestion: Suggestion, target: Target
+) -> tuple[Suggestion | None, str]:
+    from bot.config import Llm
+
+    assert isinstance(llm, Llm)
+    settings = load_settings(
+        llm.url, llm.model, timeout=llm.timeout, send=tuple(llm.send), env=os.environ
+    )
+    facts = target.facts
+    amounts = " + ".join(sorted({f"{i.currency} {i.amount}" for i in facts.invoices})) or None
+    request = LlmRequest(
+        locale=suggestion.locale,
+        template=suggestion.text,
+        tone=suggestion.tone_label,
+        technique=suggestion.technique,
+        customer_name=facts.customer,
+        amounts=amounts,
+        days=max((i.days_past_due for i in facts.invoices), default=None),
+        stage=facts.stage,
+        excuse=facts.excuse,
+        conversation=target.conversation,
+        rules=tuple(ctx.t(f"llm_rule_{n}") for n in range(1, 7)),
+    )
+    result = await adapt(settings, request)
+    if result.text is None:
+        log.warning("language model unavailable: %s", result.reason)
+        return None, ctx.t("phrase_llm_failed", reason=result.reason or "?")
+    findings = _text_findings(ctx, result.text, target)
+    if findings:
+        log.warning("language model answer failed the lint: %s", [f.rule for f in findings])
+        rules = ", ".join(dict.fromkeys(f.rule for f in findings))
+        return None, ctx.t("phrase_llm_lint", rules=rules)
+    adapted = replace(suggestion, opening=result.text, ask="", excuse_reply=None, fallback=None)
+    return adapted, ctx.t("phrase_llm_ok", model=llm.model)
+
+
+def _card(
+    ctx: Context,
+    s: Suggestion,
+    target: Target,
+    tone: str | None,
+    excuse: str | None,
+    note: str,
+) -> Card:
+    words = [part for part in (s.opening, s.ask, s.excuse_reply, s.fallback) if part]
+    sections = [
+        Section(title=ctx.t("phrase_technique", tone=s.tone_label), text=s.technique),
+        Section(title=ctx.t("phrase_why"), text="\n".join(f"• {w}" for w in s.why)),
+        Section(title=ctx.t("phrase_words"), text="\n\n".join(words)),
+    ]
+    if s.kind == "collect":
+        sections.append(Section(title=ctx.t("phrase_next"), text=s.next_step))
+    sections.append(Section(title=ctx.t("phrase_timing"), text=s.timing))
+    if s.evidence:
+        sections.append(
+            Section(title=ctx.t("phrase_evidence"), text="\n".join(f"• {e}" for e in s.evidence))
+        )
+    lint_ctx = _lint_context(ctx, target)
+    now_local = ctx.clock.now().astimezone(ctx.config.company.zone).time()
+    timing_findings = lint(
+        "",
+        locale=ctx.locale,
+        context=LintContext(
+            local_time=now_local,
+            contact_hours=lint_ctx.contact_hours,
+            contacts_today=target.contacts_today,
+            max_contacts_per_day=lint_ctx.max_contacts_per_day,
+        ),
+    )
+    if timing_findings:
+        sections.append(
+            Section(
+                title=ctx.t("phrase_caution"), text="\n".join(f.message for f in timing_findings)
+            )
+        )
+    again = f"/ar phrase {target.label}"
+    if tone:
+        again += f" {tone}"
+    if excuse:
+        again += f" {excuse}"
+    buttons = (Button(ctx.t("phrase_another"), f"{again} --variant {s.variant + 1}"),)
+    return Card(
+        title=ctx.t("phrase_title", customer=target.facts.customer),
+        sections=tuple(sections),
+        buttons=buttons,
+        footer=note,
+    )
