@@ -228,3 +228,33 @@ def test_arcircle_lint_from_the_shell(tmp_path: Path) -> None:
     assert (findings[0]["start"], findings[0]["end"]) == (3, 5)
     clean = run("-", stdin="Please settle the balance by Friday.\n")
     assert clean.returncode == 0 and "clean" in clean.stdout.lower()
+
+
+def test_every_template_combination_passes_the_lint() -> None:
+    """A suggestion that fails its own lint is never shown: so none may fail."""
+    from datetime import date
+    from decimal import Decimal
+
+    from playbook.library import load_playbook
+    from playbook.phrasing import RELATIONSHIPS, STAGES, TONES, CaseFacts, InvoiceFact, suggest
+
+    years = {"partner": 5, "normal": 2, "new": 0, "problem": 2}
+    failures = []
+    for locale in ("en", "zh-CN"):
+        book = load_playbook(locale)
+        for stage in STAGES:
+            days = {"pre_due": -3, "early": 12, "mid": 45, "late": 200}[stage]
+            invoice = InvoiceFact("INV-1", Decimal("1234.50"), "CNY", days, date(2026, 3, 1))
+            for relationship in RELATIONSHIPS:
+                segment = "problem" if relationship == "problem" else "normal"
+                for excuse in (None, *(e.key for e in book.excuses())):
+                    for tone in TONES:
+                        facts = CaseFacts(
+                            customer="Northwind", segment=segment,
+                            relationship_years=years[relationship], invoices=(invoice,),
+                            stage=stage, broken_promises=1, excuse=excuse, our_company="Huadong",
+                        )  # fmt: skip
+                        s = suggest(facts, book, tone=tone, variant=days % 3)
+                        if lint(s.text, locale=locale):
+                            failures.append((locale, stage, relationship, excuse, tone))
+    assert failures == []
