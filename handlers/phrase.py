@@ -136,6 +136,8 @@ def _target(ctx: Context, query: str, excuse: str | None) -> Target | Reply:
                 excuse=excuse,
                 our_company=cfg.company.name,
                 promise_date=pending[-1].due_on if pending else None,
+                # Closed because the money came: thank them and repair, never ask.
+                just_paid=not invoices and view.close_reason in ("close_paid", "settle"),
             )
             conversation = tuple(i.text for i in view.inputs[-6:])
             return Target(

@@ -258,3 +258,19 @@ def test_every_template_combination_passes_the_lint() -> None:
                         if lint(s.text, locale=locale):
                             failures.append((locale, stage, relationship, excuse, tone))
     assert failures == []
+
+
+async def test_a_case_closed_paid_gets_a_thank_you(router: Router, tmp_path: Path) -> None:
+    await say(router, "li.na", "/ar open Northwind")
+    paid = [
+        (*LEDGER[0][:9], "1500.00", "2026-03-16", "no"),
+        (*LEDGER[1][:9], "200.00", "2026-03-16", "no"),
+        LEDGER[2],
+    ]
+    run_import(router.db, write_csv(tmp_path / "paid.csv", LEDGER_HEADER, paid))
+    assert "本案结案" in await say(router, "li.na", "/ar decide 1 close_paid all received")
+    out = await say(router, "tom.baker", "/ar phrase 1")
+    words = words_of(out)
+    assert "¥" not in words and "$" not in words
+    assert re.search(r"thank", words, re.IGNORECASE)
+    assert lint(words) == []
