@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.cards import render_row
 from bot.circle_env import circle_env
@@ -31,10 +32,13 @@ from storage.outbox import OutRow
 from storage.queries import ledger_is_empty, sync_people
 from storage.sample import load_sample, sample_path
 
+if TYPE_CHECKING:
+    from bot.adapters.slack import SlackMessenger
+
 log = logging.getLogger(__name__)
 
 # Messengers this build can run, and the environment each needs before it can start.
-ADAPTERS = ("console",)
+ADAPTERS = ("console", "slack")
 CREDENTIALS: dict[str, dict[str, tuple[str, ...]]] = {
     "slack": {
         "http": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
@@ -88,12 +92,31 @@ class Runtime:
         return today(self.clock, self.config.company.zone)
 
 
-def running_messengers(config: Config) -> tuple[str, ...]:
-    """The messengers this process serves: enabled in the config and built in this version."""
-    return tuple(n for n in ADAPTERS if getattr(config.platforms, n).enabled)
+def running_messengers(config: Config, command: str = "run") -> tuple[str, ...]:
+    """The messengers a process serves: enabled in the config and built in this version.
+
+    `arcircle run` has the console and Slack in Socket Mode; `arcircle serve` has Slack over
+    HTTP. Slack over HTTP needs a public address, so `run` leaves it to `serve`.
+    """
+    names = []
+    for name in ADAPTERS:
+        platform = getattr(config.platforms, name)
+        if not platform.enabled:
+            continue
+        over_http = name == "slack" and platform.mode == "http"
+        if (command == "serve") == over_http:
+            names.append(name)
+    return tuple(names)
 
 
-def build_runtime(config: Config, clock: Clock, database_url: str | None = None) -> Runtime:
+def build_runtime(
+    config: Config,
+    clock: Clock,
+    database_url: str | None = None,
+    platforms: tuple[str, ...] | None = None,
+) -> Runtime:
+    """`platforms`: the messengers this process will deliver to (default: every enabled one
+    this version has); circle cards are written to the outbox for those only."""
     db = Database(database_url)
     db.migrate()
     people = {
@@ -112,7 +135,7 @@ def build_runtime(config: Config, clock: Clock, database_url: str | None = None)
     }
     with db.engine.begin() as conn:
         sync_people(conn, people, clock.now())
-    circle = circle_env(config, running_messengers(config))
+    circle = circle_env(config, running_messengers(config) if platforms is None else platforms)
     router = Router(db, config, clock, circle=circle)
     return Runtime(config=config, db=db, clock=clock, router=router, circle=circle)
 
@@ -141,14 +164,64 @@ async def serve_console(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     tick_every: timedelta | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> None:
+    """`arcircle run`: the console, and Slack in Socket Mode when the config enables it."""
     from bot.adapters.console import ConsoleMessenger
 
+    env = os.environ if env is None else env
     console = ConsoleMessenger(rt.router, rt.config, stdin=stdin, stdout=stdout)
-    jobs = Jobs(rt, {"console": console}, on_lease=console.say, tick_every=tick_every)
+    transports: dict[str, Transport] = {"console": console}
+    background: list[asyncio.Task[None]] = []
+    if "slack" in running_messengers(rt.config):
+        from bot.adapters.slack import serve_socket
+        from bot.adapters.slack_outbound import SlackTransport
+
+        slack = await slack_messenger(rt, env)
+        transports["slack"] = SlackTransport(slack.app.client, rt.config)
+        background.append(asyncio.create_task(serve_socket(slack, env["SLACK_APP_TOKEN"])))
+    jobs = Jobs(rt, transports, on_lease=console.say, tick_every=tick_every)
     jobs.start()
     try:
         await console.run()
+    finally:
+        await jobs.stop()
+        for task in background:
+            task.cancel()
+
+
+async def slack_messenger(rt: Runtime, env: Mapping[str, str]) -> SlackMessenger:
+    """The Slack app, its token checked with auth.test before anything else runs."""
+    from bot.adapters.slack import SlackMessenger
+
+    mode = rt.config.platforms.slack.mode
+    messenger = SlackMessenger(
+        rt.router,
+        rt.config,
+        rt.db,
+        rt.clock,
+        token=env.get("SLACK_BOT_TOKEN", ""),
+        signing_secret=env.get("SLACK_SIGNING_SECRET"),
+        api_url=env.get("SLACK_API_URL") or None,
+        mode=mode,
+    )
+    await messenger.start_checks()
+    return messenger
+
+
+async def serve_slack_http(
+    rt: Runtime, host: str, port: int, env: Mapping[str, str] | None = None
+) -> None:
+    """`arcircle serve`: Slack's Events API, commands and interactivity over HTTP, and the jobs."""
+    from bot.adapters.slack import serve_http
+    from bot.adapters.slack_outbound import SlackTransport
+
+    env = os.environ if env is None else env
+    slack = await slack_messenger(rt, env)
+    jobs = Jobs(rt, {"slack": SlackTransport(slack.app.client, rt.config)})
+    jobs.start()
+    try:
+        await serve_http(slack, host, port)
     finally:
         await jobs.stop()
 

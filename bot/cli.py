@@ -109,11 +109,47 @@ def cmd_run(args: argparse.Namespace) -> int:
             "version; starting the console only)",
             file=sys.stderr,
         )
+    slack = config.platforms.slack
+    if slack.enabled and slack.mode == "http":
+        print("(slack is in HTTP mode: `arcircle serve` runs it)", file=sys.stderr)
+    elif slack.enabled:
+        _require_env(config, "slack")
     try:
         # A faster clock needs a faster tick, or escalations arrive minutes late in its time.
         speed = args.clock_speed or 1.0
         tick_every = config.circle.tick_every / speed if speed > 1 else None
         asyncio.run(serve_console(rt, tick_every=tick_every))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        rt.db.dispose()
+    return 0
+
+
+def _require_env(config: Config, platform: str) -> None:
+    from bot.app import missing_env
+
+    missing = missing_env(config, platform, os.environ)
+    if missing:
+        raise Fail(f"{platform}: missing environment: {', '.join(missing)} (see arcircle doctor)")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.app import build_runtime, running_messengers, serve_slack_http
+
+    config = _config(args)
+    slack = config.platforms.slack
+    if not slack.enabled or slack.mode != "http":
+        raise Fail(
+            "arcircle serve runs Slack over HTTP: set platforms.slack.enabled: true and "
+            "mode: http (Socket Mode runs inside `arcircle run`)"
+        )
+    _require_env(config, "slack")
+    rt = build_runtime(
+        config, SystemClock(), args.database, platforms=running_messengers(config, "serve")
+    )
+    try:
+        asyncio.run(serve_slack_http(rt, args.host or slack.host, args.port or slack.port))
     except KeyboardInterrupt:
         pass
     finally:
@@ -325,6 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not load the sample ledger into an empty database",
     )
     run.set_defaults(func=cmd_run, log_default="WARNING")
+
+    srv = sub.add_parser(
+        "serve", parents=[common], help="serve Slack over HTTP (POST /slack/events, GET /healthz)"
+    )
+    srv.add_argument("--host", help="address to listen on (default: platforms.slack.host)")
+    srv.add_argument("--port", type=int, help="port (default: platforms.slack.port, 3000)")
+    srv.set_defaults(func=cmd_serve, log_default="INFO")
 
     imp = sub.add_parser("import", parents=[common], help="import a ledger file (CSV or XLSX)")
     imp.add_argument("file")

@@ -511,6 +511,9 @@ class ConsolePlatform(Strict):
 class SlackPlatform(Strict):
     enabled: bool = False
     mode: Literal["http", "socket"] = "http"
+    # Where `arcircle serve` listens in HTTP mode (Slack posts to /slack/events).
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=1, le=65535)
 
 
 class TelegramPlatform(Strict):

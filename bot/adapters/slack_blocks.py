@@ -1,0 +1,851 @@
+"""The neutral message model as Slack sees it: mrkdwn, Block Kit messages and modals.
+
+Pure functions, no Slack SDK and no I/O, shared by the inbound app (slash command, buttons,
+modals) and the outbound transport (the outbox):
+
+- `render_text` turns neutral text into Slack mrkdwn. Everything that is not one of our own
+  mention tokens is escaped first (`&`, `<`, `>`), so text a customer or a user supplied can
+  never become a mention, a link or an @channel.
+- `blocks_for` / `fallback_text` build a `chat.postMessage` / `chat.update` body, within
+  Block Kit's limits (50 blocks, 3000 characters of section text, 10 fields a section,
+  25 elements an actions block, 75 characters of button text, 150 of a header).
+- A button's value is its text command. A command with placeholders (`<text>`, `<amount>`,
+  ...) opens a modal (`modal_for`) instead of running; its submission is checked
+  (`validate_submission`) and turned back into the text command
+  (`command_from_submission`) that the router runs like any typed one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from bot.config import Config
+from bot.messages import CHANNEL_MENTION, MENTION, TEAM_MENTION, Card, Field, Reply, Section
+from playbook.decisions import ACTIONS, Action, Actor, allowed, parse_action
+
+__all__ = [
+    "ACTION_PREFIX",
+    "MAX_BLOCKS",
+    "MODAL_CALLBACK_ID",
+    "blocks_for",
+    "command_from_submission",
+    "fallback_text",
+    "modal_for",
+    "needs_modal",
+    "render_text",
+    "submission_metadata",
+    "validate_submission",
+]
+
+# Every button's action_id starts with this; its value is the button's text command.
+ACTION_PREFIX = "arcircle:"
+# The callback_id of every modal this module builds.
+MODAL_CALLBACK_ID = "arcircle:modal"
+
+# Block Kit's limits (docs.slack.dev/reference/block-kit).
+MAX_BLOCKS = 50  # blocks in a message
+_SECTION_TEXT = 3000  # text object in a section / context element
+_FIELD_TEXT = 2000  # each section field
+_FIELDS = 10  # fields in a section
+_HEADER_TEXT = 150
+_BUTTON_TEXT = 75
+_BUTTON_VALUE = 2000
+_ACTIONS = 25  # elements in an actions block
+_MODAL_TITLE = 24  # modal title, submit and close
+_OPTION_TEXT = 75
+_FALLBACK = 3000  # our own cap for the notification text
+
+# --- mrkdwn -------------------------------------------------------------------------------
+
+_TOKENS = re.compile(
+    rf"(?:{MENTION.pattern})|(?:{TEAM_MENTION.pattern})|(?P<channel>{re.escape(CHANNEL_MENTION)})"
+)
+# Slack member and user-group ids: anything else in config is not put inside <...>.
+_SLACK_ID = re.compile(r"^[A-Z0-9]{2,32}$")
+# Defence in depth for clients or transports that auto-parse plain words: a zero-width word
+# joiner keeps "@channel" typed by someone from ever reading as the keyword.
+_BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
+_WORD_JOINER = "\u2060"
+
+
+def _escape(text: str) -> str:
+    """Slack's rule: only &, < and > are control characters."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub("@" + _WORD_JOINER, text)
+
+
+def _name(config: Config, key: str) -> str:
+    person = config.people.get(key)
+    return person.name if person else key
+
+
+def _person(config: Config, key: str) -> str:
+    person = config.people.get(key)
+    if person is not None and person.slack and _SLACK_ID.match(person.slack):
+        return f"<@{person.slack}>"
+    return "@" + _escape(_name(config, key))
+
+
+def _team(config: Config, key: str) -> str:
+    team = config.teams.get(key)
+    if team is None:
+        return "@" + _escape(key)
+    if team.slack_group and _SLACK_ID.match(team.slack_group):
+        return f"<!subteam^{team.slack_group}>"
+    members = config.team_members(key)
+    if not members:
+        return "@" + _escape(team.name or key)
+    return " ".join(_person(config, m) for m in members)
+
+
+def render_text(text: str, config: Config) -> str:
+    """Neutral text → Slack mrkdwn: everything escaped, then our own tokens made mentions.
+
+    The tokens are found in the original text and everything between them is escaped, so
+    `<!channel>`, `<@U123>` or `<https://evil|bank>` typed by anyone arrives as plain text.
+    """
+    out: list[str] = []
+    last = 0
+    for m in _TOKENS.finditer(text):
+        out.append(_escape(text[last : m.start()]))
+        if m.group("channel"):
+            out.append("<!channel>")
+        elif m.group(1) is not None:
+            out.append(_person(config, m.group(1)))
+        else:
+            out.append(_team(config, m.group(2)))
+        last = m.end()
+    out.append(_escape(text[last:]))
+    return "".join(out)
+
+
+def _plain(text: str, config: Config) -> str:
+    """For plain_text objects (header, button, option, modal title): Slack parses nothing
+    there, so nothing needs escaping; mention tokens become readable names."""
+
+    def name(m: re.Match[str]) -> str:
+        if m.group("channel"):
+            return "@channel"
+        if m.group(1) is not None:
+            return "@" + _name(config, m.group(1))
+        team = config.teams.get(m.group(2))
+        return "@" + (team.name if team and team.name else m.group(2))
+
+    return _TOKENS.sub(name, text)
+
+
+def _cut_point(text: str, at: int) -> int:
+    """An index ≤ at that does not split an entity (&amp;) or a token (<@U1>, <!channel>)."""
+    head = text[:at]
+    lt = head.rfind("<")
+    if lt != -1 and head.find(">", lt) == -1:
+        at = lt
+        head = text[:at]
+    amp = head.rfind("&")
+    if amp != -1 and ";" not in head[amp:]:
+        at = amp
+    return at
+
+
+def _clip(text: str, limit: int, *, rendered: bool = True) -> str:
+    """At most `limit` characters, ending in … when something was cut."""
+    if len(text) <= limit:
+        return text
+    at = (_cut_point(text, limit - 1) or limit - 1) if rendered else limit - 1
+    return text[:at].rstrip() + "…"
+
+
+def _split(text: str, limit: int) -> list[str]:
+    """Rendered mrkdwn in pieces of at most `limit` characters, at line ends where it can."""
+    pieces: list[str] = []
+    buf: list[str] = []
+    size = -1  # the joining newlines: n lines take n-1 of them
+
+    def flush() -> None:
+        nonlocal buf, size
+        if buf:
+            pieces.append("\n".join(buf))
+        buf, size = [], -1
+
+    for line in text.split("\n"):
+        if len(line) > limit and limit - size - 1 >= 100:
+            # An endless line first fills what is left of the piece it starts in.
+            at = _cut_point(line, limit - size - 1) or limit - size - 1
+            buf.append(line[:at])
+            line = line[at:]
+            flush()
+        while len(line) > limit:
+            flush()
+            at = _cut_point(line, limit) or limit
+            pieces.append(line[:at])
+            line = line[at:]
+        if size + 1 + len(line) > limit:
+            flush()
+        buf.append(line)
+        size += 1 + len(line)
+    flush()
+    return [p for p in pieces if p.strip()]
+
+
+# --- blocks -------------------------------------------------------------------------------
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    # verbatim: Slack adds no links or mentions of its own; ours (<@U1>) still work.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def _plain_text(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _sections(rendered: str) -> list[dict[str, Any]]:
+    return [{"type": "section", "text": _mrkdwn(p)} for p in _split(rendered, _SECTION_TEXT)]
+
+
+def _field_sections(fields: Sequence[Field], config: Config) -> list[dict[str, Any]]:
+    texts = [
+        _clip(
+            f"*{render_text(f.label, config)}*\n{render_text(f.value, config) or '-'}", _FIELD_TEXT
+        )
+        for f in fields
+    ]
+    return [
+        {"type": "section", "fields": [_mrkdwn(t) for t in texts[i : i + _FIELDS]]}
+        for i in range(0, len(texts), _FIELDS)
+    ]
+
+
+def _code_sections(lines: Sequence[str], config: Config) -> list[dict[str, Any]]:
+    fence = "```"
+    room = _SECTION_TEXT - 2 * len(fence) - 2
+    # A cell cannot close the code block early.
+    rendered = [render_text(line, config).replace(fence, "`\u200b``") for line in lines]
+    blocks = []
+    for piece in _split("\n".join(rendered), room):
+        blocks.append({"type": "section", "text": _mrkdwn(f"{fence}\n{piece}\n{fence}")})
+    return blocks
+
+
+def _section_blocks(sec: Section, config: Config) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    head = [f"*{render_text(sec.title, config)}*"] if sec.title else []
+    body = [render_text(sec.text, config)] if sec.text.strip() else []
+    if head or body:
+        blocks.extend(_sections("\n".join(head + body)))
+    if sec.fields:
+        blocks.extend(_field_sections(sec.fields, config))
+    if sec.table is not None:
+        blocks.extend(_code_sections(sec.table.lines(), config))
+    return blocks
+
+
+def _context(rendered: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [_mrkdwn(_clip(rendered, _SECTION_TEXT))]}
+
+
+def _action_blocks(card: Card, config: Config) -> list[dict[str, Any]]:
+    elements: list[dict[str, Any]] = []
+    for i, button in enumerate(card.buttons):
+        if not button.command or len(button.command) > _BUTTON_VALUE:
+            continue  # Slack would refuse the whole message; the command cannot be cut
+        label = _plain(button.label, config).strip() or button.command
+        element: dict[str, Any] = {
+            "type": "button",
+            "text": _plain_text(_clip(label, _BUTTON_TEXT, rendered=False)),
+            "action_id": f"{ACTION_PREFIX}{i}",
+            "value": button.command,
+        }
+        if button.style in ("primary", "danger"):
+            element["style"] = button.style
+        elements.append(element)
+    return [
+        {"type": "actions", "elements": elements[i : i + _ACTIONS]}
+        for i in range(0, len(elements), _ACTIONS)
+    ]
+
+
+_TRUNCATED = {"en": "… (truncated)", "zh": "…（内容过长，已截断）"}
+
+
+def blocks_for(reply: Reply, config: Config, *, locale: str) -> list[dict[str, Any]]:
+    """The `blocks` of a message: the reply's text, then its card.
+
+    Over Slack's 50 blocks, the body is cut and a context line says so; the buttons and the
+    footer are kept, so a long card can still be acted on.
+    """
+    body: list[dict[str, Any]] = []
+    actions: list[dict[str, Any]] = []
+    tail: list[dict[str, Any]] = []
+    if reply.text and reply.text.strip():
+        body.extend(_sections(render_text(reply.text, config)))
+    card = reply.card
+    if card is not None:
+        title = _plain(card.title, config).strip()
+        if title:
+            body.append(
+                {"type": "header", "text": _plain_text(_clip(title, _HEADER_TEXT, rendered=False))}
+            )
+        if card.subtitle and card.subtitle.strip():
+            body.extend(_sections(render_text(card.subtitle, config)))
+        if card.fields:
+            body.extend(_field_sections(card.fields, config))
+        for sec in card.sections:
+            body.extend(_section_blocks(sec, config))
+        actions = _action_blocks(card, config)
+        if card.footer and card.footer.strip():
+            tail.append(_context(render_text(card.footer, config)))
+    if len(body) + len(actions) + len(tail) > MAX_BLOCKS:
+        room = MAX_BLOCKS - len(actions) - len(tail) - 1
+        if room < 1:  # absurdly many buttons: keep what fits
+            tail = []
+            actions = actions[: MAX_BLOCKS - 2]
+            room = 1
+        body = [*body[:room], _context(_TRUNCATED["zh" if _zh(locale) else "en"])]
+    return [*body, *actions, *tail]
+
+
+def fallback_text(reply: Reply, config: Config) -> str:
+    """The `text` of chat.postMessage: what notifications and screen readers show."""
+    source = reply.text if reply.text and reply.text.strip() else None
+    if source is None and reply.card is not None:
+        source = reply.card.title
+    return _clip(render_text(source or "", config), _FALLBACK)
+
+
+# --- modals -------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"<(?:text|amount|date|action|note|reason)>")
+_MODAL_VERBS = ("input", "promise", "decide", "snooze")
+_DURATIONS = ("30m", "1h", "2h", "4h", "1d", "3d")
+
+_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "submit": "Submit",
+        "close": "Cancel",
+        "case": "Case #{case}",
+        "input_title": "{team} input",
+        "input_text": "Your team's answer",
+        "input_text_hint": "Everyone in the circle sees it; it stops your team's clock.",
+        "link": "Attachment link",
+        "link_hint": "A link to a contract, a delivery note, a payment slip ...",
+        "promise_title": "Promise to pay",
+        "amount": "Amount",
+        "amount_hint": "e.g. 5000, 5k or 5000 USD",
+        "decide_amount_hint": "e.g. 30000 or 30k",
+        "pay_by": "Pay by",
+        "decide_title": "Decision",
+        "action": "Decision",
+        "action_placeholder": "Choose a decision",
+        "only_allowed": "Only the decisions you may take are listed.",
+        "none_allowed": "You may not record any decision in this circle.",
+        "date": "Date",
+        "note": "Note",
+        "snooze_title": "Snooze",
+        "duration": "For how long",
+        "reason": "Reason",
+        "reason_hint": "Everyone in the circle sees it.",
+        "30m": "30 minutes",
+        "1h": "1 hour",
+        "2h": "2 hours",
+        "4h": "4 hours",
+        "1d": "1 day",
+        "3d": "3 days",
+        # field errors
+        "err_amount_number": "Enter a number, e.g. 5000 or 5k",
+        "err_amount_positive": "Enter an amount above zero",
+        "err_currency": "Use a 3-letter currency code, e.g. 5000 USD",
+        "err_date_required": "Pick a date",
+        "err_date_past": "Pick today or a later date",
+        "err_text_required": "An answer is required",
+        "err_reason_required": "A reason is required",
+        "err_action_required": "Choose a decision",
+        "err_needs_date": "This decision needs a date",
+        "err_needs_amount": "This decision needs an amount",
+        "err_duration": "Choose how long",
+        "err_link": "Enter a link starting with https://",
+    },
+    "zh": {
+        "submit": "提交",
+        "close": "取消",
+        "case": "案件 #{case}",
+        "input_title": "{team}意见",
+        "input_text": "本团队的答复",
+        "input_text_hint": "圈内所有人可见；提交后停止本团队计时。",
+        "link": "附件链接",
+        "link_hint": "合同、送货单、付款凭证等的链接",
+        "promise_title": "付款承诺",
+        "amount": "金额",
+        "amount_hint": "例如 5000、5k、3万 或 5000 USD",
+        "decide_amount_hint": "例如 30000、30k 或 3万",
+        "pay_by": "承诺付款日",
+        "decide_title": "记录决定",
+        "action": "决定",
+        "action_placeholder": "请选择决定",
+        "only_allowed": "仅列出您有权作出的决定。",
+        "none_allowed": "您在本案中无权记录任何决定。",
+        "date": "日期",
+        "note": "备注",
+        "snooze_title": "暂缓",
+        "duration": "暂缓时长",
+        "reason": "原因",
+        "reason_hint": "圈内所有人可见。",
+        "30m": "30 分钟",
+        "1h": "1 小时",
+        "2h": "2 小时",
+        "4h": "4 小时",
+        "1d": "1 天",
+        "3d": "3 天",
+        "err_amount_number": "请输入数字，例如 5000 或 5k",
+        "err_amount_positive": "请输入大于零的金额",
+        "err_currency": "币种请用三个字母，例如 5000 USD",
+        "err_date_required": "请选择日期",
+        "err_date_past": "请选择今天或之后的日期",
+        "err_text_required": "请填写答复",
+        "err_reason_required": "请填写原因",
+        "err_action_required": "请选择决定",
+        "err_needs_date": "该决定需要日期",
+        "err_needs_amount": "该决定需要金额",
+        "err_duration": "请选择暂缓时长",
+        "err_link": "请输入以 https:// 开头的链接",
+    },
+}
+
+
+def _zh(locale: str) -> bool:
+    return locale.lower().startswith("zh")
+
+
+def _label(locale: str, key: str, **kw: Any) -> str:
+    text = _LABELS["zh" if _zh(locale) else "en"][key]
+    return text.format(**kw) if kw else text
+
+
+def needs_modal(command: str) -> bool:
+    """True when the command has blanks for the user to fill (a form opens instead)."""
+    return _PLACEHOLDER.search(command) is not None
+
+
+def _parse(command: str) -> tuple[str, str, list[str]] | None:
+    """(verb, case, the words after the case) of `/ar <verb> <case> ...`, else None."""
+    words = command.split()
+    if len(words) < 3 or words[0].casefold() != "/ar":
+        return None
+    verb = words[1].casefold()
+    case = words[2].lstrip("#")
+    if verb not in _MODAL_VERBS or not case.isdigit():
+        return None
+    return verb, case, words[3:]
+
+
+def _actor(config: Config, key: str) -> Actor:
+    """The same Actor handlers.circle_common.actor builds, from config alone."""
+    person = config.people.get(key)
+    return Actor(
+        key=key,
+        team=person.team if person else None,
+        role=person.role if person else "member",
+        leads=frozenset(name for name, team in config.teams.items() if team.lead == key),
+    )
+
+
+def _input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain_text(_clip(label, _FIELD_TEXT, rendered=False)),
+        "element": {**element, "action_id": "value"},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = _plain_text(hint)
+    return block
+
+
+def _text_input(*, multiline: bool = False, max_length: int | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline}
+    if max_length:
+        element["max_length"] = max_length
+    return element
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": _plain_text(_clip(text, _OPTION_TEXT, rendered=False)), "value": value}
+
+
+def _modal(
+    title: str, blocks: list[dict[str, Any]], metadata: Mapping[str, Any], locale: str
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": MODAL_CALLBACK_ID,
+        "private_metadata": json.dumps(dict(metadata), ensure_ascii=False),
+        "title": _plain_text(_clip(title, _MODAL_TITLE, rendered=False)),
+        "close": _plain_text(_label(locale, "close")),
+        "blocks": blocks,
+    }
+    if any(b["type"] == "input" for b in blocks):
+        view["submit"] = _plain_text(_label(locale, "submit"))
+    return view
+
+
+def modal_for(
+    command: str,
+    config: Config,
+    *,
+    person: str | None,
+    locale: str,
+    today: date,
+    context: Mapping[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """The `view` for views.open when the button's command has blanks, else None.
+
+    None also for someone not in the config: the command then runs as it is and the handler
+    tells them they may look but not write, and how to be added. `context` (e.g. the channel
+    and thread of the card) travels in private_metadata next to the command.
+    """
+    if not needs_modal(command) or person is None or person not in config.people:
+        return None
+    parsed = _parse(command)
+    if parsed is None:
+        return None
+    verb, case, rest = parsed
+    metadata = {**(context or {}), "command": command}
+    intro = _label(locale, "case", case=case)
+    if verb == "input":
+        team_key = rest[0] if rest and not _PLACEHOLDER.fullmatch(rest[0]) else None
+        if team_key is None:
+            return None
+        team = config.teams.get(team_key)
+        team_label = team.name if team and team.name else team_key
+        blocks = [
+            {"type": "context", "elements": [_mrkdwn(_escape(f"{intro} · {team_label}"))]},
+            _input_block(
+                "text",
+                _label(locale, "input_text"),
+                _text_input(multiline=True, max_length=2800),
+                hint=_label(locale, "input_text_hint"),
+            ),
+            _input_block(
+                "link",
+                _label(locale, "link"),
+                {"type": "url_text_input"},
+                optional=True,
+                hint=_label(locale, "link_hint"),
+            ),
+        ]
+        return _modal(_label(locale, "input_title", team=team_label), blocks, metadata, locale)
+    if verb == "promise":
+        blocks = [
+            {"type": "context", "elements": [_mrkdwn(_escape(intro))]},
+            _input_block(
+                "amount",
+                _label(locale, "amount"),
+                _text_input(max_length=40),
+                hint=_label(locale, "amount_hint"),
+            ),
+            _input_block(
+                "date",
+                _label(locale, "pay_by"),
+                {"type": "datepicker", "initial_date": (today + timedelta(days=7)).isoformat()},
+            ),
+        ]
+        return _modal(_label(locale, "promise_title"), blocks, metadata, locale)
+    if verb == "decide":
+        actor = _actor(config, person)
+        permissions = config.circle.permissions()
+        mine = [a for a in ACTIONS if allowed(a.name, actor, permissions)]
+        if not mine:
+            blocks = [{"type": "section", "text": _mrkdwn(_label(locale, "none_allowed"))}]
+            return _modal(_label(locale, "decide_title"), blocks, metadata, locale)
+        blocks = [
+            {
+                "type": "context",
+                "elements": [_mrkdwn(_escape(f"{intro} · {_label(locale, 'only_allowed')}"))],
+            },
+            _input_block(
+                "action",
+                _label(locale, "action"),
+                {
+                    "type": "static_select",
+                    "placeholder": _plain_text(_label(locale, "action_placeholder")),
+                    "options": [_option(a.label(locale), a.name) for a in mine],
+                },
+            ),
+            _input_block(
+                "amount",
+                _label(locale, "amount"),
+                _text_input(max_length=40),
+                optional=True,
+                hint=_label(locale, "decide_amount_hint"),
+            ),
+            _input_block("date", _label(locale, "date"), {"type": "datepicker"}, optional=True),
+            _input_block(
+                "note",
+                _label(locale, "note"),
+                _text_input(multiline=True, max_length=2800),
+                optional=True,
+            ),
+        ]
+        return _modal(_label(locale, "decide_title"), blocks, metadata, locale)
+    # snooze
+    options = [_option(_label(locale, d), d) for d in _DURATIONS]
+    given = rest[0] if rest and rest[0] in _DURATIONS else "1h"
+    blocks = [
+        {"type": "context", "elements": [_mrkdwn(_escape(intro))]},
+        _input_block(
+            "duration",
+            _label(locale, "duration"),
+            {
+                "type": "static_select",
+                "options": options,
+                "initial_option": options[_DURATIONS.index(given)],
+            },
+        ),
+        _input_block(
+            "reason",
+            _label(locale, "reason"),
+            _text_input(multiline=True, max_length=1000),
+            hint=_label(locale, "reason_hint"),
+        ),
+    ]
+    return _modal(_label(locale, "snooze_title"), blocks, metadata, locale)
+
+
+# --- submissions --------------------------------------------------------------------------
+
+
+def submission_metadata(view: Mapping[str, Any]) -> dict[str, Any]:
+    """What modal_for put in private_metadata: the command and the caller's context."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _values(view: Mapping[str, Any]) -> dict[str, str | None]:
+    """block_id → the submitted value as text (None when empty)."""
+    state = view.get("state") or {}
+    out: dict[str, str | None] = {}
+    for block_id, actions in (state.get("values") or {}).items():
+        if not isinstance(actions, Mapping) or not actions:
+            continue
+        entry = actions.get("value") or next(iter(actions.values()))
+        if not isinstance(entry, Mapping):
+            continue
+        value: Any = None
+        if "selected_option" in entry:
+            option = entry.get("selected_option")
+            value = option.get("value") if isinstance(option, Mapping) else None
+        elif "selected_date" in entry:
+            value = entry.get("selected_date")
+        else:
+            value = entry.get("value")
+        out[str(block_id)] = value if isinstance(value, str) and value.strip() else None
+    return out
+
+
+# Straight quotes, as the router reads them (bot.router._QUOTES): normalised before quoting,
+# so the router's own translation cannot unbalance a quoted argument.
+_QUOTES = str.maketrans(
+    {"“": '"', "”": '"', "「": '"', "」": '"', "‘": "'", "’": "'", "\u3000": " "}
+)
+
+
+def _arg(word: str) -> str:
+    return shlex.quote(word.translate(_QUOTES))
+
+
+def _tail(text: str) -> str:
+    """Free text as the command's last argument, so the handler gets back exactly this text.
+
+    Plain words go as they are (`/ar snooze 42 2h CFO back at 3pm`); anything the router's
+    shlex split or the handler's flags would change (quotes, newlines, double spaces,
+    words starting with '-') goes as one quoted argument.
+    """
+    text = text.translate(_QUOTES).strip()
+    words = text.split(" ")
+    if (
+        all(words)
+        and not any(w.startswith("-") for w in words)
+        and re.fullmatch(r"[^\s'\"\\]+(?: [^\s'\"\\]+)*", text)
+    ):
+        return text
+    return shlex.quote(text)
+
+
+_AMOUNT = re.compile(r"^[¥$€£]?(?P<num>[0-9][0-9,]*(?:\.[0-9]+)?)(?P<unit>[kK万]?)$")
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+
+
+def _amount(text: str) -> Decimal | None:
+    """The handlers' amount grammar (handlers.circle_common.parse_amount): 5000, 5,000, 5k,
+    3万, ¥5000."""
+    m = _AMOUNT.match(text.strip())
+    if m is None:
+        return None
+    try:
+        value = Decimal(m.group("num").replace(",", ""))
+    except InvalidOperation:
+        return None
+    unit = m.group("unit")
+    if unit in ("k", "K"):
+        value *= 1000
+    elif unit == "万":
+        value *= 10000
+    return value
+
+
+def _amount_parts(text: str, *, currency: bool) -> tuple[str, str | None]:
+    """(number, currency or None) of "5000", "5 000" or "5000 USD"."""
+    words = text.split()
+    if currency and len(words) == 2 and words[1].isalpha():
+        return words[0], words[1].upper()
+    return "".join(words), None
+
+
+def command_from_submission(view: Mapping[str, Any]) -> str:
+    """The text command a submitted modal stands for, for the router to run.
+
+    Raises ValueError when the view did not come from modal_for.
+    """
+    command = submission_metadata(view).get("command")
+    if not isinstance(command, str):
+        raise ValueError("not an arcircle modal: no command in private_metadata")
+    parsed = _parse(command)
+    if parsed is None:
+        raise ValueError(f"not a command with a form: {command!r}")
+    verb, case, rest = parsed
+    values = _values(view)
+    if verb == "input":
+        text = (values.get("text") or "").strip()
+        link = (values.get("link") or "").strip()
+        if link:
+            text = f"{text} (link: {link})" if text else f"(link: {link})"
+        parts = ["/ar input", case, _arg(rest[0]) if rest else ""]
+        return " ".join(p for p in [*parts, _tail(text) if text else ""] if p)
+    if verb == "promise":
+        number, code = _amount_parts(values.get("amount") or "", currency=True)
+        parts = ["/ar promise", case, _arg(number or "?")]
+        if code:
+            parts.append(code)
+        parts.append(_arg(values.get("date") or "?"))
+        return " ".join(parts)
+    if verb == "decide":
+        action = values.get("action") or "?"
+        parts = ["/ar decide", case, _arg(action)]
+        amount = values.get("amount")
+        if amount:
+            parts += ["--amount", _arg("".join(amount.split()))]
+        if values.get("date"):
+            parts += ["--date", _arg(values["date"] or "")]
+        note = (values.get("note") or "").strip()
+        if note:
+            tail = _tail(note)
+            # "installment" + "plan ..." would read as the action "installment plan".
+            found = parse_action([action, *shlex.split(tail)])
+            if found is not None and found[1] > 1:
+                tail = shlex.quote(note.translate(_QUOTES))
+            parts.append(tail)
+        return " ".join(parts)
+    duration = values.get("duration") or (rest[0] if rest else "1h")
+    if duration not in _DURATIONS:
+        duration = "1h"
+    reason = (values.get("reason") or "").strip()
+    return " ".join(p for p in ["/ar snooze", case, duration, _tail(reason) if reason else ""] if p)
+
+
+def _check_amount(
+    errors: dict[str, str], text: str | None, locale: str, *, required: bool, currency: bool
+) -> Decimal | None:
+    if not text:
+        if required:
+            errors["amount"] = _label(locale, "err_amount_number")
+        return None
+    number, code = _amount_parts(text, currency=currency)
+    if code is not None and not _CURRENCY.match(code):
+        errors["amount"] = _label(locale, "err_currency")
+        return None
+    negative = number.startswith("-")
+    value = _amount(number.lstrip("-"))
+    if value is None:
+        errors["amount"] = _label(locale, "err_amount_number")
+        return None
+    if negative or value <= 0:
+        errors["amount"] = _label(locale, "err_amount_positive")
+        return None
+    return value
+
+
+def _check_date(
+    errors: dict[str, str], text: str | None, today: date, locale: str, *, required: bool
+) -> date | None:
+    if not text:
+        if required:
+            errors["date"] = _label(locale, "err_date_required")
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        errors["date"] = _label(locale, "err_date_required")
+        return None
+    if day < today:
+        errors["date"] = _label(locale, "err_date_past")
+        return None
+    return day
+
+
+_ACTION_BY_NAME: dict[str, Action] = {a.name: a for a in ACTIONS}
+
+
+def validate_submission(view: Mapping[str, Any], *, today: date, locale: str) -> dict[str, str]:
+    """Field errors by block_id for `response_action: errors`; {} when the form is fine.
+
+    Permissions are not checked here: the handler refuses a decision the person may not take.
+    """
+    parsed = _parse(str(submission_metadata(view).get("command") or ""))
+    if parsed is None:
+        return {}
+    verb = parsed[0]
+    values = _values(view)
+    errors: dict[str, str] = {}
+    if verb == "input":
+        if not values.get("text"):
+            errors["text"] = _label(locale, "err_text_required")
+        link = values.get("link")
+        if link and not re.match(r"^https?://\S+$", link.strip()):
+            errors["link"] = _label(locale, "err_link")
+    elif verb == "promise":
+        _check_amount(errors, values.get("amount"), locale, required=True, currency=True)
+        _check_date(errors, values.get("date"), today, locale, required=True)
+    elif verb == "decide":
+        action = _ACTION_BY_NAME.get(values.get("action") or "")
+        if action is None:
+            errors["action"] = _label(locale, "err_action_required")
+        _check_amount(errors, values.get("amount"), locale, required=False, currency=False)
+        _check_date(errors, values.get("date"), today, locale, required=False)
+        if action is not None:
+            if action.needs_date and not values.get("date") and "date" not in errors:
+                errors["date"] = _label(locale, "err_needs_date")
+            if action.needs_amount and not values.get("amount") and "amount" not in errors:
+                errors["amount"] = _label(locale, "err_needs_amount")
+    else:
+        if values.get("duration") not in _DURATIONS:
+            errors["duration"] = _label(locale, "err_duration")
+        if not values.get("reason"):
+            errors["reason"] = _label(locale, "err_reason_required")
+    return errors

@@ -1,0 +1,558 @@
+"""Slack rendering: mrkdwn and escaping, Block Kit cards within Slack's limits, and modals."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.adapters.slack_blocks import (
+    ACTION_PREFIX,
+    MAX_BLOCKS,
+    MODAL_CALLBACK_ID,
+    blocks_for,
+    command_from_submission,
+    fallback_text,
+    modal_for,
+    needs_modal,
+    render_text,
+    submission_metadata,
+    validate_submission,
+)
+from bot.cards import case_card
+from bot.config import Config, load_config
+from bot.messages import Button, Card, Field, Reply, Section, Table
+from bot.router import split_args
+from handlers.circle_common import parse_amount
+from playbook import circle as machine
+from playbook.decisions import parse_action
+from storage.circle import CaseInvoiceView, CaseView, InputView, SeatView
+from tests.conftest import TEST_CONFIG
+
+TODAY = date(2026, 3, 16)
+NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
+
+# wang.wei has a Slack id (U1), tom.baker has none; legal has a user group, sales has none.
+SLACK_CONFIG = TEST_CONFIG.replace(
+    "legal: {name: Legal, lead: zhao.yun,", "legal: {name: Legal, slack_group: S9, lead: zhao.yun,"
+).replace("li.na: {name: 李娜,", "li.na: {name: 李娜, slack: U3,")
+
+
+@pytest.fixture
+def cfg(tmp_path: Path) -> Config:
+    assert "slack_group: S9" in SLACK_CONFIG and "slack: U3" in SLACK_CONFIG
+    path = tmp_path / "config.yaml"
+    path.write_text(SLACK_CONFIG, encoding="utf-8")
+    return load_config(path, env={})
+
+
+def texts(blocks: list[dict[str, Any]]) -> Iterator[str]:
+    """Every mrkdwn text a message shows (the ones Slack parses for mentions and links)."""
+    for block in blocks:
+        objects = [block.get("text"), *block.get("fields", []), *block.get("elements", [])]
+        for obj in objects:
+            if isinstance(obj, dict) and obj.get("type") == "mrkdwn":
+                yield obj["text"]
+
+
+# --- mrkdwn ---------------------------------------------------------------------------------
+
+
+def test_mentions_become_slack_mentions(cfg: Config) -> None:
+    assert render_text("<@person:wang.wei> please", cfg) == "<@U1> please"
+    # No Slack id: the name, which notifies nobody but reads right.
+    assert render_text("<@person:tom.baker>", cfg) == "@Tom Baker"
+    assert render_text("<@person:ghost>", cfg) == "@ghost"
+    # A team with a user group: the group; without one: each member.
+    assert render_text("<@team:legal>", cfg) == "<!subteam^S9>"
+    assert render_text("<@team:sales>", cfg) == "<@U1> @Tom Baker"
+    assert render_text("<@team:finance>", cfg) == "<@U3>"
+    assert render_text("<@team:nobody>", cfg) == "@nobody"
+    assert render_text("Case 42: <@channel>", cfg) == "Case 42: <!channel>"
+
+
+def test_a_malformed_slack_id_in_config_is_not_put_in_a_mention(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(TEST_CONFIG.replace("slack: U1", 'slack: "U1> <!channel"'), encoding="utf-8")
+    config = load_config(path, env={})
+    assert render_text("<@person:wang.wei>", config) == "@王伟"
+
+
+def test_customer_text_is_escaped_and_can_mention_nobody(cfg: Config) -> None:
+    out = render_text("<!channel> pay now & <@U123>", cfg)
+    assert out == "&lt;!channel&gt; pay now &amp; &lt;@U123&gt;"
+    assert "<!" not in out and "<@" not in out
+    link = render_text("see <https://evil.example|your bank> &lt;", cfg)
+    assert "<" not in link and link.endswith("&amp;lt;")
+    # Our own tokens still work next to escaped text.
+    mixed = render_text("<@person:wang.wei>: <!here> <@team:legal>", cfg)
+    assert mixed == "<@U1>: &lt;!here&gt; <!subteam^S9>"
+    # Plain broadcast words cannot be auto-parsed either.
+    assert "@channel" not in render_text("hey @channel and @Here", cfg).replace("\u2060", "!")
+
+
+# --- cards ------------------------------------------------------------------------------------
+
+
+def case_view(cfg: Config) -> CaseView:
+    started = NOW - timedelta(minutes=5)
+    seats = tuple(
+        SeatView(i, machine.SeatState(team=team, started_at=started), NOW, None, None, None, 1)
+        for i, team in enumerate(("sales", "finance", "legal"))
+    )
+    return CaseView(
+        id=42,
+        customer_id=1,
+        customer_code="C00042",
+        customer_name="ACME <!channel> & Co",
+        segment="key",
+        on_hold=False,
+        status="open",
+        trigger="stage",
+        stage="mid",
+        opened_at=NOW,
+        opened_by="scan",
+        closed_at=None,
+        closed_by=None,
+        close_reason=None,
+        policy=machine.CirclePolicy(),
+        version=1,
+        invoices=(
+            CaseInvoiceView(
+                1, "INV-1", "CNY", Decimal("12000"), date(2026, 1, 10), False, "open", None
+            ),
+            CaseInvoiceView(
+                2, "INV-2", "CNY", Decimal("800.5"), date(2026, 2, 1), True, "open", None
+            ),
+        ),
+        seats=seats,
+        inputs=(InputView("finance", "li.na", "answer", "They say <@U999> pays & <!here>", NOW),),
+    )
+
+
+def test_the_case_card_as_block_kit(cfg: Config) -> None:
+    card = case_card(case_view(cfg), cfg, NOW, "en")
+    reply = Reply(text="<@team:sales> <@team:legal>: case 42 needs you", card=card)
+    blocks = blocks_for(reply, cfg, locale="en")
+    kinds = [b["type"] for b in blocks]
+    assert kinds[0] == "section" and blocks[0]["text"]["text"].startswith("<@U1> @Tom Baker")
+    header = blocks[kinds.index("header")]
+    # plain_text: shown as typed, never parsed.
+    assert header["text"] == {"type": "plain_text", "text": card.title, "emoji": True}
+    fields = next(b for b in blocks if "fields" in b)["fields"]
+    assert [f["text"].split("\n")[0] for f in fields] == [
+        "*Status*",
+        "*Outstanding*",
+        "*Days*",
+        "*Stage*",
+        "*Risk*",
+    ]
+    assert all(f["type"] == "mrkdwn" for f in fields)
+    code = [t for t in texts(blocks) if t.startswith("```")]
+    assert len(code) == 1 and "INV-1" in code[0] and code[0].endswith("```")
+    assert any(t.startswith("*Who must answer*") for t in texts(blocks))
+    # The customer's words arrive escaped: the only mentions are the ones we made.
+    everything = "\n".join(texts(blocks))
+    assert "They say &lt;@U999&gt; pays &amp; &lt;!here&gt;" in everything
+    assert set(re.findall(r"<[@!][^>]*>", everything)) == {"<@U1>", "<!subteam^S9>"}
+    actions = [b for b in blocks if b["type"] == "actions"]
+    buttons = [e for b in actions for e in b["elements"]]
+    assert [e["value"] for e in buttons] == [b.command for b in card.buttons]
+    ids = [e["action_id"] for e in buttons]
+    assert len(set(ids)) == len(ids) and all(i.startswith(ACTION_PREFIX) for i in ids)
+    assert buttons[0]["style"] == "primary" and "style" not in buttons[3]
+    assert kinds[-1] == "context"
+    assert json.loads(json.dumps(blocks)) == blocks
+
+
+def test_a_plain_reply_is_one_section(cfg: Config) -> None:
+    blocks = blocks_for(Reply(text="Nothing is overdue & all is well"), cfg, locale="en")
+    assert blocks == [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "Nothing is overdue &amp; all is well",
+                "verbatim": True,
+            },
+        }
+    ]
+
+
+def test_fallback_text(cfg: Config) -> None:
+    card = Card(title="Case #42 · A&B <!here>")
+    assert fallback_text(Reply(card=card), cfg) == "Case #42 · A&amp;B &lt;!here&gt;"
+    assert fallback_text(Reply(text="<@person:wang.wei> hi", card=card), cfg) == "<@U1> hi"
+    long = fallback_text(Reply(text="&" * 5000), cfg)
+    assert len(long) <= 3000 and long.endswith("&amp;…")
+
+
+# --- limits -----------------------------------------------------------------------------------
+
+
+def test_long_text_is_split_at_3000_without_breaking_entities_or_mentions(cfg: Config) -> None:
+    lines = [f"line {i}: A&B <@person:wang.wei> {'x' * 60}" for i in range(120)]
+    blocks = blocks_for(Reply(text="\n".join(lines)), cfg, locale="en")
+    parts = [b["text"]["text"] for b in blocks]
+    assert len(parts) > 1 and all(0 < len(p) <= 3000 for p in parts)
+    assert "\n".join(parts) == render_text("\n".join(lines), cfg)
+    # One endless line: cut hard, but never inside &amp; or <@U1>.
+    line = "a&b <@person:wang.wei> " * 400
+    pieces = [b["text"]["text"] for b in blocks_for(Reply(text=line), cfg, locale="en")]
+    assert all(len(p) <= 3000 for p in pieces)
+    assert "".join(pieces) == render_text(line, cfg)
+    for p in pieces:
+        assert re.search(r"&[a-z]*$", p) is None and re.search(r"<[^>]*$", p) is None
+
+
+def test_more_than_ten_fields_are_split(cfg: Config) -> None:
+    card = Card(title="t", fields=tuple(Field(f"f{i}", str(i)) for i in range(25)))
+    sections = [b for b in blocks_for(Reply(card=card), cfg, locale="en") if "fields" in b]
+    assert [len(s["fields"]) for s in sections] == [10, 10, 5]
+
+
+def test_a_long_section_and_a_long_table_are_split(cfg: Config) -> None:
+    table = Table(("no", "amount"), tuple((f"INV-{i}", "1,000.00") for i in range(400)))
+    card = Card(title="t", sections=(Section(title="Big", text="y " * 2000, table=table),))
+    blocks = blocks_for(Reply(card=card), cfg, locale="en")
+    bodies = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert all(len(b) <= 3000 for b in bodies)
+    assert bodies[0].startswith("*Big*\n")
+    code = [b for b in bodies if b.startswith("```")]
+    assert len(code) > 1 and all(b.endswith("\n```") for b in code)
+
+
+def test_more_than_fifty_blocks_are_truncated_but_the_buttons_stay(cfg: Config) -> None:
+    card = Card(
+        title="Many",
+        sections=tuple(Section(text=f"section {i}") for i in range(80)),
+        buttons=(Button("Decide", "/ar decide 1 <action> <note>"),),
+        footer="footer",
+    )
+    blocks = blocks_for(Reply(card=card), cfg, locale="en")
+    assert len(blocks) == MAX_BLOCKS
+    assert [b["type"] for b in blocks[-3:]] == ["context", "actions", "context"]
+    assert blocks[-3]["elements"][0]["text"] == "… (truncated)"
+    assert blocks[-1]["elements"][0]["text"] == "footer"
+    zh = blocks_for(Reply(card=card), cfg, locale="zh-CN")
+    assert "截断" in zh[-3]["elements"][0]["text"]
+
+
+def test_buttons_within_limits(cfg: Config) -> None:
+    buttons = [Button(f"b{i}", f"/ar case {i}") for i in range(30)]
+    buttons.append(Button("L" * 200, "/ar case 99"))
+    buttons.append(Button("too long", "/ar note " + "x" * 2000))
+    card = Card(title="H" * 300, buttons=tuple(buttons))
+    blocks = blocks_for(Reply(card=card), cfg, locale="en")
+    assert len(blocks[0]["text"]["text"]) == 150
+    actions = [b for b in blocks if b["type"] == "actions"]
+    assert [len(a["elements"]) for a in actions] == [25, 6]
+    elements = [e for a in actions for e in a["elements"]]
+    assert all(len(e["text"]["text"]) <= 75 for e in elements)
+    assert elements[-1]["text"]["text"].endswith("…")
+    # A command Slack would refuse as a value is left out, not cut into another command.
+    assert all(len(e["value"]) <= 2000 for e in elements)
+    ids = [e["action_id"] for e in elements]
+    assert len(ids) == len(set(ids)) == 31
+
+
+# --- modals -----------------------------------------------------------------------------------
+
+
+def inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+
+
+def test_which_commands_need_a_form() -> None:
+    assert needs_modal("/ar input 42 sales <text>")
+    assert needs_modal("/ar promise 42 <amount> <date>")
+    assert needs_modal("/ar decide 42 <action> <note>")
+    assert needs_modal("/ar snooze 42 1h <reason>")
+    assert not needs_modal("/ar phrase 42")
+    assert not needs_modal("/ar phrase 42 --variant 1")
+
+
+def test_modal_for_team_input(cfg: Config) -> None:
+    command = "/ar input 42 sales <text>"
+    view = modal_for(command, cfg, person="tom.baker", locale="en", today=TODAY)
+    assert view is not None
+    assert view["type"] == "modal" and view["callback_id"] == MODAL_CALLBACK_ID
+    assert json.loads(view["private_metadata"]) == {"command": command}
+    assert view["title"]["text"] == "Sales input" and len(view["title"]["text"]) <= 24
+    assert view["submit"]["type"] == "plain_text" and view["close"]["type"] == "plain_text"
+    blocks = inputs(view)
+    assert blocks["text"]["element"]["type"] == "plain_text_input"
+    assert blocks["text"]["element"]["multiline"] is True
+    assert blocks["text"]["element"]["action_id"] == "value"
+    assert blocks["text"]["optional"] is False
+    assert blocks["link"]["element"]["type"] == "url_text_input"
+    assert blocks["link"]["optional"] is True
+
+
+def test_modal_for_promise(cfg: Config) -> None:
+    view = modal_for(
+        "/ar promise 42 <amount> <date>", cfg, person="li.na", locale="zh-CN", today=TODAY
+    )
+    assert view is not None
+    blocks = inputs(view)
+    assert blocks["amount"]["element"]["type"] == "plain_text_input"
+    assert blocks["date"]["element"] == {
+        "type": "datepicker",
+        "initial_date": "2026-03-23",
+        "action_id": "value",
+    }
+    assert view["title"]["text"] == "付款承诺"
+
+
+def test_modal_for_decide_lists_only_what_the_person_may_decide(cfg: Config) -> None:
+    def options(person: str) -> list[str]:
+        view = modal_for(
+            "/ar decide 42 <action> <note>", cfg, person=person, locale="en", today=TODAY
+        )
+        assert view is not None
+        blocks = inputs(view)
+        assert blocks["amount"]["optional"] and blocks["date"]["optional"]
+        assert blocks["note"]["optional"] and blocks["note"]["element"]["multiline"]
+        assert blocks["date"]["element"]["type"] == "datepicker"
+        select = blocks["action"]["element"]
+        assert select["type"] == "static_select"
+        return [o["value"] for o in select["options"]]
+
+    tom = options("tom.baker")  # a sales member
+    assert "lawyers_letter" not in tom and "write_off" not in tom
+    assert {"remind", "call", "visit"} <= set(tom)
+    zhao = options("zhao.yun")  # the legal lead
+    assert "lawyers_letter" in zhao and "litigation" in zhao and "write_off" not in zhao
+    assert "write_off" in options("li.na")  # the finance lead
+    assert "installment" in options("wang.wei")  # the sales lead
+
+
+def test_modal_for_snooze(cfg: Config) -> None:
+    view = modal_for("/ar snooze 42 1h <reason>", cfg, person="tom.baker", locale="en", today=TODAY)
+    assert view is not None
+    blocks = inputs(view)
+    select = blocks["duration"]["element"]
+    assert [o["value"] for o in select["options"]] == ["30m", "1h", "2h", "4h", "1d", "3d"]
+    assert select["initial_option"]["value"] == "1h"
+    assert blocks["reason"]["optional"] is False
+
+
+def test_no_modal_for_plain_commands_or_strangers(cfg: Config) -> None:
+    kw: dict[str, Any] = {"locale": "en", "today": TODAY}
+    assert modal_for("/ar phrase 42", cfg, person="tom.baker", **kw) is None
+    assert modal_for("/ar phrase 42 --variant 1", cfg, person="tom.baker", **kw) is None
+    assert modal_for("/ar frobnicate 42 <text>", cfg, person="tom.baker", **kw) is None
+    # Someone not in the config: the command runs and the handler explains.
+    assert modal_for("/ar input 42 sales <text>", cfg, person=None, **kw) is None
+    assert modal_for("/ar input 42 sales <text>", cfg, person="stranger", **kw) is None
+
+
+def test_context_travels_in_private_metadata(cfg: Config) -> None:
+    view = modal_for(
+        "/ar snooze 42 1h <reason>",
+        cfg,
+        person="tom.baker",
+        locale="en",
+        today=TODAY,
+        context={"channel": "C1", "thread_ts": "1.2"},
+    )
+    assert view is not None
+    assert submission_metadata(view) == {
+        "channel": "C1",
+        "thread_ts": "1.2",
+        "command": "/ar snooze 42 1h <reason>",
+    }
+
+
+# --- submissions ------------------------------------------------------------------------------
+
+
+def submitted(command: str, **values: Any) -> dict[str, Any]:
+    """A view_submission's `view`, as Slack sends it (state.values[block_id][action_id])."""
+    kinds = {
+        "text": "plain_text_input",
+        "link": "url_text_input",
+        "amount": "plain_text_input",
+        "note": "plain_text_input",
+        "reason": "plain_text_input",
+    }
+    state: dict[str, Any] = {}
+    for block, value in values.items():
+        if block in kinds:
+            entry = {"type": kinds[block], "value": value}
+        elif block == "date":
+            entry = {"type": "datepicker", "selected_date": value}
+        else:
+            option = None if value is None else {"text": {}, "value": value}
+            entry = {"type": "static_select", "selected_option": option}
+        state[block] = {"value": entry}
+    return {
+        "callback_id": MODAL_CALLBACK_ID,
+        "private_metadata": json.dumps({"command": command}),
+        "state": {"values": state},
+    }
+
+
+def routed(command: str) -> tuple[str, list[str]]:
+    """(verb, args) as bot.router reads a command."""
+    assert command.startswith("/ar ")
+    verb, _, rest = command[4:].partition(" ")
+    return verb, split_args(rest.strip())
+
+
+def decided(args: list[str]) -> tuple[str, str | None, str | None, str | None]:
+    """(action, amount, date, note) the way handlers/decide.py reads its args."""
+    found = parse_action(args[1:])
+    assert found is not None
+    action, used = found
+    rest = args[1 + used :]
+    amount = day = None
+    note: list[str] = []
+    i = 0
+    while i < len(rest):
+        if rest[i] in ("--amount", "-m") and i + 1 < len(rest):
+            amount, i = rest[i + 1], i + 2
+        elif rest[i] in ("--date", "-d") and i + 1 < len(rest):
+            day, i = rest[i + 1], i + 2
+        else:
+            note.append(rest[i])
+            i += 1
+    return action.name, amount, day, " ".join(note).strip() or None
+
+
+def test_input_submission_round_trips(cfg: Config) -> None:
+    view = submitted(
+        "/ar input 42 sales <text>", text="the text", link="https://files.example/po.pdf"
+    )
+    command = command_from_submission(view)
+    assert command == "/ar input 42 sales the text (link: https://files.example/po.pdf)"
+    tricky = 'He said "we\'ll pay" on Friday;\nCFO  agrees — 100% <!channel>'
+    verb, args = routed(
+        command_from_submission(submitted("/ar input 42 sales <text>", text=tricky))
+    )
+    assert verb == "input" and args[:2] == ["42", "sales"]
+    assert " ".join(args[2:]) == tricky
+    # Curly quotes are straightened the way the router would, and still round-trip.
+    curly = "They’ll “pay” tomorrow"
+    _, args = routed(command_from_submission(submitted("/ar input 42 sales <text>", text=curly)))
+    assert " ".join(args[2:]) == 'They\'ll "pay" tomorrow'
+    # Text that looks like the handler's flags stays text.
+    _, args = routed(
+        command_from_submission(submitted("/ar input 42 sales <text>", text="ok --ack later"))
+    )
+    assert args == ["42", "sales", "ok --ack later"]
+
+
+def test_promise_submission(cfg: Config) -> None:
+    view = submitted("/ar promise 42 <amount> <date>", amount="5000", date="2026-12-01")
+    assert command_from_submission(view) == "/ar promise 42 5000 2026-12-01"
+    view = submitted("/ar promise 42 <amount> <date>", amount=" 5k usd ", date="2026-12-01")
+    assert command_from_submission(view) == "/ar promise 42 5k USD 2026-12-01"
+    assert validate_submission(view, today=TODAY, locale="en") == {}
+
+
+def test_decide_submission_round_trips(cfg: Config) -> None:
+    view = submitted(
+        "/ar decide 42 <action> <note>",
+        action="installment",
+        amount="30000",
+        date="2026-12-01",
+        note="first half now",
+    )
+    command = command_from_submission(view)
+    assert command == "/ar decide 42 installment --amount 30000 --date 2026-12-01 first half now"
+    verb, args = routed(command)
+    assert verb == "decide" and decided(args) == (
+        "installment",
+        "30000",
+        "2026-12-01",
+        "first half now",
+    )
+    note = 'Customer\'s "final" offer --amount 1 -d today\n(see thread)'
+    view = submitted("/ar decide 42 <action> <note>", action="settle", note=note)
+    assert decided(routed(command_from_submission(view))[1]) == ("settle", None, None, note)
+    # A note that would read as part of the action's name stays a note.
+    view = submitted("/ar decide 42 <action> <note>", action="installment", note="plan agreed")
+    assert decided(routed(command_from_submission(view))[1]) == (
+        "installment",
+        None,
+        None,
+        "plan agreed",
+    )
+    view = submitted("/ar decide 42 <action> <note>", action="remind", note=None)
+    assert command_from_submission(view) == "/ar decide 42 remind"
+
+
+def test_snooze_submission_round_trips(cfg: Config) -> None:
+    view = submitted("/ar snooze 42 1h <reason>", duration="2h", reason="CFO back at 3pm")
+    assert command_from_submission(view) == "/ar snooze 42 2h CFO back at 3pm"
+    reason = "Waiting for 'the' CFO --team legal"
+    view = submitted("/ar snooze 42 1h <reason>", duration="1d", reason=reason)
+    verb, args = routed(command_from_submission(view))
+    assert verb == "snooze" and args[:2] == ["42", "1d"] and " ".join(args[2:]) == reason
+
+
+def test_a_foreign_view_is_refused() -> None:
+    with pytest.raises(ValueError):
+        command_from_submission({"private_metadata": "", "state": {"values": {}}})
+    with pytest.raises(ValueError):
+        command_from_submission({"private_metadata": json.dumps({"command": "/ar phrase 42"})})
+
+
+def test_validation_errors() -> None:
+    promise = "/ar promise 42 <amount> <date>"
+    errors = validate_submission(
+        submitted(promise, amount="-5", date="2026-03-15"), today=TODAY, locale="en"
+    )
+    assert errors == {
+        "amount": "Enter an amount above zero",
+        "date": "Pick today or a later date",
+    }
+    for bad in ("0", "0.00"):
+        view = submitted(promise, amount=bad, date="2026-03-16")
+        assert validate_submission(view, today=TODAY, locale="en") == {
+            "amount": "Enter an amount above zero"
+        }
+    view = submitted(promise, amount="lots", date=None)
+    errors = validate_submission(view, today=TODAY, locale="en")
+    assert errors["amount"].startswith("Enter a number") and errors["date"] == "Pick a date"
+    view = submitted(promise, amount="5000 dollars", date="2026-04-01")
+    assert "currency" in validate_submission(view, today=TODAY, locale="en")["amount"]
+    view = submitted("/ar input 42 sales <text>", text="   ", link="ftp://x")
+    errors = validate_submission(view, today=TODAY, locale="en")
+    assert errors["text"].endswith("required") and "link" in errors
+    view = submitted("/ar snooze 42 1h <reason>", duration="2h", reason=None)
+    assert validate_submission(view, today=TODAY, locale="en") == {"reason": "A reason is required"}
+    decide = "/ar decide 42 <action> <note>"
+    view = submitted(decide, action="extension", amount="-1")
+    assert validate_submission(view, today=TODAY, locale="en") == {
+        "amount": "Enter an amount above zero",
+        "date": "This decision needs a date",
+    }
+    view = submitted(decide, action=None)
+    assert validate_submission(view, today=TODAY, locale="zh-CN") == {"action": "请选择决定"}
+    view = submitted(decide, action="call", date="2026-03-16", note="today")
+    assert validate_submission(view, today=TODAY, locale="en") == {}
+    view = submitted(promise, amount="-5", date="2026-03-01")
+    assert validate_submission(view, today=TODAY, locale="zh-CN") == {
+        "amount": "请输入大于零的金额",
+        "date": "请选择今天或之后的日期",
+    }
+
+
+@pytest.mark.parametrize("text", ["5000", "5,000.50", "5k", "3万", "¥800", "0", "1.5K", "5 000"])
+def test_amounts_read_as_the_handlers_read_them(text: str) -> None:
+    """What the form accepts, the handler parses to the same positive number."""
+    view = submitted("/ar decide 42 <action> <note>", action="call", amount=text)
+    ok = validate_submission(view, today=TODAY, locale="en") == {}
+    args = routed(command_from_submission(view))[1]
+    amount = decided(args)[1]
+    assert amount is not None
+    parsed = parse_amount(amount)
+    assert ok == (parsed is not None and parsed > 0)

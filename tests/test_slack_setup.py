@@ -1,0 +1,53 @@
+"""Setting Slack up: the manifest, `arcircle serve` refusing what it cannot run, doctor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import TEST_CONFIG
+from tests.test_cli import arcircle, env  # noqa: F401 - the fixture
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_manifest_asks_for_what_the_bot_uses_and_nothing_more() -> None:
+    manifest = yaml.safe_load((REPO / "slack" / "manifest.yaml").read_text(encoding="utf-8"))
+    features = manifest["features"]
+    assert [c["command"] for c in features["slash_commands"]] == ["/ar"]
+    assert features["slash_commands"][0]["url"].endswith("/slack/events")
+    settings = manifest["settings"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_mention"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["interactivity"]["request_url"].endswith("/slack/events")
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(
+        ["commands", "app_mentions:read", "chat:write", "im:write", "files:write"]
+    )
+
+
+def http_config(path: Path) -> None:
+    path.write_text(
+        TEST_CONFIG.replace("platforms:\n", "platforms:\n  slack: {enabled: true, mode: http}\n"),
+        encoding="utf-8",
+    )
+
+
+def test_serve_needs_slack_in_http_mode_and_its_secrets(env: dict[str, str]) -> None:  # noqa: F811
+    off = arcircle(env, "serve")
+    assert off.returncode == 2
+    assert "set platforms.slack.enabled: true and mode: http" in off.stderr
+    http_config(Path(env["ARCIRCLE_CONFIG"]))
+    missing = arcircle(env, "serve")
+    assert missing.returncode == 2
+    assert "slack: missing environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in missing.stderr
+    blank = arcircle(dict(env, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET=""), "serve")
+    assert blank.returncode == 2 and "SLACK_SIGNING_SECRET" in blank.stderr
+    assert "Traceback" not in off.stderr + missing.stderr + blank.stderr
+
+
+def test_run_leaves_http_slack_to_serve(env: dict[str, str]) -> None:  # noqa: F811
+    http_config(Path(env["ARCIRCLE_CONFIG"]))
+    out = arcircle(env, "run", "--no-sample", stdin="/ar help\n")
+    assert out.returncode == 0
+    assert "slack is in HTTP mode: `arcircle serve` runs it" in out.stderr
