@@ -179,7 +179,9 @@ async def serve_console(
 
         slack = await slack_messenger(rt, env)
         transports["slack"] = SlackTransport(slack.app.client, rt.config)
-        background.append(asyncio.create_task(serve_socket(slack, env["SLACK_APP_TOKEN"])))
+        socket = asyncio.create_task(serve_socket(slack, env["SLACK_APP_TOKEN"]))
+        socket.add_done_callback(_report_stop)
+        background.append(socket)
     jobs = Jobs(rt, transports, on_lease=console.say, tick_every=tick_every)
     jobs.start()
     try:
@@ -188,6 +190,13 @@ async def serve_console(
         await jobs.stop()
         for task in background:
             task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+
+
+def _report_stop(task: asyncio.Task[None]) -> None:
+    """A Socket Mode connection that gave up must be seen in the log, not lost in a task."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("Slack Socket Mode stopped: %s", task.exception())
 
 
 async def slack_messenger(rt: Runtime, env: Mapping[str, str]) -> SlackMessenger:
