@@ -732,3 +732,20 @@ async def test_socket_mode_dispatch_runs_the_command_and_dedupes_events(world: W
     [post] = await world.fake.wait_for("chat.postMessage", timeout=DEADLINE)
     assert "Northwind" in post.body["text"] + str(post.body.get("blocks"))
     assert world.counts()["inbound_event"] == 1
+
+
+async def test_files_in_an_answer_go_up_in_the_channel_or_privately(
+    world: World, tmp_path: Path
+) -> None:
+    from bot.adapters.slack import Where
+    from bot.messages import Reply
+
+    export = tmp_path / "export.csv"
+    export.write_text("a,b\n1,2\n", encoding="utf-8")
+    messenger = world.messenger()
+    public = Reply(text="export", attachments=(str(export),), ephemeral=False)
+    await messenger._post(Where(user_id="U2", channel=CIRCLE, thread_ts="1.1"), public, "en")
+    private = Reply(text="export", attachments=(str(export),))
+    await messenger._post_ephemeral(Where(user_id="U2", channel=CIRCLE), private, "en")
+    done = [u for u in world.fake.uploads.values() if u["completed"]]
+    assert [(u["channel"], u["thread_ts"]) for u in done] == [(CIRCLE, "1.1"), ("DU2", None)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -521,3 +522,31 @@ async def test_worker_edits_the_card_and_threads_under_it(
     assert message is not None and message["updates"] == 1
     assert message["blocks"] == blocks_for(card("sales answered"), config, locale="en")
     assert [m["ts"] for m in fake_slack.thread(CHANNEL, card_ts)] == [found["esc"].message_ref]
+
+
+# --- files ---------------------------------------------------------------------------------
+
+
+async def test_an_attachment_goes_up_with_the_files_api_before_the_message(
+    fake_slack: FakeSlack, transport: SlackTransport, tmp_path: Path
+) -> None:
+    export = tmp_path / "aging-2026-03-16.csv"
+    export.write_text("customer,amount\nNorthwind,1500.00\n", encoding="utf-8")
+    reply = Reply(text="The aging report", attachments=(str(export),), ephemeral=False)
+    ts = await transport.deliver(row(kind="note"), reply, update_ref=None, thread_ref="111.1")
+    [upload] = [u for u in fake_slack.uploads.values() if u["completed"]]
+    assert upload["filename"] == "aging-2026-03-16.csv"
+    assert upload["data"] == export.read_bytes()
+    assert upload["channel"] == CHANNEL and upload["thread_ts"] == "111.1"
+    methods = [c.method for c in fake_slack.calls]
+    assert methods.index("files.completeUploadExternal") < methods.index("chat.postMessage")
+    assert ts is not None
+
+
+async def test_a_missing_attachment_is_parked_and_nothing_is_posted(
+    fake_slack: FakeSlack, transport: SlackTransport, tmp_path: Path
+) -> None:
+    reply = Reply(text="x", attachments=(str(tmp_path / "gone.csv"),), ephemeral=False)
+    with pytest.raises(PermanentError, match=r"gone\.csv is missing"):
+        await transport.deliver(row(kind="note"), reply, update_ref=None, thread_ref=None)
+    assert fake_slack.calls_to("chat.postMessage") == []

@@ -53,7 +53,7 @@ from bot.adapters.slack_blocks import (
     submission_metadata,
     validate_submission,
 )
-from bot.adapters.slack_outbound import check_token, make_client
+from bot.adapters.slack_outbound import check_token, make_client, upload_files
 from bot.clock import Clock
 from bot.clock import today as local_today
 from bot.config import Config
@@ -204,6 +204,14 @@ class SlackMessenger:
             )
             if reply is None:
                 return
+            if reply.attachments:
+                # A response_url cannot carry files: they go up in the channel, or privately.
+                where = Where(
+                    channel=None if reply.ephemeral else str(command.get("channel_id") or ""),
+                    user_id=user_id,
+                    thread_ts=None,
+                )
+                await self._upload(where, reply)
             blocks = blocks_for(reply, self.config, locale=locale)
             sent = await respond(
                 response_type="ephemeral" if reply.ephemeral else "in_channel",
@@ -336,7 +344,22 @@ class SlackMessenger:
             kwargs["blocks"] = blocks
         if where.channel and where.thread_ts:
             kwargs["thread_ts"] = where.thread_ts
+        await self._upload(where, reply)
         await self.app.client.chat_postMessage(**kwargs)
+
+    async def _upload(self, where: Where, reply: Reply) -> None:
+        if not reply.attachments:
+            return
+        channel = where.channel
+        if channel is None:
+            opened = await self.app.client.conversations_open(users=where.user_id)
+            channel = str(opened["channel"]["id"])
+        await upload_files(
+            self.app.client,
+            channel,
+            reply.attachments,
+            thread_ts=where.thread_ts if where.channel else None,
+        )
 
     async def _post_ephemeral(self, where: Where, reply: Reply, locale: str) -> None:
         if where.channel is None:
@@ -352,6 +375,8 @@ class SlackMessenger:
             kwargs["blocks"] = blocks
         if where.thread_ts:
             kwargs["thread_ts"] = where.thread_ts
+        # A file cannot be ephemeral: a private reply's files go to the user directly.
+        await self._upload(Where(channel=None, user_id=where.user_id, thread_ts=None), reply)
         await self.app.client.chat_postEphemeral(**kwargs)
 
     async def _say_sorry(self, where: Where, locale: str, ref: str) -> None:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 import aiohttp
@@ -95,6 +96,9 @@ class SlackTransport:
                     channel=channel, ts=update_ref, text=text, blocks=blocks
                 )
                 return str(resp.get("ts") or update_ref)
+            # Files first: if an upload fails the row is retried before any text went out,
+            # so a retry never posts the message twice.
+            await upload_files(self._client, channel, message.attachments, thread_ts=thread_ref)
             kwargs: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
             if blocks:
                 kwargs["blocks"] = blocks
@@ -246,3 +250,21 @@ async def check_token(client: AsyncWebClient) -> str:
     if not user_id:
         raise RuntimeError("Slack's auth.test gave no bot user id")
     return str(user_id)
+
+
+async def upload_files(
+    client: AsyncWebClient,
+    channel: str,
+    paths: Sequence[str],
+    *,
+    thread_ts: str | None = None,
+) -> None:
+    """Exports and charts go up with Slack's files upload API (files_upload_v2)."""
+    for path in paths:
+        file = Path(path)
+        if not file.is_file():
+            raise PermanentError(f"attachment {file.name} is missing on the bot's disk")
+        kwargs: dict[str, Any] = {"channel": channel, "file": str(file), "title": file.name}
+        if thread_ts is not None:
+            kwargs["thread_ts"] = thread_ts
+        await client.files_upload_v2(**kwargs)
