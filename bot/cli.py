@@ -39,6 +39,9 @@ def _setup_logging(default: str) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        # APScheduler logs every run of every job at INFO: a line every two seconds.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _config(args: argparse.Namespace) -> Config:

@@ -143,6 +143,16 @@ def messenger_checks(cfg: Config, env: Mapping[str, str]) -> list[Check]:
             )
         if name not in cfg.circle.channels:
             checks.append(Check("warn", where, f"circle.channels has no {name} channel"))
+        if name == "slack" and env.get("SLACK_CLIENT_ID") and env.get("SLACK_CLIENT_SECRET"):
+            # slack-bolt then switches to multi-workspace OAuth and ignores the bot token.
+            checks.append(
+                Check(
+                    "warn",
+                    where,
+                    "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set: unset them, arcircle uses "
+                    "the bot token of one workspace",
+                )
+            )
     return checks
 
 

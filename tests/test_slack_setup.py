@@ -51,3 +51,16 @@ def test_run_leaves_http_slack_to_serve(env: dict[str, str]) -> None:  # noqa: F
     out = arcircle(env, "run", "--no-sample", stdin="/ar help\n")
     assert out.returncode == 0
     assert "slack is in HTTP mode: `arcircle serve` runs it" in out.stderr
+
+
+def test_doctor_warns_about_oauth_variables_that_would_hide_the_bot_token(
+    env: dict[str, str],  # noqa: F811
+) -> None:
+    http_config(Path(env["ARCIRCLE_CONFIG"]))
+    both = dict(
+        env, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s", SLACK_CLIENT_ID="1",
+        SLACK_CLIENT_SECRET="secret",
+    )  # fmt: skip
+    out = arcircle(both, "doctor")
+    assert "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set" in out.stdout
+    assert "secret" not in out.stdout.replace("SLACK_CLIENT_SECRET", "")

@@ -64,6 +64,17 @@ from storage.inbound import first_time
 
 log = logging.getLogger(__name__)
 
+
+class _ClientGivesTheToken(logging.Filter):
+    """bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that the
+    client we hand it (which carries that same token) wins: true, and not worth a warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_ClientGivesTheToken())
+
 PLATFORM = "slack"
 SLASH_COMMAND = "/ar"
 FORM = "application/x-www-form-urlencoded"
