@@ -562,6 +562,17 @@ class Config(Strict):
     def team_members(self, team: str) -> list[str]:
         return [key for key, p in self.people.items() if p.team == team]
 
+    def actor(self, person: str | None) -> decisions.Actor:
+        """Who someone is for the decision permissions: team, role, the teams they lead."""
+        key = person or ""
+        found = self.people.get(key)
+        return decisions.Actor(
+            key=key,
+            team=found.team if found else None,
+            role=found.role if found else "member",
+            leads=frozenset(name for name, team in self.teams.items() if team.lead == key),
+        )
+
     def locale_of(self, person: str | None) -> str:
         found = self.people.get(person) if person else None
         return (found.locale if found and found.locale else None) or self.company.locale

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 from sqlalchemy import Connection
@@ -37,15 +36,7 @@ def writer(ctx: Context) -> Reply | None:
 
 
 def actor(ctx: Context) -> Actor:
-    key = ctx.person or ""
-    person = ctx.config.people.get(key)
-    leads = frozenset(name for name, team in ctx.config.teams.items() if team.lead == key)
-    return Actor(
-        key=key,
-        team=person.team if person else None,
-        role=person.role if person else "member",
-        leads=leads,
-    )
+    return ctx.config.actor(ctx.person)
 
 
 def write(ctx: Context, change: Callable[[Connection], T]) -> T | Reply:
@@ -92,25 +83,6 @@ def refusal(ctx: Context, err: CircleError) -> Reply:
         )
         return Reply.error(ctx.t("not_paid", case=facts["case"], left=left))
     return Reply.error(ctx.t(err.code, **facts))
-
-
-_AMOUNT = re.compile(r"^[¥$€£]?(?P<num>[0-9][0-9,]*(?:\.[0-9]+)?)(?P<unit>[kK万]?)$")
-
-
-def parse_amount(text: str) -> Decimal | None:
-    m = _AMOUNT.match(text.strip())
-    if m is None:
-        return None
-    try:
-        value = Decimal(m.group("num").replace(",", ""))
-    except InvalidOperation:
-        return None
-    unit = m.group("unit")
-    if unit in ("k", "K"):
-        value *= 1000
-    elif unit == "万":
-        value *= 10000
-    return value
 
 
 _RELATIVE = re.compile(r"^\+(\d{1,3})d$")

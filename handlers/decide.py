@@ -8,10 +8,10 @@ from sqlalchemy import Connection
 
 from bot.cards import person_name, team_name
 from bot.messages import Command, Reply
-from handlers.circle_common import actor, case_number, parse_amount, parse_day, write, writer
+from handlers.circle_common import actor, case_number, parse_day, write, writer
 from handlers.context import Context
 from playbook.decisions import ACTIONS, Action, allowed, parse_action, who_may
-from playbook.money import MoneyError, to_minor
+from playbook.money import MoneyError, parse_amount, to_minor
 from storage.circle import call_team, decide, load_case
 
 NAME = "decide"
@@ -119,8 +119,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         amount = parse_amount(amount_text)
         if amount is None or amount <= 0:
             return Reply.usage(USAGE, ctx.t("promise_bad_amount", text=amount_text), ctx.locale)
-        owed = view.outstanding_by_currency()
-        currency = max(owed, key=lambda c: owed[c]) if owed else ctx.config.company.currency
+        currency = view.main_currency(ctx.config.company.currency)
         try:
             amount_minor = to_minor(amount, currency)
         except MoneyError as exc:

@@ -7,9 +7,9 @@ import re
 from sqlalchemy import Connection
 
 from bot.messages import Command, Reply
-from handlers.circle_common import case_number, parse_amount, parse_day, write, writer
+from handlers.circle_common import case_number, parse_day, write, writer
 from handlers.context import Context
-from playbook.money import MoneyError, format_money, to_minor
+from playbook.money import MoneyError, format_money, parse_amount, to_minor
 from storage.circle import add_promise, load_case
 
 NAME = "promise"
@@ -50,8 +50,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     if view is None:
         return Reply.error(ctx.t("no_case", case=number))
     if currency is None:
-        owed = view.outstanding_by_currency()
-        currency = max(owed, key=lambda c: owed[c]) if owed else ctx.config.company.currency
+        currency = view.main_currency(ctx.config.company.currency)
     try:
         minor = to_minor(amount, currency)
     except MoneyError as exc:

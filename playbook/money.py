@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # ISO 4217 minor units for the currencies that are not the usual two decimals.
@@ -104,3 +105,24 @@ def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:
     if symbol is None:
         return f"{sign}{cur} {body}"
     return f"{sign}{symbol}{body}"
+
+
+_AMOUNT = re.compile(r"^[¥$€£]?(?P<num>[0-9][0-9,]*(?:\.[0-9]+)?)(?P<unit>[kK万]?)$")
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """An amount as people type it in chat: 5000, 5,000.50, 5k, 3万, ¥800. None if it is not one
+    (a sign is not part of the grammar: callers decide what a minus means)."""
+    m = _AMOUNT.match(text.strip())
+    if m is None:
+        return None
+    try:
+        value = Decimal(m.group("num").replace(",", ""))
+    except InvalidOperation:
+        return None
+    unit = m.group("unit")
+    if unit in ("k", "K"):
+        value *= 1000
+    elif unit == "万":
+        value *= 10000
+    return value

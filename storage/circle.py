@@ -184,6 +184,11 @@ class CaseView:
     def broken_promises(self) -> int:
         return sum(1 for p in self.promises if p.status == "broken")
 
+    def main_currency(self, default: str) -> str:
+        """The currency most is owed in: what an amount typed without one means."""
+        owed = self.outstanding_by_currency()
+        return max(owed, key=lambda c: owed[c]) if owed else default
+
     def outstanding_by_currency(self) -> dict[str, Decimal]:
         sums: dict[str, Decimal] = {}
         for inv in self.invoices:
@@ -203,6 +208,11 @@ def _state(row: Any) -> machine.SeatState:
         acknowledged_at=_aware(row.acknowledged_at) if row.acknowledged_at else None,
         snoozed_until=_aware(row.snoozed_until) if row.snoozed_until else None,
     )
+
+
+def _policy(case_row: Any) -> machine.CirclePolicy:
+    """The escalation policy the case was opened with (its snapshot, not today's config)."""
+    return machine.CirclePolicy.from_json(json.loads(case_row.policy))
 
 
 def _seat_values(state: machine.SeatState, policy: machine.CirclePolicy) -> dict[str, Any]:
@@ -296,7 +306,7 @@ def load_case(conn: Connection, case_id: int) -> CaseView | None:
         closed_at=row.closed_at,
         closed_by=row.closed_by,
         close_reason=row.close_reason,
-        policy=machine.CirclePolicy.from_json(json.loads(row.policy)),
+        policy=_policy(row),
         version=row.version,
         invoices=invoices,
         seats=seats,
@@ -503,7 +513,7 @@ def open_case(
         row = _lock_case(conn, case_id)
     else:
         row = _lock_case(conn, case_id)
-    policy = machine.CirclePolicy.from_json(json.loads(row.policy))
+    policy = _policy(row)
     conn.execute(
         _trig.insert(),
         [
@@ -638,7 +648,7 @@ def record_input(
 ) -> InputResult:
     """A team's answer (stops its clock) or acknowledgement (pauses it)."""
     row = _active_case(conn, case_id)
-    policy = machine.CirclePolicy.from_json(json.loads(row.policy))
+    policy = _policy(row)
     seat = conn.execute(
         select(_seat).where(_seat.c.case_id == case_id, _seat.c.team == team)
     ).first()
@@ -878,7 +888,7 @@ def decide(
     now: datetime,
 ) -> int:
     row = _active_case(conn, case_id)
-    policy = machine.CirclePolicy.from_json(json.loads(row.policy))
+    policy = _policy(row)
     last = conn.execute(
         select(_dec.c.action, _dec.c.at, _dec.c.note)
         .where(_dec.c.case_id == case_id, _dec.c.person == person)
@@ -970,7 +980,7 @@ def snooze(
     team: str | None = None,
 ) -> list[str]:
     row = _active_case(conn, case_id)
-    policy = machine.CirclePolicy.from_json(json.loads(row.policy))
+    policy = _policy(row)
     stmt = select(_seat).where(
         _seat.c.case_id == case_id, _seat.c.status.in_(("waiting", "acknowledged", "snoozed"))
     )
@@ -1064,7 +1074,7 @@ def fire_seat(
     case = _lock_case(conn, seat.case_id)
     if case is None:
         return []
-    policy = machine.CirclePolicy.from_json(json.loads(case.policy))
+    policy = _policy(case)
     state = _state(seat)
     actions: list[machine.Action] = []
     if case.status not in ACTIVE:
@@ -1137,7 +1147,7 @@ def call_team(
     """Seat a team that was not in the case (legal, when a step needs legal). False when it
     already sits in it."""
     row = _active_case(conn, case_id)
-    policy = machine.CirclePolicy.from_json(json.loads(row.policy))
+    policy = _policy(row)
     seat = conn.execute(
         select(_seat).where(_seat.c.case_id == case_id, _seat.c.team == team)
     ).first()

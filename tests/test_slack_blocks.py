@@ -29,9 +29,9 @@ from bot.cards import case_card
 from bot.config import Config, load_config
 from bot.messages import Button, Card, Field, Reply, Section, Table
 from bot.router import split_args
-from handlers.circle_common import parse_amount
 from playbook import circle as machine
 from playbook.decisions import parse_action
+from playbook.money import parse_amount
 from storage.circle import CaseInvoiceView, CaseView, InputView, SeatView
 from tests.conftest import TEST_CONFIG
 

@@ -22,12 +22,13 @@ import re
 import shlex
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from bot.config import Config
 from bot.messages import CHANNEL_MENTION, MENTION, TEAM_MENTION, Card, Field, Reply, Section
-from playbook.decisions import ACTIONS, Action, Actor, allowed, parse_action
+from playbook.decisions import ACTIONS, Action, allowed, parse_action
+from playbook.money import parse_amount
 
 __all__ = [
     "ACTION_PREFIX",
@@ -444,17 +445,6 @@ def _parse(command: str) -> tuple[str, str, list[str]] | None:
     return verb, case, words[3:]
 
 
-def _actor(config: Config, key: str) -> Actor:
-    """The same Actor handlers.circle_common.actor builds, from config alone."""
-    person = config.people.get(key)
-    return Actor(
-        key=key,
-        team=person.team if person else None,
-        role=person.role if person else "member",
-        leads=frozenset(name for name, team in config.teams.items() if team.lead == key),
-    )
-
-
 def _input_block(
     block_id: str,
     label: str,
@@ -565,7 +555,7 @@ def modal_for(
         ]
         return _modal(_label(locale, "promise_title"), blocks, metadata, locale)
     if verb == "decide":
-        actor = _actor(config, person)
+        actor = config.actor(person)
         permissions = config.circle.permissions()
         mine = [a for a in ACTIONS if allowed(a.name, actor, permissions)]
         if not mine:
@@ -688,26 +678,7 @@ def _tail(text: str) -> str:
     return shlex.quote(text)
 
 
-_AMOUNT = re.compile(r"^[¥$€£]?(?P<num>[0-9][0-9,]*(?:\.[0-9]+)?)(?P<unit>[kK万]?)$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
-
-
-def _amount(text: str) -> Decimal | None:
-    """The handlers' amount grammar (handlers.circle_common.parse_amount): 5000, 5,000, 5k,
-    3万, ¥5000."""
-    m = _AMOUNT.match(text.strip())
-    if m is None:
-        return None
-    try:
-        value = Decimal(m.group("num").replace(",", ""))
-    except InvalidOperation:
-        return None
-    unit = m.group("unit")
-    if unit in ("k", "K"):
-        value *= 1000
-    elif unit == "万":
-        value *= 10000
-    return value
 
 
 def _amount_parts(text: str, *, currency: bool) -> tuple[str, str | None]:
@@ -781,7 +752,7 @@ def _check_amount(
         errors["amount"] = _label(locale, "err_currency")
         return None
     negative = number.startswith("-")
-    value = _amount(number.lstrip("-"))
+    value = parse_amount(number.lstrip("-"))
     if value is None:
         errors["amount"] = _label(locale, "err_amount_number")
         return None
