@@ -1,8 +1,10 @@
 """The circle as people see it: the case card, and the texts of reminders and escalations.
 
 Used by the handlers (`/ar case 42`) and by the outbox, which renders each row when it sends
-it, so a card update always shows the case as it is now. Neutral messages only: mentions are
-tokens (`<@person:li.na>`, `<@team:sales>`, `<@channel>`) each adapter turns into its own.
+it, so a card update always shows the case as it is now. Neutral messages only: a mention is
+a `Mention` part of a RichText, made here from structured data only (the outbox payload's
+people, team and channel, config keys), never from text; customer names, invoice numbers,
+notes and reasons are str parts and stay literal on every messenger.
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.config import Config
-from bot.i18n import t
-from bot.messages import CHANNEL_MENTION, Button, Card, Field, Reply, Section, Table, mention
-from bot.messages import mention_team as team_mention
+from bot.i18n import t, t_rich
+from bot.messages import Button, Card, Field, Mention, Reply, RichText, Section, Table, Text
 from playbook import circle as machine
 from playbook.aging import RiskFacts, Stage, risk_grade, stage_for
 from playbook.decisions import ACTIONS
@@ -297,13 +298,27 @@ def card_summary(view: CaseView, config: Config, now: datetime, locale: str) -> 
 # --- outbox rows ----------------------------------------------------------------------------
 
 
-def _mentions(payload: Mapping[str, Any]) -> str:
-    parts = [mention(p) for p in payload.get("people", [])]
+def _mentions(payload: Mapping[str, Any], config: Config) -> RichText:
+    """Who an escalation notifies, from the payload's structured fields only."""
+    parts: list[Mention | str] = [_person(config, str(p)) for p in payload.get("people", [])]
     if payload.get("group"):
-        parts.append(team_mention(str(payload["team"])))
+        parts.append(_team(config, str(payload.get("team", ""))))
     if payload.get("channel"):
-        parts.append(CHANNEL_MENTION)
-    return " ".join(parts)
+        parts.append(Mention.channel())
+    return RichText(" ").join(parts)
+
+
+def _person(config: Config, key: str) -> Mention | str:
+    """A person of the config is mentioned; any other key is only named (as text)."""
+    return Mention.person(key) if key in config.people else key
+
+
+def _team(config: Config, key: str) -> Mention | str:
+    return Mention.team(key) if key in config.teams else key
+
+
+def _teams(config: Config, keys: Any, sep: str = " ") -> RichText:
+    return RichText(sep).join(_team(config, str(k)) for k in keys or ())
 
 
 def render_row(conn: Connection, row: OutRow, config: Config, now: datetime) -> Reply | None:
@@ -318,11 +333,12 @@ def render_row(conn: Connection, row: OutRow, config: Config, now: datetime) -> 
         return None
     if row.kind in ("card", "card_update"):
         card = case_card(view, config, now, locale)
-        text = None
+        text: Text | None = None
         if row.kind == "card":
-            teams = [team_mention(s.state.team) for s in view.seats if s.state.status == "waiting"]
+            waiting = [s.state.team for s in view.seats if s.state.status == "waiting"]
             window = minutes(view.policy.window)
-            text = t(locale, "card_call", teams=" ".join(teams), window=window) if teams else None
+            teams = _teams(config, waiting)
+            text = t_rich(locale, "card_call", teams=teams, window=window) if waiting else None
         else:
             text = card_summary(view, config, now, locale)
         return Reply(text=text, card=card, ephemeral=False)
@@ -330,12 +346,12 @@ def render_row(conn: Connection, row: OutRow, config: Config, now: datetime) -> 
     name = team_name(config, team)
     if row.kind == "remind":
         return Reply(
-            text=t(
+            text=t_rich(
                 locale,
                 "remind_text",
                 case=view.id,
                 customer=view.customer_name,
-                team=team_mention(team),
+                team=_team(config, team),
                 left=payload.get("left_minutes", 0),
                 command=f"/ar input {view.id} {team} <text>",
             ),
@@ -344,7 +360,7 @@ def render_row(conn: Connection, row: OutRow, config: Config, now: datetime) -> 
     if row.kind in ("escalation", "repeat"):
         key = "escalation_text" if row.kind == "escalation" else "repeat_text"
         return Reply(
-            text=t(
+            text=t_rich(
                 locale,
                 key,
                 case=view.id,
@@ -353,14 +369,14 @@ def render_row(conn: Connection, row: OutRow, config: Config, now: datetime) -> 
                 level=payload.get("level", ""),
                 n=payload.get("n", ""),
                 times=view.policy.repeat_times,
-                who=_mentions(payload) or t(locale, "the_channel"),
+                who=_mentions(payload, config) or t(locale, "the_channel"),
                 command=f"/ar input {view.id} {team} <text>",
             ),
             ephemeral=False,
         )
     if row.kind in ("rearm", "unsnooze"):
         return Reply(
-            text=t(locale, f"{row.kind}_text", case=view.id, team=team_mention(team)),
+            text=t_rich(locale, f"{row.kind}_text", case=view.id, team=_team(config, team)),
             ephemeral=False,
         )
     if row.kind == "note":
@@ -368,21 +384,23 @@ def render_row(conn: Connection, row: OutRow, config: Config, now: datetime) -> 
     return None
 
 
-def _note(payload: Mapping[str, Any], view: CaseView, config: Config, locale: str) -> str:
+def _note(payload: Mapping[str, Any], view: CaseView, config: Config, locale: str) -> Text:
     what = payload.get("what")
     if what == "trigger":
-        added = ", ".join(team_mention(x) for x in payload.get("added", []))
-        reopened = ", ".join(team_mention(x) for x in payload.get("reopened", []))
-        text = t(
-            locale,
-            "note_trigger",
-            case=view.id,
-            trigger=t(locale, f"trigger_{payload.get('trigger', 'manual')}"),
+        added = _teams(config, payload.get("added"), ", ")
+        reopened = _teams(config, payload.get("reopened"), ", ")
+        text = RichText(
+            t(
+                locale,
+                "note_trigger",
+                case=view.id,
+                trigger=t(locale, f"trigger_{payload.get('trigger', 'manual')}"),
+            )
         )
         if added:
-            text += " " + t(locale, "note_added", teams=added)
+            text += " " + t_rich(locale, "note_added", teams=added)
         if reopened:
-            text += " " + t(locale, "note_reopened", teams=reopened)
+            text += " " + t_rich(locale, "note_reopened", teams=reopened)
         return text
     if what == "promise_kept":
         return t(
@@ -392,11 +410,11 @@ def _note(payload: Mapping[str, Any], view: CaseView, config: Config, locale: st
             amount=f"{payload.get('amount')} {payload.get('currency')}",
         )
     if what == "called":
-        return t(
+        return t_rich(
             locale,
             "note_called",
             case=view.id,
-            team=team_mention(str(payload.get("team"))),
+            team=_team(config, str(payload.get("team"))),
             person=person_name(config, payload.get("by")),
         )
     if what == "ready":
@@ -421,10 +439,10 @@ def _predue(payload: Mapping[str, Any], config: Config, locale: str) -> Reply:
     more = int(payload.get("more", 0))
     if more:
         lines.append(t(locale, "customer_more", count=more))
-    head = t(
+    head = t_rich(
         locale,
         "predue_title",
-        who=mention(owner) if owner else t(locale, "the_channel"),
+        who=_person(config, str(owner)) if owner else t(locale, "the_channel"),
         count=len(items) + more,
         days=payload.get("days", 7),
     )

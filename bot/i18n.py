@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 from bot.i18n_circle import EN as _CIRCLE_EN
 from bot.i18n_circle import ZH as _CIRCLE_ZH
 from bot.i18n_phrase import EN as _PHRASE_EN
 from bot.i18n_phrase import ZH as _PHRASE_ZH
+from bot.rich import Inline, Mention, RichText
 
 _EN: dict[str, str] = {
     # router
@@ -141,7 +143,44 @@ _ZH.update(_PHRASE_ZH)
 CATALOGS: dict[str, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}
 
 
-def t(locale: str, key: str, **values: Any) -> str:
+def _template(locale: str, key: str) -> str:
     catalog = _ZH if locale.lower().startswith("zh") else _EN
-    template = catalog.get(key) or _EN[key]
+    return catalog.get(key) or _EN[key]
+
+
+def t(locale: str, key: str, **values: Any) -> str:
+    """A plain text. A mention among the values is refused: that needs `t_rich`."""
+    template = _template(locale, key)
     return template.format(**values) if values else template
+
+
+_FORMATTER = string.Formatter()
+
+
+def t_rich(locale: str, key: str, **values: Any) -> RichText:
+    """A catalogue text whose placeholders may be mentions.
+
+    `t_rich("zh-CN", "card_call", teams=RichText(" ").join(team_mentions), window="15m")`:
+    a Mention or RichText value goes in as it is; any other value is formatted as `t` would
+    format it and stays literal text, whatever it holds (a customer name with `<@channel>`
+    in it is just those characters).
+    """
+    template = _template(locale, key)
+    out: list[Inline] = []
+    for literal, name, spec, conversion in _FORMATTER.parse(template):
+        if literal:
+            out.append(literal)
+        if name is None:
+            continue
+        value, _ = _FORMATTER.get_field(name, (), values)
+        if isinstance(value, Mention | RichText):
+            if spec or conversion:
+                raise ValueError(f"{key}: the mention in {{{name}}} cannot take a format")
+            out.append(value)
+            continue
+        if conversion:
+            value = _FORMATTER.convert_field(value, conversion)
+        if spec:
+            spec = _FORMATTER.vformat(spec, (), values)
+        out.append(_FORMATTER.format_field(value, spec or ""))
+    return RichText(*out)

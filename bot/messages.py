@@ -3,29 +3,59 @@
 A Card is rendered natively where the messenger can (Block Kit, Telegram HTML, ...) and falls
 back to Markdown or plain text elsewhere. A Button is always also a text command, so a
 messenger without buttons shows the command to type instead.
+
+Mentions: the fields that may notify someone (Reply.text, Card.subtitle, Section.text,
+Field.value) take `Text`, that is a plain str (always literal, whatever it holds) or a
+`RichText` whose `Mention` parts only code can make (bot.rich). Every other field is plain
+text: a title, a label, a footer, a table cell or a button never pings anyone.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-# Handlers write `<@person:wang.wei>`; each adapter turns it into its own mention syntax.
-MENTION = re.compile(r"<@person:([A-Za-z0-9_.\-]+)>")
+from bot.rich import (
+    Inline,
+    Mention,
+    MentionKind,
+    Part,
+    Resolver,
+    RichText,
+    Text,
+    display_names,
+    is_blank,
+    neutral,
+    parts_of,
+    plain,
+)
 
-
-TEAM_MENTION = re.compile(r"<@team:([A-Za-z0-9_.\-]+)>")
-CHANNEL_MENTION = "<@channel>"
-
-
-def mention(person: str) -> str:
-    return f"<@person:{person}>"
-
-
-def mention_team(team: str) -> str:
-    """The whole team: a user group where the messenger has one, else each member."""
-    return f"<@team:{team}>"
+# Mentions are structured parts (bot.rich), never text tokens: re-exported for the handlers.
+__all__ = [
+    "Button",
+    "Card",
+    "Command",
+    "DeliveryError",
+    "Field",
+    "Inline",
+    "Mention",
+    "MentionKind",
+    "Part",
+    "PermanentError",
+    "Reply",
+    "Resolver",
+    "RetryAfter",
+    "RichText",
+    "Section",
+    "Table",
+    "Text",
+    "TransientError",
+    "display_names",
+    "is_blank",
+    "neutral",
+    "parts_of",
+    "plain",
+]
 
 
 @dataclass(frozen=True)
@@ -50,7 +80,7 @@ class Button:
 @dataclass(frozen=True)
 class Field:
     label: str
-    value: str
+    value: Text
 
 
 @dataclass(frozen=True)
@@ -97,7 +127,7 @@ def _wide(ch: str) -> bool:
 
 @dataclass(frozen=True)
 class Section:
-    text: str = ""
+    text: Text = ""
     title: str | None = None
     fields: tuple[Field, ...] = ()
     table: Table | None = None
@@ -106,27 +136,29 @@ class Section:
 @dataclass(frozen=True)
 class Card:
     title: str
-    subtitle: str | None = None
+    subtitle: Text | None = None
     fields: tuple[Field, ...] = ()
     sections: tuple[Section, ...] = ()
     buttons: tuple[Button, ...] = ()
     footer: str | None = None
 
-    def to_markdown(self) -> str:
-        """The fallback every messenger can show."""
+    def to_markdown(self, resolve: Resolver | None = None) -> str:
+        """The fallback every messenger can show (mentions as `resolve` shows them).
+
+        Nothing is escaped: a messenger that parses Markdown escapes in its own renderer."""
         out = [f"**{self.title}**"]
         if self.subtitle:
-            out.append(self.subtitle)
+            out.append(plain(self.subtitle, resolve))
         if self.fields:
-            out.append(" · ".join(f"{f.label}: {f.value}" for f in self.fields))
+            out.append(" · ".join(_field(f, resolve) for f in self.fields))
         for sec in self.sections:
             out.append("")
             if sec.title:
                 out.append(f"**{sec.title}**")
             if sec.text:
-                out.append(sec.text)
+                out.append(plain(sec.text, resolve))
             if sec.fields:
-                out.extend(f"{f.label}: {f.value}" for f in sec.fields)
+                out.extend(_field(f, resolve) for f in sec.fields)
             if sec.table:
                 out.append("```")
                 out.extend(sec.table.lines())
@@ -139,20 +171,21 @@ class Card:
             out.append(f"_{self.footer}_")
         return "\n".join(out)
 
-    def to_text(self) -> str:
-        """Plain text for a terminal: no Markdown marks, tables aligned."""
+    def to_text(self, resolve: Resolver | None = None) -> str:
+        """Plain text for a terminal: no Markdown marks, tables aligned, mentions as
+        `resolve` shows them (`@wang.wei` without one; bot.rich.display_names: `@王伟`)."""
         out = [self.title]
         if self.subtitle:
-            out.append(self.subtitle)
+            out.append(plain(self.subtitle, resolve))
         if self.fields:
-            out.append(" · ".join(f"{f.label}: {f.value}" for f in self.fields))
+            out.append(" · ".join(_field(f, resolve) for f in self.fields))
         for sec in self.sections:
             out.append("")
             if sec.title:
                 out.append(sec.title)
             if sec.text:
-                out.append(sec.text)
-            out.extend(f"{f.label}: {f.value}" for f in sec.fields)
+                out.append(plain(sec.text, resolve))
+            out.extend(_field(f, resolve) for f in sec.fields)
             if sec.table:
                 out.extend("  " + line for line in sec.table.lines())
         if self.buttons:
@@ -165,9 +198,13 @@ class Card:
         return "\n".join(out)
 
 
+def _field(f: Field, resolve: Resolver | None) -> str:
+    return f"{f.label}: {plain(f.value, resolve)}"
+
+
 @dataclass(frozen=True)
 class Reply:
-    text: str | None = None
+    text: Text | None = None
     card: Card | None = None
     # Replies that change nothing shared are shown to the asker only, where the messenger can.
     ephemeral: bool = True
@@ -184,8 +221,10 @@ class Reply:
     def error(cls, text: str) -> Reply:
         return cls(text=text, kind="error")
 
-    def plain(self) -> str:
-        parts = [p for p in (self.text, self.card.to_text() if self.card else None) if p]
+    def plain(self, resolve: Resolver | None = None) -> str:
+        """The whole reply as plain text, mentions as `resolve` shows them."""
+        card = self.card.to_text(resolve) if self.card else None
+        parts = [p for p in (plain(self.text, resolve), card) if p]
         return "\n".join(parts)
 
 

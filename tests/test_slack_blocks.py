@@ -27,7 +27,7 @@ from bot.adapters.slack_blocks import (
 )
 from bot.cards import case_card
 from bot.config import Config, load_config
-from bot.messages import Button, Card, Field, Reply, Section, Table
+from bot.messages import Button, Card, Field, Mention, Reply, RichText, Section, Table
 from bot.router import split_args
 from playbook import circle as machine
 from playbook.decisions import parse_action
@@ -64,24 +64,35 @@ def texts(blocks: list[dict[str, Any]]) -> Iterator[str]:
 # --- mrkdwn ---------------------------------------------------------------------------------
 
 
+WANG, TOM = Mention.person("wang.wei"), Mention.person("tom.baker")
+SALES, LEGAL = Mention.team("sales"), Mention.team("legal")
+
+
 def test_mentions_become_slack_mentions(cfg: Config) -> None:
-    assert render_text("<@person:wang.wei> please", cfg) == "<@U1> please"
+    assert render_text(RichText(WANG, " please"), cfg) == "<@U1> please"
     # No Slack id: the name, which notifies nobody but reads right.
-    assert render_text("<@person:tom.baker>", cfg) == "@Tom Baker"
-    assert render_text("<@person:ghost>", cfg) == "@ghost"
+    assert render_text(RichText(TOM), cfg) == "@Tom Baker"
+    assert render_text(RichText(Mention.person("ghost")), cfg) == "@ghost"
     # A team with a user group: the group; without one: each member.
-    assert render_text("<@team:legal>", cfg) == "<!subteam^S9>"
-    assert render_text("<@team:sales>", cfg) == "<@U1> @Tom Baker"
-    assert render_text("<@team:finance>", cfg) == "<@U3>"
-    assert render_text("<@team:nobody>", cfg) == "@nobody"
-    assert render_text("Case 42: <@channel>", cfg) == "Case 42: <!channel>"
+    assert render_text(RichText(LEGAL), cfg) == "<!subteam^S9>"
+    assert render_text(RichText(SALES), cfg) == "<@U1> @Tom Baker"
+    assert render_text(RichText(Mention.team("finance")), cfg) == "<@U3>"
+    assert render_text(RichText(Mention.team("nobody")), cfg) == "@nobody"
+    assert render_text(RichText("Case 42: ", Mention.channel()), cfg) == "Case 42: <!channel>"
+
+
+def test_the_old_text_tokens_are_only_text(cfg: Config) -> None:
+    for token in ("<@person:wang.wei>", "<@team:legal>", "<@channel>"):
+        out = render_text(token, cfg)
+        assert out.replace("\u2060", "") == token.replace("<", "&lt;").replace(">", "&gt;")
+        assert render_text(RichText(token), cfg) == out
 
 
 def test_a_malformed_slack_id_in_config_is_not_put_in_a_mention(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text(TEST_CONFIG.replace("slack: U1", 'slack: "U1> <!channel"'), encoding="utf-8")
     config = load_config(path, env={})
-    assert render_text("<@person:wang.wei>", config) == "@王伟"
+    assert render_text(RichText(WANG), config) == "@王伟"
 
 
 def test_customer_text_is_escaped_and_can_mention_nobody(cfg: Config) -> None:
@@ -90,8 +101,8 @@ def test_customer_text_is_escaped_and_can_mention_nobody(cfg: Config) -> None:
     assert "<!" not in out and "<@" not in out
     link = render_text("see <https://evil.example|your bank> &lt;", cfg)
     assert "<" not in link and link.endswith("&amp;lt;")
-    # Our own tokens still work next to escaped text.
-    mixed = render_text("<@person:wang.wei>: <!here> <@team:legal>", cfg)
+    # Our own mentions still work next to escaped text.
+    mixed = render_text(RichText(WANG, ": <!here> ", LEGAL), cfg)
     assert mixed == "<@U1>: &lt;!here&gt; <!subteam^S9>"
     # Plain broadcast words cannot be auto-parsed either.
     assert "@channel" not in render_text("hey @channel and @Here", cfg).replace("\u2060", "!")
@@ -138,7 +149,7 @@ def case_view(cfg: Config) -> CaseView:
 
 def test_the_case_card_as_block_kit(cfg: Config) -> None:
     card = case_card(case_view(cfg), cfg, NOW, "en")
-    reply = Reply(text="<@team:sales> <@team:legal>: case 42 needs you", card=card)
+    reply = Reply(text=RichText(SALES, " ", LEGAL, ": case 42 needs you"), card=card)
     blocks = blocks_for(reply, cfg, locale="en")
     kinds = [b["type"] for b in blocks]
     assert kinds[0] == "section" and blocks[0]["text"]["text"].startswith("<@U1> @Tom Baker")
@@ -188,7 +199,7 @@ def test_a_plain_reply_is_one_section(cfg: Config) -> None:
 def test_fallback_text(cfg: Config) -> None:
     card = Card(title="Case #42 · A&B <!here>")
     assert fallback_text(Reply(card=card), cfg) == "Case #42 · A&amp;B &lt;!here&gt;"
-    assert fallback_text(Reply(text="<@person:wang.wei> hi", card=card), cfg) == "<@U1> hi"
+    assert fallback_text(Reply(text=RichText(WANG, " hi"), card=card), cfg) == "<@U1> hi"
     long = fallback_text(Reply(text="&" * 5000), cfg)
     assert len(long) <= 3000 and long.endswith("&amp;…")
 
@@ -197,13 +208,14 @@ def test_fallback_text(cfg: Config) -> None:
 
 
 def test_long_text_is_split_at_3000_without_breaking_entities_or_mentions(cfg: Config) -> None:
-    lines = [f"line {i}: A&B <@person:wang.wei> {'x' * 60}" for i in range(120)]
-    blocks = blocks_for(Reply(text="\n".join(lines)), cfg, locale="en")
+    lines = [RichText(f"line {i}: A&B ", WANG, f" {'x' * 60}") for i in range(120)]
+    text = RichText("\n").join(lines)
+    blocks = blocks_for(Reply(text=text), cfg, locale="en")
     parts = [b["text"]["text"] for b in blocks]
     assert len(parts) > 1 and all(0 < len(p) <= 3000 for p in parts)
-    assert "\n".join(parts) == render_text("\n".join(lines), cfg)
+    assert "\n".join(parts) == render_text(text, cfg)
     # One endless line: cut hard, but never inside &amp; or <@U1>.
-    line = "a&b <@person:wang.wei> " * 400
+    line = RichText("").join(RichText("a&b ", WANG, " ") for _ in range(400))
     pieces = [b["text"]["text"] for b in blocks_for(Reply(text=line), cfg, locale="en")]
     assert all(len(p) <= 3000 for p in pieces)
     assert "".join(pieces) == render_text(line, cfg)

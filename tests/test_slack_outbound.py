@@ -26,10 +26,13 @@ from bot.messages import (
     Card,
     DeliveryError,
     Field,
+    Mention,
     PermanentError,
     Reply,
     RetryAfter,
+    RichText,
     Section,
+    Text,
     TransientError,
 )
 from jobs.outbox import OutboxWorker
@@ -43,14 +46,14 @@ TOKEN = "xoxb-1111111111-2222222222-SeCrEtToKeNvAlUe0123456789"
 CHANNEL = "C0ARCIRCLE"
 
 
-def card(state: str = "waiting") -> Reply:
+def card(state: Text = "waiting") -> Reply:
     return Reply(
         card=Card(
             title="Case 42 · ACME Trading",
             subtitle="¥128,000.00 · 45 days overdue",
             fields=(Field("Stage", "mid"), Field("Risk", "催收款")),
             sections=(
-                Section(title="Sales", text=f"{state} · 12 min left"),
+                Section(title="Sales", text=RichText(state, " · 12 min left")),
                 Section(title="Finance", text="answered"),
             ),
             buttons=(Button("Sales input", "/ar input 42 sales", style="primary"),),
@@ -133,7 +136,7 @@ async def test_card_update_edits_the_message_in_place(
 ) -> None:
     ts = await transport.deliver(row(), card("waiting"), update_ref=None, thread_ref=None)
     assert ts is not None
-    updated = card("escalated to <@person:liu.yang>")
+    updated = card(RichText("escalated to ", Mention.person("wang.wei")))
     ref = await transport.deliver(
         row(kind="card_update", key="k2"), updated, update_ref=ts, thread_ref=None
     )
@@ -151,6 +154,7 @@ async def test_card_update_edits_the_message_in_place(
     assert message["text"] == fallback_text(updated, config)
     assert message["blocks"] == blocks_for(updated, config, locale="en")
     assert message["blocks"] != blocks_for(card("waiting"), config, locale="en")
+    assert "escalated to <@U1> · 12 min left" in json.dumps(message["blocks"], ensure_ascii=False)
     assert len(fake_slack.messages[CHANNEL]) == 1
 
 
@@ -161,13 +165,17 @@ async def test_a_thread_message_carries_thread_ts(
     assert card_ts is not None
     ts = await transport.deliver(
         row(kind="escalation", key="k2"),
-        Reply(text="<@person:wang.wei> sales has 5 minutes left", ephemeral=False),
+        Reply(
+            text=RichText(Mention.person("wang.wei"), " sales has 5 minutes left"),
+            ephemeral=False,
+        ),
         update_ref=None,
         thread_ref=card_ts,
     )
 
     call = fake_slack.calls_to("chat.postMessage")[-1]
     assert call.body["thread_ts"] == card_ts
+    assert call.body["text"] == "<@U1> sales has 5 minutes left"
     assert ts is not None and ts != card_ts
     assert [m["ts"] for m in fake_slack.thread(CHANNEL, card_ts)] == [ts]
 
@@ -496,7 +504,7 @@ async def test_worker_edits_the_card_and_threads_under_it(
     vt = VirtualTime(clock)
     worker = make_worker(db, clock, transport, vt)
     enqueue(db, clock, "card", "card", state="waiting")
-    enqueue(db, clock, "esc", "escalation", text="<@person:wang.wei> sales is late")
+    enqueue(db, clock, "esc", "escalation", text="wang.wei: sales is late")
     enqueue(db, clock, "upd1", "card_update", state="escalated")
     enqueue(db, clock, "upd2", "card_update", state="sales answered")
     fake_slack.script("chat.update", Response.rate_limited(retry_after=1))

@@ -3,6 +3,9 @@
 Each input line is a chat message from the current speaker; `as li.na: /ar overdue` speaks
 as someone else (and stays that person). Everything the bot posts is printed with the
 channel in front, so a piped script gives a readable transcript.
+
+Text is printed exactly as it was typed or imported (a terminal pings nobody); a mention, which
+only code makes (bot.rich), is shown as `@Name`, `@TeamName` or `@channel`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import TextIO
 
 from bot.config import Config, parse_duration
 from bot.i18n import t
-from bot.messages import CHANNEL_MENTION, MENTION, TEAM_MENTION, Reply
+from bot.messages import Reply, RichText, Text, display_names, plain
 from bot.router import Router
 from storage.outbox import OutRow
 
@@ -42,21 +45,13 @@ class ConsoleMessenger:
         self.interactive = self.stdin.isatty() if interactive is None else interactive
         self.channel = config.platforms.console.channel
         self.person = config.platforms.console.default_person or next(iter(config.people))
+        self._names = display_names(config)
 
     # -- output ------------------------------------------------------------------------
 
-    def _name(self, key: str) -> str:
-        person = self.config.people.get(key)
-        return person.name if person else key
-
-    def render_text(self, text: str) -> str:
-        text = MENTION.sub(lambda m: "@" + self._name(m.group(1)), text)
-        text = TEAM_MENTION.sub(lambda m: "@" + self._team(m.group(1)), text)
-        return text.replace(CHANNEL_MENTION, "@channel")
-
-    def _team(self, key: str) -> str:
-        team = self.config.teams.get(key)
-        return team.name if team and team.name else key
+    def render_text(self, text: Text) -> str:
+        """What the terminal prints: literal text as it is, mentions as names."""
+        return plain(text, self._names)
 
     async def deliver(
         self, row: OutRow, message: Reply, *, update_ref: str | None, thread_ref: str | None
@@ -68,17 +63,20 @@ class ConsoleMessenger:
         if thread_ref is not None or (row.kind != "card" and case is not None):
             channel = f"{row.destination} › #{case}"
         if row.kind == "card_update" and update_ref is not None:
-            self.post(message.text or message.plain(), channel=channel)
+            self.post(message.text or message, channel=channel)
         else:
             self.post(message, channel=channel)
         return f"console:{row.id}"
 
     def post(
-        self, reply: Reply | str, *, channel: str | None = None, to: str | None = None
+        self, reply: Reply | Text, *, channel: str | None = None, to: str | None = None
     ) -> None:
         """Print a message as the bot; `to` marks a reply only that person sees."""
-        body = reply if isinstance(reply, str) else reply.plain()
-        lines = self.render_text(body).splitlines() or [""]
+        if isinstance(reply, str | RichText):
+            body = self.render_text(reply)
+        else:
+            body = reply.plain(self._names)
+        lines = body.splitlines() or [""]
         prefix = f"[{channel or self.channel}]"
         who = f"arcircle → {to}" if to else "arcircle"
         out = [f"{prefix} {who}: {lines[0]}"]

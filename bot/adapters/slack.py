@@ -53,6 +53,7 @@ from bot.adapters.slack_blocks import (
     submission_metadata,
     validate_submission,
 )
+from bot.adapters.slack_mrkdwn import inbound_text
 from bot.adapters.slack_outbound import check_token, make_client, upload_files
 from bot.clock import Clock
 from bot.clock import today as local_today
@@ -203,7 +204,9 @@ class SlackMessenger:
         user_id = str(command.get("user_id") or "")
         person = self.person_for(user_id)
         locale = self.config.locale_of(person)
-        text = f"{SLASH_COMMAND} {command.get('text') or ''}".strip()
+        # Slack's markup (<@U5>, <!channel>, &lt;) becomes the literal text the user saw.
+        typed = inbound_text(str(command.get("text") or ""), self.config)
+        text = f"{SLASH_COMMAND} {typed}".strip()
         try:
             reply = await self.router.handle(
                 text,
@@ -241,6 +244,7 @@ class SlackMessenger:
         ts = event.get("ts")
         where = Where(user_id, channel, str(event.get("thread_ts") or ts or "") or None)
         text = command_text(str(event.get("text") or ""), bot_user_id or self.bot_user_id)
+        text = inbound_text(text, self.config)  # after the bot's own mention is cut off
         await self.run_and_answer(text, where, what="mention")
 
     async def on_action(self, body: Mapping[str, Any], action: Mapping[str, Any]) -> None:

@@ -3,9 +3,9 @@
 Pure functions, no Slack SDK and no I/O, shared by the inbound app (slash command, buttons,
 modals) and the outbound transport (the outbox):
 
-- `render_text` turns neutral text into Slack mrkdwn. Everything that is not one of our own
-  mention tokens is escaped first (`&`, `<`, `>`), so text a customer or a user supplied can
-  never become a mention, a link or an @channel.
+- `render_text` (from slack_mrkdwn) turns a message text into Slack mrkdwn: every str part
+  is escaped (`&`, `<`, `>`), so text a customer or a user supplied can never become a
+  mention, a link or an @channel; only Mention parts (bot.rich) become Slack mentions.
 - `blocks_for` / `fallback_text` build a `chat.postMessage` / `chat.update` body, within
   Block Kit's limits (50 blocks, 3000 characters of section text, 10 fields a section,
   25 elements an actions block, 75 characters of button text, 150 of a header).
@@ -25,8 +25,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bot.adapters.slack_mrkdwn import clip as _clip
+from bot.adapters.slack_mrkdwn import escape as _escape
+from bot.adapters.slack_mrkdwn import plain_text as _plain
+from bot.adapters.slack_mrkdwn import render_text
+from bot.adapters.slack_mrkdwn import split as _split
 from bot.config import Config
-from bot.messages import CHANNEL_MENTION, MENTION, TEAM_MENTION, Card, Field, Reply, Section
+from bot.messages import Card, Field, Reply, Section, is_blank
 from playbook.decisions import ACTIONS, Action, allowed, parse_action
 from playbook.money import parse_amount
 
@@ -61,138 +66,6 @@ _ACTIONS = 25  # elements in an actions block
 _MODAL_TITLE = 24  # modal title, submit and close
 _OPTION_TEXT = 75
 _FALLBACK = 3000  # our own cap for the notification text
-
-# --- mrkdwn -------------------------------------------------------------------------------
-
-_TOKENS = re.compile(
-    rf"(?:{MENTION.pattern})|(?:{TEAM_MENTION.pattern})|(?P<channel>{re.escape(CHANNEL_MENTION)})"
-)
-# Slack member and user-group ids: anything else in config is not put inside <...>.
-_SLACK_ID = re.compile(r"^[A-Z0-9]{2,32}$")
-# Defence in depth for clients or transports that auto-parse plain words: a zero-width word
-# joiner keeps "@channel" typed by someone from ever reading as the keyword.
-_BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
-_WORD_JOINER = "\u2060"
-
-
-def _escape(text: str) -> str:
-    """Slack's rule: only &, < and > are control characters."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BROADCAST.sub("@" + _WORD_JOINER, text)
-
-
-def _name(config: Config, key: str) -> str:
-    person = config.people.get(key)
-    return person.name if person else key
-
-
-def _person(config: Config, key: str) -> str:
-    person = config.people.get(key)
-    if person is not None and person.slack and _SLACK_ID.match(person.slack):
-        return f"<@{person.slack}>"
-    return "@" + _escape(_name(config, key))
-
-
-def _team(config: Config, key: str) -> str:
-    team = config.teams.get(key)
-    if team is None:
-        return "@" + _escape(key)
-    if team.slack_group and _SLACK_ID.match(team.slack_group):
-        return f"<!subteam^{team.slack_group}>"
-    members = config.team_members(key)
-    if not members:
-        return "@" + _escape(team.name or key)
-    return " ".join(_person(config, m) for m in members)
-
-
-def render_text(text: str, config: Config) -> str:
-    """Neutral text → Slack mrkdwn: everything escaped, then our own tokens made mentions.
-
-    The tokens are found in the original text and everything between them is escaped, so
-    `<!channel>`, `<@U123>` or `<https://evil|bank>` typed by anyone arrives as plain text.
-    """
-    out: list[str] = []
-    last = 0
-    for m in _TOKENS.finditer(text):
-        out.append(_escape(text[last : m.start()]))
-        if m.group("channel"):
-            out.append("<!channel>")
-        elif m.group(1) is not None:
-            out.append(_person(config, m.group(1)))
-        else:
-            out.append(_team(config, m.group(2)))
-        last = m.end()
-    out.append(_escape(text[last:]))
-    return "".join(out)
-
-
-def _plain(text: str, config: Config) -> str:
-    """For plain_text objects (header, button, option, modal title): Slack parses nothing
-    there, so nothing needs escaping; mention tokens become readable names."""
-
-    def name(m: re.Match[str]) -> str:
-        if m.group("channel"):
-            return "@channel"
-        if m.group(1) is not None:
-            return "@" + _name(config, m.group(1))
-        team = config.teams.get(m.group(2))
-        return "@" + (team.name if team and team.name else m.group(2))
-
-    return _TOKENS.sub(name, text)
-
-
-def _cut_point(text: str, at: int) -> int:
-    """An index ≤ at that does not split an entity (&amp;) or a token (<@U1>, <!channel>)."""
-    head = text[:at]
-    lt = head.rfind("<")
-    if lt != -1 and head.find(">", lt) == -1:
-        at = lt
-        head = text[:at]
-    amp = head.rfind("&")
-    if amp != -1 and ";" not in head[amp:]:
-        at = amp
-    return at
-
-
-def _clip(text: str, limit: int, *, rendered: bool = True) -> str:
-    """At most `limit` characters, ending in … when something was cut."""
-    if len(text) <= limit:
-        return text
-    at = (_cut_point(text, limit - 1) or limit - 1) if rendered else limit - 1
-    return text[:at].rstrip() + "…"
-
-
-def _split(text: str, limit: int) -> list[str]:
-    """Rendered mrkdwn in pieces of at most `limit` characters, at line ends where it can."""
-    pieces: list[str] = []
-    buf: list[str] = []
-    size = -1  # the joining newlines: n lines take n-1 of them
-
-    def flush() -> None:
-        nonlocal buf, size
-        if buf:
-            pieces.append("\n".join(buf))
-        buf, size = [], -1
-
-    for line in text.split("\n"):
-        if len(line) > limit and limit - size - 1 >= 100:
-            # An endless line first fills what is left of the piece it starts in.
-            at = _cut_point(line, limit - size - 1) or limit - size - 1
-            buf.append(line[:at])
-            line = line[at:]
-            flush()
-        while len(line) > limit:
-            flush()
-            at = _cut_point(line, limit) or limit
-            pieces.append(line[:at])
-            line = line[at:]
-        if size + 1 + len(line) > limit:
-            flush()
-        buf.append(line)
-        size += 1 + len(line)
-    flush()
-    return [p for p in pieces if p.strip()]
-
 
 # --- blocks -------------------------------------------------------------------------------
 
@@ -237,7 +110,7 @@ def _code_sections(lines: Sequence[str], config: Config) -> list[dict[str, Any]]
 def _section_blocks(sec: Section, config: Config) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     head = [f"*{render_text(sec.title, config)}*"] if sec.title else []
-    body = [render_text(sec.text, config)] if sec.text.strip() else []
+    body = [render_text(sec.text, config)] if not is_blank(sec.text) else []
     if head or body:
         blocks.extend(_sections("\n".join(head + body)))
     if sec.fields:
@@ -284,8 +157,8 @@ def blocks_for(reply: Reply, config: Config, *, locale: str) -> list[dict[str, A
     body: list[dict[str, Any]] = []
     actions: list[dict[str, Any]] = []
     tail: list[dict[str, Any]] = []
-    if reply.text and reply.text.strip():
-        body.extend(_sections(render_text(reply.text, config)))
+    if not is_blank(reply.text):
+        body.extend(_sections(render_text(reply.text or "", config)))
     card = reply.card
     if card is not None:
         title = _plain(card.title, config).strip()
@@ -293,8 +166,8 @@ def blocks_for(reply: Reply, config: Config, *, locale: str) -> list[dict[str, A
             body.append(
                 {"type": "header", "text": _plain_text(_clip(title, _HEADER_TEXT, rendered=False))}
             )
-        if card.subtitle and card.subtitle.strip():
-            body.extend(_sections(render_text(card.subtitle, config)))
+        if not is_blank(card.subtitle):
+            body.extend(_sections(render_text(card.subtitle or "", config)))
         if card.fields:
             body.extend(_field_sections(card.fields, config))
         for sec in card.sections:
@@ -314,7 +187,7 @@ def blocks_for(reply: Reply, config: Config, *, locale: str) -> list[dict[str, A
 
 def fallback_text(reply: Reply, config: Config) -> str:
     """The `text` of chat.postMessage: what notifications and screen readers show."""
-    source = reply.text if reply.text and reply.text.strip() else None
+    source = reply.text if not is_blank(reply.text) else None
     if source is None and reply.card is not None:
         source = reply.card.title
     return _clip(render_text(source or "", config), _FALLBACK)
