@@ -589,7 +589,7 @@ async def test_the_console_prints_cards_escalations_and_updates_with_names(world
         in printed
     )
     assert "@王伟" in printed
-    assert "<@" not in printed  # every mention token was rendered
+    assert "<@" not in printed  # mentions print as names
 
 
 def test_a_seat_woken_too_early_says_nothing_and_sleeps_until_its_time(world: World) -> None:

@@ -29,8 +29,9 @@ __all__ = ["clip", "escape", "inbound_text", "plain_text", "render_text", "split
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{1,31}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{1,31}$")
 # Defence in depth for clients or transports that auto-parse plain words: a zero-width word
-# joiner keeps "@channel" typed by someone from ever reading as the keyword.
-_BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
+# joiner keeps "@channel" typed by someone from ever reading as the keyword (whatever follows
+# it: "@channel中" or "@here." must not read as one either).
+_BROADCAST = re.compile(r"@(?=channel|here|everyone)", re.IGNORECASE)
 _WORD_JOINER = "\u2060"
 
 
