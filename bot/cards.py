@@ -309,12 +309,13 @@ def _mentions(payload: Mapping[str, Any], config: Config) -> RichText:
 
 
 def _person(config: Config, key: str) -> Mention | str:
-    """A person of the config is mentioned; any other key is only named (as text)."""
-    return Mention.person(key) if key in config.people else key
+    """A person of the config is mentioned; a key the config no longer has (a row queued
+    before the config changed) is only named, as text."""
+    return Mention.person(key) if key in config.people else f"@{key}"
 
 
 def _team(config: Config, key: str) -> Mention | str:
-    return Mention.team(key) if key in config.teams else key
+    return Mention.team(key) if key in config.teams else f"@{key}"
 
 
 def _teams(config: Config, keys: Any, sep: str = " ") -> RichText:

@@ -206,11 +206,7 @@ def plain(text: Text | None, resolve: Resolver | None = None) -> str:
 
 def is_blank(text: Text | None) -> bool:
     """Nothing to show: None, empty, or only whitespace (a mention is never blank)."""
-    if text is None:
-        return True
-    if isinstance(text, str):
-        return not text.strip()
-    return not text.strip()
+    return text is None or not text.strip()
 
 
 def neutral(mention: Mention) -> str:
