@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.messages import Reply
+from handlers.circle_common import owed_text
 from handlers.context import Context
 from playbook.amounts import currency_word, parse_money, pick_currency
 from playbook.days import HORIZON_YEARS, horizon, parse_day, too_far
@@ -29,6 +30,11 @@ AMOUNT = "amount"  # the option whose value may be two words: `--amount 100 USD`
 class Args:
     options: dict[str, str] = field(default_factory=dict)  # canonical name → value
     words: list[str] = field(default_factory=list)  # everything else, in order
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """Typed text quoted back in a reply, cut to a readable length."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _is_option(word: str) -> bool:
@@ -79,13 +85,13 @@ def read_options(
         name = spellings.get(typed.casefold())
         if name is None:
             return Reply.usage(
-                usage, ctx.t("unknown_option", option=word, options=listed), ctx.locale
+                usage, ctx.t("unknown_option", option=shown(word), options=listed), ctx.locale
             )
         if name in out.options:
-            return Reply.usage(usage, ctx.t("option_twice", option=word), ctx.locale)
+            return Reply.usage(usage, ctx.t("option_twice", option=shown(word)), ctx.locale)
         rest = args[i + 1 :]
         if not rest or _is_option(rest[0]) or rest[0] == "--":
-            return Reply.usage(usage, ctx.t("option_needs_value", option=word), ctx.locale)
+            return Reply.usage(usage, ctx.t("option_needs_value", option=shown(word)), ctx.locale)
         if name == AMOUNT:
             value, used = take_amount(rest)
         else:
@@ -95,16 +101,12 @@ def read_options(
     return out
 
 
-def _owed_list(ctx: Context, owed: Mapping[str, Decimal]) -> str:
-    return ", ".join(format_money(amount, cur, ctx.locale) for cur, amount in sorted(owed.items()))
-
-
 def owed_refusal(ctx: Context, case: int, currency: str, owed: Mapping[str, Decimal]) -> Reply:
     """The case owes nothing in that currency: say what it does owe."""
     if not owed:
         return Reply.error(ctx.t("amount_nothing_owed", case=case))
     return Reply.error(
-        ctx.t("amount_currency", case=case, currency=currency, owed=_owed_list(ctx, owed))
+        ctx.t("amount_currency", case=case, currency=currency, owed=owed_text(ctx, owed))
     )
 
 
@@ -120,18 +122,18 @@ def read_amount(
     the currency has. The limit itself (at most what is owed) is checked where it is written."""
     money = parse_money(text)
     if money is None:
-        return Reply.usage(usage, ctx.t("promise_bad_amount", text=text), ctx.locale)
+        return Reply.usage(usage, ctx.t("promise_bad_amount", text=shown(text)), ctx.locale)
     if money.amount <= 0:
         return Reply.error(ctx.t("amount_positive"))
     candidates = money.currencies
     if currency_text is not None:
         named = currency_word(currency_text)
         if not named:
-            return Reply.usage(usage, ctx.t("not_currency", text=currency_text), ctx.locale)
+            return Reply.usage(usage, ctx.t("not_currency", text=shown(currency_text)), ctx.locale)
         if candidates and not set(named) & set(candidates):
             return Reply.usage(
                 usage,
-                ctx.t("currency_conflict", text=text, currency=currency_text),
+                ctx.t("currency_conflict", text=shown(text), currency=shown(currency_text)),
                 ctx.locale,
             )
         candidates = tuple(c for c in named if not candidates or c in candidates)
@@ -154,7 +156,7 @@ def read_amount(
     except MoneyError:
         return Reply.usage(
             usage,
-            ctx.t("amount_places", text=text, currency=currency, places=exponent(currency)),
+            ctx.t("amount_places", text=shown(text), currency=currency, places=exponent(currency)),
             ctx.locale,
         )
 
@@ -164,11 +166,16 @@ def read_day(ctx: Context, text: str, usage: str) -> date | Reply:
     today = ctx.today()
     day = parse_day(text, today)
     if day is None:
-        return Reply.usage(usage, ctx.t("promise_bad_date", text=text), ctx.locale)
+        return Reply.usage(usage, ctx.t("promise_bad_date", text=shown(text)), ctx.locale)
     if too_far(day, today):
         return Reply.usage(
             usage,
-            ctx.t("date_too_far", text=text, years=HORIZON_YEARS, last=horizon(today).isoformat()),
+            ctx.t(
+                "date_too_far",
+                text=shown(text),
+                years=HORIZON_YEARS,
+                last=horizon(today).isoformat(),
+            ),
             ctx.locale,
         )
     if day < today:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
@@ -87,8 +87,10 @@ def teams_text(ctx: Context, teams: Sequence[str]) -> str:
     return sep.join(team_name(ctx.config, t) for t in teams)
 
 
-def owed_text(ctx: Context, owed: dict[str, Decimal]) -> str:
-    return ", ".join(format_money(amount, cur, ctx.locale) for cur, amount in sorted(owed.items()))
+def owed_text(ctx: Context, owed: Mapping[str, Decimal]) -> str:
+    """ "CN¥1,500.00, US$200.00": what a case owes, by currency."""
+    sep = "、" if ctx.zh else ", "
+    return sep.join(format_money(amount, cur, ctx.locale) for cur, amount in sorted(owed.items()))
 
 
 def write(

@@ -160,6 +160,8 @@ def _said(ctx: Context, number: int, action: Action, done: Decided) -> str:
     lines = [ctx.t(key, case=number, action=label)]
     if plan.answers:
         lines.append(ctx.t("decision_answers", teams=teams_text(ctx, plan.answers)))
+    if plan.closes:
+        lines.append(ctx.t("decision_closes", teams=teams_text(ctx, plan.closes)))
     if plan.running:
         lines.append(ctx.t("decision_running", teams=teams_text(ctx, plan.running)))
     if plan.held_back:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import Connection
 
 from bot.messages import Command, Reply
-from handlers.circle_args import read_amount, read_day, read_options, take_amount
+from handlers.circle_args import read_amount, read_day, read_options, shown, take_amount
 from handlers.circle_common import case_number, write, writer
 from handlers.context import Context
 from playbook.money import format_money, from_minor
@@ -46,7 +46,9 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     if not rest:
         return Reply.usage(USAGE, locale=ctx.locale)
     if len(rest) > 1:
-        return Reply.usage(USAGE, ctx.t("left_over", words=" ".join(rest[1:])), ctx.locale)
+        return Reply.usage(
+            USAGE, ctx.t("left_over", words=shown(" ".join(rest[1:]), 60)), ctx.locale
+        )
     with ctx.db.engine.connect() as conn:
         view = load_case(conn, number)
     if view is None:

@@ -146,8 +146,12 @@ for _action in ACTIONS:
 def parse_action(words: Sequence[str]) -> tuple[Action, int] | None:
     """The action the first words name, and how many words it took (longest match wins).
 
-    `["lawyer's", "letter", "final", "notice"]` → (lawyers_letter, 2).
+    `["lawyer's", "letter", "final", "notice"]` → (lawyers_letter, 2). A word starting with a
+    dash (an option, or `--`) is never part of the name: `call --` is `call` and `--`.
     """
+    words = list(words)
+    cut = next((i for i, w in enumerate(words) if w[:1] in ("-", "—", "–")), len(words))
+    words = words[:cut]
     for n in (3, 2, 1):
         if len(words) >= n:
             found = _BY_KEY.get(_key(" ".join(words[:n])))

@@ -90,6 +90,7 @@ def _check_paid(conn: Connection, case_id: int) -> None:
             _inv.c.status == "open",
             _inv.c.amount_minor > _inv.c.paid_minor,
         )
+        .order_by(_inv.c.due_date, _inv.c.invoice_no)
     ).all()
     if left:
         raise CircleError(
