@@ -28,6 +28,7 @@ from pydantic import (
 
 from playbook import aging as rules
 from playbook import decisions
+from playbook.decisions import DecisionRules
 from playbook.library import TONES, validate_overrides
 
 # The canonical ledger fields; `ledger.columns` maps each to a column (or columns joined by +).
@@ -270,13 +271,16 @@ class Circle(Strict):
     # How often the circle tick looks for due seats: the most an escalation can be late.
     tick_every: Duration = timedelta(seconds=2)
     # Who may take each decision (playbook.decisions): a team, `team.lead`, `lead`,
-    # `manager` or `any`. Actions left out keep their defaults.
+    # `manager` or `any`. Actions left out keep their defaults. Two more keys: `end_circle`
+    # (who may close the seats of teams that have not answered; default a lead of a team in
+    # the case, or a manager) and `snooze_others` (who may snooze another team's seat;
+    # default a manager). In those two, `lead` means a lead of a team that sits in the case.
     decisions: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("decisions")
     @classmethod
     def _known_actions(cls, table: dict[str, list[str]]) -> dict[str, list[str]]:
-        known = {a.name for a in decisions.ACTIONS}
+        known = {a.name for a in decisions.ACTIONS} | set(decisions.CIRCLE_RULES)
         for name, who in table.items():
             if name not in known:
                 raise ValueError(f"unknown decision {name!r} (known: {', '.join(sorted(known))})")
@@ -285,7 +289,17 @@ class Circle(Strict):
         return table
 
     def permissions(self) -> dict[str, tuple[str, ...]]:
-        return {**decisions.DEFAULT_PERMISSIONS, **{k: tuple(v) for k, v in self.decisions.items()}}
+        table = {k: tuple(v) for k, v in self.decisions.items() if k not in decisions.CIRCLE_RULES}
+        return {**decisions.DEFAULT_PERMISSIONS, **table}
+
+    def decision_rules(self) -> DecisionRules:
+        end = self.decisions.get(decisions.END_CIRCLE)
+        others = self.decisions.get(decisions.SNOOZE_OTHERS)
+        return DecisionRules(
+            permissions=self.permissions(),
+            end_circle=tuple(end) if end else decisions.DEFAULT_END_CIRCLE,
+            snooze_others=tuple(others) if others else decisions.DEFAULT_SNOOZE_OTHERS,
+        )
 
     @field_validator("escalation")
     @classmethod

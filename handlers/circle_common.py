@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import TypeVar
 
 from sqlalchemy import Connection
@@ -17,14 +17,19 @@ from playbook.money import format_money
 from storage.circle import CircleError, begin_write
 
 T = TypeVar("T")
+# Case ids are 32-bit integers in the database: a longer number names no case (and must not
+# reach a query, where PostgreSQL would refuse it as out of range).
+_LARGEST_ID = 2**31 - 1
 
 
 def case_number(ctx: Context, text: str | None, usage: str) -> int | Reply:
     if not text:
         return Reply.usage(usage, locale=ctx.locale)
     cleaned = text.lstrip("#＃")
-    if not cleaned.isdigit():
+    if not cleaned.isdecimal():
         return Reply.usage(usage, ctx.t("case_usage_id"), ctx.locale)
+    if len(cleaned) > 10 or int(cleaned) > _LARGEST_ID:
+        return Reply.error(ctx.t("no_case", case=cleaned[:12] + ("…" if len(cleaned) > 12 else "")))
     return int(cleaned)
 
 
@@ -39,14 +44,69 @@ def actor(ctx: Context) -> Actor:
     return ctx.config.actor(ctx.person)
 
 
-def write(ctx: Context, change: Callable[[Connection], T]) -> T | Reply:
-    """Run a change in one transaction; a refusal becomes a one-line answer, nothing changed."""
+def who(ctx: Context, rules: Sequence[str], sitting: Sequence[str] | None = None) -> str:
+    """A rule list in words, with names: "Finance lead (李娜) / a manager (刘洋)". With
+    `sitting` (the teams in the case), `lead` is a lead of one of those teams, named."""
+    cfg = ctx.config
+    names = []
+    for rule in rules:
+        if rule == "any":
+            names.append("anyone in the config" if not ctx.zh else "任何已配置人员")
+        elif rule == "manager":
+            managers = [person_name(cfg, k) for k, p in cfg.people.items() if p.role == "manager"]
+            label = "a manager" if not ctx.zh else "经理"
+            names.append(f"{label} ({', '.join(managers)})" if managers else label)
+        elif rule == "lead" and sitting is not None:
+            leads = [cfg.teams[t].lead for t in sitting if t in cfg.teams]
+            named = ", ".join(dict.fromkeys(person_name(cfg, p) for p in leads if p))
+            label = "a lead of a team in this case" if not ctx.zh else "本案团队的负责人"
+            names.append(f"{label} ({named})" if named else label)
+        elif rule == "lead":
+            names.append("a team lead" if not ctx.zh else "团队负责人")
+        elif rule.endswith(".lead"):
+            team = rule.split(".")[0]
+            lead = cfg.teams[team].lead if team in cfg.teams else None
+            label = (
+                f"{team_name(cfg, team)} lead" if not ctx.zh else f"{team_name(cfg, team)}负责人"
+            )
+            names.append(f"{label} ({person_name(cfg, lead)})")
+        else:
+            names.append(members_of(ctx, rule))
+    return " / ".join(names)
+
+
+def members_of(ctx: Context, team: str) -> str:
+    """ "Legal (赵云)": a team and the people in it."""
+    cfg = ctx.config
+    members = ", ".join(person_name(cfg, p) for p in cfg.team_members(team))
+    return f"{team_name(cfg, team)} ({members})" if members else team_name(cfg, team)
+
+
+def teams_text(ctx: Context, teams: Sequence[str]) -> str:
+    sep = "、" if ctx.zh else ", "
+    return sep.join(team_name(ctx.config, t) for t in teams)
+
+
+def owed_text(ctx: Context, owed: Mapping[str, Decimal]) -> str:
+    """ "CN¥1,500.00, US$200.00": what a case owes, by currency."""
+    sep = "、" if ctx.zh else ", "
+    return sep.join(format_money(amount, cur, ctx.locale) for cur, amount in sorted(owed.items()))
+
+
+def write(
+    ctx: Context,
+    change: Callable[[Connection], T],
+    explain: Callable[[CircleError], Reply | None] | None = None,
+) -> T | Reply:
+    """Run a change in one transaction; a refusal becomes a one-line answer, nothing changed.
+    `explain` words the refusals a command knows better than the common ones."""
     try:
         with ctx.db.engine.begin() as conn:
             begin_write(conn)
             return change(conn)
     except CircleError as err:
-        return refusal(ctx, err)
+        special = explain(err) if explain is not None else None
+        return special if special is not None else refusal(ctx, err)
 
 
 def refusal(ctx: Context, err: CircleError) -> Reply:
@@ -74,6 +134,17 @@ def refusal(ctx: Context, err: CircleError) -> Reply:
         return Reply.error(ctx.t("duplicate", at=local_time(facts["at"], ctx.config)))
     if err.code == "promise_past":
         return Reply.error(ctx.t("promise_past", date=facts["date"], today=facts["today"]))
+    if err.code == "amount_currency":
+        if not facts["owed"]:
+            return Reply.error(ctx.t("amount_nothing_owed", case=facts["case"]))
+        return Reply.error(
+            ctx.t(
+                "amount_currency",
+                case=facts["case"],
+                currency=facts["currency"],
+                owed=owed_text(ctx, facts["owed"]),
+            )
+        )
     if err.code == "promise_too_much":
         amount = format_money(facts["outstanding"], facts["currency"], ctx.locale)
         return Reply.error(ctx.t("promise_too_much", outstanding=amount))
@@ -83,33 +154,6 @@ def refusal(ctx: Context, err: CircleError) -> Reply:
         )
         return Reply.error(ctx.t("not_paid", case=facts["case"], left=left))
     return Reply.error(ctx.t(err.code, **facts))
-
-
-_RELATIVE = re.compile(r"^\+(\d{1,3})d$")
-_MONTH_DAY = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?$")
-
-
-def parse_day(text: str, today: date) -> date | None:
-    """YYYY-MM-DD, MM-DD (this year), 12月1日, +7d, today/tomorrow/今天/明天."""
-    word = text.strip().casefold()
-    if word in ("today", "今天"):
-        return today
-    if word in ("tomorrow", "明天"):
-        return today + timedelta(days=1)
-    m = _RELATIVE.match(word)
-    if m:
-        return today + timedelta(days=int(m.group(1)))
-    try:
-        return date.fromisoformat(word.replace("/", "-"))
-    except ValueError:
-        pass
-    m = _MONTH_DAY.match(word)
-    if m:
-        try:
-            return date(today.year, int(m.group(1)), int(m.group(2)))
-        except ValueError:
-            return None
-    return None
 
 
 def at_local(ctx: Context, moment: datetime) -> str:

@@ -1,4 +1,10 @@
-"""/ar decide <case> <action> [--amount X] [--date D] [note]: what the circle decided."""
+"""/ar decide <case> <action> [note] [--amount X] [--date D]: what the circle decided.
+
+Who may decide what is playbook.decisions': the per-action table (`allowed`), and whether the
+decision may end the circle for teams that have not answered (`plan_decision`, asked by
+storage inside the transaction). A member's decision that may not end the circle is still
+recorded, answers their own team's seat, and the reply says whose clocks keep running.
+"""
 
 from __future__ import annotations
 
@@ -6,49 +12,32 @@ from datetime import date
 
 from sqlalchemy import Connection
 
-from bot.cards import person_name, team_name
 from bot.messages import Command, Reply
-from handlers.circle_common import actor, case_number, parse_day, write, writer
+from handlers.circle_args import AMOUNT, read_amount, read_day, read_options
+from handlers.circle_common import actor, case_number, teams_text, who, write, writer
 from handlers.context import Context
 from playbook.decisions import ACTIONS, Action, allowed, parse_action, who_may
-from playbook.money import MoneyError, parse_amount, to_minor
-from storage.circle import call_team, decide, load_case
+from storage.circle import call_team, load_case
+from storage.circle_decisions import Decided, decide
 
 NAME = "decide"
 ALIASES = ("决定", "decision")
-USAGE = "/ar decide <case> <action> [note] [--amount X] [--date D]"
+USAGE = "/ar decide <case> <action> [note] [--amount X [currency]] [--currency C] [--date D]"
 SUMMARY = {
     "en": "Record the decision: remind, call, visit, installment ... litigation, close_paid",
     "zh-CN": "记录本案决定：提醒、电话、拜访、分期……诉讼、已回款结案",
 }
+_OPTIONS = {
+    "--amount": AMOUNT,
+    "-m": AMOUNT,
+    "--currency": "currency",
+    "-c": "currency",
+    "--date": "date",
+    "-d": "date",
+}
 
 
-def _who(ctx: Context, rules: tuple[str, ...]) -> str:
-    cfg = ctx.config
-    names = []
-    for rule in rules:
-        if rule == "any":
-            names.append("anyone in the config" if not ctx.zh else "任何已配置人员")
-        elif rule == "manager":
-            managers = [person_name(cfg, k) for k, p in cfg.people.items() if p.role == "manager"]
-            label = "a manager" if not ctx.zh else "经理"
-            names.append(f"{label} ({', '.join(managers)})" if managers else label)
-        elif rule == "lead":
-            names.append("a team lead" if not ctx.zh else "团队负责人")
-        elif rule.endswith(".lead"):
-            team = rule.split(".")[0]
-            lead = cfg.teams[team].lead if team in cfg.teams else None
-            label = (
-                f"{team_name(cfg, team)} lead" if not ctx.zh else f"{team_name(cfg, team)}负责人"
-            )
-            names.append(f"{label} ({person_name(cfg, lead)})")
-        else:
-            members = ", ".join(person_name(cfg, p) for p in cfg.team_members(rule))
-            names.append(f"{team_name(cfg, rule)} ({members})" if members else team_name(cfg, rule))
-    return " / ".join(names)
-
-
-def _actions(ctx: Context) -> str:
+def _actions() -> str:
     return ", ".join(a.name for a in ACTIONS)
 
 
@@ -57,7 +46,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     if len(args) < 2:
         return Reply.usage(
             USAGE,
-            ctx.t("unknown_action", action="", actions=_actions(ctx)) if args else None,
+            ctx.t("unknown_action", action="", actions=_actions()) if args else None,
             ctx.locale,
         )
     number = case_number(ctx, args[0], USAGE)
@@ -69,73 +58,64 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     parsed = parse_action(args[1:])
     if parsed is None:
         return Reply.usage(
-            USAGE, ctx.t("unknown_action", action=args[1], actions=_actions(ctx)), ctx.locale
+            USAGE, ctx.t("unknown_action", action=args[1], actions=_actions()), ctx.locale
         )
     action, used = parsed
-    rest = args[1 + used :]
-    amount_text = date_text = None
-    note_words: list[str] = []
-    i = 0
-    while i < len(rest):
-        if rest[i] in ("--amount", "-m") and i + 1 < len(rest):
-            amount_text = rest[i + 1]
-            i += 2
-        elif rest[i] in ("--date", "-d") and i + 1 < len(rest):
-            date_text = rest[i + 1]
-            i += 2
-        else:
-            note_words.append(rest[i])
-            i += 1
-    note = " ".join(note_words).strip() or None
+    options = read_options(ctx, args[1 + used :], _OPTIONS, USAGE)
+    if isinstance(options, Reply):
+        return options
+    note = " ".join(options.words).strip() or None
     label = action.label(ctx.locale)
     permissions = ctx.config.circle.permissions()
     if not allowed(action.name, actor(ctx), permissions):
-        text = ctx.t("not_allowed", who=_who(ctx, who_may(action.name, permissions)), action=label)
-        if action.legal and "legal" in ctx.config.teams:
-            called = write(
-                ctx,
-                lambda conn: call_team(
-                    conn,
-                    ctx.circle,
-                    case_id=number,
-                    team="legal",
-                    actor=ctx.person or "?",
-                    now=ctx.clock.now(),
-                ),
-            )
-            if isinstance(called, Reply):
-                return called
-            if called:
-                text += "\n" + ctx.t("legal_called", case=number)
-        return Reply.error(text)
-    today = ctx.today()
+        return _not_allowed(ctx, number, action)
     with ctx.db.engine.connect() as conn:
         view = load_case(conn, number)
     if view is None:
         return Reply.error(ctx.t("no_case", case=number))
-    amount_minor = None
-    currency = None
+    amount_text = options.options.get(AMOUNT)
+    currency_text = options.options.get("currency")
+    amount_minor = currency = None
     if amount_text is not None:
-        amount = parse_amount(amount_text)
-        if amount is None or amount <= 0:
-            return Reply.usage(USAGE, ctx.t("promise_bad_amount", text=amount_text), ctx.locale)
-        currency = view.main_currency(ctx.config.company.currency)
-        try:
-            amount_minor = to_minor(amount, currency)
-        except MoneyError as exc:
-            return Reply.usage(USAGE, str(exc), ctx.locale)
+        money = read_amount(ctx, view, amount_text, currency_text, USAGE)
+        if isinstance(money, Reply):
+            return money
+        amount_minor, currency = money
+    elif currency_text is not None:
+        return Reply.usage(USAGE, ctx.t("currency_alone"), ctx.locale)
     elif action.needs_amount:
         return Reply.usage(USAGE, ctx.t("decision_needs_amount", action=label), ctx.locale)
     on_date = None
-    if date_text is not None:
-        on_date = parse_day(date_text, today)
-        if on_date is None:
-            return Reply.usage(USAGE, ctx.t("promise_bad_date", text=date_text), ctx.locale)
-        if on_date < today:
-            return Reply.error(ctx.t("promise_past", date=on_date, today=today))
+    if "date" in options.options:
+        day = read_day(ctx, options.options["date"], USAGE)
+        if isinstance(day, Reply):
+            return day
+        on_date = day
     elif action.needs_date:
         return Reply.usage(USAGE, ctx.t("decision_needs_date", action=label), ctx.locale)
     return _record(ctx, number, action, note, amount_minor, currency, on_date)
+
+
+def _not_allowed(ctx: Context, number: int, action: Action) -> Reply:
+    rules = who_may(action.name, ctx.config.circle.permissions())
+    text = ctx.t("not_allowed", who=who(ctx, rules), action=action.label(ctx.locale))
+    if action.legal and "legal" in ctx.config.teams:
+        called = write(
+            ctx,
+            lambda conn: call_team(
+                conn,
+                ctx.circle,
+                case_id=number,
+                team="legal",
+                actor=ctx.person or "?",
+                now=ctx.clock.now(),
+            ),
+        )
+        if isinstance(called, Reply):
+            return called
+        if called:
+            text += "\n" + ctx.t("legal_called", case=number)
+    return Reply.error(text)
 
 
 def _record(
@@ -148,15 +128,16 @@ def _record(
     on_date: date | None,
 ) -> Reply:
     now = ctx.clock.now()
+    rules = ctx.config.circle.decision_rules()
 
-    def change(conn: Connection) -> int:
+    def change(conn: Connection) -> Decided:
         return decide(
             conn,
             ctx.circle,
             case_id=number,
             action=action.name,
-            closes=action.closes_case,
-            person=ctx.person or "?",
+            actor=actor(ctx),
+            rules=rules,
             note=note,
             amount_minor=amount_minor,
             currency=currency,
@@ -167,5 +148,24 @@ def _record(
     done = write(ctx, change)
     if isinstance(done, Reply):
         return done
-    key = "decision_closed" if action.closes_case else "decision_done"
-    return Reply(text=ctx.t(key, case=number, action=action.label(ctx.locale)), ephemeral=False)
+    return Reply(text=_said(ctx, number, action, done), ephemeral=False)
+
+
+def _said(ctx: Context, number: int, action: Action, done: Decided) -> str:
+    """What everyone in the thread reads: what was recorded, whose answer it counts as, and
+    whose clocks keep running (and who could have ended the circle)."""
+    plan = done.plan
+    label = action.label(ctx.locale)
+    key = "decision_closed" if plan.closes_case else "decision_done"
+    lines = [ctx.t(key, case=number, action=label)]
+    if plan.answers:
+        lines.append(ctx.t("decision_answers", teams=teams_text(ctx, plan.answers)))
+    if plan.closes:
+        lines.append(ctx.t("decision_closes", teams=teams_text(ctx, plan.closes)))
+    if plan.running:
+        lines.append(ctx.t("decision_running", teams=teams_text(ctx, plan.running)))
+    if plan.held_back:
+        ends = who(ctx, ctx.config.circle.decision_rules().end_circle, done.sitting)
+        stays = "decision_held_back_open" if action.closes_case else "decision_held_back"
+        lines.append(ctx.t(stays, who=ends))
+    return " ".join(lines) if not ctx.zh else "".join(lines)

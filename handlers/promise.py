@@ -1,15 +1,21 @@
-"""/ar promise <case> <amount> [currency] <date>: the customer's promise to pay, watched."""
+"""/ar promise <case> <amount> [currency] <date>: the customer's promise to pay, watched.
+
+The amount is at most what the case owes in its currency (`100 USD`, `USD 100`, `$100`,
+`100美元`, or `--currency USD`; without one, the currency most is owed in); the date lies
+between today and the horizon (playbook.days).
+"""
 
 from __future__ import annotations
 
-import re
+from datetime import timedelta
 
 from sqlalchemy import Connection
 
 from bot.messages import Command, Reply
-from handlers.circle_common import case_number, parse_day, write, writer
+from handlers.circle_args import read_amount, read_day, read_options, shown, take_amount
+from handlers.circle_common import case_number, write, writer
 from handlers.context import Context
-from playbook.money import MoneyError, format_money, parse_amount, to_minor
+from playbook.money import format_money, from_minor
 from storage.circle import add_promise, load_case
 
 NAME = "promise"
@@ -19,11 +25,14 @@ SUMMARY = {
     "en": "Record a promise to pay; a broken one reopens the circle",
     "zh-CN": "登记付款承诺；到期未兑现会重新召集各方",
 }
-_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+_OPTIONS = {"--currency": "currency", "-c": "currency"}
 
 
 async def handle(cmd: Command, ctx: Context) -> Reply:
-    args = list(cmd.args)
+    options = read_options(ctx, list(cmd.args), _OPTIONS, USAGE)
+    if isinstance(options, Reply):
+        return options
+    args = options.words
     if len(args) < 3:
         return Reply.usage(USAGE, locale=ctx.locale)
     number = case_number(ctx, args[0], USAGE)
@@ -32,29 +41,26 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     refused = writer(ctx)
     if refused is not None:
         return refused
-    amount = parse_amount(args[1])
-    if amount is None:
-        return Reply.usage(USAGE, ctx.t("promise_bad_amount", text=args[1]), ctx.locale)
-    currency: str | None = None
-    rest = args[2:]
-    if len(rest) >= 2 and _CURRENCY.match(rest[0]):
-        currency, rest = rest[0].upper(), rest[1:]
-    today = ctx.today()
-    day = parse_day(rest[0], today)
-    if day is None:
-        return Reply.usage(USAGE, ctx.t("promise_bad_date", text=rest[0]), ctx.locale)
-    if amount <= 0:
-        return Reply.error(ctx.t("promise_amount"))
+    amount_text, used = take_amount(args[1:])
+    rest = args[1 + used :]
+    if not rest:
+        return Reply.usage(USAGE, locale=ctx.locale)
+    if len(rest) > 1:
+        return Reply.usage(
+            USAGE, ctx.t("left_over", words=shown(" ".join(rest[1:]), 60)), ctx.locale
+        )
     with ctx.db.engine.connect() as conn:
         view = load_case(conn, number)
     if view is None:
         return Reply.error(ctx.t("no_case", case=number))
-    if currency is None:
-        currency = view.main_currency(ctx.config.company.currency)
-    try:
-        minor = to_minor(amount, currency)
-    except MoneyError as exc:
-        return Reply.usage(USAGE, str(exc), ctx.locale)
+    money = read_amount(ctx, view, amount_text, options.options.get("currency"), USAGE)
+    if isinstance(money, Reply):
+        return money
+    minor, currency = money
+    day = read_day(ctx, rest[0], USAGE)
+    if isinstance(day, Reply):
+        return day
+    today = ctx.today()
     now = ctx.clock.now()
 
     def change(conn: Connection) -> int:
@@ -73,14 +79,13 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     done = write(ctx, change)
     if isinstance(done, Reply):
         return done
-    check = day.fromordinal(day.toordinal() + 1).isoformat()
     return Reply(
         text=ctx.t(
             "promise_done",
             case=number,
-            amount=format_money(amount, currency, ctx.locale),
+            amount=format_money(from_minor(minor, currency), currency, ctx.locale),
             date=day.isoformat(),
-            check=check,
+            check=(day + timedelta(days=1)).isoformat(),
         ),
         ephemeral=False,
     )

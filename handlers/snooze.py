@@ -1,4 +1,10 @@
-"""/ar snooze <case> <duration> <reason>: pause a case's clocks, for a reason everyone sees."""
+"""/ar snooze <case> <duration> <reason> [--team T]: pause seats' clocks, for a reason everyone
+sees.
+
+Everyone may snooze their own team's seat; another team's needs `snooze_others` (default: a
+manager; playbook.decisions.plan_snooze, asked by storage inside the transaction). Without
+--team a member snoozes their own team's seat only, and the reply says which keep running.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,20 @@ from sqlalchemy import Connection
 from bot.cards import team_name
 from bot.config import parse_duration
 from bot.messages import Command, Reply
-from handlers.circle_common import at_local, case_number, write, writer
+from handlers.circle_args import read_options, shown
+from handlers.circle_common import (
+    actor,
+    at_local,
+    case_number,
+    members_of,
+    teams_text,
+    who,
+    write,
+    writer,
+)
 from handlers.context import Context
-from storage.circle import snooze
+from storage.circle import CircleError
+from storage.circle_decisions import Snoozed, snooze
 
 NAME = "snooze"
 ALIASES = ("暂缓", "pause")
@@ -21,22 +38,32 @@ SUMMARY = {
     "zh-CN": "暂停案件计时一段时间，须写明原因",
 }
 _LONGEST = timedelta(days=14)
+_OPTIONS = {"--team": "team", "-t": "team"}
+
+
+def _span(text: str) -> timedelta | None:
+    # A digit run longer than any sane span would overflow timedelta: not a duration.
+    if len(text) > 16:
+        return None
+    try:
+        span = parse_duration(text)
+    except (ValueError, OverflowError):
+        return None
+    return span if timedelta(0) < span <= _LONGEST else None
 
 
 async def handle(cmd: Command, ctx: Context) -> Reply:
-    args = list(cmd.args)
-    team: str | None = None
-    if "--team" in args:
-        i = args.index("--team")
-        if i + 1 >= len(args) or args[i + 1] not in ctx.config.teams:
-            wrong = args[i + 1] if i + 1 < len(args) else ""
-            return Reply.usage(
-                USAGE,
-                ctx.t("unknown_team", team=wrong, teams=", ".join(ctx.config.teams)),
-                ctx.locale,
-            )
-        team = args[i + 1]
-        del args[i : i + 2]
+    options = read_options(ctx, list(cmd.args), _OPTIONS, USAGE)
+    if isinstance(options, Reply):
+        return options
+    args = options.words
+    team = options.options.get("team")
+    if team is not None and team not in ctx.config.teams:
+        return Reply.usage(
+            USAGE,
+            ctx.t("unknown_team", team=shown(team), teams=", ".join(ctx.config.teams)),
+            ctx.locale,
+        )
     if len(args) < 2:
         return Reply.usage(USAGE, locale=ctx.locale)
     number = case_number(ctx, args[0], USAGE)
@@ -45,35 +72,72 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     refused = writer(ctx)
     if refused is not None:
         return refused
-    try:
-        span = parse_duration(args[1])
-    except ValueError:
-        span = timedelta(0)
-    if span <= timedelta(0) or span > _LONGEST:
-        return Reply.usage(USAGE, ctx.t("snooze_bad", text=args[1]), ctx.locale)
+    span = _span(args[1])
+    if span is None:
+        return Reply.usage(USAGE, ctx.t("snooze_bad", text=shown(args[1])), ctx.locale)
     reason = " ".join(args[2:]).strip()
     if not reason:
         return Reply.usage(USAGE, ctx.t("snooze_reason", case=number, duration=args[1]), ctx.locale)
     now = ctx.clock.now()
     until = now + span
+    rules = ctx.config.circle.decision_rules()
 
-    def change(conn: Connection) -> list[str]:
+    def change(conn: Connection) -> Snoozed:
         return snooze(
             conn,
             ctx.circle,
             case_id=number,
             until=until,
             reason=reason,
-            person=ctx.person or "?",
+            actor=actor(ctx),
+            rules=rules,
             now=now,
             team=team,
         )
 
-    done = write(ctx, change)
+    done = write(ctx, change, lambda err: _refusal(ctx, err, args[1]))
     if isinstance(done, Reply):
         return done
-    teams = ", ".join(team_name(ctx.config, t) for t in done)
-    return Reply(
-        text=ctx.t("snooze_done", case=number, teams=teams, until=at_local(ctx, until)),
-        ephemeral=False,
+    text = ctx.t(
+        "snooze_done", case=number, teams=teams_text(ctx, done.teams), until=at_local(ctx, until)
     )
+    if done.left:
+        others = who(ctx, rules.snooze_others, [*done.teams, *done.left])
+        text += (" " if not ctx.zh else "") + ctx.t(
+            "snooze_only_own", left=teams_text(ctx, done.left), who=others
+        )
+    return Reply(text=text, ephemeral=False)
+
+
+def _refusal(ctx: Context, err: CircleError, duration: str) -> Reply | None:
+    """Who may snooze what, and the command for the seat this person may snooze."""
+    facts = err.facts
+    case, team = facts.get("case"), str(facts.get("team") or "")
+    if err.code == "nothing_to_snooze" and team:
+        return Reply.error(
+            ctx.t("nothing_to_snooze_team", case=case, team=team_name(ctx.config, team))
+        )
+    if err.code not in ("snooze_not_allowed", "snooze_no_own_seat"):
+        return None
+    sitting = list(facts.get("teams", []))
+    others = who(ctx, ctx.config.circle.decision_rules().snooze_others, sitting)
+    if err.code == "snooze_not_allowed":
+        lines = [
+            ctx.t(
+                "snooze_not_allowed",
+                case=case,
+                team=team_name(ctx.config, team),
+                members=members_of(ctx, team),
+                who=others,
+            )
+        ]
+    else:
+        mine = sorted(actor(ctx).own_teams)
+        key = "snooze_no_own_seat" if mine else "snooze_no_team"
+        lines = [ctx.t(key, case=case, own=teams_text(ctx, mine), who=others)]
+    yours = [t for t in facts.get("yours", ()) if t != team]
+    for own in yours:
+        reason = "<原因>" if ctx.zh else "<reason>"
+        command = f"/ar snooze {case} {duration} {reason} --team {own}"
+        lines.append(ctx.t("snooze_yours", team=team_name(ctx.config, own), command=command))
+    return Reply.error("\n".join(lines))

@@ -184,10 +184,17 @@ class CaseView:
     def broken_promises(self) -> int:
         return sum(1 for p in self.promises if p.status == "broken")
 
-    def main_currency(self, default: str) -> str:
-        """The currency most is owed in: what an amount typed without one means."""
+    def main_currency(self, default: str, fx: Mapping[str, Decimal] | None = None) -> str:
+        """The currency most is owed in: what an amount typed without one means. With `fx`
+        (units of `default` per unit of each currency) amounts are compared in `default`,
+        so ¥10,000 owed in yen does not outweigh CN¥1,500."""
         owed = self.outstanding_by_currency()
-        return max(owed, key=lambda c: owed[c]) if owed else default
+        rates = fx or {}
+
+        def weight(cur: str) -> Decimal:
+            return owed[cur] * (Decimal(1) if cur == default else rates.get(cur, Decimal(1)))
+
+        return max(owed, key=weight) if owed else default
 
     def outstanding_by_currency(self) -> dict[str, Decimal]:
         sums: dict[str, Decimal] = {}
@@ -727,14 +734,37 @@ def _paid_minor(conn: Connection, case_id: int, currency: str) -> int:
     )
 
 
-def _outstanding_minor(conn: Connection, case_id: int, currency: str) -> int:
-    return int(
-        conn.execute(
-            select(func.coalesce(func.sum(_inv.c.amount_minor - _inv.c.paid_minor), 0))
-            .select_from(_inv.join(_ci, _ci.c.invoice_id == _inv.c.id))
-            .where(_ci.c.case_id == case_id, _inv.c.currency == currency, _inv.c.status == "open")
-        ).scalar_one()
+def owed_minor(conn: Connection, case_id: int) -> dict[str, int]:
+    """What the case's open invoices still owe, by currency (only currencies owing something)."""
+    rows = conn.execute(
+        select(_inv.c.currency, func.sum(_inv.c.amount_minor - _inv.c.paid_minor))
+        .select_from(_inv.join(_ci, _ci.c.invoice_id == _inv.c.id))
+        .where(_ci.c.case_id == case_id, _inv.c.status == "open")
+        .group_by(_inv.c.currency)
+        .order_by(_inv.c.currency)
     )
+    return {cur: int(total) for cur, total in rows if total and int(total) > 0}
+
+
+def check_amount(conn: Connection, case_id: int, amount_minor: int, currency: str) -> None:
+    """An amount on a case (promised, settled, written off) is at most what it owes in that
+    currency; a currency it owes nothing in is refused with the currencies it does owe."""
+    owed = owed_minor(conn, case_id)
+    outstanding = owed.get(currency, 0)
+    if outstanding <= 0:
+        raise CircleError(
+            "amount_currency",
+            case=case_id,
+            currency=currency,
+            owed={cur: from_minor(minor, cur) for cur, minor in owed.items()},
+        )
+    if amount_minor > outstanding:
+        raise CircleError(
+            "promise_too_much",
+            case=case_id,
+            outstanding=from_minor(outstanding, currency),
+            currency=currency,
+        )
 
 
 def add_promise(
@@ -754,16 +784,7 @@ def add_promise(
         raise CircleError("promise_amount", case=case_id)
     if due_on < today:
         raise CircleError("promise_past", case=case_id, date=due_on, today=today)
-    outstanding = _outstanding_minor(conn, case_id, currency)
-    if outstanding <= 0:
-        raise CircleError("promise_currency", case=case_id, currency=currency)
-    if amount_minor > outstanding:
-        raise CircleError(
-            "promise_too_much",
-            case=case_id,
-            outstanding=from_minor(outstanding, currency),
-            currency=currency,
-        )
+    check_amount(conn, case_id, amount_minor, currency)
     same = conn.execute(
         select(_prom.c.id).where(
             _prom.c.case_id == case_id,
@@ -870,141 +891,7 @@ def check_promises(
     return outcomes
 
 
-# --- decisions, snooze, close -------------------------------------------------------------
-
-
-def decide(
-    conn: Connection,
-    env: CircleEnv,
-    *,
-    case_id: int,
-    action: str,
-    closes: bool,
-    person: str,
-    note: str | None,
-    amount_minor: int | None,
-    currency: str | None,
-    on_date: date | None,
-    now: datetime,
-) -> int:
-    row = _active_case(conn, case_id)
-    policy = _policy(row)
-    last = conn.execute(
-        select(_dec.c.action, _dec.c.at, _dec.c.note)
-        .where(_dec.c.case_id == case_id, _dec.c.person == person)
-        .order_by(_dec.c.id.desc())
-        .limit(1)
-    ).first()
-    if (
-        last is not None
-        and last.action == action
-        and last.note == note
-        and now - _aware(last.at) < DUPLICATE_WINDOW
-    ):
-        raise CircleError("duplicate", case=case_id, at=_aware(last.at))
-    if action == "close_paid":
-        left = conn.execute(
-            select(_inv.c.invoice_no, _inv.c.currency, _inv.c.amount_minor - _inv.c.paid_minor)
-            .join(_ci, _ci.c.invoice_id == _inv.c.id)
-            .where(
-                _ci.c.case_id == case_id,
-                _inv.c.status == "open",
-                _inv.c.amount_minor > _inv.c.paid_minor,
-            )
-        ).all()
-        if left:
-            raise CircleError(
-                "not_paid",
-                case=case_id,
-                invoices=[(r[0], from_minor(r[2], r[1]), r[1]) for r in left],
-            )
-    decision_id: int = conn.execute(
-        _dec.insert()
-        .values(
-            case_id=case_id,
-            action=action,
-            amount_minor=amount_minor,
-            currency=currency,
-            on_date=on_date,
-            person=person,
-            note=note,
-            at=now,
-        )
-        .returning(_dec.c.id)
-    ).scalar_one()
-    # The circle has concluded: seats still waiting stop being chased.
-    for seat in conn.execute(
-        select(_seat).where(_seat.c.case_id == case_id, _seat.c.status.in_(LIVE_SEATS))
-    ).all():
-        conn.execute(
-            update(_seat)
-            .where(_seat.c.id == seat.id)
-            .values(
-                version=_seat.c.version + 1,
-                updated_at=now,
-                **_seat_values(machine.close(_state(seat)), policy),
-            )
-        )
-    if action == "credit_hold":
-        conn.execute(
-            update(_cus).where(_cus.c.id == row.customer_id).values(on_hold=True, updated_at=now)
-        )
-    facts: dict[str, Any] = {"decision": decision_id, "action": action, "note": note}
-    if amount_minor is not None and currency is not None:
-        facts["amount"] = str(from_minor(amount_minor, currency))
-        facts["currency"] = currency
-    if on_date is not None:
-        facts["date"] = on_date.isoformat()
-    _audit(conn, now, person, "case.decide", case_id, facts)
-    values: dict[str, Any] = {"status": "decided"}
-    if closes:
-        values.update(status="closed", closed_at=now, closed_by=person, close_reason=action)
-        conn.execute(
-            update(_prom)
-            .where(_prom.c.case_id == case_id, _prom.c.status == "pending")
-            .values(status="replaced", resolved_at=now)
-        )
-    _changed(conn, env, case_id, now, **values)
-    return decision_id
-
-
-def snooze(
-    conn: Connection,
-    env: CircleEnv,
-    *,
-    case_id: int,
-    until: datetime,
-    reason: str,
-    person: str,
-    now: datetime,
-    team: str | None = None,
-) -> list[str]:
-    row = _active_case(conn, case_id)
-    policy = _policy(row)
-    stmt = select(_seat).where(
-        _seat.c.case_id == case_id, _seat.c.status.in_(("waiting", "acknowledged", "snoozed"))
-    )
-    if team is not None:
-        stmt = stmt.where(_seat.c.team == team)
-    seats = conn.execute(stmt).all()
-    if not seats:
-        raise CircleError("nothing_to_snooze", case=case_id, team=team)
-    for seat in seats:
-        conn.execute(
-            update(_seat)
-            .where(_seat.c.id == seat.id)
-            .values(
-                version=_seat.c.version + 1,
-                updated_at=now,
-                snooze_reason=reason,
-                **_seat_values(machine.snooze(_state(seat), until), policy),
-            )
-        )
-    teams = [s.team for s in seats]
-    facts = {"until": until.isoformat(), "reason": reason, "teams": teams}
-    _audit(conn, now, person, "case.snooze", case_id, facts)
-    _changed(conn, env, case_id, now)
-    return teams
+# --- disputes -----------------------------------------------------------------------------
 
 
 def mark_disputed(

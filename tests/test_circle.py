@@ -484,7 +484,8 @@ async def test_snooze_needs_a_duration_and_a_reason(world: World) -> None:
     world.scan()
     assert "Say why" in await world.say("wang.wei", "/ar snooze 1 2h")
     assert "not a duration" in await world.say("wang.wei", "/ar snooze 1 soon busy")
-    out = await world.say("wang.wei", "/ar snooze 1 2h customer's CFO is back at noon")
+    # The manager may snooze every seat (a team's own people only their own: test_decision_rules).
+    out = await world.say("liu.yang", "/ar snooze 1 2h customer's CFO is back at noon")
     assert "snoozed until 12:00" in out
     world.advance(minutes=30)
     assert world.tick() == 0  # snoozed: nothing escalates

@@ -534,8 +534,10 @@ def test_validation_errors() -> None:
     view = submitted(promise, amount="lots", date=None)
     errors = validate_submission(view, today=TODAY, locale="en")
     assert errors["amount"].startswith("Enter a number") and errors["date"] == "Pick a date"
-    view = submitted(promise, amount="5000 dollars", date="2026-04-01")
+    view = submitted(promise, amount="5000 doubloons", date="2026-04-01")
     assert "currency" in validate_submission(view, today=TODAY, locale="en")["amount"]
+    view = submitted(promise, amount="5000 dollars", date="2026-04-01")  # read as the handler does
+    assert validate_submission(view, today=TODAY, locale="en") == {}
     view = submitted("/ar input 42 sales <text>", text="   ", link="ftp://x")
     errors = validate_submission(view, today=TODAY, locale="en")
     assert errors["text"].endswith("required") and "link" in errors

@@ -32,8 +32,9 @@ from bot.adapters.slack_mrkdwn import render_text
 from bot.adapters.slack_mrkdwn import split as _split
 from bot.config import Config
 from bot.messages import Card, Field, Reply, Section, is_blank
-from playbook.decisions import ACTIONS, Action, allowed, parse_action
-from playbook.money import parse_amount
+from playbook.amounts import parse_money
+from playbook.days import HORIZON_YEARS, too_far
+from playbook.decisions import ACTIONS, Action, decidable, parse_action, snoozable
 
 __all__ = [
     "ACTION_PREFIX",
@@ -212,7 +213,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "promise_title": "Promise to pay",
         "amount": "Amount",
         "amount_hint": "e.g. 5000, 5k or 5000 USD",
-        "decide_amount_hint": "e.g. 30000 or 30k",
+        "decide_amount_hint": "e.g. 30000, 30k or 30000 USD",
         "pay_by": "Pay by",
         "decide_title": "Decision",
         "action": "Decision",
@@ -225,6 +226,10 @@ _LABELS: dict[str, dict[str, str]] = {
         "duration": "For how long",
         "reason": "Reason",
         "reason_hint": "Everyone in the circle sees it.",
+        "seat": "Whose clock",
+        "all_seats": "Every team still waiting",
+        "own_seat": "Snoozes {team}'s clock only: another team's needs its people or a manager.",
+        "none_snooze": "You may not snooze any clock here: a team's own people or a manager may.",
         "30m": "30 minutes",
         "1h": "1 hour",
         "2h": "2 hours",
@@ -237,12 +242,14 @@ _LABELS: dict[str, dict[str, str]] = {
         "err_currency": "Use a 3-letter currency code, e.g. 5000 USD",
         "err_date_required": "Pick a date",
         "err_date_past": "Pick today or a later date",
+        "err_date_far": "Pick a date within {years} years",
         "err_text_required": "An answer is required",
         "err_reason_required": "A reason is required",
         "err_action_required": "Choose a decision",
         "err_needs_date": "This decision needs a date",
         "err_needs_amount": "This decision needs an amount",
         "err_duration": "Choose how long",
+        "err_seat": "Choose whose clock",
         "err_link": "Enter a link starting with https://",
     },
     "zh": {
@@ -257,7 +264,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "promise_title": "付款承诺",
         "amount": "金额",
         "amount_hint": "例如 5000、5k、3万 或 5000 USD",
-        "decide_amount_hint": "例如 30000、30k 或 3万",
+        "decide_amount_hint": "例如 30000、30k、3万 或 30000 USD",
         "pay_by": "承诺付款日",
         "decide_title": "记录决定",
         "action": "决定",
@@ -270,6 +277,10 @@ _LABELS: dict[str, dict[str, str]] = {
         "duration": "暂缓时长",
         "reason": "原因",
         "reason_hint": "圈内所有人可见。",
+        "seat": "暂缓哪个团队",
+        "all_seats": "所有等待中的团队",
+        "own_seat": "只暂缓{team}的计时：其他团队须由其成员或经理暂缓。",
+        "none_snooze": "您在本案中无权暂缓任何计时：只有团队自己的成员或经理可以。",
         "30m": "30 分钟",
         "1h": "1 小时",
         "2h": "2 小时",
@@ -281,12 +292,14 @@ _LABELS: dict[str, dict[str, str]] = {
         "err_currency": "币种请用三个字母，例如 5000 USD",
         "err_date_required": "请选择日期",
         "err_date_past": "请选择今天或之后的日期",
+        "err_date_far": "请选择 {years} 年以内的日期",
         "err_text_required": "请填写答复",
         "err_reason_required": "请填写原因",
         "err_action_required": "请选择决定",
         "err_needs_date": "该决定需要日期",
         "err_needs_amount": "该决定需要金额",
         "err_duration": "请选择暂缓时长",
+        "err_seat": "请选择团队",
         "err_link": "请输入以 https:// 开头的链接",
     },
 }
@@ -365,6 +378,14 @@ def _modal(
     return view
 
 
+_ALL_SEATS = "*"
+
+
+def _team_label(config: Config, key: str) -> str:
+    team = config.teams.get(key)
+    return team.name if team and team.name else key
+
+
 def modal_for(
     command: str,
     config: Config,
@@ -373,12 +394,17 @@ def modal_for(
     locale: str,
     today: date,
     context: Mapping[str, Any] | None = None,
+    seats: Mapping[str, str] | None = None,
 ) -> dict[str, Any] | None:
     """The `view` for views.open when the button's command has blanks, else None.
 
     None also for someone not in the config: the command then runs as it is and the handler
     tells them they may look but not write, and how to be added. `context` (e.g. the channel
-    and thread of the card) travels in private_metadata next to the command.
+    and thread of the card) travels in private_metadata next to the command. `seats` (team →
+    seat status of the case, when the caller has loaded it) narrows the snooze form to the
+    clocks this person may snooze; without it the config alone decides. The decision and
+    snooze forms offer only what playbook.decisions allows, and none (no submit button) to
+    someone who could not submit them.
     """
     if not needs_modal(command) or person is None or person not in config.people:
         return None
@@ -428,9 +454,7 @@ def modal_for(
         ]
         return _modal(_label(locale, "promise_title"), blocks, metadata, locale)
     if verb == "decide":
-        actor = config.actor(person)
-        permissions = config.circle.permissions()
-        mine = [a for a in ACTIONS if allowed(a.name, actor, permissions)]
+        mine = decidable(config.actor(person), config.circle.permissions())
         if not mine:
             blocks = [{"type": "section", "text": _mrkdwn(_label(locale, "none_allowed"))}]
             return _modal(_label(locale, "decide_title"), blocks, metadata, locale)
@@ -465,10 +489,35 @@ def modal_for(
         ]
         return _modal(_label(locale, "decide_title"), blocks, metadata, locale)
     # snooze
+    actor = config.actor(person)
+    teams = snoozable(
+        actor, config.circle.decision_rules(), seats or dict.fromkeys(config.teams, "waiting")
+    )
+    if not teams:
+        blocks = [{"type": "section", "text": _mrkdwn(_escape(_label(locale, "none_snooze")))}]
+        return _modal(_label(locale, "snooze_title"), blocks, metadata, locale)
     options = [_option(_label(locale, d), d) for d in _DURATIONS]
     given = rest[0] if rest and rest[0] in _DURATIONS else "1h"
-    blocks = [
-        {"type": "context", "elements": [_mrkdwn(_escape(intro))]},
+    blocks = [{"type": "context", "elements": [_mrkdwn(_escape(intro))]}]
+    if set(teams) <= actor.own_teams:
+        names = ", ".join(_team_label(config, t) for t in teams)
+        own = _label(locale, "own_seat", team=names)
+        blocks.append({"type": "context", "elements": [_mrkdwn(_escape(own))]})
+    else:
+        seat_options = [_option(_label(locale, "all_seats"), _ALL_SEATS)]
+        seat_options += [_option(_team_label(config, t), t) for t in teams]
+        blocks.append(
+            _input_block(
+                "seat",
+                _label(locale, "seat"),
+                {
+                    "type": "static_select",
+                    "options": seat_options,
+                    "initial_option": seat_options[0],
+                },
+            )
+        )
+    blocks += [
         _input_block(
             "duration",
             _label(locale, "duration"),
@@ -551,9 +600,6 @@ def _tail(text: str) -> str:
     return shlex.quote(text)
 
 
-_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
-
-
 def _amount_parts(text: str, *, currency: bool) -> tuple[str, str | None]:
     """(number, currency or None) of "5000", "5 000" or "5000 USD"."""
     words = text.split()
@@ -604,35 +650,46 @@ def command_from_submission(view: Mapping[str, Any]) -> str:
             found = parse_action([action, *shlex.split(tail)])
             if found is not None and found[1] > 1:
                 tail = shlex.quote(note.translate(_QUOTES))
+            # Right after the amount, "USD ..." would read as its currency; "-x" as an option.
+            if (amount and not values.get("date")) or tail.startswith("-"):
+                parts.append("--")
             parts.append(tail)
         return " ".join(parts)
     duration = values.get("duration") or (rest[0] if rest else "1h")
     if duration not in _DURATIONS:
         duration = "1h"
+    parts = ["/ar snooze", case, duration]
+    seat = values.get("seat")
+    if seat and seat != _ALL_SEATS:
+        parts += ["--team", _arg(seat)]
     reason = (values.get("reason") or "").strip()
-    return " ".join(p for p in ["/ar snooze", case, duration, _tail(reason) if reason else ""] if p)
+    if reason:
+        tail = _tail(reason)
+        parts += ["--", tail] if tail.startswith("-") else [tail]
+    return " ".join(parts)
 
 
 def _check_amount(
-    errors: dict[str, str], text: str | None, locale: str, *, required: bool, currency: bool
+    errors: dict[str, str], text: str | None, locale: str, *, required: bool
 ) -> Decimal | None:
+    """The form's amount as the handlers read it (playbook.amounts): a number, with or
+    without a currency; whether the case owes that much is the handler's answer."""
     if not text:
         if required:
             errors["amount"] = _label(locale, "err_amount_number")
         return None
-    number, code = _amount_parts(text, currency=currency)
-    if code is not None and not _CURRENCY.match(code):
-        errors["amount"] = _label(locale, "err_currency")
-        return None
+    number = text.strip()
     negative = number.startswith("-")
-    value = parse_amount(number.lstrip("-"))
-    if value is None:
-        errors["amount"] = _label(locale, "err_amount_number")
+    money = parse_money(number.lstrip("-"))
+    if money is None:
+        words = number.lstrip("-").split()
+        named = len(words) == 2 and parse_money(words[0]) is not None and words[1].isalpha()
+        errors["amount"] = _label(locale, "err_currency" if named else "err_amount_number")
         return None
-    if negative or value <= 0:
+    if negative or money.amount <= 0:
         errors["amount"] = _label(locale, "err_amount_positive")
         return None
-    return value
+    return money.amount
 
 
 def _check_date(
@@ -649,6 +706,9 @@ def _check_date(
         return None
     if day < today:
         errors["date"] = _label(locale, "err_date_past")
+        return None
+    if too_far(day, today):
+        errors["date"] = _label(locale, "err_date_far", years=HORIZON_YEARS)
         return None
     return day
 
@@ -674,13 +734,13 @@ def validate_submission(view: Mapping[str, Any], *, today: date, locale: str) ->
         if link and not re.match(r"^https?://\S+$", link.strip()):
             errors["link"] = _label(locale, "err_link")
     elif verb == "promise":
-        _check_amount(errors, values.get("amount"), locale, required=True, currency=True)
+        _check_amount(errors, values.get("amount"), locale, required=True)
         _check_date(errors, values.get("date"), today, locale, required=True)
     elif verb == "decide":
         action = _ACTION_BY_NAME.get(values.get("action") or "")
         if action is None:
             errors["action"] = _label(locale, "err_action_required")
-        _check_amount(errors, values.get("amount"), locale, required=False, currency=False)
+        _check_amount(errors, values.get("amount"), locale, required=False)
         _check_date(errors, values.get("date"), today, locale, required=False)
         if action is not None:
             if action.needs_date and not values.get("date") and "date" not in errors:
@@ -690,6 +750,9 @@ def validate_submission(view: Mapping[str, Any], *, today: date, locale: str) ->
     else:
         if values.get("duration") not in _DURATIONS:
             errors["duration"] = _label(locale, "err_duration")
+        seat = values.get("seat")
+        if seat is not None and seat != _ALL_SEATS and not re.fullmatch(r"[\w.-]{1,64}", seat):
+            errors["seat"] = _label(locale, "err_seat")
         if not values.get("reason"):
             errors["reason"] = _label(locale, "err_reason_required")
     return errors
