@@ -7,13 +7,14 @@ Every wait is a poll with a deadline: the work continues after the ack.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
 import socket
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -223,6 +224,12 @@ class World:
     def __init__(self, rt: Runtime, fake: FakeSlack) -> None:
         self.rt = rt
         self.fake = fake
+        self.waits: list[float] = []  # what slack_sdk's retry handlers waited, in seconds
+
+    async def _wait(self, seconds: float) -> None:
+        # A retry's wait is recorded, not slept: the fake answers at once.
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
 
     def messenger(self, *, mode: str = "http", secret: str | None = SECRET) -> SlackMessenger:
         return SlackMessenger(
@@ -234,7 +241,29 @@ class World:
             signing_secret=secret,
             api_url=self.fake.url,
             mode=mode,
+            retry_sleep=self._wait,
         )
+
+    async def deliver(self) -> None:
+        """Send what the outbox holds for Slack (the circle cards) with the outbox's client."""
+        from bot.adapters.slack_outbound import SlackTransport, make_client
+        from bot.cards import render_row
+        from jobs.outbox import OutboxWorker
+
+        def render(row: Any) -> Any:
+            with self.rt.db.engine.connect() as conn:
+                return render_row(conn, row, self.rt.config, self.rt.clock.now())
+
+        transport = SlackTransport(make_client(BOT_TOKEN, base_url=self.fake.url), self.rt.config)
+        worker = OutboxWorker(
+            self.rt.db,
+            self.rt.clock,
+            {"slack": transport},
+            render,
+            rates={"slack": (100, timedelta(seconds=1))},
+            sleep=self._wait,
+        )
+        await worker.run_once()
 
     def counts(self) -> dict[str, int]:
         with self.rt.db.engine.connect() as conn:
@@ -269,9 +298,7 @@ class Server:
         sent = {"Content-Type": ctype, **(headers if headers is not None else sign(body))}
         return await self.http.post("/slack/events", content=body, headers=sent)
 
-    async def command(
-        self, text: str, user: str = "U2", channel: str = CIRCLE
-    ) -> dict[str, Any]:
+    async def command(self, text: str, user: str = "U2", channel: str = CIRCLE) -> dict[str, Any]:
         """/ar <text>; the body the bot sent to the response_url."""
         hook = self.fake.response_url()
         before = len(self.fake.calls_to("response_url"))
@@ -287,23 +314,35 @@ class Server:
         return resp
 
 
-@pytest_asyncio.fixture
-async def world(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[World]:  # noqa: F811
+def build_world(
+    fake: FakeSlack,
+    tmp_path: Path,
+    config_text: str = CONFIG,
+    platforms: tuple[str, ...] | None = None,
+) -> World:
+    """platforms=("slack",): circle cards go to Slack's outbox too (World.deliver sends them)."""
     path = tmp_path / "config.yaml"
-    path.write_text(CONFIG, encoding="utf-8")
+    path.write_text(config_text, encoding="utf-8")
     config = load_config(path, env={})
     # 10:00 in Shanghai on Monday 2026-03-16.
     clock = FakeClock(datetime(2026, 3, 16, 2, 0, tzinfo=UTC))
-    rt = build_runtime(config, clock, f"sqlite:///{tmp_path}/slack.db")
+    rt = build_runtime(config, clock, f"sqlite:///{tmp_path}/slack.db", platforms=platforms)
     run_import(rt.db, write_csv(tmp_path / "ledger.csv", LEDGER_HEADER, LEDGER))
-    try:
-        yield World(rt, fake_slack)
-    finally:
-        rt.db.dispose()
+    return World(rt, fake)
 
 
 @pytest_asyncio.fixture
-async def server(world: World) -> AsyncIterator[Server]:
+async def world(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[World]:  # noqa: F811
+    built = build_world(fake_slack, tmp_path)
+    try:
+        yield built
+    finally:
+        built.rt.db.dispose()
+
+
+@contextlib.asynccontextmanager
+async def serving(world: World) -> AsyncIterator[Server]:
+    """The messenger's HTTP app in uvicorn on a free loopback port, and a client for it."""
     messenger = world.messenger()
     assert await messenger.start_checks() == "UBOT"
     world.fake.reset()  # from here on, every call the fake sees came from a request
@@ -325,6 +364,12 @@ async def server(world: World) -> AsyncIterator[Server]:
             uv.should_exit = True
             await asyncio.wait_for(task, timeout=DEADLINE)
             sock.close()
+
+
+@pytest_asyncio.fixture
+async def server(world: World) -> AsyncIterator[Server]:
+    async with serving(world) as srv:
+        yield srv
 
 
 # --- the signature ----------------------------------------------------------------------------

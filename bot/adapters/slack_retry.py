@@ -83,6 +83,29 @@ class BoundedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
+class ConnectionRetry(AsyncConnectionErrorRetryHandler):
+    """slack_sdk's handler for a refused, reset or dropped connection (its backoff)."""
+
+    def __init__(self, max_retry_count: int = 1, *, sleep: Sleep | None = None) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._sleep = sleep or asyncio.sleep
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        await self._sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+        state.increment_current_attempt()
+
+
 def interactive_retry_handlers(sleep: Sleep | None = None) -> list[AsyncRetryHandler]:
-    """429 (twice, after Retry-After) and a lost connection (once, after a short backoff)."""
-    return [BoundedRateLimitRetry(sleep=sleep), AsyncConnectionErrorRetryHandler(max_retry_count=1)]
+    """429 (twice, after Retry-After) and a lost connection (once, after a short backoff).
+
+    `sleep`: how to wait (tests record the waits instead of sleeping).
+    """
+    return [BoundedRateLimitRetry(sleep=sleep), ConnectionRetry(sleep=sleep)]
