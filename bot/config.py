@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -538,6 +539,19 @@ class Platforms(Strict):
     dingtalk: WebhookPlatform = Field(default_factory=WebhookPlatform)
 
 
+def _reader(entry: str) -> str:
+    platform, sep, user = entry.partition(":")
+    if sep and (platform not in PLATFORM_NAMES or not user.strip()):
+        raise ValueError(
+            f"{entry!r}: expected a person key or <platform>:<id> "
+            f"(platforms: {', '.join(PLATFORM_NAMES)})"
+        )
+    return entry
+
+
+Reader = Annotated[str, AfterValidator(_reader)]
+
+
 class Access(Strict):
     """Who may read receivables at all (commands that only explain stay open to everyone).
 
@@ -548,19 +562,7 @@ class Access(Strict):
 
     read: Literal["configured", "everyone"] = "configured"
     # A person key of `people`, or a messenger's own user id as `<platform>:<id>` (slack:U0…).
-    readers: list[str] = Field(default_factory=list)
-
-    @field_validator("readers")
-    @classmethod
-    def _platform_ids(cls, readers: list[str]) -> list[str]:
-        for entry in readers:
-            platform, sep, user = entry.partition(":")
-            if sep and (platform not in PLATFORM_NAMES or not user.strip()):
-                raise ValueError(
-                    f"{entry!r}: expected a person key or <platform>:<id> "
-                    f"(platforms: {', '.join(PLATFORM_NAMES)})"
-                )
-        return readers
+    readers: list[Reader] = Field(default_factory=list)
 
     def reader_ids(self, platform: str) -> frozenset[str]:
         """The `<platform>:<id>` readers of one messenger, as its user ids."""

@@ -331,7 +331,7 @@ def build_world(
     return World(rt, fake)
 
 
-@pytest_asyncio.fixture
+@pytest_asyncio.fixture(name="world")
 async def world(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[World]:  # noqa: F811
     built = build_world(fake_slack, tmp_path)
     try:
@@ -366,7 +366,7 @@ async def serving(world: World) -> AsyncIterator[Server]:
             sock.close()
 
 
-@pytest_asyncio.fixture
+@pytest_asyncio.fixture(name="server")
 async def server(world: World) -> AsyncIterator[Server]:
     async with serving(world) as srv:
         yield srv

@@ -24,12 +24,12 @@ from tests.test_slack_inbound import (
     command_body,
     decoded,
     interaction_body,
-    server,  # noqa: F401 - the fixture
-    world,  # noqa: F401 - the fixture
 )
+from tests.test_slack_inbound import server as _server  # noqa: F401 - the fixture
+from tests.test_slack_inbound import world as _world  # noqa: F401 - the fixture
 
 
-def test_the_bolt_apps_client_carries_slack_sdks_retry_handlers(world: World) -> None:  # noqa: F811
+def test_the_bolt_apps_client_carries_slack_sdks_retry_handlers(world: World) -> None:
     messenger = world.messenger()
     kinds = {type(h) for h in messenger.app.client.retry_handlers}
     assert any(issubclass(k, AsyncRateLimitErrorRetryHandler) for k in kinds)
@@ -39,7 +39,7 @@ def test_the_bolt_apps_client_carries_slack_sdks_retry_handlers(world: World) ->
 
 
 async def test_a_429_on_a_mention_reply_is_retried_and_the_user_gets_the_answer(
-    server: Server,  # noqa: F811
+    server: Server,
 ) -> None:
     fake = server.fake
     fake.script("chat.postMessage", Response.rate_limited(retry_after=3))
@@ -52,7 +52,7 @@ async def test_a_429_on_a_mention_reply_is_retried_and_the_user_gets_the_answer(
 
 
 async def test_a_429_on_a_private_answer_and_on_the_response_url_is_retried(
-    server: Server,  # noqa: F811
+    server: Server,
 ) -> None:
     fake = server.fake
     await server.world.open_case()
@@ -72,7 +72,7 @@ async def test_a_429_on_a_private_answer_and_on_the_response_url_is_retried(
 
 
 async def test_a_429_on_views_open_is_retried_and_the_form_opens(
-    server: Server,  # noqa: F811
+    server: Server,
 ) -> None:
     fake = server.fake
     await server.world.open_case()
@@ -85,7 +85,7 @@ async def test_a_429_on_views_open_is_retried_and_the_form_opens(
     assert fake.calls_to("chat.postEphemeral") == []
 
 
-async def test_a_dropped_connection_is_retried_once(server: Server) -> None:  # noqa: F811
+async def test_a_dropped_connection_is_retried_once(server: Server) -> None:
     fake = server.fake
     fake.script("chat.postMessage", Response.disconnect())
     await server.mention("<@UBOT> what about Northwind?", "EvDROP", ts="1710554400.000800")
@@ -96,7 +96,7 @@ async def test_a_dropped_connection_is_retried_once(server: Server) -> None:  # 
 
 
 async def test_a_long_retry_after_is_not_waited_for_and_the_user_is_told(
-    server: Server,  # noqa: F811
+    server: Server,
 ) -> None:
     fake = server.fake
     # Slack asks for a minute: nobody waits that long for an answer.

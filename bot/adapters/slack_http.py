@@ -2,8 +2,9 @@
 
 Before bolt sees a request, the body size, the content type and the signature are checked here
 (413/400/401), so a request that is not Slack's never reaches bolt's body parser or a handler.
-Bolt then checks the signature again (its own request verification stays on), and the
-messenger's early checks refuse a signed payload of the wrong shape with a 400.
+A signed payload of the wrong shape is a 400 too (bot.adapters.slack_payloads.problem), before
+bolt, which fails with a 500 on some. Bolt then checks the signature again (its own request
+verification stays on).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import uvicorn
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -21,6 +23,7 @@ from starlette.routing import Route
 from starlette.types import Message
 
 from bot.adapters.slack import EMPTY_SECRET, SlackMessenger
+from bot.adapters.slack_payloads import problem
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +56,15 @@ def http_app(messenger: SlackMessenger, *, max_body: int = 1_000_000) -> Starlet
         raw = bytes(body)
         if not signed(verifier, raw, request.headers):
             return JSONResponse({"error": "invalid request"}, status_code=401)
+        wrong = malformed(raw, ctype)
+        if wrong is not None:
+            log.warning("slack: refused a signed but malformed request (%s)", wrong)
+            return JSONResponse({"error": f"malformed request: {wrong}"}, status_code=400)
         try:
             return await handler.handle(Request(request.scope, _replay(raw)))
         except Exception:
-            # A signed body bolt could not read (it parses before it dispatches).
-            log.exception("slack: a signed request could not be handled")
+            # A signed body bolt could not read after all (it parses before it dispatches).
+            log.warning("slack: a signed request could not be handled", exc_info=True)
             return JSONResponse({"error": "malformed request"}, status_code=400)
 
     async def healthz(request: Request) -> Response:
@@ -69,6 +76,16 @@ def http_app(messenger: SlackMessenger, *, max_body: int = 1_000_000) -> Starlet
             Route("/healthz", healthz, methods=["GET"]),
         ]
     )
+
+
+def malformed(raw: bytes, ctype: str) -> str | None:
+    """What is wrong with a signed body's shape (bot.adapters.slack_payloads.problem), read
+    the way bolt reads it; None when bolt may have it."""
+    try:
+        body = parse_body(raw.decode("utf-8"), ctype)
+    except (UnicodeDecodeError, ValueError):
+        return "body"
+    return problem(body)
 
 
 def signed(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]) -> bool:

@@ -112,6 +112,8 @@ def _view_problem(body: Mapping[str, Any]) -> str | None:
         return "view"
     if _bad(view, "callback_id", str, required=True):
         return "view.callback_id"
+    if _bad(view, "type", str, required=True):
+        return "view.type"
     if _bad(view, "private_metadata", str) or _bad(view, "state", dict):
         return "view.private_metadata"
     values = get(view, "state", "values")
@@ -162,21 +164,70 @@ def _event_problem(body: Mapping[str, Any]) -> str | None:
     return None
 
 
+# Keys bolt reads from every payload to build its context (slack_bolt.request.internals):
+# an id as text, or an object with an id.
+_ID_OR_OBJECT = ("enterprise", "team", "user", "channel")
+_OBJECTS = ("view", "message", "previous_message", "item", "assistant_thread", "function_data")
+_NESTED = ("event", "message", "previous_message", "item", "assistant_thread")
+
+
+def _context_problem(body: Mapping[str, Any], where: str = "", depth: int = 0) -> str | None:
+    """What bolt's context builder would fail on (it assumes these types)."""
+    for key in _ID_OR_OBJECT:
+        value = body.get(key)
+        if value is not None and not isinstance(value, str | Mapping):
+            return where + key
+    for key in _OBJECTS:
+        if body.get(key) is not None and not isinstance(body.get(key), Mapping):
+            return where + key
+    if "event" in body and not isinstance(body["event"], Mapping):
+        return where + "event"
+    for key in ("authorizations", "response_urls"):
+        value = body.get(key)
+        if (value is not None or (key == "response_urls" and key in body)) and (
+            not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value)
+        ):
+            return where + key
+    if depth < 3:
+        nested = [(k, body.get(k)) for k in _NESTED]
+        authorizations = body.get("authorizations")
+        if authorizations:
+            nested.append(("authorizations[0]", authorizations[0]))
+        for key, value in nested:
+            if isinstance(value, Mapping):
+                found = _context_problem(value, f"{where}{key}.", depth + 1)
+                if found is not None:
+                    return found
+    return None
+
+
+# Other payload types Slack may send this app; bolt answers them without a listener.
+_OTHER_TYPES = frozenset({"url_verification", "app_rate_limited"})
+
+
 def problem(body: Any) -> str | None:
     """The first key of a request that is missing or of the wrong type; None when fine."""
     if not isinstance(body, Mapping):
         return "body"
+    context = _context_problem(body)
+    if context is not None:
+        return context
     kind = body.get("type")
     if kind == "block_actions":
         return _user_problem(body) or _action_problem(body)
     if kind == "view_submission":
         return _user_problem(body) or _view_problem(body)
+    if kind == "view_closed":
+        view = body.get("view")
+        if not isinstance(view, Mapping) or _bad(view, "callback_id", str, required=True):
+            return "view"
+        return None
     if kind == "event_callback":
         return _event_problem(body)
-    if kind is None and "command" in body:
-        return _command_problem(body)
-    if kind is not None and not isinstance(kind, str):
-        return "type"
+    if kind is None:
+        return _command_problem(body) if "command" in body else None
+    if not isinstance(kind, str) or kind not in _OTHER_TYPES:
+        return "type"  # nothing here answers it, and bolt trips over some of them
     return None
 
 

@@ -21,9 +21,12 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_outbound import SlackSetupError, delivery_error
+from bot.adapters.slack_payloads import problem
 
 APP_TOKEN_PREFIX = "xapp-"
 _WHERE = "create one under Basic Information → App-Level Tokens with the connections:write scope"
@@ -177,13 +180,22 @@ class _Client(SocketModeClient):
 
 
 class _Handler(AsyncSocketModeHandler):
-    """bolt's Socket Mode handler around our client (bolt builds its own otherwise)."""
+    """bolt's Socket Mode handler around our client (bolt builds its own otherwise); a
+    payload of the wrong shape is acknowledged (Slack would resend it) and goes no further."""
 
     def __init__(self, app: AsyncApp, client: _Client) -> None:
         self.app = app
         self.app_token = client.app_token
         self.client = client
         client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
+
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        wrong = problem(req.payload)
+        if wrong is not None:
+            log.warning("slack: refused a malformed Socket Mode %s (%s)", req.type, wrong)
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        await super().handle(client, req)
 
 
 async def serve_socket(
