@@ -63,6 +63,7 @@ import contextlib
 import itertools
 import json
 import socket
+import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator
@@ -75,7 +76,7 @@ from aiohttp import web
 
 from tests.fake_slack_socket import SocketModeServer
 
-__all__ = ["Call", "FakeSlack", "Response", "fake_slack"]
+__all__ = ["Call", "FakeSlack", "FakeSlackThread", "Response", "closed_port_url", "fake_slack"]
 
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
@@ -612,3 +613,47 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     """A started FakeSlack, stopped after the test."""
     async with FakeSlack() as fake:
         yield fake
+
+
+class FakeSlackThread:
+    """A FakeSlack on its own event loop in a thread, for tests that run `arcircle` as a
+    process (the test waits on the process; the fake must keep answering meanwhile).
+
+        with FakeSlackThread(app_token="xapp-1-good") as fake:
+            arcircle(dict(env, SLACK_API_URL=fake.url), "doctor")
+            assert fake.calls_to("apps.connections.open")
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._kwargs = kwargs
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.fake: FakeSlack
+
+    def __enter__(self) -> FakeSlack:
+        self._thread.start()
+        self.fake = self._run(self._start())
+        return self.fake
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._run(self.fake.stop())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+            self._loop.close()
+
+    async def _start(self) -> FakeSlack:
+        return await FakeSlack(**self._kwargs).start()
+
+    def _run(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)
+
+
+def closed_port_url() -> str:
+    """A Web API URL on loopback where nothing listens (connections are refused)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}/api/"

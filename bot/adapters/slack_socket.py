@@ -137,7 +137,8 @@ class _ClientLog(logging.LoggerAdapter[logging.Logger]):
             if self.stopped:
                 return
             kwargs.pop("exc_info", None)
-            key = str(msg).split("(")[0].strip()[:80]
+            msg = " ".join(str(msg).split())  # slack_sdk's error texts span lines
+            key = msg.split("(")[0].strip()[:80]
             now = time.monotonic()
             last = self._last.get(key)
             if last is not None and now - last < self.quiet:
