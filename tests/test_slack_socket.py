@@ -312,6 +312,24 @@ async def test_a_connection_that_fails_for_good_is_one_line_and_the_console_keep
     assert len(fake.calls_to("apps.connections.open")) == 2  # no retry loop after that answer
 
 
+async def test_socket_mode_turned_off_in_the_app_settings_is_one_line(
+    socket_world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = socket_world.fake
+    session = Session(socket_world)
+    session.start()
+    try:
+        await fake.socket.wait_connected()
+        await fake.socket.disconnect("link_disabled")
+        await poll(lambda: "link_disabled" in session.out.getvalue(), "the console told")
+    finally:
+        await session.stop()
+    [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert error.getMessage().startswith("Slack Socket Mode stopped: Socket Mode was turned off")
+    assert len(fake.calls_to("apps.connections.open")) == 1  # no reconnecting to nothing
+    assert fake.socket.open == []
+
+
 async def test_a_passing_outage_is_one_line_and_the_session_comes_back(
     socket_world: World, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -48,6 +48,10 @@ _FATAL: dict[str, str] = {
     "app_not_found": "the app of SLACK_APP_TOKEN does not exist any more (app_not_found)",
     "invalid_app_id": "the app of SLACK_APP_TOKEN does not exist any more (invalid_app_id)",
 }
+_LINK_DISABLED = (
+    "Socket Mode was turned off for the app (Slack said link_disabled); turn it on under "
+    "Socket Mode in the app's settings, or serve HTTP (platforms.slack.mode: http)"
+)
 _KNOWN_PREFIXES = ("xoxb-", "xoxp-", "xoxa-", "xoxe-", "xoxr-", "xoxs-")
 
 log = logging.getLogger(__name__)
@@ -167,17 +171,26 @@ class _Client(SocketModeClient):
             reason = fatal_reason(exc)
             if reason is None:
                 raise
-            # `closed` ends slack_sdk's connect and monitor loops without another attempt.
-            self.closed = True
-            self.auto_reconnect_enabled = False
-            self.quiet_log.stopped = True
-            if not self.stopped.done():
-                self.stopped.set_result(reason)
+            self._stop(reason)
             raise
         url = resp.get("url")
         if not isinstance(url, str):
             raise SlackApiError("apps.connections.open gave no url", resp)
         return url
+
+    async def run_message_listeners(self, message: dict[str, Any], raw_message: str) -> None:
+        if message.get("type") == "disconnect" and message.get("reason") == "link_disabled":
+            self._stop(_LINK_DISABLED)
+            return
+        await super().run_message_listeners(message, raw_message)
+
+    def _stop(self, reason: str) -> None:
+        # `closed` ends slack_sdk's connect and monitor loops without another attempt.
+        self.closed = True
+        self.auto_reconnect_enabled = False
+        self.quiet_log.stopped = True
+        if not self.stopped.done():
+            self.stopped.set_result(reason)
 
 
 class _Handler(AsyncSocketModeHandler):
