@@ -202,7 +202,7 @@ class SlackMessenger:
 
     async def on_action(self, body: Mapping[str, Any], action: Mapping[str, Any]) -> None:
         where = action_where(body)
-        if not where.thread_open and where.channel and where.thread_ts:
+        if not (where.thread_open or where.via_url) and where.channel and where.thread_ts:
             known = await self.answers.thread_known(where.channel, where.thread_ts)
             where = action_where(body, thread_known=known)
         command = _action_value(action)
