@@ -159,14 +159,23 @@ def unavailable_messengers(config: Config) -> list[str]:
     return [n for n in names if getattr(config.platforms, n).enabled and n not in ADAPTERS]
 
 
+class StartError(RuntimeError):
+    """A messenger cannot start as configured: one line that says what to fix."""
+
+
 async def serve_console(
     rt: Runtime,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     tick_every: timedelta | None = None,
     env: Mapping[str, str] | None = None,
+    socket_ping: float = 10.0,
 ) -> None:
-    """`arcircle run`: the console, and Slack in Socket Mode when the config enables it."""
+    """`arcircle run`: the console, and Slack in Socket Mode when the config enables it.
+
+    Slack's tokens are checked before anything runs (StartError); a Socket Mode connection
+    that later ends for good is one line in the log and on the console, which keeps running.
+    """
     from bot.adapters.console import ConsoleMessenger
 
     env = os.environ if env is None else env
@@ -174,13 +183,20 @@ async def serve_console(
     transports: dict[str, Transport] = {"console": console}
     background: list[asyncio.Task[None]] = []
     if "slack" in running_messengers(rt.config):
-        from bot.adapters.slack import serve_socket
-        from bot.adapters.slack_outbound import SlackTransport
+        from bot.adapters.slack_outbound import SlackSetupError, SlackTransport
+        from bot.adapters.slack_socket import check_app_token, serve_socket
 
         slack = await slack_messenger(rt, env)
-        transports["slack"] = SlackTransport(slack.app.client, rt.config)
-        socket = asyncio.create_task(serve_socket(slack, env["SLACK_APP_TOKEN"]))
-        socket.add_done_callback(_report_stop)
+        token = env.get("SLACK_APP_TOKEN", "")
+        try:
+            url = await check_app_token(slack.app.client, token)
+        except SlackSetupError as exc:
+            raise StartError(str(exc)) from None
+        transports["slack"] = SlackTransport(slack.outbox_client, rt.config)
+        socket = asyncio.create_task(
+            serve_socket(slack.app, token, wss_url=url, ping_interval=socket_ping)
+        )
+        socket.add_done_callback(lambda task: _report_stop(task, console.say))
         background.append(socket)
     jobs = Jobs(rt, transports, on_lease=console.say, tick_every=tick_every)
     jobs.start()
@@ -193,28 +209,35 @@ async def serve_console(
         await asyncio.gather(*background, return_exceptions=True)
 
 
-def _report_stop(task: asyncio.Task[None]) -> None:
-    """A Socket Mode connection that gave up must be seen in the log, not lost in a task."""
-    if not task.cancelled() and task.exception() is not None:
-        log.error("Slack Socket Mode stopped: %s", task.exception())
+def _report_stop(task: asyncio.Task[None], say: Callable[[str], None]) -> None:
+    """A Socket Mode connection that ended for good: one line in the log and on the console."""
+    if task.cancelled() or task.exception() is None:
+        return
+    reason = str(task.exception())
+    log.error("%s", reason)
+    say(reason + " — Slack is not being served; fix it and restart arcircle")
 
 
 async def slack_messenger(rt: Runtime, env: Mapping[str, str]) -> SlackMessenger:
     """The Slack app, its token checked with auth.test before anything else runs."""
     from bot.adapters.slack import SlackMessenger
+    from bot.adapters.slack_outbound import SlackSetupError
 
     mode = rt.config.platforms.slack.mode
-    messenger = SlackMessenger(
-        rt.router,
-        rt.config,
-        rt.db,
-        rt.clock,
-        token=env.get("SLACK_BOT_TOKEN", ""),
-        signing_secret=env.get("SLACK_SIGNING_SECRET"),
-        api_url=env.get("SLACK_API_URL") or None,
-        mode=mode,
-    )
-    await messenger.start_checks()
+    try:
+        messenger = SlackMessenger(
+            rt.router,
+            rt.config,
+            rt.db,
+            rt.clock,
+            token=env.get("SLACK_BOT_TOKEN", ""),
+            signing_secret=env.get("SLACK_SIGNING_SECRET"),
+            api_url=env.get("SLACK_API_URL") or None,
+            mode=mode,
+        )
+        await messenger.start_checks()
+    except (SlackSetupError, ValueError) as exc:
+        raise StartError(str(exc)) from None
     return messenger
 
 
@@ -222,12 +245,12 @@ async def serve_slack_http(
     rt: Runtime, host: str, port: int, env: Mapping[str, str] | None = None
 ) -> None:
     """`arcircle serve`: Slack's Events API, commands and interactivity over HTTP, and the jobs."""
-    from bot.adapters.slack import serve_http
+    from bot.adapters.slack_http import serve_http
     from bot.adapters.slack_outbound import SlackTransport
 
     env = os.environ if env is None else env
     slack = await slack_messenger(rt, env)
-    jobs = Jobs(rt, {"slack": SlackTransport(slack.app.client, rt.config)})
+    jobs = Jobs(rt, {"slack": SlackTransport(slack.outbox_client, rt.config)})
     jobs.start()
     try:
         await serve_http(slack, host, port)

@@ -93,7 +93,13 @@ def _date(text: str) -> date:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import build_runtime, ensure_sample, serve_console, unavailable_messengers
+    from bot.app import (
+        StartError,
+        build_runtime,
+        ensure_sample,
+        serve_console,
+        unavailable_messengers,
+    )
 
     config = _config(args)
     rt = build_runtime(config, _clock(args, config), args.database)
@@ -122,6 +128,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         speed = args.clock_speed or 1.0
         tick_every = config.circle.tick_every / speed if speed > 1 else None
         asyncio.run(serve_console(rt, tick_every=tick_every))
+    except StartError as exc:
+        raise Fail(f"arcircle run: {exc}", 1) from None
     except KeyboardInterrupt:
         pass
     finally:
@@ -138,7 +146,7 @@ def _require_env(config: Config, platform: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.app import build_runtime, running_messengers, serve_slack_http
+    from bot.app import StartError, build_runtime, running_messengers, serve_slack_http
 
     config = _config(args)
     slack = config.platforms.slack
@@ -153,6 +161,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     try:
         asyncio.run(serve_slack_http(rt, args.host or slack.host, args.port or slack.port))
+    except StartError as exc:
+        raise Fail(f"arcircle serve: {exc}", 1) from None
     except KeyboardInterrupt:
         pass
     finally:
@@ -279,7 +289,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from bot.doctor import run_checks
 
-    return run_checks(args.config, args.database, sys.stdout)
+    return run_checks(args.config, args.database, sys.stdout, online=not args.offline)
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
@@ -405,6 +415,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.set_defaults(func=cmd_report, log_default="WARNING")
 
     doc = sub.add_parser("doctor", parents=[common], help="check config, database, messengers")
+    doc.add_argument(
+        "--offline", action="store_true", help="do not ask the messengers (tokens, scopes)"
+    )
     doc.set_defaults(func=cmd_doctor, log_default="WARNING")
 
     from bot import lint_cli, outbox_cli

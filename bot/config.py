@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -51,6 +52,7 @@ LEDGER_FIELDS: tuple[str, ...] = (
 )
 
 TEAM_KINDS = ("sales", "finance", "legal")
+PLATFORM_NAMES = ("console", "slack", "telegram", "wecom", "feishu", "dingtalk")
 LOCALES = ("en", "zh-CN")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -528,6 +530,8 @@ class SlackPlatform(Strict):
     # Where `arcircle serve` listens in HTTP mode (Slack posts to /slack/events).
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=1, le=65535)
+    # A Slack user group (S…) whose members may read receivables too (access.read: configured).
+    readers_group: PlatformId | None = None
 
 
 class TelegramPlatform(Strict):
@@ -549,6 +553,37 @@ class Platforms(Strict):
     dingtalk: WebhookPlatform = Field(default_factory=WebhookPlatform)
 
 
+def _reader(entry: str) -> str:
+    platform, sep, user = entry.partition(":")
+    if sep and (platform not in PLATFORM_NAMES or not user.strip()):
+        raise ValueError(
+            f"{entry!r}: expected a person key or <platform>:<id> "
+            f"(platforms: {', '.join(PLATFORM_NAMES)})"
+        )
+    return entry
+
+
+Reader = Annotated[str, AfterValidator(_reader)]
+
+
+class Access(Strict):
+    """Who may read receivables at all (commands that only explain stay open to everyone).
+
+    `configured`: the people of the config, the `readers` and, on Slack, the members of
+    `platforms.slack.readers_group`. `everyone`: every member of the workspace. Guest accounts
+    never read, whatever this says.
+    """
+
+    read: Literal["configured", "everyone"] = "configured"
+    # A person key of `people`, or a messenger's own user id as `<platform>:<id>` (slack:U0…).
+    readers: list[Reader] = Field(default_factory=list)
+
+    def reader_ids(self, platform: str) -> frozenset[str]:
+        """The `<platform>:<id>` readers of one messenger, as its user ids."""
+        prefix = platform + ":"
+        return frozenset(r[len(prefix) :].strip() for r in self.readers if r.startswith(prefix))
+
+
 class Config(Strict):
     company: Company
     people: dict[str, Person]
@@ -561,6 +596,7 @@ class Config(Strict):
     phrasing: Phrasing = Field(default_factory=Phrasing)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     platforms: Platforms = Field(default_factory=Platforms)
+    access: Access = Field(default_factory=Access)
 
     def aging_policy(self) -> rules.AgingPolicy:
         st = self.aging.stages
@@ -575,6 +611,13 @@ class Config(Strict):
 
     def team_members(self, team: str) -> list[str]:
         return [key for key, p in self.people.items() if p.team == team]
+
+    def speaks_for(self, person: str | None, team: str) -> bool:
+        """May this person answer for the team in a circle: a member, its lead or manager."""
+        found = self.teams.get(team)
+        if not person or found is None:
+            return False
+        return person in self.team_members(team) or person in (found.lead, found.manager)
 
     def actor(self, person: str | None) -> decisions.Actor:
         """Who someone is for the decision permissions: team, role, the teams they lead."""
@@ -704,6 +747,14 @@ def _cross_check(cfg: Config) -> list[Issue]:
         issues.append(
             (("phrasing", "default_tone"), f"unknown tone {tone!r} (tones: {', '.join(TONES)})")
         )
+    for i, entry in enumerate(cfg.access.readers):
+        if ":" not in entry and entry not in people:
+            issues.append(
+                (
+                    ("access", "readers", i),
+                    f"no person {entry!r} in people (or write a platform id: slack:U0123ABCD)",
+                )
+            )
     default = cfg.platforms.console.default_person
     if default is not None and default not in people:
         issues.append(

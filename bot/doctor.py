@@ -107,7 +107,8 @@ def database_checks(url: str | None) -> list[Check]:
     return checks
 
 
-def messenger_checks(cfg: Config, env: Mapping[str, str]) -> list[Check]:
+def messenger_checks(cfg: Config, env: Mapping[str, str], online: bool = True) -> list[Check]:
+    """What the config and the environment say; with `online`, also what Slack says."""
     checks = []
     if cfg.platforms.console.enabled:
         checks.append(Check("ok", "console", f"enabled, channel {cfg.platforms.console.channel}"))
@@ -143,6 +144,10 @@ def messenger_checks(cfg: Config, env: Mapping[str, str]) -> list[Check]:
             )
         if name not in cfg.circle.channels:
             checks.append(Check("warn", where, f"circle.channels has no {name} channel"))
+        if name == "slack" and online and not missing:
+            from bot.adapters.slack_doctor import slack_findings
+
+            checks.extend(Check(status, where, text) for status, text in slack_findings(cfg, env))
         if name == "slack" and env.get("SLACK_CLIENT_ID") and env.get("SLACK_CLIENT_SECRET"):
             # slack-bolt then switches to multi-workspace OAuth and ignores the bot token.
             checks.append(
@@ -182,13 +187,14 @@ def run_checks(
     database_url: str | None,
     out: TextIO,
     env: Mapping[str, str] | None = None,
+    online: bool = True,
 ) -> int:
     env = os.environ if env is None else env
     path = Path(config_path) if config_path else default_path(env)
     cfg, checks = config_checks(path)
     checks += database_checks(database_url or env.get("DATABASE_URL"))
     if cfg is not None:
-        checks += messenger_checks(cfg, env)
+        checks += messenger_checks(cfg, env, online)
         checks += other_checks(cfg, env)
     width = max(len(c.label) for c in checks)
     for c in checks:

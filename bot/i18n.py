@@ -9,6 +9,8 @@ from bot.i18n_circle import EN as _CIRCLE_EN
 from bot.i18n_circle import ZH as _CIRCLE_ZH
 from bot.i18n_phrase import EN as _PHRASE_EN
 from bot.i18n_phrase import ZH as _PHRASE_ZH
+from bot.i18n_slack import EN as _SLACK_EN
+from bot.i18n_slack import ZH as _SLACK_ZH
 from bot.rich import Inline, Mention, RichText
 
 _EN: dict[str, str] = {
@@ -21,6 +23,10 @@ _EN: dict[str, str] = {
         "please try again, and tell your admin the ref if it keeps happening."
     ),
     "empty_command": "Tell me what to do, e.g. /ar overdue or /ar customer <name>.",
+    # who may read (bot.access)
+    "access_not_reader": "Only the people in arcircle's config and its readers may see receivables. Ask {ask} to add you (access.readers in config.yaml). /ar help, /ar lint and /ar excuses work for everyone.",
+    "access_guest": "Guest accounts cannot see receivables. If you need them, ask {ask}.",
+    "access_unverified": "I could not check your account just now, so I show no receivables. Please try again in a minute; if it keeps happening, tell {ask}.",
     # help
     "help_title": "arcircle — receivables collection, as a team",
     "help_intro": "Commands (Chinese aliases in brackets). `/ar help <command>` for details.",
@@ -84,6 +90,9 @@ _ZH: dict[str, str] = {
     "see_help": "输入 /ar help 查看全部命令。",
     "internal_error": "抱歉，我这边出了问题（编号 {ref}）。没有任何数据被修改；请重试，如反复出现请把编号告诉管理员。",
     "empty_command": "请告诉我要做什么，例如 /ar overdue 或 /ar customer <客户名>。",
+    "access_not_reader": "只有 arcircle 配置中的人员和授权查看者可以查看应收账款。请联系 {ask} 把您加入（config.yaml 的 access.readers）。/ar help、/ar lint 和 /ar excuses 人人可用。",
+    "access_guest": "访客账号不能查看应收账款。如确有需要，请联系 {ask}。",
+    "access_unverified": "暂时无法核实您的账号，因此不显示应收账款。请稍后重试；如反复出现，请告知 {ask}。",
     "help_title": "arcircle — 团队协作催收",
     "help_intro": "命令（括号内为中文别名）。`/ar help <命令>` 查看详情。",
     "help_footer": "也可以 @我 并输入同样的内容。",
@@ -140,6 +149,8 @@ _EN.update(_CIRCLE_EN)
 _ZH.update(_CIRCLE_ZH)
 _EN.update(_PHRASE_EN)
 _ZH.update(_PHRASE_ZH)
+_EN.update(_SLACK_EN)
+_ZH.update(_SLACK_ZH)
 CATALOGS: dict[str, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}
 
 

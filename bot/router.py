@@ -1,7 +1,8 @@
 """From a line of chat to a handler's reply: `/ar <verb> ...`, an @mention, or plain words.
 
 The router is the last line of defence: whatever a handler raises, the chat gets one polite
-line with a reference, and the traceback goes to the log under the same reference.
+line with a reference, and the traceback goes to the log under the same reference. It is also
+the one gate of who may read at all (bot.access), so every messenger gets the same policy.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import secrets
 import shlex
 from dataclasses import dataclass
 
+from bot.access import OPEN_VERBS, ReadAccess
 from bot.circle_env import circle_env
 from bot.clock import Clock
 from bot.config import Config
@@ -41,6 +43,8 @@ _CUSTOMER_ZH = re.compile(
     r"(?:怎么样了?|的情况|情况如何|现在怎样|欠多少钱?|欠了多少钱?)[\s?!.。？！]*$"
 )
 _CUSTOMER_ZH_LEAD = re.compile(r"^(?:查一下|查查|看看|看一下)(?P<name>.+?)[\s?!.。？！]*$")
+# Verbs whose first argument is the case they change (messengers post their answer there).
+CASE_VERBS = frozenset({"input", "promise", "decide", "snooze"})
 _OVERDUE = re.compile(r"\b(?:overdue|late invoices?|who is late)\b|逾期|欠款", re.IGNORECASE)
 
 
@@ -69,6 +73,7 @@ class Router:
         clock: Clock,
         bot_names: tuple[str, ...] = ("arcircle",),
         circle: CircleEnv | None = None,
+        access: ReadAccess | None = None,
     ) -> None:
         self.db = db
         self.config = config
@@ -76,6 +81,8 @@ class Router:
         # Where circle cards go: the messengers that are running (the console by default).
         self.circle = circle or circle_env(config)
         self.verbs = lookup()
+        # Who may read at all; messengers register what they know about accounts here.
+        self.access = access or ReadAccess(config)
         names = "|".join(re.escape(n) for n in bot_names)
         self._mention = re.compile(rf"^@(?:{names})\b[\s,:：，]*", re.IGNORECASE)
 
@@ -108,6 +115,17 @@ class Router:
             return Parsed(self.verbs["overdue"], "overdue", [], "")
         return Parsed(None, word, split_args(rest), rest)
 
+    def case_of(self, text: str) -> int | None:
+        """The case a command changes, when it names one (`/ar input 42 ...` -> 42)."""
+        body = self.addressed(text)
+        parsed = self.parse(text if body is None else body)
+        if parsed.verb is None or parsed.verb.name not in CASE_VERBS or not parsed.args:
+            return None
+        digits = parsed.args[0].lstrip("#＃")
+        if digits.isascii() and digits.isdigit() and len(digits) <= 12:
+            return int(digits)
+        return None
+
     def context(self, person: str | None) -> Context:
         return Context(
             db=self.db,
@@ -139,6 +157,10 @@ class Router:
         parsed = self.parse(body)
         if parsed.verb is None:
             return self._unknown(parsed.word, ctx.locale)
+        if parsed.verb.name not in OPEN_VERBS:
+            refused = await self.access.check(platform, user_id, person)
+            if refused is not None:
+                return Reply.error(self.access.refusal_text(refused, ctx.locale))
         cmd = Command(
             verb=parsed.verb.name,
             args=parsed.args,

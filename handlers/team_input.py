@@ -60,9 +60,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
             return Reply.usage(USAGE, locale=ctx.locale)
         text = "👀"
     members = cfg.team_members(team)
-    contacts = cfg.teams[team]
-    belongs = ctx.person in members or ctx.person in (contacts.lead, contacts.manager)
-    if not belongs:
+    if not cfg.speaks_for(ctx.person, team):
         names = ", ".join(person_name(cfg, p) for p in members) or "-"
         if not cfg.circle.allow_as_team:
             return Reply.error(ctx.t("not_member", team=team_name(cfg, team), people=names))

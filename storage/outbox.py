@@ -196,6 +196,53 @@ def card_ref(conn: Connection, platform: str, ref_key: str) -> str | None:
     ).scalar_one_or_none()
 
 
+def card_place(conn: Connection, platform: str, ref_key: str) -> tuple[str, str] | None:
+    """(destination, message id) of the card for `ref_key` as last sent, None before that."""
+    t = _table
+    found = conn.execute(
+        select(t.c.destination, t.c.message_ref)
+        .where(
+            t.c.platform == platform,
+            t.c.ref_key == ref_key,
+            t.c.kind.in_(CARD_KINDS),
+            t.c.status == SENT,
+            t.c.message_ref.is_not(None),
+        )
+        .order_by(t.c.id.desc())
+        .limit(1)
+    ).first()
+    return (str(found.destination), str(found.message_ref)) if found is not None else None
+
+
+def card_has_replies(conn: Connection, platform: str, destination: str, message_ref: str) -> bool:
+    """Whether the bot has posted into the thread of the card sent as `message_ref`."""
+    t = _table
+    card = (
+        select(t.c.ref_key)
+        .where(
+            t.c.platform == platform,
+            t.c.destination == destination,
+            t.c.message_ref == message_ref,
+            t.c.kind.in_(CARD_KINDS),
+            t.c.ref_key.is_not(None),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    found = conn.execute(
+        select(t.c.id)
+        .where(
+            t.c.platform == platform,
+            t.c.destination == destination,
+            t.c.ref_key == card,
+            t.c.kind.not_in(CARD_KINDS),
+            t.c.status == SENT,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def newer_update_pending(conn: Connection, row: OutRow) -> bool:
     """A later card_update of the same card to the same destination is waiting."""
     if row.ref_key is None:

@@ -150,12 +150,11 @@ class _PostgresSchemas:
                     conn.execute(sa.text(f'DELETE FROM "{name}"'))
                 sequences = conn.execute(
                     sa.text(
-                        "SELECT sequencename FROM pg_sequences "
-                        "WHERE schemaname = current_schema()"
+                        "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"
                     )
                 ).scalars()
                 for name in list(sequences):
-                    conn.execute(sa.text(f"ALTER SEQUENCE \"{name}\" RESTART"))
+                    conn.execute(sa.text(f'ALTER SEQUENCE "{name}" RESTART'))
         finally:
             db.dispose()
         self._free.append((url, shape))

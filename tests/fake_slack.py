@@ -38,7 +38,19 @@ below. A scripted answer is returned as given and changes no state (`messages` e
 - files.getUploadURLExternal / files.completeUploadExternal: enough for files_upload_v2
   (files kept in `uploads`)
 - chat.getPermalink: ok, a permalink
+- apps.connections.open: the app-level token (bearer) must start with `xapp-`
+  (`not_allowed_token_type` else) and, with `app_token=` set, be that one (`invalid_auth`);
+  ok, url: a Socket Mode WebSocket on this fake (see tests/fake_slack_socket.py, `socket`)
+- users.info: a full member of team T1 unless `users[id]` says more (e.g. is_restricted) or
+  the id is in `missing_users` (`user_not_found`)
+- usergroups.users.list: `usergroups[id]`, `no_such_subteam` for others
 - anything else: {"ok": true}
+
+auth.test's answer carries `X-OAuth-Scopes` (the `scopes` attribute). A channel in `outside`
+is one the bot is not in: posting there answers `not_in_channel`. An ephemeral message is
+kept with `visible`: False when it was posted into a thread that has no replies (Slack does
+not show it); a thread has replies when a message was posted into it (`thread_ts`) or a
+person replied (`add_reply`).
 
 With `token=` set, a request whose bearer token (or `token` field) differs is answered with
 `invalid_auth` (`not_authed` when there is none).
@@ -51,6 +63,7 @@ import contextlib
 import itertools
 import json
 import socket
+import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator
@@ -61,11 +74,22 @@ from urllib.parse import parse_qsl
 import pytest_asyncio
 from aiohttp import web
 
-__all__ = ["Call", "FakeSlack", "Response", "fake_slack"]
+from tests.fake_slack_socket import SocketModeServer
+
+__all__ = ["Call", "FakeSlack", "FakeSlackThread", "Response", "closed_port_url", "fake_slack"]
 
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 TEAM_ID = "T1"
+SCOPES = (
+    "commands",
+    "app_mentions:read",
+    "chat:write",
+    "im:write",
+    "files:write",
+    "users:read",
+    "usergroups:read",
+)
 
 
 @dataclass
@@ -133,9 +157,19 @@ class FakeSlack:
     the `fake_slack` pytest fixture of this module.
     """
 
-    def __init__(self, *, token: str | None = None, strict: bool = False) -> None:
+    def __init__(
+        self, *, token: str | None = None, strict: bool = False, app_token: str | None = None
+    ) -> None:
         self.token = token
+        self.app_token = app_token
         self.strict = strict
+        self.scopes: list[str] = list(SCOPES)
+        self.users: dict[str, dict[str, Any]] = {}  # user id -> fields over a full member's
+        self.missing_users: set[str] = set()
+        self.usergroups: dict[str, list[str]] = {}
+        self.outside: set[str] = set()  # channels the bot is not a member of
+        self.replied: set[tuple[str, str]] = set()  # (channel, thread_ts) people replied in
+        self.socket = SocketModeServer()
         self.url = ""  # "http://127.0.0.1:PORT/api/" once started
         self.root = ""  # "http://127.0.0.1:PORT"
         self.calls: list[Call] = []
@@ -162,6 +196,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/hooks/{rest:.*}", self._hook)
+        self.socket.add_routes(app)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -179,6 +214,7 @@ class FakeSlack:
         runner, self._runner = self._runner, None
         if runner is not None:
             self._closing.set()
+            await self.socket.close_all()
             try:
                 await runner.cleanup()
             finally:
@@ -222,6 +258,17 @@ class FakeSlack:
         """The replies in a message's thread, in post order."""
         return [m for m in self.messages.get(channel, []) if m.get("thread_ts") == thread_ts]
 
+    def add_reply(self, channel: str, thread_ts: str) -> None:
+        """A person replied to a message: its thread exists from now on."""
+        self.replied.add((channel, thread_ts))
+
+    def thread_exists(self, channel: str, thread_ts: str) -> bool:
+        return (channel, thread_ts) in self.replied or bool(self.thread(channel, thread_ts))
+
+    def visible_ephemerals(self, user: str | None = None) -> list[dict[str, Any]]:
+        """The ephemeral messages Slack would show (to `user`)."""
+        return [e for e in self.ephemerals if e["visible"] and (user is None or e["user"] == user)]
+
     def response_url(self) -> str:
         """A fresh URL to give as a slash command's or an action's `response_url`."""
         return f"{self.root}/hooks/commands/{TEAM_ID}/{next(self._hook_ids)}/fake"
@@ -231,6 +278,7 @@ class FakeSlack:
         self.calls.clear()
         self.messages.clear()
         self.ephemerals.clear()
+        self.replied.clear()
         self.views.clear()
         self.uploads.clear()
         self._scripts.clear()
@@ -291,13 +339,15 @@ class FakeSlack:
                 return web.Response(status=500)  # never reaches the client
             if scripted.body is not None or scripted.text is not None:
                 return _answer(scripted)
-        denied = self._check_auth(call)
+        denied = self._check_app_auth(call) if method == "apps.connections.open" else None
+        denied = denied or (self._check_auth(call) if method != "apps.connections.open" else None)
         if denied is not None:
             return _json(denied)
         body = self._default(method, call.body)
+        headers = {"X-OAuth-Scopes": ",".join(self.scopes)} if method == "auth.test" else {}
         if scripted is not None:  # body None: the default answer with scripted status/headers
-            return _json(body, status=scripted.status, headers=scripted.headers)
-        return _json(body)
+            return _json(body, status=scripted.status, headers={**headers, **scripted.headers})
+        return _json(body, headers=headers)
 
     async def _upload(self, request: web.Request) -> web.StreamResponse:
         file_id = request.match_info["file_id"]
@@ -323,6 +373,17 @@ class FakeSlack:
             return _answer(queue.popleft())
         return web.Response(text="ok", content_type="text/plain")
 
+    def _check_app_auth(self, call: Call) -> dict[str, Any] | None:
+        header = call.headers.get("Authorization", "")
+        given = header[7:] if header.startswith("Bearer ") else call.body.get("token")
+        if not given:
+            return {"ok": False, "error": "not_authed"}
+        if not str(given).startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if self.app_token is not None and given != self.app_token:
+            return {"ok": False, "error": "invalid_auth"}
+        return None
+
     def _check_auth(self, call: Call) -> dict[str, Any] | None:
         if self.token is None:
             return None
@@ -347,10 +408,22 @@ class FakeSlack:
                 "user_id": BOT_USER_ID,
                 "bot_id": BOT_ID,
             }
+        posting = method in ("chat.postMessage", "chat.update", "chat.postEphemeral")
+        if posting and str(body.get("channel", "")) in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
         if method == "chat.postMessage":
             return self._post(body)
         if method == "chat.update":
             return self._update(body)
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket.url(self.root)}
+        if method == "users.info":
+            return self._user(str(body.get("user", "")))
+        if method == "usergroups.users.list":
+            group = str(body.get("usergroup", ""))
+            if group not in self.usergroups:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(self.usergroups[group])}
         if method == "chat.delete":
             channel, ts = str(body.get("channel", "")), str(body.get("ts", ""))
             msg = self.message(channel, ts)
@@ -361,14 +434,17 @@ class FakeSlack:
             return {"ok": True, "channel": channel, "ts": ts}
         if method == "chat.postEphemeral":
             ts = self.next_ts()
+            channel, thread = str(body.get("channel", "")), body.get("thread_ts") or None
             self.ephemerals.append(
                 {
-                    "channel": body.get("channel"),
+                    "channel": channel,
                     "user": body.get("user"),
                     "text": body.get("text"),
                     "blocks": _decoded(body.get("blocks")),
-                    "thread_ts": body.get("thread_ts"),
+                    "thread_ts": thread,
                     "message_ts": ts,
+                    # Slack shows no ephemeral message in a thread that does not exist yet.
+                    "visible": thread is None or self.thread_exists(channel, str(thread)),
                 }
             )
             return {"ok": True, "message_ts": ts}
@@ -414,6 +490,22 @@ class FakeSlack:
                 "permalink": f"https://test.slack.com/archives/{channel}/p{ts.replace('.', '')}",
             }
         return {"ok": True}
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        if not user_id or user_id in self.missing_users:
+            return {"ok": False, "error": "user_not_found"}
+        user = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": user_id.lower(),
+            "deleted": False,
+            "is_bot": False,
+            "is_admin": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            **self.users.get(user_id, {}),
+        }
+        return {"ok": True, "user": user}
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = str(body.get("channel", ""))
@@ -521,3 +613,47 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     """A started FakeSlack, stopped after the test."""
     async with FakeSlack() as fake:
         yield fake
+
+
+class FakeSlackThread:
+    """A FakeSlack on its own event loop in a thread, for tests that run `arcircle` as a
+    process (the test waits on the process; the fake must keep answering meanwhile).
+
+        with FakeSlackThread(app_token="xapp-1-good") as fake:
+            arcircle(dict(env, SLACK_API_URL=fake.url), "doctor")
+            assert fake.calls_to("apps.connections.open")
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._kwargs = kwargs
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.fake: FakeSlack
+
+    def __enter__(self) -> FakeSlack:
+        self._thread.start()
+        self.fake = self._run(self._start())
+        return self.fake
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._run(self.fake.stop())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+            self._loop.close()
+
+    async def _start(self) -> FakeSlack:
+        return await FakeSlack(**self._kwargs).start()
+
+    def _run(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)
+
+
+def closed_port_url() -> str:
+    """A Web API URL on loopback where nothing listens (connections are refused)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}/api/"

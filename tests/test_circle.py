@@ -401,8 +401,9 @@ async def test_only_members_may_answer_for_a_team(world: World) -> None:
     out = await world.say("tom.baker", "/ar input 1 finance paid already")
     assert "Only members of Finance may answer for it (李娜)" in out
     assert world.case(1).inputs == ()
+    # Someone not in the config does not get past the read gate (access.read: configured).
     out = await world.say(None, "/ar input 1 sales hi")
-    assert "you can read but not change anything" in out
+    assert "Ask 刘洋 to add you (access.readers" in out
 
 
 async def test_as_team_works_only_where_the_config_allows_it(

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LEDGER_HEADER, TEST_CONFIG, write_csv
+from tests.fake_slack import closed_port_url
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -168,9 +169,15 @@ def test_doctor_reports_what_is_missing(env: dict[str, str], tmp_path: Path) -> 
     assert bad.returncode == 1
     assert "missing environment: SLACK_BOT_TOKEN, SLACK_APP_TOKEN" in bad.stdout
     assert "no slack id for: tom.baker, li.na, zhao.yun, liu.yang" in bad.stdout
-    secret_env = dict(env, SLACK_BOT_TOKEN="xoxb-very-secret", SLACK_APP_TOKEN="xapp-secret")
+    secret_env = dict(
+        env,
+        SLACK_BOT_TOKEN="xoxb-very-secret",
+        SLACK_APP_TOKEN="xapp-secret",
+        SLACK_API_URL=closed_port_url(),  # doctor asks Slack: nothing listens there
+    )
     with_secret = arcircle(secret_env, "doctor")
     assert "xoxb-very-secret" not in with_secret.stdout
+    assert "xapp-secret" not in with_secret.stdout
     assert "missing environment" not in with_secret.stdout
 
 

@@ -348,9 +348,18 @@ async def test_a_lead_of_a_team_not_in_the_case_does_not_end_it(anyone: World, a
 
 
 @pytest.mark.parametrize("action", CONCLUDING)
-async def test_someone_not_in_the_config_changes_nothing(anyone: World, action: str) -> None:
-    out = await refused(anyone, 1, None, f"/ar decide 1 {action}{_extra(action)}")
+async def test_someone_not_in_the_config_changes_nothing(
+    db: Database, tmp_path: Path, clock: FakeClock, action: str
+) -> None:
+    # Even where everyone may read (access.read: everyone), only people in the config write.
+    readers = make_world(db, tmp_path, clock, EVERYONE + "access:\n  read: everyone\n")
+    out = await refused(readers, 1, None, f"/ar decide 1 {action}{_extra(action)}")
     assert "you can read but not change anything" in out
+
+
+async def test_someone_not_in_the_config_may_not_even_read_by_default(world: World) -> None:
+    out = await refused(world, 1, None, "/ar decide 1 write_off --amount 10")
+    assert "Only the people in arcircle's config and its readers may see receivables" in out
 
 
 async def test_a_member_concludes_when_every_other_team_has_answered(anyone: World) -> None:
@@ -449,7 +458,7 @@ async def test_who_may_snooze_which_seat(
         ("sun.li", "--team sales", "Your own team's seat (Legal): /ar snooze 1 2h"),
         ("wu.fei", "", "You are in no team, and only a manager (刘洋) may snooze"),
         ("wu.fei", "--team sales", "Only Sales (王伟, Tom Baker) or a manager (刘洋)"),
-        (None, "", "you can read but not change anything"),
+        (None, "", "may see receivables. Ask 刘洋 to add you"),
         ("tom.baker", "--team nosuch", "'nosuch' is not a team"),
     ],
 )

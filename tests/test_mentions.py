@@ -31,8 +31,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.adapters.console import ConsoleMessenger
-from bot.adapters.slack import SlackMessenger, http_app
+from bot.adapters.slack import SlackMessenger
 from bot.adapters.slack_blocks import blocks_for, fallback_text
+from bot.adapters.slack_http import http_app
 from bot.adapters.slack_mrkdwn import inbound_text, plain_text, render_text
 from bot.app import build_runtime
 from bot.cards import render_row
@@ -80,6 +81,8 @@ def config_text(hostile: str = "") -> str:
     tail = f" {hostile}" if hostile else ""
     data = {
         "company": {"name": "Test Machinery", "currency": "CNY", "timezone": "Asia/Shanghai"},
+        # Tom's Slack id is not in the config: he may read only where everyone may.
+        "access": {"read": "everyone"},
         "people": {
             "wang.wei": {"name": "王伟", "team": "sales", "role": "lead", "slack": "U1"},
             "tom.baker": {"name": f"Tom{tail}", "team": "sales"},  # no Slack id
@@ -271,7 +274,13 @@ class Shown:
     plain: str  # every plain_text object (header, buttons, options), never parsed
 
     def markup(self) -> set[str]:
-        return set(re.findall(r"<[^<>]*>", self.mrkdwn))
+        """Slack markup in what was shown, less the bot's own pointers to the circle channel
+        and the fake Slack's permalinks (neither comes from anyone's text)."""
+        found = set(re.findall(r"<[^<>]*>", self.mrkdwn))
+        pointers = re.compile(
+            r"<#C0CIRCLE>|<https://test\.slack\.com/archives/C0CIRCLE/p\d+\|[^<>|]+>"
+        )
+        return {m for m in found if not pointers.fullmatch(m)}
 
 
 def _objects(node: Any) -> Iterator[dict[str, Any]]:
@@ -349,13 +358,21 @@ async def slash(circle: Circle, who: str, typed: str) -> None:
     """`/ar ...` typed in Slack: Slack escapes &, < and > in the text it sends."""
     text = slack_escaped(typed.removeprefix("/ar "))
     hook = circle.fake.response_url()
-    before = len(circle.fake.calls_to("response_url"))
+
+    def answers() -> int:
+        # A private answer goes to the response_url; a change typed in the circle channel is
+        # answered in the open there (chat.postMessage), with no pointer.
+        return len(circle.fake.calls_to("response_url")) + len(
+            circle.fake.calls_to("chat.postMessage")
+        )
+
+    before = answers()
     body = command_body(text, user=SLACK_USERS[who], channel=CIRCLE, hook=hook)
     resp = await circle.http.post(
         "/slack/events", content=body, headers={"Content-Type": FORM, **sign(body)}
     )
     assert resp.status_code == 200
-    await circle.fake.wait_for("response_url", before + 1, timeout=DEADLINE)
+    await poll(lambda: answers() > before, f"an answer to {typed!r}")
 
 
 async def play_in_slack(circle: Circle, steps: list[tuple[str, str]]) -> None:

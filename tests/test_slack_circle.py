@@ -20,8 +20,9 @@ import httpx
 import pytest_asyncio
 import uvicorn
 
-from bot.adapters.slack import SlackMessenger, http_app
-from bot.adapters.slack_outbound import SlackTransport
+from bot.adapters.slack import SlackMessenger
+from bot.adapters.slack_http import http_app
+from bot.adapters.slack_outbound import SlackTransport, make_client
 from bot.app import Runtime, build_runtime
 from bot.cards import render_row
 from bot.clock import FakeClock
@@ -54,13 +55,8 @@ class Circle:
         self.rt = rt
         self.fake = fake
         self.http = http
-        transport = SlackTransport(
-            SlackMessenger(
-                rt.router, rt.config, rt.db, rt.clock, token=BOT_TOKEN, signing_secret=SECRET,
-                api_url=fake.url,
-            ).app.client,
-            rt.config,
-        )  # fmt: skip
+        # The outbox's own client: no retry handlers (the outbox retries through its rows).
+        transport = SlackTransport(make_client(BOT_TOKEN, base_url=fake.url), rt.config)
 
         def render(row: OutRow) -> Any:
             with rt.db.engine.connect() as conn:

@@ -7,13 +7,14 @@ Every wait is a poll with a deadline: the work continues after the ack.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
 import socket
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -27,8 +28,10 @@ from slack_bolt.async_app import AsyncBoltRequest
 from slack_sdk.signature import Clock as SignatureClock
 from slack_sdk.signature import SignatureVerifier
 
-from bot.adapters import slack as slack_module
-from bot.adapters.slack import SlackMessenger, command_text, http_app, serve_socket, signed
+from bot.adapters import slack_answer
+from bot.adapters.slack import SlackMessenger, command_text
+from bot.adapters.slack_http import http_app, signed
+from bot.adapters.slack_socket import serve_socket
 from bot.app import Runtime, build_runtime
 from bot.clock import FakeClock
 from bot.config import load_config
@@ -221,6 +224,12 @@ class World:
     def __init__(self, rt: Runtime, fake: FakeSlack) -> None:
         self.rt = rt
         self.fake = fake
+        self.waits: list[float] = []  # what slack_sdk's retry handlers waited, in seconds
+
+    async def _wait(self, seconds: float) -> None:
+        # A retry's wait is recorded, not slept: the fake answers at once.
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
 
     def messenger(self, *, mode: str = "http", secret: str | None = SECRET) -> SlackMessenger:
         return SlackMessenger(
@@ -232,7 +241,29 @@ class World:
             signing_secret=secret,
             api_url=self.fake.url,
             mode=mode,
+            retry_sleep=self._wait,
         )
+
+    async def deliver(self) -> None:
+        """Send what the outbox holds for Slack (the circle cards) with the outbox's client."""
+        from bot.adapters.slack_outbound import SlackTransport, make_client
+        from bot.cards import render_row
+        from jobs.outbox import OutboxWorker
+
+        def render(row: Any) -> Any:
+            with self.rt.db.engine.connect() as conn:
+                return render_row(conn, row, self.rt.config, self.rt.clock.now())
+
+        transport = SlackTransport(make_client(BOT_TOKEN, base_url=self.fake.url), self.rt.config)
+        worker = OutboxWorker(
+            self.rt.db,
+            self.rt.clock,
+            {"slack": transport},
+            render,
+            rates={"slack": (100, timedelta(seconds=1))},
+            sleep=self._wait,
+        )
+        await worker.run_once()
 
     def counts(self) -> dict[str, int]:
         with self.rt.db.engine.connect() as conn:
@@ -267,11 +298,11 @@ class Server:
         sent = {"Content-Type": ctype, **(headers if headers is not None else sign(body))}
         return await self.http.post("/slack/events", content=body, headers=sent)
 
-    async def command(self, text: str, user: str = "U2") -> dict[str, Any]:
+    async def command(self, text: str, user: str = "U2", channel: str = CIRCLE) -> dict[str, Any]:
         """/ar <text>; the body the bot sent to the response_url."""
         hook = self.fake.response_url()
         before = len(self.fake.calls_to("response_url"))
-        resp = await self.post(command_body(text, user=user, hook=hook))
+        resp = await self.post(command_body(text, user=user, hook=hook, channel=channel))
         assert resp.status_code == 200 and resp.text == ""
         calls = await self.fake.wait_for("response_url", before + 1, timeout=DEADLINE)
         answer = calls[-1]
@@ -283,23 +314,35 @@ class Server:
         return resp
 
 
-@pytest_asyncio.fixture
-async def world(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[World]:  # noqa: F811
+def build_world(
+    fake: FakeSlack,
+    tmp_path: Path,
+    config_text: str = CONFIG,
+    platforms: tuple[str, ...] | None = None,
+) -> World:
+    """platforms=("slack",): circle cards go to Slack's outbox too (World.deliver sends them)."""
     path = tmp_path / "config.yaml"
-    path.write_text(CONFIG, encoding="utf-8")
+    path.write_text(config_text, encoding="utf-8")
     config = load_config(path, env={})
     # 10:00 in Shanghai on Monday 2026-03-16.
     clock = FakeClock(datetime(2026, 3, 16, 2, 0, tzinfo=UTC))
-    rt = build_runtime(config, clock, f"sqlite:///{tmp_path}/slack.db")
+    rt = build_runtime(config, clock, f"sqlite:///{tmp_path}/slack.db", platforms=platforms)
     run_import(rt.db, write_csv(tmp_path / "ledger.csv", LEDGER_HEADER, LEDGER))
+    return World(rt, fake)
+
+
+@pytest_asyncio.fixture(name="world")
+async def world(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[World]:  # noqa: F811
+    built = build_world(fake_slack, tmp_path)
     try:
-        yield World(rt, fake_slack)
+        yield built
     finally:
-        rt.db.dispose()
+        built.rt.db.dispose()
 
 
-@pytest_asyncio.fixture
-async def server(world: World) -> AsyncIterator[Server]:
+@contextlib.asynccontextmanager
+async def serving(world: World) -> AsyncIterator[Server]:
+    """The messenger's HTTP app in uvicorn on a free loopback port, and a client for it."""
     messenger = world.messenger()
     assert await messenger.start_checks() == "UBOT"
     world.fake.reset()  # from here on, every call the fake sees came from a request
@@ -321,6 +364,12 @@ async def server(world: World) -> AsyncIterator[Server]:
             uv.should_exit = True
             await asyncio.wait_for(task, timeout=DEADLINE)
             sock.close()
+
+
+@pytest_asyncio.fixture(name="server")
+async def server(world: World) -> AsyncIterator[Server]:
+    async with serving(world) as srv:
+        yield srv
 
 
 # --- the signature ----------------------------------------------------------------------------
@@ -426,7 +475,8 @@ async def test_bad_signatures_and_timestamps_are_refused_and_nothing_runs(
     # fake ever saw (the refused write never arrived late).
     answer = await server.command("overdue")
     assert "Northwind" in json.dumps(answer, ensure_ascii=False)
-    assert {c.method for c in server.fake.calls} == {"auth.test", "response_url"}
+    # (auth.test: bolt's authorization; users.info: is the reader a guest?)
+    assert {c.method for c in server.fake.calls} == {"auth.test", "users.info", "response_url"}
     assert server.world.counts() == before
 
 
@@ -515,19 +565,29 @@ async def test_slash_command_is_acked_at_once_and_answered_through_the_response_
     unknown = await server.command("frobnicate")
     assert unknown["response_type"] == "ephemeral"
     assert "frobnicate" in unknown["text"] and "/ar help" in unknown["text"]
-    # A change of shared state is answered in the channel.
-    opened = await server.command("open Northwind", user="U1")
-    assert opened["response_type"] == "in_channel"
+    # A change of shared state typed in the circle channel is posted there, for everyone.
+    asked = len(server.fake.calls_to("response_url"))
+    await server.post(command_body("open Northwind", user="U1", hook=server.fake.response_url()))
+    [post] = await server.fake.wait_for("chat.postMessage", timeout=DEADLINE)
+    assert post.body["channel"] == CIRCLE and "thread_ts" not in post.body
+    assert "Case #1 is open for Northwind" in post.body["text"]
     assert server.world.counts()["case"] == 1
+    assert len(server.fake.calls_to("response_url")) == asked  # no pointer to where they look
 
 
-async def test_unknown_slack_user_may_read_but_not_write(server: Server) -> None:
-    read = await server.command("overdue", user="U999")
-    assert "Northwind" in read["text"] + json.dumps(read.get("blocks"), ensure_ascii=False)
-    write = await server.command("open Northwind", user="U999")
-    assert write["response_type"] == "ephemeral"
-    assert "not in arcircle's config" in write["text"] and "config.yaml" in write["text"]
+async def test_someone_not_in_the_config_reads_nothing_and_is_told_whom_to_ask(
+    server: Server,
+) -> None:
+    # access.read defaults to `configured` (tests/test_slack_access.py has `everyone`).
+    for text in ("overdue", "customer Northwind", "open Northwind"):
+        answer = await server.command(text, user="U999")
+        assert answer["response_type"] == "ephemeral"
+        assert "Northwind" not in json.dumps(answer, ensure_ascii=False)
+        assert "Ask 刘洋 to add you (access.readers" in answer["text"]
     assert server.world.counts()["case"] == 0
+    # What only explains stays open.
+    help_ = await server.command("help", user="U999")
+    assert "/ar overdue" in help_["text"] + json.dumps(help_.get("blocks"), ensure_ascii=False)
 
 
 async def test_a_failure_in_the_adapter_is_one_ephemeral_line_with_a_ref(
@@ -536,7 +596,7 @@ async def test_a_failure_in_the_adapter_is_one_ephemeral_line_with_a_ref(
     def broken(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
         raise RuntimeError("renderer exploded")
 
-    monkeypatch.setattr(slack_module, "blocks_for", broken)
+    monkeypatch.setattr(slack_answer, "blocks_for", broken)
     answer = await server.command("overdue")
     assert answer["response_type"] == "ephemeral"
     assert answer["text"].startswith("Sorry, something went wrong (ref ")
@@ -565,12 +625,14 @@ async def test_app_mention_is_answered_in_the_thread_of_the_mention(server: Serv
     assert post.body["channel"] == CIRCLE
     assert post.body["thread_ts"] == "1710554400.000200"
     assert "Northwind" in post.body["text"] + str(post.body.get("blocks"))
-    # A mistake is told to the asker only, in the same thread.
+    # A mistake is told to the asker only: beside the mention, since its thread does not
+    # exist yet (Slack shows no ephemeral message in a thread without replies).
     await server.mention("<@UBOT> frobnicate", "Ev2", user="U4", ts="1710554400.000300")
     [eph] = await server.fake.wait_for("chat.postEphemeral", timeout=DEADLINE)
     assert eph.body["user"] == "U4" and eph.body["channel"] == CIRCLE
-    assert eph.body["thread_ts"] == "1710554400.000300"
+    assert "thread_ts" not in eph.body
     assert "frobnicate" in eph.body["text"]
+    assert [e["text"] for e in server.fake.visible_ephemerals("U4")] == [eph.body["text"]]
 
 
 async def test_a_retried_event_has_one_effect(server: Server) -> None:
@@ -698,7 +760,7 @@ async def test_http_mode_refuses_an_empty_signing_secret(world: World) -> None:
     with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
         http_app(socket_mode)
     with pytest.raises(ValueError, match="SLACK_APP_TOKEN is empty"):
-        await serve_socket(socket_mode, " ")
+        await serve_socket(socket_mode.app, " ")
     assert world.messenger().person_for("U2") == "li.na"
     assert world.messenger().person_for("U999") is None
 
@@ -711,7 +773,7 @@ async def test_socket_mode_dispatch_runs_the_command_and_dedupes_events(world: W
     payload = dict(
         token="verification_token",
         team_id="T1",
-        channel_id=CIRCLE,
+        channel_id="CGENERAL",
         user_id="U1",
         command="/ar",
         text="open Northwind",
@@ -720,8 +782,12 @@ async def test_socket_mode_dispatch_runs_the_command_and_dedupes_events(world: W
     )
     resp = await messenger.app.async_dispatch(AsyncBoltRequest(mode="socket_mode", body=payload))
     assert resp.status == 200
+    # Typed in another channel: the news goes to the circle channel, a pointer to the asker.
+    [post] = await world.fake.wait_for("chat.postMessage", timeout=DEADLINE)
+    assert post.body["channel"] == CIRCLE and "Case #1 is open" in post.body["text"]
     [answer] = await world.fake.wait_for("response_url", timeout=DEADLINE)
-    assert answer.body["response_type"] == "in_channel"
+    assert answer.body["response_type"] == "ephemeral"
+    assert f"Posted in <#{CIRCLE}>" in answer.body["text"]
     assert world.counts()["case"] == 1
     # An event, then Slack's retry of it (the handler passes retry_attempt as the header).
     event = json.loads(event_body("<@UBOT> what about Northwind?", event_id="EvSOCK"))
@@ -729,8 +795,8 @@ async def test_socket_mode_dispatch_runs_the_command_and_dedupes_events(world: W
     for headers in ({}, retry):
         request = AsyncBoltRequest(mode="socket_mode", body=event, headers=headers)
         assert (await messenger.app.async_dispatch(request)).status == 200
-    [post] = await world.fake.wait_for("chat.postMessage", timeout=DEADLINE)
-    assert "Northwind" in post.body["text"] + str(post.body.get("blocks"))
+    posts = await world.fake.wait_for("chat.postMessage", 2, timeout=DEADLINE)
+    assert "Northwind" in posts[-1].body["text"] + str(posts[-1].body.get("blocks"))
     assert world.counts()["inbound_event"] == 1
 
 
@@ -742,10 +808,10 @@ async def test_files_in_an_answer_go_up_in_the_channel_or_privately(
 
     export = tmp_path / "export.csv"
     export.write_text("a,b\n1,2\n", encoding="utf-8")
-    messenger = world.messenger()
+    answers = world.messenger().answers
     public = Reply(text="export", attachments=(str(export),), ephemeral=False)
-    await messenger._post(Where(user_id="U2", channel=CIRCLE, thread_ts="1.1"), public, "en")
+    await answers.post(Where(user_id="U2", channel=CIRCLE, thread_ts="1.1"), public, "en")
     private = Reply(text="export", attachments=(str(export),))
-    await messenger._post_ephemeral(Where(user_id="U2", channel=CIRCLE), private, "en")
+    await answers.tell(Where(user_id="U2", channel=CIRCLE), private, "en")
     done = [u for u in world.fake.uploads.values() if u["completed"]]
     assert [(u["channel"], u["thread_ts"]) for u in done] == [(CIRCLE, "1.1"), ("DU2", None)]

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import yaml
 
+from bot.adapters.slack_doctor import GROUP_SCOPE, SCOPES
 from tests.conftest import TEST_CONFIG
+from tests.fake_slack import closed_port_url
 from tests.test_cli import arcircle, env  # noqa: F401 - the fixture
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,8 +24,18 @@ def test_the_manifest_asks_for_what_the_bot_uses_and_nothing_more() -> None:
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["interactivity"]["request_url"].endswith("/slack/events")
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(
-        ["commands", "app_mentions:read", "chat:write", "im:write", "files:write"]
+        [
+            "commands",
+            "app_mentions:read",
+            "chat:write",
+            "im:write",
+            "files:write",
+            "users:read",  # guests never read (users.info)
+            "usergroups:read",  # platforms.slack.readers_group (usergroups.users.list)
+        ]
     )
+    # What doctor checks the installed app for is what the manifest asks for.
+    assert set(SCOPES) | {GROUP_SCOPE} == set(manifest["oauth_config"]["scopes"]["bot"])
 
 
 def http_config(path: Path) -> None:
@@ -59,8 +71,11 @@ def test_doctor_warns_about_oauth_variables_that_would_hide_the_bot_token(
     http_config(Path(env["ARCIRCLE_CONFIG"]))
     both = dict(
         env, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s", SLACK_CLIENT_ID="1",
-        SLACK_CLIENT_SECRET="secret",
+        SLACK_CLIENT_SECRET="secret", SLACK_API_URL=closed_port_url(),
     )  # fmt: skip
     out = arcircle(both, "doctor")
     assert "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set" in out.stdout
     assert "secret" not in out.stdout.replace("SLACK_CLIENT_SECRET", "")
+    # Slack cannot be reached (nothing listens there): said in one line, no token in it.
+    assert "✗ slack (http)  Slack could not be reached to check SLACK_BOT_TOKEN" in out.stdout
+    assert "xoxb-1" not in out.stdout

@@ -1,67 +1,65 @@
 """Slack, inbound: the `/ar` slash command, @mentions, button clicks and modal submissions.
 
-One slack-bolt AsyncApp in the bot's event loop, reached two ways:
+One slack-bolt AsyncApp in the bot's event loop, reached over HTTP (bot.adapters.slack_http)
+or Socket Mode (bot.adapters.slack_socket). Every request is acknowledged at once and the work
+continues after the ack (Slack waits 3 seconds at most); a modal submission waits up to two
+seconds for its command, so a refusal is shown in the form instead of losing what was typed.
+Events API deliveries are deduplicated by `event_id` in the database.
 
-- HTTP (`http_app`, served by `serve_http`): `POST /slack/events` takes commands, events and
-  interactivity; `GET /healthz` says the process is up. Before bolt sees a request, the body
-  size, the content type and the signature are checked here (413/400/401), so a request that
-  is not Slack's never reaches bolt's body parser or a handler. Bolt then checks the
-  signature again (its own request verification stays on).
-- Socket Mode (`serve_socket`): the same app over Slack's websocket; nothing to verify.
-
-Every request is acknowledged at once and the work continues after the ack (Slack waits
-3 seconds at most). Events API deliveries are deduplicated by `event_id` in the database:
-Slack retries an event it thinks was lost (X-Slack-Retry-Num), the bot acts once.
-
-A Slack user is a person of config.yaml by their `slack` id; anyone else may read but not
-write (the handlers say how to be added). Whatever fails here ends as one ephemeral line with
+Where answers go (bot.adapters.slack_answer): a change to a case goes to the case's thread or
+the circle channel, and the asker gets a private pointer to it; everything else is private.
+Who may read at all is the router's gate (bot.access); this adapter tells it who Slack's
+guests are (bot.adapters.slack_directory). Whatever fails here ends as one private line with
 a reference, and the traceback goes to the log under the same reference.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import uvicorn
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.signature import SignatureVerifier
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from starlette.types import Message
 
+from bot.adapters.slack_answer import Answerer
 from bot.adapters.slack_blocks import (
     ACTION_PREFIX,
     MODAL_CALLBACK_ID,
-    blocks_for,
     command_from_submission,
-    fallback_text,
+    form_error,
+    main_field,
     modal_for,
+    modal_refusal,
     needs_modal,
-    submission_metadata,
     validate_submission,
 )
+from bot.adapters.slack_directory import SlackDirectory
 from bot.adapters.slack_mrkdwn import inbound_text
-from bot.adapters.slack_outbound import check_token, make_client, upload_files
+from bot.adapters.slack_outbound import identify, make_client
+from bot.adapters.slack_payloads import (
+    Where,
+    action_where,
+    command_where,
+    get,
+    mention_where,
+    modal_where,
+)
+from bot.adapters.slack_retry import Sleep, interactive_retry_handlers
 from bot.clock import Clock
 from bot.clock import today as local_today
 from bot.config import Config
+from bot.i18n import t
 from bot.messages import Reply
 from bot.router import Router
 from storage.db import Database
 from storage.inbound import first_time
+
+__all__ = ["EMPTY_SECRET", "SlackMessenger", "Where", "command_text", "sorry"]
 
 log = logging.getLogger(__name__)
 
@@ -78,20 +76,10 @@ logging.getLogger("slack_bolt.AsyncApp").addFilter(_ClientGivesTheToken())
 
 PLATFORM = "slack"
 SLASH_COMMAND = "/ar"
-FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"
 EMPTY_SECRET = "SLACK_SIGNING_SECRET is empty: HTTP mode needs it to verify requests"
+# How long a modal submission waits for its command before closing the form (Slack: 3 s).
+ACK_BUDGET = 2.0
 
-# The one line a user sees when something failed on our side (the log has the rest).
-_SORRY = {
-    "en": "Sorry, something went wrong (ref {ref}).",
-    "zh-CN": "抱歉，出了点问题（编号 {ref}）。",
-}
-# A button whose blanks have no form: the command to type instead.
-_TYPE_IT = {
-    "en": "Type it with your values: {command}",
-    "zh-CN": "请填入内容后输入：{command}",
-}
 # What may sit between the bot's mention and the command: "<@UBOT>, what about ACME?".
 _LEAD = re.compile(r"^[\s,，:：;；.。!！?？、\-–—]+")
 # Any user mention at the very start, when the bot's own id is not known yet.
@@ -99,7 +87,7 @@ _ANY_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
 def sorry(locale: str, ref: str) -> str:
-    return _SORRY.get(locale, _SORRY["en"]).format(ref=ref)
+    return t(locale, "slack_sorry", ref=ref)
 
 
 def command_text(text: str, bot_user_id: str | None) -> str:
@@ -120,16 +108,6 @@ def command_text(text: str, bot_user_id: str | None) -> str:
     return _LEAD.sub("", rest).strip()
 
 
-@dataclass(frozen=True)
-class Where:
-    """Where an answer goes: the user who asked, their channel (None: a direct message
-    instead) and the thread of the conversation (None: the channel itself)."""
-
-    user_id: str
-    channel: str | None = None
-    thread_ts: str | None = None
-
-
 class SlackMessenger:
     platform = PLATFORM
 
@@ -144,6 +122,7 @@ class SlackMessenger:
         signing_secret: str | None,
         api_url: str | None = None,
         mode: str = "http",
+        retry_sleep: Sleep | None = None,
     ) -> None:
         if mode not in ("http", "socket"):
             raise ValueError(f"unknown Slack mode {mode!r} (expected http or socket)")
@@ -160,13 +139,15 @@ class SlackMessenger:
         self.signing_secret: str | None = secret or None
         self.bot_user_id: str | None = None
         self._people = {p.slack: key for key, p in config.people.items() if p.slack}
-        # The client carries the bot token (bolt warns when given both, and uses the client's).
+        retries = interactive_retry_handlers(retry_sleep)
+        # The interactive client retries 429s and lost connections (a user is waiting); the
+        # outbox's client does not (the outbox retries through its rows).
         self.app = AsyncApp(
             name="arcircle",
             # Socket Mode requests are not signed; bolt skips verification for them, and an
             # HTTP request can only come through `http_app`, which needs the secret.
             signing_secret=self.signing_secret or "",
-            client=make_client(token, base_url=api_url),
+            client=make_client(token, base_url=api_url, retry_handlers=retries),
             process_before_response=False,
             request_verification_enabled=True,
             # bolt's ssl_check middleware runs before request verification and answers an
@@ -174,6 +155,12 @@ class SlackMessenger:
             ssl_check_enabled=False,
             before_authorize=answer_ssl_check,
         )
+        self.outbox_client = make_client(token, base_url=api_url)
+        self.directory = SlackDirectory(
+            self.app.client, clock, readers_group=config.platforms.slack.readers_group
+        )
+        router.access.register(PLATFORM, self.directory)
+        self.answers = Answerer(self.app.client, config, db, router, retries)
         register_listeners(self.app, self)
 
     # --- people, start-up ---------------------------------------------------------------
@@ -182,10 +169,16 @@ class SlackMessenger:
         """The config person with this Slack id; None for anyone else."""
         return self._people.get(user_id)
 
+    def locale_for(self, user_id: str) -> str:
+        return self.config.locale_of(self.person_for(user_id))
+
     async def start_checks(self) -> str:
-        """auth.test with the bot token: the bot's user id (a RuntimeError says what is wrong)."""
-        self.bot_user_id = await check_token(self.app.client)
-        return self.bot_user_id
+        """auth.test with the bot token: the bot's user id (a SlackSetupError says what is
+        wrong). The workspace it answers for tells other workspaces' accounts apart."""
+        identity = await identify(self.app.client)
+        self.bot_user_id = identity.user_id
+        self.directory.team_id = identity.team_id
+        return identity.user_id
 
     def today(self) -> date:
         """The company's today (modals validate dates against it)."""
@@ -200,69 +193,32 @@ class SlackMessenger:
 
     # --- the listeners' work, after the ack ---------------------------------------------
 
-    async def on_command(self, command: Mapping[str, Any], respond: Callable[..., Any]) -> None:
-        user_id = str(command.get("user_id") or "")
-        person = self.person_for(user_id)
-        locale = self.config.locale_of(person)
+    async def on_command(self, command: Mapping[str, Any]) -> None:
         # Slack's markup (<@U5>, <!channel>, &lt;) becomes the literal text the user saw.
         typed = inbound_text(str(command.get("text") or ""), self.config)
         text = f"{SLASH_COMMAND} {typed}".strip()
-        try:
-            reply = await self.router.handle(
-                text,
-                platform=PLATFORM,
-                channel=str(command.get("channel_id") or ""),
-                user_id=user_id,
-                person=person,
-                addressed=True,
-            )
-            if reply is None:
-                return
-            if reply.attachments:
-                # A response_url cannot carry files: they go up in the channel, or privately.
-                where = Where(
-                    channel=None if reply.ephemeral else str(command.get("channel_id") or ""),
-                    user_id=user_id,
-                    thread_ts=None,
-                )
-                await self._upload(where, reply)
-            blocks = blocks_for(reply, self.config, locale=locale)
-            sent = await respond(
-                response_type="ephemeral" if reply.ephemeral else "in_channel",
-                text=fallback_text(reply, self.config),
-                blocks=blocks or None,
-            )
-            _check_webhook(sent, "slash command answer")
-        except Exception:
-            ref = self._log_failure("slash command", text, user_id)
-            with contextlib.suppress(Exception):
-                await respond(response_type="ephemeral", text=sorry(locale, ref))
+        await self.run_and_answer(text, command_where(command), what="command")
 
     async def on_mention(self, event: Mapping[str, Any], bot_user_id: str | None) -> None:
-        user_id = str(event.get("user") or "")
-        channel = str(event.get("channel") or "") or None
-        ts = event.get("ts")
-        where = Where(user_id, channel, str(event.get("thread_ts") or ts or "") or None)
         text = command_text(str(event.get("text") or ""), bot_user_id or self.bot_user_id)
         text = inbound_text(text, self.config)  # after the bot's own mention is cut off
-        await self.run_and_answer(text, where, what="mention")
+        await self.run_and_answer(text, mention_where(event), what="mention")
 
     async def on_action(self, body: Mapping[str, Any], action: Mapping[str, Any]) -> None:
-        user_id = str(_get(body, "user", "id") or "")
-        person = self.person_for(user_id)
-        locale = self.config.locale_of(person)
+        where = action_where(body)
+        if not (where.thread_open or where.via_url) and where.channel and where.thread_ts:
+            known = await self.answers.thread_known(where.channel, where.thread_ts)
+            where = action_where(body, thread_known=known)
         command = _action_value(action)
-        where = _action_where(body, user_id)
-        try:
-            if not command:
-                log.warning("slack: button %s without a command", action.get("action_id"))
-                return
-            if needs_modal(command):
-                await self._open_modal(command, body, where, person, locale)
-                return
-        except Exception:
-            ref = self._log_failure("button", command, user_id)
-            await self._say_sorry(where, locale, ref)
+        if not command:
+            log.warning("slack: button %s without a command", action.get("action_id"))
+            return
+        if needs_modal(command):
+            try:
+                await self._open_modal(command, body, where)
+            except Exception:
+                ref = self._log_failure("button", command, where.user_id)
+                await self.answers.say_sorry(where, self.locale_for(where.user_id), ref)
             return
         await self.run_and_answer(command, where, what="button")
 
@@ -270,142 +226,88 @@ class SlackMessenger:
         self, ack: Callable[..., Awaitable[Any]], view: Mapping[str, Any], user_id: str
     ) -> None:
         """A modal submitted: field errors go back in the ack (the modal stays open and shows
-        them); a valid one closes, and its command runs as the user."""
-        locale = self.config.locale_of(self.person_for(user_id))
-        where = _modal_where(view, user_id)
+        them); so does a refusal of the whole command when it comes within ACK_BUDGET. Else
+        the modal closes and the command's answer goes where answers go."""
+        locale = self.locale_for(user_id)
+        where = modal_where(view, user_id)
         try:
             errors = validate_submission(view, today=self.today(), locale=locale)
+            command = command_from_submission(view) if not errors else ""
         except Exception:
-            ref = self._log_failure("modal validation", str(view.get("id")), user_id)
+            ref = self._log_failure("modal submission", str(view.get("id")), user_id)
             await ack()
-            await self._say_sorry(where, locale, ref)
+            await self.answers.say_sorry(where, locale, ref)
             return
         if errors:
             await ack(response_action="errors", errors=errors)
             return
+        work = asyncio.ensure_future(self._handle(command, where))
+        done, _ = await asyncio.wait({work}, timeout=ACK_BUDGET)
+        field = main_field(command)
+        if work in done and work.exception() is None and field is not None:
+            reply = work.result()
+            if reply is not None and reply.kind != "answer":
+                text = form_error(reply, self.config)
+                await ack(response_action="errors", errors={field: text})
+                return
         await ack()
-        try:
-            command = command_from_submission(view)
-        except Exception:
-            ref = self._log_failure("modal submission", str(view.get("id")), user_id)
-            await self._say_sorry(where, locale, ref)
-            return
-        await self.run_and_answer(command, where, what="modal")
+        await self._finish(work, command, where, what="modal")
 
     async def run_and_answer(self, text: str, where: Where, *, what: str) -> None:
-        """Run a text command as the user and answer it in the conversation's thread, or
-        ephemeral: what went wrong always, and replies meant for the asker only (except to an
-        @mention, which asked in the open and is answered in its thread)."""
-        person = self.person_for(where.user_id)
-        locale = self.config.locale_of(person)
+        """Run a text command as the user and answer it where answers go."""
+        await self._finish(asyncio.ensure_future(self._handle(text, where)), text, where, what)
+
+    async def _handle(self, text: str, where: Where) -> Reply | None:
+        return await self.router.handle(
+            text,
+            platform=PLATFORM,
+            channel=where.channel or where.user_id,
+            user_id=where.user_id,
+            person=self.person_for(where.user_id),
+            addressed=True,
+        )
+
+    async def _finish(
+        self, work: asyncio.Future[Reply | None], text: str, where: Where, what: str
+    ) -> None:
+        locale = self.locale_for(where.user_id)
         try:
-            reply = await self.router.handle(
-                text,
-                platform=PLATFORM,
-                channel=where.channel or where.user_id,
-                user_id=where.user_id,
-                person=person,
-                addressed=True,
-            )
-            if reply is None:
-                return
-            private = reply.kind != "answer" or (reply.ephemeral and what != "mention")
-            if private:
-                await self._post_ephemeral(where, reply, locale)
-            else:
-                await self._post(where, reply, locale)
+            reply = await work
+            if reply is not None:
+                await self.answers.answer(text, reply, where, locale, mention=what == "mention")
         except Exception:
             ref = self._log_failure(what, text, where.user_id)
-            await self._say_sorry(where, locale, ref)
+            await self.answers.say_sorry(where, locale, ref)
 
-    async def _open_modal(
-        self,
-        command: str,
-        body: Mapping[str, Any],
-        where: Where,
-        person: str | None,
-        locale: str,
-    ) -> None:
-        context = {"channel": where.channel, "thread_ts": where.thread_ts} if where.channel else {}
+    async def _open_modal(self, command: str, body: Mapping[str, Any], where: Where) -> None:
+        """Open the form for a button with blanks, for someone allowed to submit it; anyone
+        else is told why, and who may, before typing anything."""
+        person = self.person_for(where.user_id)
+        locale = self.config.locale_of(person)
+        if person is None or await self.router.access.check(PLATFORM, where.user_id, person):
+            # The router says it: not a reader, a guest, or not in the config to write.
+            await self.run_and_answer(command, where, what="button")
+            return
+        refusal = modal_refusal(command, self.config, person=person, locale=locale)
+        if refusal is not None:
+            await self.answers.tell(where, Reply.error(refusal), locale)
+            return
+        context: dict[str, Any] = {"response_url": where.response_url} if where.response_url else {}
+        if where.via_url:
+            context["via_url"] = True
+        if where.channel:
+            context |= {"channel": where.channel, "thread_ts": where.thread_ts}
+            context["thread_open"] = where.thread_open
         view = modal_for(
-            command,
-            self.config,
-            person=person,
-            locale=locale,
-            today=self.today(),
-            context=context,
+            command, self.config, person=person, locale=locale, today=self.today(), context=context
         )
         if view is not None:
             trigger = str(body.get("trigger_id") or "")
             await self.app.client.views_open(trigger_id=trigger, view=view)
-        elif person is None:
-            # Someone not in the config: the handler tells them they may read but not write.
-            await self.run_and_answer(command, where, what="button")
         else:
             # No form for this one: never run a command with its blanks still in it.
-            text = _TYPE_IT.get(locale, _TYPE_IT["en"]).format(command=command)
-            await self._post_ephemeral(where, Reply(text=text, kind="usage"), locale)
-
-    # --- sending ------------------------------------------------------------------------
-
-    async def _post(self, where: Where, reply: Reply, locale: str) -> None:
-        kwargs: dict[str, Any] = {
-            "channel": where.channel or where.user_id,
-            "text": fallback_text(reply, self.config),
-            "unfurl_links": False,
-        }
-        blocks = blocks_for(reply, self.config, locale=locale)
-        if blocks:
-            kwargs["blocks"] = blocks
-        if where.channel and where.thread_ts:
-            kwargs["thread_ts"] = where.thread_ts
-        await self._upload(where, reply)
-        await self.app.client.chat_postMessage(**kwargs)
-
-    async def _upload(self, where: Where, reply: Reply) -> None:
-        if not reply.attachments:
-            return
-        channel = where.channel
-        if channel is None:
-            opened = await self.app.client.conversations_open(users=where.user_id)
-            channel = str(opened["channel"]["id"])
-        await upload_files(
-            self.app.client,
-            channel,
-            reply.attachments,
-            thread_ts=where.thread_ts if where.channel else None,
-        )
-
-    async def _post_ephemeral(self, where: Where, reply: Reply, locale: str) -> None:
-        if where.channel is None:
-            await self._post(where, reply, locale)  # a direct message is private anyway
-            return
-        kwargs: dict[str, Any] = {
-            "channel": where.channel,
-            "user": where.user_id,
-            "text": fallback_text(reply, self.config),
-        }
-        blocks = blocks_for(reply, self.config, locale=locale)
-        if blocks:
-            kwargs["blocks"] = blocks
-        if where.thread_ts:
-            kwargs["thread_ts"] = where.thread_ts
-        # A file cannot be ephemeral: a private reply's files go to the user directly.
-        await self._upload(Where(channel=None, user_id=where.user_id, thread_ts=None), reply)
-        await self.app.client.chat_postEphemeral(**kwargs)
-
-    async def _say_sorry(self, where: Where, locale: str, ref: str) -> None:
-        text = sorry(locale, ref)
-        try:
-            if where.channel is None:
-                await self.app.client.chat_postMessage(channel=where.user_id, text=text)
-            else:
-                kwargs: dict[str, Any] = {"channel": where.channel, "user": where.user_id}
-                if where.thread_ts:
-                    kwargs["thread_ts"] = where.thread_ts
-                await self.app.client.chat_postEphemeral(text=text, **kwargs)
-        except Exception:
-            log.exception("slack: could not tell %s about failure %s", where.user_id, ref)
+            text = t(locale, "slack_type_it", command=command)
+            await self.answers.tell(where, Reply(text=text, kind="usage"), locale)
 
     def _log_failure(self, what: str, text: str, user_id: str) -> str:
         ref = secrets.token_hex(3)
@@ -430,7 +332,8 @@ async def answer_ssl_check(body: dict[str, Any], next: Callable[[], Awaitable[No
     Runs as bolt's `before_authorize`, that is right after request verification: bolt's own
     ssl_check middleware (switched off) answers before verification, so an unsigned one
     would be accepted; and bolt's authorization does not recognise ssl_check (it looks for
-    `type: ssl_check`) and would call auth.test for it.
+    `type: ssl_check`) and would call auth.test for it. (Payloads of the wrong shape never get
+    here: slack_http and slack_socket refuse them before bolt.)
     """
     if body.get("ssl_check") == "1":
         return BoltResponse(status=200, body="")
@@ -457,13 +360,9 @@ def register_middleware(app: AsyncApp, messenger: SlackMessenger) -> None:
 
 
 def register_commands(app: AsyncApp, messenger: SlackMessenger) -> None:
-    async def ar_command(
-        ack: Callable[..., Awaitable[Any]],
-        command: dict[str, Any],
-        respond: Callable[..., Awaitable[Any]],
-    ) -> None:
+    async def ar_command(ack: Callable[..., Awaitable[Any]], command: dict[str, Any]) -> None:
         await ack()
-        await messenger.on_command(command, respond)
+        await messenger.on_command(command)
 
     app.command(SLASH_COMMAND)(ar_command)
 
@@ -490,151 +389,12 @@ def register_views(app: AsyncApp, messenger: SlackMessenger) -> None:
     async def modal(
         ack: Callable[..., Awaitable[Any]], body: dict[str, Any], view: dict[str, Any]
     ) -> None:
-        await messenger.on_modal(ack, view, str(_get(body, "user", "id") or ""))
+        await messenger.on_modal(ack, view, str(get(body, "user", "id") or ""))
 
     app.view_submission(MODAL_CALLBACK_ID)(modal)
 
 
-# --- payload helpers ----------------------------------------------------------------------
-
-
-def _get(body: Mapping[str, Any], *keys: str) -> Any:
-    node: Any = body
-    for key in keys:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node
-
-
 def _action_value(action: Mapping[str, Any]) -> str:
     """The text command behind a button (its value) or a menu (the selected option)."""
-    value = action.get("value") or _get(action, "selected_option", "value") or ""
+    value = action.get("value") or get(action, "selected_option", "value") or ""
     return str(value).strip()
-
-
-def _action_where(body: Mapping[str, Any], user_id: str) -> Where:
-    channel = _get(body, "channel", "id") or _get(body, "container", "channel_id")
-    message = body.get("message")
-    if not isinstance(message, Mapping):
-        message = {}
-    thread = (
-        message.get("thread_ts")
-        or _get(body, "container", "thread_ts")
-        or _get(body, "container", "message_ts")
-        or message.get("ts")
-    )
-    return Where(user_id, str(channel) if channel else None, str(thread) if thread else None)
-
-
-def _modal_where(view: Mapping[str, Any], user_id: str) -> Where:
-    """Where a modal's answer goes: the channel and thread it was opened from (modal_for
-    keeps them in private_metadata), else a direct message."""
-    meta = submission_metadata(view)
-    channel = meta.get("channel")
-    thread = meta.get("thread_ts")
-    if not isinstance(channel, str) or not channel:
-        return Where(user_id)
-    return Where(user_id, channel, thread if isinstance(thread, str) and thread else None)
-
-
-def _check_webhook(sent: Any, what: str) -> None:
-    status = getattr(sent, "status_code", 200)
-    if status != 200:
-        body = getattr(sent, "body", "")
-        raise RuntimeError(f"Slack refused the {what}: HTTP {status} {str(body)[:200]}")
-
-
-# --- HTTP -----------------------------------------------------------------------------------
-
-
-def http_app(messenger: SlackMessenger, *, max_body: int = 1_000_000) -> Starlette:
-    """`POST /slack/events` (commands, events, interactivity) and `GET /healthz`."""
-    if not messenger.signing_secret:
-        raise ValueError(EMPTY_SECRET)
-    handler = AsyncSlackRequestHandler(messenger.app)
-    verifier = SignatureVerifier(messenger.signing_secret)
-
-    async def events(request: Request) -> Response:
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype not in (FORM, JSON):
-            return JSONResponse({"error": "unsupported content type"}, status_code=400)
-        declared = request.headers.get("content-length")
-        if declared is not None:
-            if not declared.isdigit():
-                return JSONResponse({"error": "bad content length"}, status_code=400)
-            if int(declared) > max_body:
-                return JSONResponse({"error": "request body too large"}, status_code=413)
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > max_body:
-                return JSONResponse({"error": "request body too large"}, status_code=413)
-        raw = bytes(body)
-        if not signed(verifier, raw, request.headers):
-            return JSONResponse({"error": "invalid request"}, status_code=401)
-        try:
-            return await handler.handle(Request(request.scope, _replay(raw)))
-        except Exception:
-            # A signed body bolt could not read (it parses before it dispatches).
-            log.exception("slack: a signed request could not be handled")
-            return JSONResponse({"error": "malformed request"}, status_code=400)
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"ok": True})
-
-    return Starlette(
-        routes=[
-            Route("/slack/events", events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ]
-    )
-
-
-def signed(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]) -> bool:
-    """Slack's v0 signature over the raw body, with a timestamp within 5 minutes."""
-    timestamp = headers.get("x-slack-request-timestamp")
-    signature = headers.get("x-slack-signature")
-    if not timestamp or not signature or not timestamp.isdigit():
-        return False
-    try:
-        return verifier.is_valid(
-            body=body.decode("utf-8"), timestamp=timestamp, signature=signature
-        )
-    except (UnicodeDecodeError, ValueError):
-        return False
-
-
-def _replay(body: bytes) -> Callable[[], Awaitable[Message]]:
-    """An ASGI receive that hands over a body already read (once), then a disconnect."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    return receive
-
-
-async def serve_http(messenger: SlackMessenger, host: str, port: int) -> None:
-    """Serve `http_app` with uvicorn until the process is told to stop."""
-    config = uvicorn.Config(http_app(messenger), host=host, port=port, log_level="warning")
-    await uvicorn.Server(config).serve()
-
-
-# --- Socket Mode ----------------------------------------------------------------------------
-
-
-async def serve_socket(messenger: SlackMessenger, app_token: str) -> None:
-    """Serve the app over Socket Mode until cancelled (the connection is closed then)."""
-    if not app_token or not app_token.strip():
-        raise ValueError("SLACK_APP_TOKEN is empty: Socket Mode needs the app-level token")
-    handler = AsyncSocketModeHandler(messenger.app, app_token)
-    try:
-        await handler.start_async()
-    finally:
-        with contextlib.suppress(Exception):
-            await handler.close_async()

@@ -31,10 +31,11 @@ from bot.adapters.slack_mrkdwn import plain_text as _plain
 from bot.adapters.slack_mrkdwn import render_text
 from bot.adapters.slack_mrkdwn import split as _split
 from bot.config import Config
+from bot.i18n import t
 from bot.messages import Card, Field, Reply, Section, is_blank
 from playbook.amounts import parse_money
 from playbook.days import HORIZON_YEARS, too_far
-from playbook.decisions import ACTIONS, Action, decidable, parse_action, snoozable
+from playbook.decisions import ACTIONS, Action, allowed, decidable, parse_action, snoozable
 
 __all__ = [
     "ACTION_PREFIX",
@@ -43,7 +44,11 @@ __all__ = [
     "blocks_for",
     "command_from_submission",
     "fallback_text",
+    "form_error",
+    "main_field",
+    "modal_command",
     "modal_for",
+    "modal_refusal",
     "needs_modal",
     "render_text",
     "submission_metadata",
@@ -220,6 +225,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "action_placeholder": "Choose a decision",
         "only_allowed": "Only the decisions you may take are listed.",
         "none_allowed": "You may not record any decision in this circle.",
+        "none_allowed_ask": "You may not record any decision in this circle; ask {people}.",
         "date": "Date",
         "note": "Note",
         "snooze_title": "Snooze",
@@ -271,6 +277,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "action_placeholder": "请选择决定",
         "only_allowed": "仅列出您有权作出的决定。",
         "none_allowed": "您在本案中无权记录任何决定。",
+        "none_allowed_ask": "您在本案中无权记录任何决定；请联系 {people}。",
         "date": "日期",
         "note": "备注",
         "snooze_title": "暂缓",
@@ -326,9 +333,77 @@ def _parse(command: str) -> tuple[str, str, list[str]] | None:
         return None
     verb = words[1].casefold()
     case = words[2].lstrip("#")
-    if verb not in _MODAL_VERBS or not case.isdigit():
+    if verb not in _MODAL_VERBS or not (case.isascii() and case.isdigit()):
         return None
     return verb, case, words[3:]
+
+
+def modal_command(command: Any) -> tuple[str, str, list[str]] | None:
+    """(verb, case, rest) when `command` is a command with a form, else None."""
+    return _parse(command) if isinstance(command, str) else None
+
+
+# The field a refusal is shown on when a submitted form is refused as a whole.
+_MAIN_FIELD = {"input": "text", "promise": "amount", "decide": "action", "snooze": "reason"}
+
+
+def form_error(reply: Reply, config: Config, limit: int = 500) -> str:
+    """A refusal as a form field's error: plain text (Slack shows it as typed), one paragraph."""
+    text = " ".join(_plain(reply.plain(), config).split())
+    return _clip(text, limit, rendered=False)
+
+
+def main_field(command: str) -> str | None:
+    """The block_id of the form's first field, where a refusal of the whole form is shown."""
+    parsed = _parse(command)
+    return _MAIN_FIELD[parsed[0]] if parsed else None
+
+
+def _input_team(rest: list[str]) -> str | None:
+    return rest[0] if rest and not _PLACEHOLDER.fullmatch(rest[0]) else None
+
+
+def _names(config: Config, keys: Sequence[str]) -> str:
+    people = config.people
+    return ", ".join(people[k].name if k in people else k for k in keys) or "-"
+
+
+def modal_refusal(command: str, config: Config, *, person: str | None, locale: str) -> str | None:
+    """Why this person may not submit the form of `command` (who may, instead), else None.
+
+    The same rules as the handlers: a team's answer by someone who speaks for the team
+    (Config.speaks_for, or on its behalf where circle.allow_as_team lets them), a decision
+    among those `playbook.decisions.allowed` gives them. Someone not in the config is left to
+    the handler, which says how to be added.
+    """
+    parsed = _parse(command)
+    if parsed is None or person is None or person not in config.people:
+        return None
+    verb, _case, rest = parsed
+    if verb == "input":
+        team = _input_team(rest)
+        if team is None or team not in config.teams:
+            return None  # the handler names the teams
+        if config.speaks_for(person, team) or config.circle.allow_as_team:
+            return None
+        found = config.teams[team]
+        return t(
+            locale,
+            "not_member",
+            team=found.name or team,
+            people=_names(config, config.team_members(team)),
+        )
+    if verb == "decide":
+        permissions = config.circle.permissions()
+        if any(allowed(a.name, config.actor(person), permissions) for a in ACTIONS):
+            return None
+        deciders = [
+            key
+            for key in config.people
+            if any(allowed(a.name, config.actor(key), permissions) for a in ACTIONS)
+        ]
+        return _label(locale, "none_allowed_ask", people=_names(config, deciders))
+    return None
 
 
 def _input_block(
@@ -415,9 +490,11 @@ def modal_for(
     metadata = {**(context or {}), "command": command}
     intro = _label(locale, "case", case=case)
     if verb == "input":
-        team_key = rest[0] if rest and not _PLACEHOLDER.fullmatch(rest[0]) else None
+        team_key = _input_team(rest)
         if team_key is None:
             return None
+        if not config.speaks_for(person, team_key) and config.circle.allow_as_team:
+            metadata["as_team"] = True  # the handler asks for --as-team from a non-member
         team = config.teams.get(team_key)
         team_label = team.name if team and team.name else team_key
         blocks = [
@@ -627,6 +704,8 @@ def command_from_submission(view: Mapping[str, Any]) -> str:
         if link:
             text = f"{text} (link: {link})" if text else f"(link: {link})"
         parts = ["/ar input", case, _arg(rest[0]) if rest else ""]
+        if submission_metadata(view).get("as_team") is True:
+            parts.append("--as-team")
         return " ".join(p for p in [*parts, _tail(text) if text else ""] if p)
     if verb == "promise":
         number, code = _amount_parts(values.get("amount") or "", currency=True)

@@ -18,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_blocks import blocks_for, fallback_text
@@ -209,25 +211,51 @@ def retry_after(headers: Mapping[str, str] | None) -> float:
     return 1.0
 
 
+def api_url(base_url: str | None = None) -> str:
+    """The Web API's address: given, or SLACK_API_URL from the environment, or Slack's own."""
+    url = base_url or os.environ.get("SLACK_API_URL") or AsyncWebClient.BASE_URL
+    return url if url.endswith("/") else url + "/"
+
+
 def make_client(
-    token: str, *, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT
+    token: str,
+    *,
+    base_url: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    retry_handlers: list[AsyncRetryHandler] | None = None,
 ) -> AsyncWebClient:
-    """A Web API client with no retry handlers of its own (the outbox retries).
+    """A Web API client; by default with no retry handlers of its own (the outbox retries).
 
     base_url: given, or SLACK_API_URL from the environment, or Slack's own.
     """
     if not token:
-        raise RuntimeError("SLACK_BOT_TOKEN is not set")
-    url = base_url or os.environ.get("SLACK_API_URL") or AsyncWebClient.BASE_URL
-    if not url.endswith("/"):
-        url += "/"
+        raise SlackSetupError("SLACK_BOT_TOKEN is not set")
     # The SDK annotates timeout as int; it only hands it on to aiohttp, which takes seconds.
     seconds = cast(int, timeout)
-    return AsyncWebClient(token=token, base_url=url, timeout=seconds, retry_handlers=[])
+    retries = retry_handlers or []
+    return AsyncWebClient(
+        token=token, base_url=api_url(base_url), timeout=seconds, retry_handlers=retries
+    )
+
+
+class SlackSetupError(RuntimeError):
+    """Slack cannot be used as configured: one line that says what to fix."""
+
+
+@dataclass(frozen=True)
+class BotIdentity:
+    user_id: str
+    team_id: str | None
+    scopes: frozenset[str] | None  # None when Slack did not say (X-OAuth-Scopes)
 
 
 async def check_token(client: AsyncWebClient) -> str:
-    """auth.test: the bot's user id, or a RuntimeError that says what is wrong."""
+    """auth.test: the bot's user id, or a SlackSetupError that says what is wrong."""
+    return (await identify(client)).user_id
+
+
+async def identify(client: AsyncWebClient) -> BotIdentity:
+    """auth.test: who the bot token is, and its scopes; SlackSetupError when it is no good."""
     try:
         resp = await client.auth_test()
     except SlackApiError as exc:
@@ -235,21 +263,30 @@ async def check_token(client: AsyncWebClient) -> str:
         error = data.get("error") if isinstance(data, Mapping) else None
         status = getattr(exc.response, "status_code", 0)
         if error and status < 500 and status != 429:
-            raise RuntimeError(f"Slack rejected SLACK_BOT_TOKEN: {error}") from None
-        raise RuntimeError(
+            raise SlackSetupError(f"Slack rejected SLACK_BOT_TOKEN: {error}") from None
+        raise SlackSetupError(
             f"Slack could not check SLACK_BOT_TOKEN: {delivery_error(exc).reason}"
         ) from None
     except Exception as exc:
         reason = delivery_error(exc).reason
         if client.token:
             reason = reason.replace(client.token, "[redacted]")
-        raise RuntimeError(
+        raise SlackSetupError(
             f"Slack could not be reached to check SLACK_BOT_TOKEN: {reason}"
         ) from None
     user_id = resp.get("user_id")
     if not user_id:
-        raise RuntimeError("Slack's auth.test gave no bot user id")
-    return str(user_id)
+        raise SlackSetupError("Slack's auth.test gave no bot user id")
+    team = resp.get("team_id")
+    return BotIdentity(str(user_id), str(team) if team else None, _scopes(resp.headers))
+
+
+def _scopes(headers: Mapping[str, Any] | None) -> frozenset[str] | None:
+    for name, value in (headers or {}).items():
+        if name.lower() == "x-oauth-scopes":
+            text = value[0] if isinstance(value, list | tuple) and value else value
+            return frozenset(s.strip() for s in str(text).split(",") if s.strip())
+    return None
 
 
 async def upload_files(

@@ -1,0 +1,78 @@
+"""`arcircle doctor`, the Slack part that asks Slack: do the tokens work, does the app have
+the scopes the bot uses, is the readers group there.
+
+Each finding is (status, text) with status ok / warn / fail; the same sentences `arcircle run`
+stops with. Slack is reached through SLACK_API_URL when it is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Literal
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack_outbound import SlackSetupError, delivery_error, identify, make_client
+from bot.adapters.slack_socket import check_app_token
+from bot.config import Config
+
+# What the bot calls, by scope (slack/manifest.yaml asks for these).
+SCOPES = ("commands", "app_mentions:read", "chat:write", "im:write", "files:write", "users:read")
+GROUP_SCOPE = "usergroups:read"
+TIMEOUT = 10.0
+
+Finding = tuple[Literal["ok", "warn", "fail"], str]
+
+
+def slack_findings(config: Config, env: Mapping[str, str]) -> list[Finding]:
+    """Ask Slack (through SLACK_API_URL when set); never raises."""
+    try:
+        return asyncio.run(asyncio.wait_for(_probe(config, env), TIMEOUT * 3))
+    except TimeoutError:
+        return [("fail", "Slack did not answer in time")]
+
+
+async def _probe(config: Config, env: Mapping[str, str]) -> list[Finding]:
+    client = make_client(
+        env.get("SLACK_BOT_TOKEN", ""), base_url=env.get("SLACK_API_URL") or None, timeout=TIMEOUT
+    )
+    found: list[Finding] = []
+    group = config.platforms.slack.readers_group
+    try:
+        me = await identify(client)
+    except SlackSetupError as exc:
+        found.append(("fail", str(exc)))
+    else:
+        found.append(("ok", f"SLACK_BOT_TOKEN works: bot user {me.user_id} in {me.team_id}"))
+        needed = set(SCOPES) | ({GROUP_SCOPE} if group else set())
+        missing = sorted(needed - me.scopes) if me.scopes is not None else []
+        if missing:
+            found.append(
+                (
+                    "fail",
+                    f"the app lacks the scope(s) {', '.join(missing)} (users:read tells guests "
+                    "apart, usergroups:read reads platforms.slack.readers_group): add them "
+                    "under OAuth & Permissions (slack/manifest.yaml lists them) and reinstall",
+                )
+            )
+        if group:
+            found.append(await _group(client, group))
+    if config.platforms.slack.mode == "socket":
+        try:
+            await check_app_token(client, env.get("SLACK_APP_TOKEN", ""))
+        except SlackSetupError as exc:
+            found.append(("fail", str(exc)))
+        else:
+            found.append(("ok", "SLACK_APP_TOKEN opens a Socket Mode connection"))
+    return found
+
+
+async def _group(client: AsyncWebClient, group: str) -> Finding:
+    try:
+        resp = await client.usergroups_users_list(usergroup=group)
+    except Exception as exc:
+        return ("fail", f"readers_group {group}: {delivery_error(exc).reason}")
+    users = resp.get("users")
+    count = len(users) if isinstance(users, list) else 0
+    return ("ok", f"readers_group {group}: {count} member(s) may read")

@@ -1,0 +1,23 @@
+"""Texts only the Slack messenger says, English and Chinese (bot.i18n merges them).
+
+`{channel}` and `{link}` are filled with Slack markup made by the adapter (a channel mention,
+a permalink), never with user text.
+"""
+
+from __future__ import annotations
+
+EN: dict[str, str] = {
+    "slack_sorry": "Sorry, something went wrong (ref {ref}).",
+    "slack_type_it": "Type it with your values: {command}",
+    "slack_posted_thread": "Done. Posted in the thread of case #{case} in {channel}{link}.",
+    "slack_posted_channel": "Done. Posted in {channel}{link}.",
+    "slack_open_link": "open it",
+}
+
+ZH: dict[str, str] = {
+    "slack_sorry": "抱歉，出了点问题（编号 {ref}）。",
+    "slack_type_it": "请填入内容后输入：{command}",
+    "slack_posted_thread": "已完成，已发到 {channel} 中案件 #{case} 的讨论串{link}。",
+    "slack_posted_channel": "已完成，已发到 {channel}{link}。",
+    "slack_open_link": "查看",
+}

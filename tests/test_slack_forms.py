@@ -1,0 +1,188 @@
+"""A form only opens for someone allowed to submit it, and a refusal at submission is shown in
+the form (issue 9, item 6): nobody types an answer only to lose it.
+
+The rules are the handlers' own: Config.speaks_for for a team's answer (and
+circle.allow_as_team), playbook.decisions.allowed for decisions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from bot.adapters.slack_blocks import modal_refusal
+from bot.config import load_config
+from playbook.decisions import ACTIONS
+from tests.fake_slack import FakeSlack, fake_slack  # noqa: F401 - the fixture
+from tests.test_slack_inbound import (
+    CONFIG,
+    DEADLINE,
+    Server,
+    action_payload,
+    build_world,
+    decoded,
+    interaction_body,
+    poll,
+    serving,
+    submission_payload,
+)
+
+ONLY_MANAGERS_DECIDE = CONFIG.replace(
+    "circle:\n",
+    "circle:\n  decisions: {" + ", ".join(f"{a.name}: [manager]" for a in ACTIONS) + "}\n",
+)
+AS_TEAM = CONFIG.replace("circle:\n", "circle:\n  allow_as_team: true\n")
+
+
+@contextlib.asynccontextmanager
+async def serve(fake: FakeSlack, tmp_path: Path, text: str = CONFIG) -> AsyncIterator[Server]:
+    world = build_world(fake, tmp_path, text)
+    try:
+        await world.open_case()
+        async with serving(world) as srv:
+            yield srv
+    finally:
+        world.rt.db.dispose()
+
+
+async def click(srv: Server, command: str, user: str) -> None:
+    resp = await srv.post(interaction_body(action_payload(command, user=user, hook="")))
+    assert resp.status_code == 200
+
+
+def visible_text(fake: FakeSlack, user: str) -> str:
+    shown = fake.visible_ephemerals(user)
+    return " ".join(str(e["text"]) for e in shown)
+
+
+def test_who_may_submit_which_form(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(ONLY_MANAGERS_DECIDE, encoding="utf-8")
+    cfg = load_config(path, env={})
+    en = {"locale": "en"}
+    # A team's answer: members, the lead and the manager speak for it.
+    assert modal_refusal("/ar input 1 finance <text>", cfg, person="li.na", **en) is None
+    assert modal_refusal("/ar input 1 finance <text>", cfg, person="liu.yang", **en) is None
+    refused = modal_refusal("/ar input 1 finance <text>", cfg, person="tom.baker", **en)
+    assert refused == (
+        "Only members of Finance may answer for it (李娜). Ask one of them, or answer for your "
+        "own team."
+    )
+    # Decisions: here only managers may take any.
+    assert modal_refusal("/ar decide 1 <action>", cfg, person="liu.yang", **en) is None
+    zh = modal_refusal("/ar decide 1 <action>", cfg, person="wang.wei", locale="zh-CN")
+    assert zh == "您在本案中无权记录任何决定；请联系 刘洋。"
+    # Promises and snoozes: anyone in the config; someone not in it is the handler's to tell.
+    assert modal_refusal("/ar promise 1 <amount> <date>", cfg, person="tom.baker", **en) is None
+    assert modal_refusal("/ar input 1 finance <text>", cfg, person=None, **en) is None
+
+
+async def test_a_form_for_another_team_does_not_open_and_says_who_may(
+    fake_slack: FakeSlack,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    async with serve(fake_slack, tmp_path) as srv:
+        await click(srv, "/ar input 1 finance <text>", user="U4")  # Tom Baker, sales
+        await fake_slack.wait_for("chat.postEphemeral", timeout=DEADLINE)
+        assert "Only members of Finance may answer for it (李娜)" in visible_text(fake_slack, "U4")
+        assert fake_slack.calls_to("views.open") == []
+        # Their own team's form opens.
+        await click(srv, "/ar input 1 sales <text>", user="U4")
+        await fake_slack.wait_for("views.open", timeout=DEADLINE)
+
+
+async def test_a_decision_form_does_not_open_for_someone_who_may_decide_nothing(
+    fake_slack: FakeSlack,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    async with serve(fake_slack, tmp_path, ONLY_MANAGERS_DECIDE) as srv:
+        await click(srv, "/ar decide 1 <action>", user="U1")
+        await fake_slack.wait_for("chat.postEphemeral", timeout=DEADLINE)
+        assert "may not record any decision in this circle; ask 刘洋" in visible_text(
+            fake_slack, "U1"
+        )
+        assert fake_slack.calls_to("views.open") == []
+        await click(srv, "/ar decide 1 <action>", user="U5")  # the manager
+        [opened] = await fake_slack.wait_for("views.open", timeout=DEADLINE)
+        assert "write_off" in json.dumps(decoded(opened.body["view"]))
+
+
+async def test_with_allow_as_team_the_form_opens_and_answers_on_the_teams_behalf(
+    fake_slack: FakeSlack,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    async with serve(fake_slack, tmp_path, AS_TEAM) as srv:
+        await click(srv, "/ar input 1 finance <text>", user="U4")
+        [opened] = await fake_slack.wait_for("views.open", timeout=DEADLINE)
+        view = decoded(opened.body["view"])
+        sent = submission_payload(
+            view, {"text": {"type": "plain_text_input", "value": "Finance is out today"}}, user="U4"
+        )
+        resp = await srv.post(interaction_body(sent))
+        assert resp.status_code == 200 and resp.text == ""
+        await poll(lambda: srv.world.counts()["team_input"] == 1, "the input recorded")
+        with srv.world.rt.db.engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT team, person, text FROM team_input")).one()
+        assert tuple(row) == ("finance", "tom.baker", "Finance is out today")
+
+
+async def test_a_refusal_at_submission_is_shown_in_the_form_and_nothing_is_lost(
+    fake_slack: FakeSlack,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    async with serve(fake_slack, tmp_path) as srv:
+        await click(srv, "/ar input 1 finance <text>", user="U2")
+        [opened] = await fake_slack.wait_for("views.open", timeout=DEADLINE)
+        view = decoded(opened.body["view"])
+        # While li.na types, the case is closed (settled).
+        closed = await srv.world.rt.router.handle(
+            "/ar decide 1 settle --amount 1000 agreed",
+            platform="slack",
+            channel="C0CIRCLE",
+            user_id="U2",
+            person="li.na",
+        )
+        assert closed is not None and closed.kind == "answer", closed
+        typed = "Called their CFO; payment run is on Friday."
+        sent = submission_payload(
+            view, {"text": {"type": "plain_text_input", "value": typed}}, user="U2"
+        )
+        resp = await srv.post(interaction_body(sent))
+        assert resp.status_code == 200
+        answer: dict[str, Any] = resp.json()
+        assert answer["response_action"] == "errors"
+        assert list(answer["errors"]) == ["text"]  # shown under the field they typed in
+        assert "Case 1 was closed by 李娜" in answer["errors"]["text"]
+        assert srv.world.counts()["team_input"] == 0
+        assert fake_slack.calls_to("chat.postMessage") == []
+
+
+async def test_a_guest_in_the_config_gets_no_form(
+    fake_slack: FakeSlack,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    async with serve(fake_slack, tmp_path) as srv:
+        fake_slack.users["U2"] = {"is_restricted": True}
+        await click(srv, "/ar input 1 finance <text>", user="U2")
+        await fake_slack.wait_for("chat.postEphemeral", timeout=DEADLINE)
+        assert "Guest accounts cannot see receivables" in visible_text(fake_slack, "U2")
+        assert fake_slack.calls_to("views.open") == []
+
+
+@pytest.mark.parametrize("user", ["U999"])
+async def test_someone_not_in_the_config_gets_no_form(
+    fake_slack: FakeSlack,  # noqa: F811
+    tmp_path: Path,
+    user: str,
+) -> None:
+    async with serve(fake_slack, tmp_path) as srv:
+        await click(srv, "/ar promise 1 <amount> <date>", user=user)
+        await fake_slack.wait_for("chat.postEphemeral", timeout=DEADLINE)
+        assert "Ask 刘洋 to add you" in visible_text(fake_slack, user)
+        assert fake_slack.calls_to("views.open") == []
