@@ -134,7 +134,11 @@ def verify(
     latest = read.latest if read is not None else None
     written = None
     if file is not None and (latest is None or latest.token != f"{chain.rows}:{chain.head}"):
-        written = record_checkpoint(file, key, chain, now)
+        try:
+            written = record_checkpoint(file, key, chain, now)
+        except OSError as exc:
+            out.write(f"Could not write a checkpoint to {file.path}: {exc.strerror}\n")
+            return 1
     if written is not None:
         out.write(f"Checkpoint written: {_describe(written)}\n")
     elif latest is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from sqlalchemy import Connection, Engine, func, select, text
 from sqlmodel import Session
 
 from storage.models import AuditLog
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 BASELINE_ACTION = "audit.baseline"
@@ -159,15 +162,15 @@ def append(
         # Serialise appenders so they never race for the same tail (the unique prev_hash
         # would reject the loser, failing its whole transaction).
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
-    prev = (
-        connection.execute(
-            select(_table.c.hash).order_by(_table.c.id.desc()).limit(1)
-        ).scalar_one_or_none()
-        or GENESIS
-    )
+    tail = connection.execute(
+        select(_table.c.hash, _table.c.key_id).order_by(_table.c.id.desc()).limit(1)
+    ).first()
+    prev = tail.hash if tail is not None else GENESIS
     at = at.astimezone(UTC)
     body = canonical(detail or {})
     key = key_of(connection)
+    if tail is not None and tail.key_id is not None:
+        _warn_once(key, tail.key_id)
     ident = str(entity_id)
     if key is None and version is None:
         digest = legacy_digest(prev, at, actor, action, entity, ident, body)
@@ -190,6 +193,33 @@ def append(
         )
     )
     return digest
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(key: AuditKey | None, tail_key_id: str) -> None:
+    """A process writing after signed entries without their key leaves a finding behind:
+    say so in its log (once) rather than only at the next verify."""
+    if key is not None and key.key_id == tail_key_id:
+        return
+    problem = "unset" if key is None else f"{key.key_id}!={tail_key_id}"
+    if problem in _warned:
+        return
+    _warned.add(problem)
+    if key is None:
+        log.warning(
+            "audit: the trail is signed (key id %s) but ARCIRCLE_AUDIT_KEY is not set in this "
+            "process: its entries are unsigned, which `arcircle audit verify` reports",
+            tail_key_id,
+        )
+    else:
+        log.warning(
+            "audit: the trail is signed with key id %s but ARCIRCLE_AUDIT_KEY has key id %s: "
+            "`arcircle audit verify` cannot check both",
+            tail_key_id,
+            key.key_id,
+        )
 
 
 # --- checking the chain -------------------------------------------------------------------

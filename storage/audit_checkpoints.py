@@ -115,6 +115,9 @@ class CheckpointFile:
         except FileNotFoundError:
             out.missing = True
             return out
+        except OSError as exc:
+            out.problems.append(f"cannot read the checkpoint file {self.path}: {exc.strerror}")
+            return out
         for number, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
             if not line.strip():
                 continue

@@ -278,9 +278,14 @@ def test_without_the_key_signed_entries_cannot_be_checked(trail: Trail) -> None:
     assert "ARCIRCLE_AUDIT_KEY is not set: they cannot be checked" in report.not_checked
 
 
-def test_an_unsigned_entry_after_signed_ones_is_a_downgrade(trail: Trail) -> None:
+def test_an_unsigned_entry_after_signed_ones_is_a_downgrade(
+    trail: Trail, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit, "_warned", set())
     trail.db.use_audit_key(None)  # a process started without the key
-    trail.reimport("1200.00")
+    with caplog.at_level(logging.WARNING, logger="storage.audit"):
+        trail.reimport("1200.00")
+    assert caplog.text.count("ARCIRCLE_AUDIT_KEY is not set in this process") == 1
     report = trail.verify()
     assert not report.ok
     assert any("(invoice.update): not signed, after signed entries" in p for p in report.problems)
@@ -502,4 +507,26 @@ def test_a_checkpoint_made_without_a_key_is_unsigned(tmp_path: Path) -> None:
     file.append(cp)
     read = file.read(KEY)
     assert read.unsigned == 1 and read.trusted == [] and read.problems == []
-    assert read.latest == cp.__class__(**{**cp.__dict__, "line": 1})
+    assert read.latest == cp and read.latest.line == 1
+
+
+def test_the_bot_signs_with_the_key_from_its_environment_and_checkpoints_hourly(
+    config: Config, clock: FakeClock, tmp_path: Path
+) -> None:
+    from bot.app import Jobs, build_runtime
+
+    secret = "9c1f0e7a5b3d2c4e6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e"
+    url = f"sqlite:///{tmp_path}/bot.db"
+    rt = build_runtime(config, clock, url, env={"ARCIRCLE_AUDIT_KEY": f" {secret}\n"})
+    try:
+        assert rt.db.audit_key is not None and rt.db.audit_key.key_id == KEY.key_id
+        assert rt.checkpoints == tmp_path / "bot.db.audit-checkpoints"
+        jobs = Jobs(rt, {})
+        jobs._add_jobs()
+        job = jobs.scheduler.get_job("audit_checkpoint")
+        assert job is not None and job.trigger.interval == timedelta(hours=1)
+    finally:
+        rt.db.dispose()
+    unsigned = build_runtime(config, clock, url, env={})
+    assert unsigned.db.audit_key is None
+    unsigned.db.dispose()
