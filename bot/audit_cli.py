@@ -30,7 +30,7 @@ AUDIT_KEY_ENV = "ARCIRCLE_AUDIT_KEY"
 MIN_KEY_CHARS = 32
 KEY_HOWTO = (
     f"set {AUDIT_KEY_ENV} in the bot's environment (never in config.yaml) to a random value, "
-    'e.g. the output of: python -c "import secrets;print(secrets.token_hex(32))"'
+    'e.g. the output of: python3 -c "import os; print(os.urandom(32).hex())"'
 )
 UNSIGNED_COST = "anyone with write access to the database can rewrite the trail undetected"
 _log = AuditLog.__table__  # type: ignore[attr-defined]
@@ -118,7 +118,8 @@ def verify(
         latest = read.latest if read is not None else None
         if latest is not None:
             out.write(f"Latest checkpoint: {_describe(latest)}\n")
-        out.write("No checkpoint written: the trail does not hold.\n")
+        why = "could not be checked" if report.not_checked else "does not hold"
+        out.write(f"No checkpoint written: the trail {why}.\n")
         return 1
     out.write(f"Audit trail intact: {chain.rows:,} entries{_signing(report)}.\n")
     out.write("Every case, seat change, team input, promise and decision has its entry.\n")
@@ -128,7 +129,8 @@ def verify(
             "to catch a trail cut short.\n"
         )
     elif report.checked_checkpoints:
-        out.write(f"It agrees with the {report.checked_checkpoints:,} checkpoints in {path}.\n")
+        n = report.checked_checkpoints
+        out.write(f"It agrees with the {n:,} checkpoint{'s' if n > 1 else ''} in {path}.\n")
     for count, head in given:
         out.write(f"It agrees with the checkpoint {count}:{head[:16]}… given.\n")
     latest = read.latest if read is not None else None

@@ -75,6 +75,9 @@ def parse_token(text: str) -> tuple[int, str]:
 class CheckpointRead:
     checkpoints: list[Checkpoint] = field(default_factory=list)  # every well-formed line
     trusted: list[Checkpoint] = field(default_factory=list)  # signature checked with the key
+    # What the trail is compared with: every line except those whose signature failed (that
+    # is the finding; what they claim means nothing).
+    comparable: list[Checkpoint] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     unsigned: int = 0
     unchecked: int = 0  # signed, but no key to check them with
@@ -129,8 +132,10 @@ class CheckpointFile:
             out.checkpoints.append(cp)
             if cp.mac is None:
                 out.unsigned += 1
+                out.comparable.append(cp)
             elif key is None:
                 out.unchecked += 1
+                out.comparable.append(cp)
             elif cp.key_id != key.key_id:
                 out.problems.append(
                     f"checkpoint file line {number}: signed with another key "
@@ -140,6 +145,7 @@ class CheckpointFile:
                 expected = make(key, count=cp.count, head=cp.head, at=cp.at, entry_id=cp.entry_id)
                 if expected.mac is not None and hmac.compare_digest(expected.mac, cp.mac):
                     out.trusted.append(cp)
+                    out.comparable.append(cp)
                 else:
                     out.problems.append(
                         f"checkpoint file line {number}: its signature does not match "

@@ -65,7 +65,7 @@ def verify_trail(
     given: Sequence[tuple[int, str]] = (),
     limit: int = 20,
 ) -> AuditReport:
-    saved = checkpoints.checkpoints if checkpoints is not None else []
+    saved = checkpoints.comparable if checkpoints is not None else []
     positions = {c.count for c in saved} | {count for count, _ in given}
     chain = check_chain(conn, key, positions=positions, limit=limit)
     records = check_records(conn, chain.baseline, limit=limit)

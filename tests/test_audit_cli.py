@@ -89,7 +89,7 @@ def test_verify_intact_writes_a_checkpoint_and_then_agrees_with_it(
     )
     again = arcircle(env, "audit", "verify")
     assert again.returncode == 0
-    assert f"It agrees with the 1 checkpoints in {file}.\n" in again.stdout
+    assert f"It agrees with the 1 checkpoint in {file}.\n" in again.stdout
     assert f"Latest checkpoint: {n}:" in again.stdout
     assert len(file.read_text().splitlines()) == 1  # nothing new, no new line
     token = again.stdout.split("Latest checkpoint: ")[1].split()[0]
@@ -149,7 +149,7 @@ def test_verify_with_a_wrong_or_missing_key_says_so(env: dict[str, str], built: 
     assert wrong.stdout == (
         f"Audit trail NOT CHECKED: wrong key: ARCIRCLE_AUDIT_KEY (key id {other.key_id}) is "
         f"not the key this trail was signed with (key id {KEY.key_id}).\n"
-        "No checkpoint written: the trail does not hold.\n"
+        "No checkpoint written: the trail could not be checked.\n"
     )
     unset = {k: v for k, v in env.items() if k != "ARCIRCLE_AUDIT_KEY"}
     missing = arcircle(unset, "audit", "verify")
@@ -171,7 +171,7 @@ def test_doctor_warns_without_a_key_and_fails_on_a_wrong_one(
     assert line.startswith("! audit key")
     assert "ARCIRCLE_AUDIT_KEY is not set" in line
     assert "anyone with write access to the database can rewrite the trail undetected" in line
-    assert 'python -c "import secrets;print(secrets.token_hex(32))"' in line
+    assert 'python3 -c "import os; print(os.urandom(32).hex())"' in line
     assert f"✓ audit checkpoints  {tmp_path}/cli.db.audit-checkpoints" in plain.stdout
     short = arcircle(dict(env, ARCIRCLE_AUDIT_KEY="hunter2"), "doctor")
     assert "! audit key          ARCIRCLE_AUDIT_KEY is short" in short.stdout
