@@ -143,14 +143,7 @@ def build_runtime(
         sync_people(conn, people, clock.now())
     circle = circle_env(config, running_messengers(config) if platforms is None else platforms)
     router = Router(db, config, clock, circle=circle)
-    return Runtime(
-        config=config,
-        db=db,
-        clock=clock,
-        router=router,
-        circle=circle,
-        checkpoints=checkpoint_path(config, db.url),
-    )
+    return Runtime(config, db, clock, router, circle, checkpoint_path(config, db.url))
 
 
 def ensure_sample(rt: Runtime) -> ImportResult | None:
@@ -370,8 +363,7 @@ class Jobs:
         async def housekeeping() -> None:
             await asyncio.to_thread(forget)
 
-        checkpoints = rt.checkpoints
-        if checkpoints is not None:
+        if (checkpoints := rt.checkpoints) is not None:
 
             async def checkpoint() -> None:
                 await asyncio.to_thread(audit_checkpoint, rt.db, checkpoints, rt.clock.now())
