@@ -9,8 +9,10 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.audit_cli import audit_key, checkpoint_path
 from bot.cards import render_row
 from bot.circle_env import circle_env
 from bot.clock import Clock, today
@@ -18,6 +20,7 @@ from bot.config import Config
 from bot.i18n import t
 from bot.messages import Reply
 from bot.router import Router
+from jobs.audit import audit_checkpoint
 from jobs.circle import predue_reminders, scan_overdue, tick, watch_limitation, watch_promises
 from jobs.ledger_sync import sync_ledger
 from jobs.outbox import OutboxWorker, Transport
@@ -87,6 +90,7 @@ class Runtime:
     clock: Clock
     router: Router
     circle: CircleEnv
+    checkpoints: Path | None = None  # the audit trail's checkpoint file
 
     def today(self) -> date:
         return today(self.clock, self.config.company.zone)
@@ -114,10 +118,12 @@ def build_runtime(
     clock: Clock,
     database_url: str | None = None,
     platforms: tuple[str, ...] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Runtime:
     """`platforms`: the messengers this process will deliver to (default: every enabled one
-    this version has); circle cards are written to the outbox for those only."""
-    db = Database(database_url)
+    this version has); circle cards are written to the outbox for those only. `env`: where
+    the audit key is read (default: the process environment)."""
+    db = Database(database_url, audit_key=audit_key(os.environ if env is None else env))
     db.migrate()
     people = {
         key: {
@@ -137,7 +143,7 @@ def build_runtime(
         sync_people(conn, people, clock.now())
     circle = circle_env(config, running_messengers(config) if platforms is None else platforms)
     router = Router(db, config, clock, circle=circle)
-    return Runtime(config=config, db=db, clock=clock, router=router, circle=circle)
+    return Runtime(config, db, clock, router, circle, checkpoint_path(config, db.url))
 
 
 def ensure_sample(rt: Runtime) -> ImportResult | None:
@@ -380,6 +386,12 @@ class Jobs:
         async def housekeeping() -> None:
             await asyncio.to_thread(forget)
 
+        if (checkpoints := rt.checkpoints) is not None:
+
+            async def checkpoint() -> None:
+                await asyncio.to_thread(audit_checkpoint, rt.db, checkpoints, rt.clock.now())
+
+            add_interval_job(sched, "audit_checkpoint", checkpoint, cfg.audit.checkpoint_every)
         add_interval_job(sched, "overdue_scan", scan, timedelta(minutes=10), run_now=True)
         add_interval_job(sched, "housekeeping", housekeeping, timedelta(hours=6))
         add_interval_job(sched, "circle_tick", tick_, self.tick_every, run_now=True)

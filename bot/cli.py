@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 
 from bot.clock import Clock, ScaledClock, SystemClock, today
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, default_path, load_config
 
 log = logging.getLogger("arcircle")
 
@@ -175,6 +175,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from bot.app import ledger_options
+    from bot.audit_cli import audit_key
     from bot.progress import ProgressBar
     from storage.db import Database
     from storage.ledger import MappingError, import_ledger, parse_map_arg
@@ -202,7 +203,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         terms_days=args.terms,
         actor=f"import:{os.environ.get('USER', 'cli')}",
     )
-    db = Database(args.database)
+    db = Database(args.database, audit_key=audit_key(os.environ))
     db.migrate()
     clock = SystemClock()
     show = args.progress if args.progress is not None else sys.stderr.isatty()
@@ -311,33 +312,18 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from storage import audit
+    from bot import audit_cli
     from storage.db import Database
-    from storage.models import AuditLog
 
-    db = Database(args.database)
-    db.migrate()
-    with db.engine.connect() as conn:
-        if args.action == "verify":
-            result = audit.verify(conn)
-            if result.ok:
-                print(f"Audit trail intact: {result.rows:,} entries. Head {result.head}")
-                print("Keep the head hash elsewhere: a chain cut short at the end still verifies.")
-                return 0
-            print(f"Audit trail BROKEN ({result.rows:,} entries checked):")
-            for problem in result.problems:
-                print(f"  {problem}")
-            return 1
-        table = AuditLog.__table__  # type: ignore[attr-defined]
-        rows = conn.execute(select(table).order_by(table.c.id.desc()).limit(args.n)).all()
-        for row in reversed(rows):
-            print(
-                f"{row.id:>6}  {row.at:%Y-%m-%d %H:%M:%S}  {row.actor:<16} {row.action:<18} "
-                f"{row.entity}:{row.entity_id}  {row.detail[:120]}"
-            )
-    return 0
+    # The config only says where checkpoints go: without one, they go next to SQLite.
+    named = args.config or os.environ.get("ARCIRCLE_CONFIG")
+    config = _config(args) if named or default_path().exists() else None
+    db = Database(args.database, audit_key=audit_cli.audit_key(os.environ))
+    try:
+        db.migrate()
+        return audit_cli.run(args, db, config, SystemClock().now(), sys.stdout)
+    finally:
+        db.dispose()
 
 
 # --- parser ---------------------------------------------------------------------------------
@@ -420,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doc.set_defaults(func=cmd_doctor, log_default="WARNING")
 
-    from bot import lint_cli, outbox_cli
+    from bot import audit_cli, lint_cli, outbox_cli
 
     lint_parser = lint_cli.add_parser(sub)
     lint_parser.set_defaults(func=cmd_lint, log_default="WARNING")
@@ -428,9 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     out = outbox_cli.add_parser(sub, parents=[common])
     out.set_defaults(func=cmd_outbox, log_default="WARNING")
 
-    aud = sub.add_parser("audit", parents=[common], help="verify or show the audit trail")
-    aud.add_argument("action", choices=["verify", "tail"])
-    aud.add_argument("-n", type=int, default=20, help="entries to show with tail")
+    aud = audit_cli.add_parser(sub, parents=[common])
     aud.set_defaults(func=cmd_audit, log_default="WARNING")
     return parser
 

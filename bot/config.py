@@ -483,6 +483,13 @@ class Ledger(Strict):
         return value
 
 
+class AuditSettings(Strict):
+    # The audit trail's signed checkpoints (JSON lines), kept outside the database: default
+    # next to a SQLite file (`arcircle.db.audit-checkpoints`); on PostgreSQL set a path.
+    checkpoints: Path | None = None
+    checkpoint_every: Duration = timedelta(hours=1)
+
+
 class Llm(Strict):
     url: str
     model: str
@@ -593,6 +600,7 @@ class Config(Strict):
     risk: RiskConfig = Field(default_factory=RiskConfig)
     digest: Digest = Field(default_factory=Digest)
     ledger: Ledger = Field(default_factory=Ledger)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
     phrasing: Phrasing = Field(default_factory=Phrasing)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     platforms: Platforms = Field(default_factory=Platforms)
@@ -822,6 +830,9 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     updates: dict[str, Any] = {}
     if cfg.ledger.source is not None and not cfg.ledger.source.is_absolute():
         updates["ledger"] = cfg.ledger.model_copy(update={"source": base / cfg.ledger.source})
+    checkpoints = cfg.audit.checkpoints
+    if checkpoints is not None and not checkpoints.is_absolute():
+        updates["audit"] = cfg.audit.model_copy(update={"checkpoints": base / checkpoints})
     overrides = cfg.phrasing.overrides
     if overrides is not None:
         if not overrides.is_absolute():

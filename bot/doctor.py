@@ -12,6 +12,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import ADAPTERS, missing_env, required_env
+from bot.audit_cli import doctor_checks as audit_checks
 from bot.config import Config, ConfigError, default_path, load_config
 
 Status = Literal["ok", "warn", "fail"]
@@ -193,6 +194,9 @@ def run_checks(
     path = Path(config_path) if config_path else default_path(env)
     cfg, checks = config_checks(path)
     checks += database_checks(database_url or env.get("DATABASE_URL"))
+    checks += [
+        Check(*check) for check in audit_checks(cfg, database_url or env.get("DATABASE_URL"), env)
+    ]
     if cfg is not None:
         checks += messenger_checks(cfg, env, online)
         checks += other_checks(cfg, env)

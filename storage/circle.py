@@ -450,10 +450,86 @@ def _changed(
 
 
 def _audit(
-    conn: Connection, now: datetime, actor: str, action: str, case_id: int, detail: Any
+    conn: Connection,
+    now: datetime,
+    actor: str,
+    action: str,
+    case_id: int,
+    detail: Any,
+    *,
+    entity: str = "case",
+    record: int | None = None,
+    version: int | None = None,
 ) -> None:
+    """One audit entry about a record: the case itself, or `entity` `record` of the case (an
+    input, a decision, a promise, a seat at `version`). `arcircle audit verify` looks for an
+    entry naming every such record (storage.audit_records), so each change writes its own."""
+    if record is None:
+        record = case_id
+    else:
+        detail = {"case": case_id, **detail}
     audit.append(
-        conn, at=now, actor=actor, action=action, entity="case", entity_id=case_id, detail=detail
+        conn,
+        at=now,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=record,
+        detail=detail,
+        version=version,
+    )
+
+
+def _audit_seat(
+    conn: Connection, now: datetime, actor: str, action: str, seat: Any, detail: Any
+) -> None:
+    """A seat's change, written after its `version` went up by one."""
+    _audit(
+        conn,
+        now,
+        actor,
+        action,
+        seat.case_id,
+        {"team": seat.team, **detail},
+        entity="seat",
+        record=seat.id,
+        version=seat.version + 1,
+    )
+
+
+def _replace_pending_promises(conn: Connection, case_id: int, actor: str, now: datetime) -> None:
+    """The case's pending promise gives way (a newer promise, a closing decision)."""
+    for (promise_id,) in conn.execute(
+        select(_prom.c.id).where(_prom.c.case_id == case_id, _prom.c.status == "pending")
+    ).all():
+        conn.execute(
+            update(_prom).where(_prom.c.id == promise_id).values(status="replaced", resolved_at=now)
+        )
+        _audit(
+            conn, now, actor, "promise.replaced", case_id, {}, entity="promise", record=promise_id
+        )
+
+
+def _add_seat(
+    conn: Connection,
+    policy: machine.CirclePolicy,
+    *,
+    case_id: int,
+    team: str,
+    actor: str,
+    now: datetime,
+    action: str = "seat.open",
+) -> None:
+    state = machine.SeatState(team=team, started_at=now)
+    seat_id = conn.execute(
+        _seat.insert()
+        .values(
+            case_id=case_id, team=team, version=1, updated_at=now, **_seat_values(state, policy)
+        )
+        .returning(_seat.c.id)
+    ).scalar_one()
+    _audit(
+        conn, now, actor, action, case_id, {"team": team}, entity="seat", record=seat_id, version=1
     )
 
 
@@ -566,16 +642,7 @@ def open_case(
     for team in teams:
         existing = seats.get(team)
         if existing is None:
-            state = machine.SeatState(team=team, started_at=now)
-            conn.execute(
-                _seat.insert().values(
-                    case_id=case_id,
-                    team=team,
-                    version=1,
-                    updated_at=now,
-                    **_seat_values(state, policy),
-                )
-            )
+            _add_seat(conn, policy, case_id=case_id, team=team, actor=actor, now=now)
             added.append(team)
         elif trigger in _REOPENING and existing.status in ("answered", "closed"):
             state = machine.reopen(_state(existing), now)
@@ -590,6 +657,7 @@ def open_case(
                     **_seat_values(state, policy),
                 )
             )
+            _audit_seat(conn, now, actor, "seat.reopen", existing, {"trigger": trigger})
             reopened.append(team)
     facts = {
         "trigger": trigger,
@@ -675,11 +743,11 @@ def record_input(
         and now - _aware(last.at) < DUPLICATE_WINDOW
     ):
         raise CircleError("duplicate", case=case_id, team=team, at=_aware(last.at))
-    conn.execute(
-        _input.insert().values(
-            case_id=case_id, team=team, person=person, kind=kind, text=text, at=now
-        )
-    )
+    input_id = conn.execute(
+        _input.insert()
+        .values(case_id=case_id, team=team, person=person, kind=kind, text=text, at=now)
+        .returning(_input.c.id)
+    ).scalar_one()
     state = _state(seat)
     if kind == "answer":
         new_state = machine.answer(state)
@@ -700,12 +768,22 @@ def record_input(
                 **extra,
             )
         )
+        _audit_seat(conn, now, person, f"seat.{kind}", seat, {"status": new_state.status})
     states = [
         _state(r) if r.id != seat.id else new_state
         for r in conn.execute(select(_seat).where(_seat.c.case_id == case_id))
     ]
     ready = kind == "answer" and machine.case_ready(states) and row.status == "open"
-    _audit(conn, now, person, f"case.{kind}", case_id, {"team": team, "text": text})
+    _audit(
+        conn,
+        now,
+        person,
+        f"case.{kind}",
+        case_id,
+        {"team": team, "text": text},
+        entity="input",
+        record=input_id,
+    )
     # The card shows the input; the thread only hears when the circle is complete.
     values: dict[str, Any] = {}
     note: dict[str, Any] | None = None
@@ -797,11 +875,7 @@ def add_promise(
     if same is not None:
         raise CircleError("duplicate_promise", case=case_id, promise=same.id)
     # A new promise replaces the pending one: the customer's latest word is what we watch.
-    conn.execute(
-        update(_prom)
-        .where(_prom.c.case_id == case_id, _prom.c.status == "pending")
-        .values(status="replaced", resolved_at=now)
-    )
+    _replace_pending_promises(conn, case_id, person, now)
     promise_id: int = conn.execute(
         _prom.insert()
         .values(
@@ -823,7 +897,7 @@ def add_promise(
         "currency": currency,
         "due_on": due_on.isoformat(),
     }
-    _audit(conn, now, person, "case.promise", case_id, facts)
+    _audit(conn, now, person, "case.promise", case_id, facts, entity="promise", record=promise_id)
     _changed(conn, env, case_id, now)
     return promise_id
 
@@ -866,7 +940,16 @@ def check_promises(
             "due_on": p.due_on.isoformat(),
             "paid": str(from_minor(max(paid, 0), p.currency)),
         }
-        _audit(conn, now, "promise-watch", f"promise.{status}", p.case_id, facts)
+        _audit(
+            conn,
+            now,
+            "promise-watch",
+            f"promise.{status}",
+            p.case_id,
+            facts,
+            entity="promise",
+            record=p.id,
+        )
         outcomes.append(PromiseOutcome(p.id, p.case_id, p.customer_id, status == "kept"))
         case_status = conn.execute(
             select(_case.c.status).where(_case.c.id == p.case_id)
@@ -903,14 +986,16 @@ def mark_disputed(
         .where(_inv.c.id == invoice_id, _inv.c.disputed.is_(False))
         .values(disputed=True, updated_at=now)
     ).rowcount
+    invoice_no = conn.execute(select(_inv.c.invoice_no).where(_inv.c.id == invoice_id)).scalar_one()
+    # Invoices are named by their number in the trail, as the ledger import names them.
     audit.append(
         conn,
         at=now,
         actor=person,
         action="invoice.dispute",
         entity="invoice",
-        entity_id=invoice_id,
-        detail={"reason": reason},
+        entity_id=invoice_no,
+        detail={"reason": reason, "invoice": invoice_id},
     )
     return bool(changed)
 
@@ -973,7 +1058,11 @@ def fire_seat(
         .where(_seat.c.id == seat_id, _seat.c.version == version)
         .values(version=version + 1, updated_at=now, **_seat_values(new_state, policy))
     ).rowcount
-    if not claimed or not actions:
+    if not claimed:
+        return []
+    if not actions:
+        what = "seat.close" if case.status not in ACTIVE else "seat.step"
+        _audit_seat(conn, now, "circle", what, seat, {"status": new_state.status})
         return []
     owners = [
         o
@@ -1023,7 +1112,7 @@ def fire_seat(
             now=now,
             case_id=case.id,
         )
-        _audit(conn, now, "circle", f"seat.{kind}", case.id, payload)
+        _audit_seat(conn, now, "circle", f"seat.{kind}", seat, payload)
     _changed(conn, env, case.id, now)
     return actions
 
@@ -1041,17 +1130,9 @@ def call_team(
     if seat is not None:
         # Already in the circle (answered or not): the person asks them in the thread.
         return False
-    state = machine.SeatState(team=team, started_at=now)
-    conn.execute(
-        _seat.insert().values(
-            case_id=case_id,
-            team=team,
-            version=1,
-            updated_at=now,
-            **_seat_values(state, policy),
-        )
+    _add_seat(
+        conn, policy, case_id=case_id, team=team, actor=actor, now=now, action="case.call_team"
     )
     facts: dict[str, Any] = {"what": "called", "team": team, "by": actor}
-    _audit(conn, now, actor, "case.call_team", case_id, {"team": team})
     _changed(conn, env, case_id, now, note=facts, status="open")
     return True

@@ -30,6 +30,7 @@ from storage.circle import (
     CircleError,
     _active_case,
     _audit,
+    _audit_seat,
     _aware,
     _changed,
     _ci,
@@ -37,7 +38,7 @@ from storage.circle import (
     _dec,
     _inv,
     _policy,
-    _prom,
+    _replace_pending_promises,
     _seat,
     _seat_values,
     _state,
@@ -72,13 +73,17 @@ def _set_seat(
     state: machine.SeatState,
     policy: machine.CirclePolicy,
     now: datetime,
+    audit: tuple[str, str, dict[str, Any]],
     **extra: Any,
 ) -> None:
+    """Change a seat and write the audit entry for its new version (actor, action, detail)."""
     conn.execute(
         update(_seat)
         .where(_seat.c.id == seat.id)
         .values(version=_seat.c.version + 1, updated_at=now, **_seat_values(state, policy), **extra)
     )
+    actor, action, detail = audit
+    _audit_seat(conn, now, actor, action, seat, detail)
 
 
 def _check_paid(conn: Connection, case_id: int) -> None:
@@ -160,6 +165,7 @@ def decide(
         )
         .returning(_dec.c.id)
     ).scalar_one()
+    because = {"decision": decision_id}
     for seat in seats:
         if seat.team in plan.answers:
             _set_seat(
@@ -168,11 +174,19 @@ def decide(
                 machine.answer(_state(seat)),
                 policy,
                 now,
+                (person, "seat.answer", because),
                 answered_at=now,
                 answered_by=person,
             )
         elif seat.team in plan.closes:
-            _set_seat(conn, seat, machine.close(_state(seat)), policy, now)
+            _set_seat(
+                conn,
+                seat,
+                machine.close(_state(seat)),
+                policy,
+                now,
+                (person, "seat.close", because),
+            )
     if action == "credit_hold":
         conn.execute(
             update(_cus).where(_cus.c.id == row.customer_id).values(on_hold=True, updated_at=now)
@@ -190,17 +204,13 @@ def decide(
         facts["currency"] = currency
     if on_date is not None:
         facts["date"] = on_date.isoformat()
-    _audit(conn, now, person, "case.decide", case_id, facts)
+    _audit(conn, now, person, "case.decide", case_id, facts, entity="decision", record=decision_id)
     values: dict[str, Any] = {}
     if plan.concludes:
         values["status"] = "decided"
     if plan.closes_case:
         values.update(status="closed", closed_at=now, closed_by=person, close_reason=action)
-        conn.execute(
-            update(_prom)
-            .where(_prom.c.case_id == case_id, _prom.c.status == "pending")
-            .values(status="replaced", resolved_at=now)
-        )
+        _replace_pending_promises(conn, case_id, person, now)
     _changed(conn, env, case_id, now, **values)
     return Decided(decision_id, plan, tuple(s.team for s in seats))
 
@@ -229,6 +239,13 @@ def snooze(
     if plan.refused is not None:
         yours = snoozable(actor, rules, statuses)
         raise CircleError(plan.refused, case=case_id, team=plan.team, teams=sitting, yours=yours)
+    # One entry per seat: a snooze is a change of each seat it pauses.
+    facts: dict[str, Any] = {
+        "until": until.isoformat(),
+        "reason": reason,
+        "teams": list(plan.teams),
+        "left": list(plan.left),
+    }
     for seat in seats:
         if seat.team in plan.teams:
             _set_seat(
@@ -237,14 +254,8 @@ def snooze(
                 machine.snooze(_state(seat), until),
                 policy,
                 now,
+                (actor.key, "case.snooze", facts),
                 snooze_reason=reason,
             )
-    facts = {
-        "until": until.isoformat(),
-        "reason": reason,
-        "teams": list(plan.teams),
-        "left": list(plan.left),
-    }
-    _audit(conn, now, actor.key, "case.snooze", case_id, facts)
     _changed(conn, env, case_id, now)
     return Snoozed(plan.teams, plan.left)

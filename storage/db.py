@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+from storage.audit import AuditKey, use_key
+
 DEFAULT_URL = "sqlite:///arcircle.db"
 SQLITE_CACHE_SIZE = -65536  # KiB (negative = size, not pages): 64 MiB per connection
 
@@ -38,6 +40,22 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def resolve_url(url: str | None) -> str:
+    """The URL a `Database(url)` connects to."""
+    return normalise_url(url or os.environ.get("DATABASE_URL") or DEFAULT_URL)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file, for SQLite on disk; None for PostgreSQL or memory."""
+    parsed = make_url(normalise_url(url))
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if "mode=memory" in str(parsed.query):
+        return None
+    return Path(database).expanduser()
 
 
 def redact(url: str) -> str:
@@ -75,9 +93,20 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    def __init__(self, url: str | None = None) -> None:
-        self.url = normalise_url(url or os.environ.get("DATABASE_URL") or DEFAULT_URL)
+    def __init__(self, url: str | None = None, *, audit_key: AuditKey | None = None) -> None:
+        self.url = resolve_url(url)
         self.engine = make_engine(self.url)
+        self.use_audit_key(audit_key)
+
+    def use_audit_key(self, key: AuditKey | None) -> None:
+        """Sign the audit entries every connection writes with `key` (None: plain SHA-256).
+        The composition root reads it from the environment; nothing here stores it."""
+        self.audit_key = key
+        use_key(self.engine, key)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        return sqlite_file(self.url)
 
     @property
     def dialect(self) -> str:

@@ -108,13 +108,17 @@ class StageEvent(SQLModel, table=True):
 
 
 class AuditLog(SQLModel, table=True):
-    """Append-only and hash-chained: each row's hash covers its content and the previous hash.
+    """Append-only and hash-chained: each row's hash covers its content and the previous hash
+    (an HMAC with the audit key when `key_id` is set; see storage.audit).
 
     `prev_hash` is unique, so two writers racing for the same tail cannot fork the chain:
-    one of them fails and retries on the new tail.
+    one of them fails and retries on the new tail. `entity`/`entity_id` name the record an
+    entry is about (`input`/`42`) and `version` the record's version after the change, so
+    `audit verify` can find records that have no entry.
     """
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id", "version"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime
@@ -123,6 +127,8 @@ class AuditLog(SQLModel, table=True):
     entity: str = Field(max_length=40)
     entity_id: str = Field(max_length=120)
     detail: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON
+    version: int | None = None
+    key_id: str | None = Field(default=None, max_length=16)  # None: plain SHA-256
     prev_hash: str = Field(max_length=64, unique=True)
     hash: str = Field(max_length=64, unique=True)
 
