@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,11 @@ async def test_the_right_token_opens_a_websocket_url_and_an_unreachable_slack_is
 # --- `arcircle run` and `arcircle doctor`, as processes --------------------------------------
 
 
+def squeeze(text: str) -> str:
+    """Doctor's lines with the padding between label and message collapsed to one space."""
+    return re.sub(r"(?m)^([✓✗!] \S+(?: \(\w+\))?) +", r"\1 ", text)
+
+
 def socket_env(env: dict[str, str], fake: FakeSlack, app_token: str) -> dict[str, str]:  # noqa: F811
     Path(env["ARCIRCLE_CONFIG"]).write_text(
         TEST_CONFIG.replace("platforms:\n", "platforms:\n  slack: {enabled: true, mode: socket}\n")
@@ -164,11 +170,15 @@ def test_arcircle_run_stops_when_slack_lacks_the_scope(env: dict[str, str]) -> N
 def test_doctor_asks_slack_about_both_tokens_and_the_scopes(env: dict[str, str]) -> None:  # noqa: F811
     with FakeSlackThread(app_token=APP_TOKEN) as fake:
         good = arcircle(socket_env(env, fake, APP_TOKEN), "doctor")
-        assert "✓ slack (socket)  SLACK_BOT_TOKEN works: bot user UBOT in T1" in good.stdout
-        assert "✓ slack (socket)  SLACK_APP_TOKEN opens a Socket Mode connection" in good.stdout
+        assert "✓ slack (socket) SLACK_BOT_TOKEN works: bot user UBOT in T1" in squeeze(good.stdout)
+        assert "✓ slack (socket) SLACK_APP_TOKEN opens a Socket Mode connection" in squeeze(
+            good.stdout
+        )
         wrong = arcircle(socket_env(env, fake, "xapp-1-A1-1-someone-elses"), "doctor")
         assert wrong.returncode == 1
-        assert "✗ slack (socket)  Slack rejected SLACK_APP_TOKEN (invalid_auth)" in wrong.stdout
+        assert "✗ slack (socket) Slack rejected SLACK_APP_TOKEN (invalid_auth)" in squeeze(
+            wrong.stdout
+        )
         assert "someone-elses" not in wrong.stdout
         fake.scopes = [s for s in fake.scopes if s != "users:read"]
         scopes = arcircle(socket_env(env, fake, APP_TOKEN), "doctor")
