@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from storage import ledger_parse
+from storage import ledger_amounts, ledger_cell, ledger_dates
+from storage.ledger_amounts import parse_money
 from storage.ledger_parse import (
     ParseError,
     Table,
@@ -169,7 +170,7 @@ def test_parse_date_cache_repeats_results_and_errors() -> None:
 
 
 def test_parse_date_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ledger_parse, "_CACHE_MAX", 50)
+    monkeypatch.setattr(ledger_cell, "CACHE_MAX", 50)
     for day in range(1, 300):
         d = date(2020, 1, 1).toordinal() + day
         text = date.fromordinal(d).isoformat()
@@ -177,9 +178,9 @@ def test_parse_date_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         assert parse_date(text, "%Y-%m-%d") == date.fromordinal(d)
         with pytest.raises(ParseError):
             parse_date(f"{text} garbage")
-    assert len(ledger_parse._date_cache) <= 50
-    assert len(ledger_parse._date_fmt_cache) <= 50
-    assert len(ledger_parse._date_other) <= 50
+    assert len(ledger_dates._date_cache) <= 50
+    assert len(ledger_dates._date_fmt_cache) <= 50
+    assert len(ledger_dates._date_other) <= 50
 
 
 # ---------------------------------------------------------------------------------------
@@ -316,9 +317,10 @@ def test_parse_amount_blank(text: str) -> None:
 
 
 def test_parse_amount_cache_repeats_results_and_errors() -> None:
-    first = parse_amount("EUR 9.876,50")
-    assert first == (Decimal("9876.50"), "EUR")
-    assert parse_amount("EUR 9.876,50") is first
+    first = parse_money("EUR 9.876,50")
+    assert first == (Decimal("9876.50"), "EUR", None)
+    assert parse_money("EUR 9.876,50") is first
+    assert parse_amount("EUR 9.876,50") == (Decimal("9876.50"), "EUR")
     # The decimal_comma flag is part of the key: the same text means something else.
     assert parse_amount("1.234") == (Decimal("1.234"), None)
     assert parse_amount("1.234", decimal_comma=True) == (Decimal("1234"), None)
@@ -329,16 +331,16 @@ def test_parse_amount_cache_repeats_results_and_errors() -> None:
 
 
 def test_parse_amount_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ledger_parse, "_CACHE_MAX", 20)
+    monkeypatch.setattr(ledger_cell, "CACHE_MAX", 20)
     for n in range(200):
         # Plain numbers skip the cache; a currency sign sends the text through it.
         assert parse_amount(f"${n}.25") == (Decimal(f"{n}.25"), None)
         assert parse_amount(f"{n},25", decimal_comma=True) == (Decimal(f"{n}.25"), None)
         with pytest.raises(ParseError):
             parse_amount(f"{n}.25.0")
-    assert len(ledger_parse._amount_cache) <= 20
-    assert len(ledger_parse._amount_cache_dc) <= 20
-    assert len(ledger_parse._amount_errors) <= 20
+    assert len(ledger_amounts._amount_cache) <= 20
+    assert len(ledger_amounts._amount_cache_dc) <= 20
+    assert len(ledger_amounts._amount_errors) <= 20
 
 
 # ---------------------------------------------------------------------------------------
@@ -442,7 +444,7 @@ def test_parse_terms_rejects(text: str, fragments: list[str]) -> None:
         ("USD", "USD"),
         ("usd", "USD"),
         (" eur ", "EUR"),
-        ("XYZ", "XYZ"),
+        ("xaf", "XAF"),
         ("RMB", "CNY"),
         ("rmb", "CNY"),
         ("元", "CNY"),
@@ -475,6 +477,13 @@ def test_parse_currency_accepts(text: str, code: str | None) -> None:
         ("EURO", ["'EURO' is not a currency", "3-letter ISO code"]),
         ("US Dollar", ["'US Dollar' is not a currency"]),
         ("U5D", ["'U5D' is not a currency"]),
+        ("XYZ", ["'XYZ' is not a currency", "not an ISO 4217 currency code"]),
+        ("ABC", ["'ABC' is not a currency", "not an ISO 4217 currency code"]),
+        ("XXX", ["'XXX' is not a currency", "means 'no currency'"]),
+        ("xts", ["'xts' is not a currency", "testing"]),
+        ("XAU", ["is gold"]),
+        ("DEM", ["DEM is no longer a currency"]),
+        ("CLF", ["unit of account"]),
     ],
 )
 def test_parse_currency_rejects(text: str, fragments: list[str]) -> None:
