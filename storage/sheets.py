@@ -21,7 +21,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A line feed too: an XLSX gives a carriage return back as one, and the quote before it must
+# still come off on the way back in.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 # Excel's own limit for one cell; longer text makes Excel call the file damaged.
 XLSX_CELL_MAX = 32_767
@@ -72,7 +74,9 @@ def _csv_value(value: Cell) -> Any:
 
 
 def write_csv_rows(out: TextIO, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF, as RFC 4180 and Excel have it: with it the writer also quotes a cell that holds
+    # a lone carriage return, which would otherwise end the record early for a reader.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([_csv_value(safe_cell(v)) for v in header])
     for row in rows:
         writer.writerow([_csv_value(safe_cell(v)) for v in row])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -762,3 +763,72 @@ def test_read_xlsx_close_before_reading(tmp_path: Path) -> None:
     with read_table(_workbook(tmp_path / "ledger.xlsx")) as table:
         assert table.columns[0] == "Invoice"
     assert list(table.rows) == []
+
+
+# ---------------------------------------------------------------------------------------
+# currency signs, ISO codes, day/month order, the exports' quote
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$1,234.56", (Decimal("1234.56"), None, "$")),
+        ("¥1,000", (Decimal("1000"), None, "¥")),
+        ("￥1,000", (Decimal("1000"), None, "¥")),
+        ("$12 USD", (Decimal("12"), "USD", "$")),
+        ("HK$5", (Decimal("5"), "HKD", None)),
+        ("1234.56", (Decimal("1234.56"), None, None)),
+        ("$ -", (Decimal("0"), None, "$")),
+    ],
+)
+def test_parse_money_keeps_the_shared_sign(text: str, expected: tuple) -> None:
+    assert parse_money(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("$12 EUR", "names two currencies ($ and EUR)"),
+        ("¥12 USD", "names two currencies (¥ and USD)"),
+        ("ABC 100", "ABC is not an ISO 4217 currency code"),
+        ("100 XXX", "XXX means 'no currency'"),
+        ("NaN", "'NaN' has no digits"),
+    ],
+)
+def test_parse_money_refuses_contradictions_and_non_currencies(text: str, fragment: str) -> None:
+    with pytest.raises(ParseError, match=re.escape(fragment)):
+        parse_money(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("05/03/2026", ("/", ledger_dates.AMBIGUOUS)),
+        ("5/3/26 10:00", ("/", ledger_dates.AMBIGUOUS)),
+        ("05/13/2026", ("/", ledger_dates.CONFIRMS)),
+        ("13/05/2026", ("/", ledger_dates.CONTRADICTS)),
+        ("05-03-2026", ("-", ledger_dates.AMBIGUOUS)),
+        ("13.05.2026", (".", ledger_dates.CONFIRMS)),
+        ("05-13-2026", ("-", ledger_dates.CONTRADICTS)),
+        ("05/05/2026", None),
+        ("2026-05-03", None),
+        ("5-Mar-2026", None),
+        ("", None),
+    ],
+)
+def test_date_order(text: str, expected: tuple | None) -> None:
+    assert ledger_dates.date_order(text) == expected
+
+
+def test_read_table_takes_off_the_exports_quote(tmp_path: Path) -> None:
+    text = "'=name,b\n'=1,'+2\n'abc,''-x\n"
+    table = read_table(_write(tmp_path / "q.csv", text))
+    assert table.columns == ["=name", "b"]
+    assert _rows(table) == [(2, ["=1", "+2"]), (3, ["'abc", "'-x"])]
+
+
+def test_read_csv_raises_the_field_limit_once_and_safely(tmp_path: Path) -> None:
+    cell = "x" * 300_000
+    table = read_table(_write(tmp_path / "w.csv", f'a,b\n1,"{cell}"\n2,3\n'))
+    assert _rows(table) == [(2, ["1", cell]), (3, ["2", "3"])]
+    assert csv.field_size_limit() == 1 << 20
