@@ -86,7 +86,10 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 
 def _short(amount: Decimal) -> str:
-    text = str(amount)
+    # As written (0.0001, not 1E-4) unless that would be absurdly long.
+    text = (
+        format(amount, "f") if amount.is_finite() and abs(amount.adjusted()) < 60 else str(amount)
+    )
     return text if len(text) <= 40 else f"{text[:37]}..."
 
 

@@ -106,6 +106,10 @@ class Record(NamedTuple):
 
 
 _ZERO = Decimal(0)
+# Outside these a date is a typo (0001-01-01, 9999-12-31), and date arithmetic near the ends
+# of the calendar would fail; the sample ledger's shift stays far inside them.
+_FIRST_DAY = date(1900, 1, 1)
+_LAST_DAY = date(2199, 12, 31)
 
 
 def _labelled(name: str, exc: Exception) -> ParseError:
@@ -377,11 +381,17 @@ class RowReader:
         if issue is None or due is None:
             days = timedelta(days=terms if terms is not None else opt.terms_days)
             if issue is not None:
-                due = issue + days
+                due = issue + days if issue <= _LAST_DAY else issue
             elif due is not None:
-                issue = due - days
+                issue = due - days if due >= _FIRST_DAY else due
             else:
                 raise ParseError("both issue date and due date are blank")
+        for label, day in (("issue date", issue), ("due date", due), ("settled date", settled)):
+            if day is not None and not _FIRST_DAY <= day <= _LAST_DAY:
+                raise ParseError(
+                    f"{label} {day} is not a plausible ledger date (expected {_FIRST_DAY.year} "
+                    f"to {_LAST_DAY.year})"
+                )
         if due < issue:
             raise ParseError(f"due date {due} is before issue date {issue}")
         if settled is not None and settled < issue:
@@ -528,9 +538,11 @@ def read_records(
             continue
         except (OSError, MemoryError):
             raise  # the file or the machine failed, not this row
-        except Exception:
-            # No cell may stop the rows after it; what it was is for the log.
-            log.exception("ledger row %d could not be read", row)
+        except Exception as exc:
+            # No cell may stop the rows after it; what it was is for the log (the traceback
+            # at DEBUG, so a command line shows one line, not a crash).
+            log.error("ledger row %d could not be read: %s: %s", row, type(exc).__name__, exc)
+            log.debug("ledger row %d", row, exc_info=True)
             bad.append(_bad(row, _UNEXPECTED.format(row=row), cells))
             continue
         first = seen.get(rec.invoice_no)

@@ -88,6 +88,9 @@ BAD_CELLS = [
     ({"customer_name": "Bad\x00Co"}, ["NUL character"]),
     ({"issue_date": "9" * 5000}, ["issue date", "5,000 characters long"]),
     ({"issue_date": "2026-02-30"}, ["issue date", "no day 30 in February"]),
+    ({"issue_date": "9999-12-31", "due_date": ""}, ["issue date 9999-12-31 is not a plausible"]),
+    ({"issue_date": "0001-01-01"}, ["issue date 0001-01-01 is not a plausible ledger date"]),
+    ({"due_date": "31/12/9999"}, ["due date", "'31/12/9999'"]),
     ({"due_date": "1 " + " " * 90 + "10:00"}, ["due date", "is not a date"]),
     ({"disputed": "=cmd|' /C calc'!A0"}, ["disputed", "is not a yes/no value"]),
 ]
@@ -437,3 +440,28 @@ def test_order_is_decided_per_column(db: Database, tmp_path: Path) -> None:
     path = _dated(tmp_path / "a.csv", ["05/03/2026", "06/03/2026"], ["06/20/2026", "07/20/2026"])
     (warning,) = run_import(db, path).warnings
     assert warning.startswith("issue date (column 'issue_date')")
+
+
+def test_the_child_process_reader_reports_the_same(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Big files are parsed in a child process: its bad rows (with their cells) and its
+    # warnings must reach the caller just as the inline reader's do.
+    from storage import ledger
+
+    rows = [good(i) for i in range(1, 5000)]
+    for row in rows:
+        row[COL["issue_date"]], row[COL["due_date"]] = "05/03/2026", "06/03/2026"
+    rows[10] = row_with(invoice_no="BAD-A", currency="XXX", issue_date="05/03/2026", due_date="")
+    rows[4000] = row_with(invoice_no="BAD-B", amount="99999999999999999999999", due_date="")
+    path = write_csv(tmp_path / "big.csv", LEDGER_HEADER, rows)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("BAD-C,C1," + "x" * (1 << 21) + "\n")
+    inline = run_import(db, path, dry_run=True)
+    monkeypatch.setattr(ledger, "_BULK_BYTES", 0)
+    child = run_import(db, path, dry_run=True)
+    assert [b.row for b in inline.bad] == [12, 4002, 5001]
+    assert child.bad == inline.bad
+    assert child.bad[0].cells[0] == "BAD-A"
+    assert len(child.warnings) == 2 and child.warnings == inline.warnings
+    assert child.created == inline.created == 4997
