@@ -465,3 +465,19 @@ def test_the_child_process_reader_reports_the_same(
     assert child.bad[0].cells[0] == "BAD-A"
     assert len(child.warnings) == 2 and child.warnings == inline.warnings
     assert child.created == inline.created == 4997
+
+
+def test_the_limit_comes_from_the_config(db: Database, tmp_path: Path) -> None:
+    from bot.app import ledger_options
+    from bot.config import load_config
+    from storage.ledger import import_ledger
+    from tests.conftest import NOW, TEST_CONFIG
+
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text(TEST_CONFIG + "ledger:\n  max_amount: 150\n", encoding="utf-8")
+    options = ledger_options(load_config(config_path, env={}))
+    assert options.max_amount == Decimal(150)
+    path = write_csv(tmp_path / "l.csv", LEDGER_HEADER, [good(1), good(2)])
+    result = import_ledger(db, path, options, now=NOW, today=date(2026, 3, 16))
+    assert [b.row for b in result.bad] == [3]
+    assert "more than ledger.max_amount (150)" in result.bad[0].reason
