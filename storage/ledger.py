@@ -29,6 +29,7 @@ from storage.db import SQLITE_CACHE_SIZE, Database
 from storage.ledger_files import read_table
 from storage.ledger_options import (
     FIELDS,
+    SEGMENTS,
     BadRow,
     ImportOptions,
     ImportResult,
@@ -36,7 +37,7 @@ from storage.ledger_options import (
     parse_map_arg,
 )
 from storage.ledger_process import InlineReader, ProcessReader, child_main
-from storage.ledger_rows import SEGMENTS, Progress, Record, RowReader
+from storage.ledger_rows import Progress, Record, RowReader
 from storage.models import Customer, Invoice, Payment
 
 __all__ = [

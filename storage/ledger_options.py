@@ -13,7 +13,7 @@ Bad rows and warnings, kept apart on purpose:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -35,6 +35,40 @@ FIELDS: tuple[str, ...] = (
     "description",
 )
 REQUIRED = ("invoice_no", "customer", "amount")
+# What the segment column may say, in English and Chinese.
+SEGMENTS = {
+    "important": "important",
+    "key": "important",
+    "vip": "important",
+    "重要": "important",
+    "normal": "normal",
+    "regular": "normal",
+    "普通": "normal",
+    "一般": "normal",
+    "problem": "problem",
+    "blacklist": "problem",
+    "问题": "problem",
+    "黑名单": "problem",
+}
+
+# How a reason names each field.
+LABELS = {
+    "invoice_no": "invoice number",
+    "customer": "customer",
+    "customer_name": "customer name",
+    "issue_date": "issue date",
+    "due_date": "due date",
+    "amount": "amount",
+    "paid_amount": "paid amount",
+    "outstanding": "outstanding",
+    "settled_date": "settled date",
+    "disputed": "disputed",
+    "currency": "currency",
+    "terms_days": "terms",
+    "owner": "owner",
+    "segment": "segment",
+    "description": "description",
+}
 # One invoice above this (in its currency's major unit) is a typing or export error. The
 # ceiling keeps every figure, in minor units and summed with others, inside a 64-bit integer.
 DEFAULT_MAX_AMOUNT = Decimal(10) ** 12
@@ -107,3 +141,44 @@ def parse_map_arg(text: str) -> dict[str, str]:
             raise MappingError(f"--map: unknown field {name!r} (fields: {', '.join(FIELDS)})")
         mapping[name] = column
     return mapping
+
+
+def _norm(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def resolve_columns(
+    columns: Sequence[str], mapping: Mapping[str, str]
+) -> dict[str, tuple[int, ...]]:
+    """Each field's column positions in the file: mapped (several joined by +), or found by
+    its own name; raises MappingError when a required field has none."""
+    by_exact = {c: i for i, c in enumerate(columns)}
+    by_norm: dict[str, int] = {}
+    for i, c in enumerate(columns):
+        by_norm.setdefault(_norm(c), i)
+    index: dict[str, tuple[int, ...]] = {}
+    for name, spec in mapping.items():
+        if name not in FIELDS:
+            raise MappingError(f"unknown field {name!r} (fields: {', '.join(FIELDS)})")
+        parts = [p.strip() for p in spec.split("+")] if "+" in spec else [spec.strip()]
+        idx = []
+        for part in parts:
+            found = by_exact.get(part, by_norm.get(_norm(part)))
+            if found is None:
+                raise MappingError(
+                    f"{name}={spec}: no column {part!r} in the file (columns: {', '.join(columns)})"
+                )
+            idx.append(found)
+        index[name] = tuple(idx)
+    for name in FIELDS:
+        if name not in index and _norm(name) in by_norm:
+            index[name] = (by_norm[_norm(name)],)
+    missing = [f for f in REQUIRED if f not in index]
+    if "issue_date" not in index and "due_date" not in index:
+        missing.append("issue_date or due_date")
+    if missing:
+        raise MappingError(
+            f"no column for {', '.join(missing)}: map it with --map field=column "
+            f"(or ledger.columns in config); the file has: {', '.join(columns)}"
+        )
+    return index

@@ -19,16 +19,18 @@ from playbook.money import MoneyError, to_minor
 from storage.ledger_amounts import parse_currency, parse_money
 from storage.ledger_cell import ParseError
 from storage.ledger_cell import quote as _q
-from storage.ledger_dates import AMBIGUOUS, CONFIRMS, date_order, order_warning
+from storage.ledger_checks import DATE_FIELDS, DateOrder, check_outstanding, check_paid
 from storage.ledger_files import RowProblem, Table
 from storage.ledger_options import (
     FIELDS,
+    LABELS,
     MAX_AMOUNT_CEILING,
-    REQUIRED,
+    SEGMENTS,
     BadRow,
     ImportOptions,
     ImportResult,
     MappingError,
+    resolve_columns,
 )
 from storage.ledger_parse import parse_bool, parse_date, parse_terms
 from storage.sheets import XLSX_CELL_MAX
@@ -37,38 +39,6 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
-SEGMENTS = {
-    "important": "important",
-    "key": "important",
-    "vip": "important",
-    "重要": "important",
-    "normal": "normal",
-    "regular": "normal",
-    "普通": "normal",
-    "一般": "normal",
-    "problem": "problem",
-    "blacklist": "problem",
-    "问题": "problem",
-    "黑名单": "problem",
-}
-
-_LABELS = {
-    "invoice_no": "invoice number",
-    "customer": "customer",
-    "customer_name": "customer name",
-    "issue_date": "issue date",
-    "due_date": "due date",
-    "amount": "amount",
-    "paid_amount": "paid amount",
-    "outstanding": "outstanding",
-    "settled_date": "settled date",
-    "disputed": "disputed",
-    "currency": "currency",
-    "terms_days": "terms",
-    "owner": "owner",
-    "segment": "segment",
-    "description": "description",
-}
 # The longest cell each field takes: keys as long as their database columns (cutting one
 # short could merge two invoices), names and notes are cut to fit instead, anything else
 # (dates, amounts, flags) is a short value. Past these a cell is a bad row.
@@ -79,7 +49,6 @@ _SHORT_MAX = 100
 # the keys can be too long for their columns, and the parsers cope with the rest.
 _ROW_CHECK = 2000
 _TEXT_CUT = {"customer_name": 300, "description": 500}
-_DATE_FIELDS = ("issue_date", "due_date", "settled_date")
 _SYMBOL_NAMES = {"$": "a dollar or peso sign ($)", "¥": "a yuan or yen sign (¥)"}
 _UNEXPECTED = (
     "this row could not be read (an unexpected error, logged for the administrator as "
@@ -116,58 +85,6 @@ def _labelled(name: str, exc: Exception) -> ParseError:
     return ParseError(f"{name}: {exc}")
 
 
-def _norm(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
-
-
-class _DateOrder:
-    """Per date column: values that fit both day/month orders, and whether any decides it.
-
-    Rows only drop their date texts into a dict per column (a few thousand distinct dates
-    in a ledger); they are judged in batches, and a column stops collecting once one of its
-    dates has decided the order."""
-
-    def __init__(self, labels: dict[str, str]) -> None:
-        self.labels = labels  # field -> "issue date (column 'InvoiceDate')"
-        self.collecting = set(labels)
-        self.texts: dict[str, dict[str, None]] = {f: {} for f in _DATE_FIELDS}
-        self.active = bool(labels)
-        self.confirmed: set[tuple[str, str]] = set()
-        # (field, separator) -> [distinct ambiguous dates, first of them, distinct refused]
-        self.seen: dict[tuple[str, str], list[int | str]] = {}
-
-    def judge(self) -> None:
-        for name, texts in self.texts.items():
-            if name not in self.collecting:
-                texts.clear()
-                continue
-            for text in texts:
-                found = date_order(text) if text else None
-                if found is None:
-                    continue
-                sep, kind = found
-                if kind == CONFIRMS:
-                    self.confirmed.add((name, sep))
-                    continue
-                stats = self.seen.setdefault((name, sep), [0, text.strip(), 0])
-                at = 0 if kind == AMBIGUOUS else 2
-                stats[at] = int(stats[at]) + 1
-            texts.clear()
-            if any(k[0] == name for k in self.confirmed) and not any(
-                k[0] == name and k not in self.confirmed for k in self.seen
-            ):
-                self.collecting.discard(name)
-        self.active = bool(self.collecting)
-
-    def warnings(self) -> list[str]:
-        self.judge()
-        return [
-            order_warning(self.labels[name], sep, str(example), int(count), int(refused))
-            for (name, sep), (count, example, refused) in self.seen.items()
-            if count and (name, sep) not in self.confirmed
-        ]
-
-
 class RowReader:
     """Resolves the mapping against the header once, then turns cells into records.
 
@@ -190,43 +107,14 @@ class RowReader:
             )
         self.max_amount = options.max_amount
         self.min_amount = -options.max_amount
-        by_exact = {c: i for i, c in enumerate(columns)}
-        by_norm: dict[str, int] = {}
-        for i, c in enumerate(columns):
-            by_norm.setdefault(_norm(c), i)
-        index: dict[str, tuple[int, ...]] = {}
-        for name, spec in options.columns.items():
-            if name not in FIELDS:
-                raise MappingError(f"unknown field {name!r} (fields: {', '.join(FIELDS)})")
-            parts = [p.strip() for p in spec.split("+")] if "+" in spec else [spec.strip()]
-            idx = []
-            for part in parts:
-                found = by_exact.get(part, by_norm.get(_norm(part)))
-                if found is None:
-                    raise MappingError(
-                        f"{name}={spec}: no column {part!r} in the file "
-                        f"(columns: {', '.join(columns)})"
-                    )
-                idx.append(found)
-            index[name] = tuple(idx)
-        for name in FIELDS:
-            if name not in index and _norm(name) in by_norm:
-                index[name] = (by_norm[_norm(name)],)
-        missing = [f for f in REQUIRED if f not in index]
-        if "issue_date" not in index and "due_date" not in index:
-            missing.append("issue_date or due_date")
-        if missing:
-            raise MappingError(
-                f"no column for {', '.join(missing)}: map it with --map field=column "
-                f"(or ledger.columns in config); the file has: {', '.join(columns)}"
-            )
+        index = resolve_columns(columns, options.columns)
         self.mapped = frozenset(index)
         self.has_payments = bool(self.mapped & {"paid_amount", "outstanding", "settled_date"})
         self.shift = timedelta(days=options.shift_days) if options.shift_days else None
-        self.order = _DateOrder(
+        self.order = DateOrder(
             {
-                f: f"{_LABELS[f]} (column {' + '.join(repr(columns[i]) for i in index[f])})"
-                for f in _DATE_FIELDS
+                f: f"{LABELS[f]} (column {' + '.join(repr(columns[i]) for i in index[f])})"
+                for f in DATE_FIELDS
                 if f in index
             }
             if options.date_format is None
@@ -260,7 +148,7 @@ class RowReader:
             if len(text) > most:
                 what = "a spreadsheet cell holds" if most == XLSX_CELL_MAX else "it can have"
                 raise ParseError(
-                    f"{_LABELS[name]}: {_q(text)} is {len(text):,} characters long, more "
+                    f"{LABELS[name]}: {_q(text)} is {len(text):,} characters long, more "
                     f"than the {most:,} {what}"
                 )
 
@@ -464,53 +352,18 @@ class RowReader:
         if paid is None:
             if outstanding is not None:
                 if not 0 <= outstanding <= amount:
-                    _check_outstanding(outstanding, amount)
+                    check_outstanding(outstanding, amount)
                 paid = amount - outstanding
             else:
                 paid = amount if settled is not None else _ZERO
         else:
-            _check_paid(paid, amount)
+            check_paid(paid, amount)
         if settled is not None and paid != amount:
             raise ParseError(f"settled on {settled} but paid {paid} of {amount}")
         try:
             return to_minor(paid, currency)
         except MoneyError as exc:
             raise _labelled("paid amount", exc) from None
-
-
-def _check_paid(paid: Decimal, amount: Decimal) -> None:
-    # A payment runs the same way as its invoice and no further: a refund, a reversal or an
-    # overpayment is a document of its own (a credit note), not a figure on this row.
-    if 0 <= paid <= amount:
-        return
-    if paid and (paid < 0) != (amount < 0):
-        if amount > 0:
-            raise ParseError(
-                f"paid amount {paid} is negative, but the invoice is for {amount}; a payment "
-                "on an invoice cannot be negative (a refund is a credit note of its own)"
-            )
-        raise ParseError(
-            f"paid amount {paid} is positive, but the row is a credit note of {amount}; "
-            "what was applied of a credit note is negative too"
-        )
-    if abs(paid) > abs(amount):
-        raise ParseError(
-            f"paid amount {paid} is more than the invoice amount {amount}; an overpayment "
-            "is a credit of its own, not a payment on this invoice"
-        )
-
-
-def _check_outstanding(outstanding: Decimal, amount: Decimal) -> None:
-    if outstanding and (outstanding < 0) != (amount < 0):
-        raise ParseError(
-            f"outstanding {outstanding} has the opposite sign to the amount {amount}, so the "
-            "invoice would be paid more than its amount"
-        )
-    if abs(outstanding) > abs(amount):
-        raise ParseError(
-            f"outstanding {outstanding} is more than the amount {amount}, so the payment "
-            "would be negative"
-        )
 
 
 def _bad(row: int, reason: str, cells: Sequence[str]) -> BadRow:
