@@ -78,6 +78,7 @@ def ledger_options(config: Config, **overrides: object) -> ImportOptions:
         "sheet": led.sheet,
         "currency": led.currency or config.company.currency,
         "terms_days": led.terms_days,
+        "max_amount": led.max_amount,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return ImportOptions(**values)  # type: ignore[arg-type]

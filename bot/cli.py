@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import logging
 import os
@@ -17,9 +16,13 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, ScaledClock, SystemClock, today
 from bot.config import Config, ConfigError, default_path, load_config
+
+if TYPE_CHECKING:
+    from storage.ledger import ImportResult
 
 log = logging.getLogger("arcircle")
 
@@ -244,6 +247,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     elif args.verbose:
         for line in result.changes:
             print(f"  {line}")
+    for warning in result.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    if args.errors:
+        _write_errors(Path(args.errors), result)
     if result.bad:
         print(f"{len(result.bad):,} rows were not imported:", file=sys.stderr)
         for bad in result.bad[:50]:
@@ -253,34 +260,66 @@ def cmd_import(args: argparse.Namespace) -> int:
             hint = "" if args.errors else " (--errors FILE writes them all)"
             print(f"  … and {more:,} more{hint}", file=sys.stderr)
         if args.errors:
-            with open(args.errors, "w", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(["row", "reason"])
-                writer.writerows((b.row, b.reason) for b in result.bad)
-            print(f"  all bad rows written to {args.errors}", file=sys.stderr)
+            print(
+                f"  all bad rows, with their cells, written to {args.errors}: fix them there "
+                "and import that file again",
+                file=sys.stderr,
+            )
         return 1
     return 0
 
 
+def _write_errors(path: Path, result: ImportResult) -> None:
+    from storage.ledger_errors import write_errors_file
+
+    try:
+        write_errors_file(path, result)
+    except OSError as exc:
+        raise Fail(f"--errors {path}: cannot write it ({exc.strerror or exc})") from None
+
+
 # --- report ---------------------------------------------------------------------------------
+
+
+_REPORT_SUFFIXES = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".txt": "table"}
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from storage.db import Database
     from storage.reports import aging_report
 
+    output = Path(args.output) if args.output else None
+    fmt = args.format or (_REPORT_SUFFIXES.get(output.suffix.lower()) if output else None)
+    fmt = fmt or "table"
+    if fmt == "xlsx" and output is None:
+        raise Fail("--format xlsx writes a file: add --output FILE.xlsx")
     config = _config(args)
     db = Database(args.database)
     db.migrate()
     as_of = args.as_of or today(SystemClock(), config.company.zone)
     with db.engine.connect() as conn:
         report = aging_report(conn, as_of, config.aging_policy(), by=args.by)
-    if args.format == "json":
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
-    elif args.format == "csv":
-        sys.stdout.write(report.to_csv())
-    else:
-        print(report.to_table())
+    try:
+        if fmt == "xlsx":
+            assert output is not None
+            report.to_xlsx(output)
+        elif fmt == "csv" and output is not None:
+            report.write_csv(output)
+        else:
+            if fmt == "json":
+                text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
+            elif fmt == "csv":
+                text = report.to_csv()
+            else:
+                text = report.to_table() + "\n"
+            if output is None:
+                sys.stdout.write(text)
+            else:
+                output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise Fail(f"--output {output}: cannot write it ({exc.strerror or exc})") from None
+    if output is not None:
+        print(f"Aging report as of {as_of.isoformat()} written to {output}", file=sys.stderr)
     return 0
 
 
@@ -383,7 +422,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--currency", help="currency for rows without one (default: config)")
     imp.add_argument("--terms", type=int, help="payment terms in days when a row has no due date")
     imp.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
-    imp.add_argument("--errors", help="write every bad row to this CSV file")
+    imp.add_argument(
+        "--errors",
+        help="write every bad row (its cells and the reason) to this CSV or .xlsx file, "
+        "to fix and import again",
+    )
     imp.add_argument("--verbose", "-v", action="store_true", help="list every change")
     imp.add_argument(
         "--progress",
@@ -397,7 +440,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("kind", choices=["aging"])
     rep.add_argument("--as-of", type=_date, help="report date (default: today)")
     rep.add_argument("--by", choices=["customer", "segment", "owner"])
-    rep.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    rep.add_argument(
+        "--format",
+        choices=["table", "json", "csv", "xlsx"],
+        help="default: table, or what --output's suffix says (.csv, .json, .xlsx)",
+    )
+    rep.add_argument("--output", "-o", help="write to this file instead of the screen")
     rep.set_defaults(func=cmd_report, log_default="WARNING")
 
     doc = sub.add_parser("doctor", parents=[common], help="check config, database, messengers")

@@ -464,6 +464,9 @@ class Ledger(Strict):
     sheet: str | None = None
     currency: Currency | None = None
     terms_days: int = Field(default=30, ge=0, le=3650)
+    # The most one invoice may be, in its currency's major unit; a row above it is a bad row,
+    # so a typo cannot outgrow every total (and the database's integers).
+    max_amount: Dec = Field(default=Decimal(10) ** 12, gt=0, le=Decimal(10) ** 15)
 
     @field_validator("columns")
     @classmethod

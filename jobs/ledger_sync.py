@@ -70,7 +70,10 @@ def sync_ledger(
             "updated": result.updated,
             "unchanged": result.unchanged,
             "bad": len(result.bad),
+            "warnings": len(result.warnings),
         }
+        for warning in result.warnings:
+            log.warning("ledger sync %s: %s", path.name, warning)
         if result.bad:
             log.warning(
                 "ledger sync %s: %d bad rows, first: row %d: %s",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 # ISO 4217 minor units for the currencies that are not the usual two decimals.
 _EXPONENT_EXCEPTIONS: dict[str, int] = {
@@ -57,25 +57,40 @@ def exponent(currency: str) -> int:
     return _EXPONENT_EXCEPTIONS.get(currency.upper(), 2)
 
 
-_SCALE = {places: Decimal(10) ** places for places in (0, 2, 3)}
+# Shifting the decimal point is exact in this context: the default one (28 digits) would
+# round 1.0000000000000000000000000001 to 1.00 without a word.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+# Far beyond any invoice (ledger.max_amount caps imports much lower); stops an int() of a
+# million digits.
+_MAX_DIGITS = 40
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
     """Exact conversion; refuses to round silently (a ledger with 12.345 USD is a data problem)."""
-    # Called once or twice per ledger row: kept to a dict lookup, a multiply and a compare.
+    # Called once or twice per ledger row: kept to a dict lookup, a shift and a compare.
     places = _EXPONENT_EXCEPTIONS.get(currency)
     if places is None:
         places = 2 if currency.isupper() else exponent(currency)
     try:
-        scaled = amount * _SCALE[places]
+        if amount.adjusted() >= _MAX_DIGITS:
+            raise OverflowError
+        scaled = amount.scaleb(places, _EXACT)
         minor = int(scaled)
     except (InvalidOperation, ValueError, OverflowError) as exc:
-        raise MoneyError(f"{amount} is not a valid amount") from exc
+        raise MoneyError(f"{_short(amount)} is not a valid amount") from exc
     if scaled != minor:
         raise MoneyError(
-            f"{amount} has more decimal places than {currency.upper()} allows ({places})"
+            f"{_short(amount)} has more decimal places than {currency.upper()} allows ({places})"
         )
     return minor
+
+
+def _short(amount: Decimal) -> str:
+    # As written (0.0001, not 1E-4) unless that would be absurdly long.
+    text = (
+        format(amount, "f") if amount.is_finite() and abs(amount.adjusted()) < 60 else str(amount)
+    )
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def from_minor(minor: int, currency: str) -> Decimal:

@@ -7,21 +7,37 @@ same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Connection, and_, case, func, literal, or_, select, union_all
 
 from playbook.aging import AgingPolicy, Bucket, bucket_cutoffs
 from playbook.money import from_minor
+from storage import sheets
 from storage.models import Customer, Invoice, Payment
 
 GroupBy = Literal["customer", "segment", "owner"]
+
+_SHEET_HEADER = (
+    "as_of",
+    "currency",
+    "group",
+    "name",
+    "bucket",
+    "days_from",
+    "days_to",
+    "count",
+    "amount",
+)
+# SQLite's SUM stops with "integer overflow" past 2**63; on SQLite each outstanding figure is
+# summed in two halves (quotient and remainder by 2**32), each far from overflowing, and put
+# back together in Python. PostgreSQL sums BIGINT as NUMERIC, which does not overflow.
+_HALF = 1 << 32
 
 _inv = Invoice.__table__  # type: ignore[attr-defined]
 _cus = Customer.__table__  # type: ignore[attr-defined]
@@ -97,38 +113,31 @@ class AgingReport:
             doc["groups"] = [self._line_json(g) for g in self.groups]
         return doc
 
-    def to_csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(
-            [
-                "as_of",
-                "currency",
-                "group",
-                "name",
-                "bucket",
-                "days_from",
-                "days_to",
-                "count",
-                "amount",
-            ]
-        )
+    def _sheet_rows(self) -> Iterator[list[Any]]:
+        # Customer codes and names come from the ledger: storage.sheets keeps them inert.
         for line in [*self.totals, *self.groups]:
             for b, c in zip(self.buckets, line.buckets, strict=True):
-                writer.writerow(
-                    [
-                        self.as_of.isoformat(),
-                        line.currency,
-                        line.key or "",
-                        line.name or "",
-                        b.label,
-                        "" if b.days_from is None else b.days_from,
-                        "" if b.days_to is None else b.days_to,
-                        c.count,
-                        from_minor(c.minor, line.currency),
-                    ]
-                )
-        return out.getvalue()
+                yield [
+                    self.as_of,
+                    line.currency,
+                    line.key or "",
+                    line.name or "",
+                    b.label,
+                    b.days_from,
+                    b.days_to,
+                    c.count,
+                    from_minor(c.minor, line.currency),
+                ]
+
+    def to_csv(self) -> str:
+        return sheets.csv_text(_SHEET_HEADER, self._sheet_rows())
+
+    def write_csv(self, path: Path) -> None:
+        sheets.write_csv(path, _SHEET_HEADER, self._sheet_rows())
+
+    def to_xlsx(self, path: Path) -> None:
+        """The CSV's rows as a workbook: counts and amounts are numbers, as_of a date."""
+        sheets.write_xlsx(path, _SHEET_HEADER, self._sheet_rows(), title="Aging")
 
     def to_table(self) -> str:
         lines = [f"Aging as of {self.as_of.isoformat()}"]
@@ -247,13 +256,20 @@ def aging_report(
     elif by == "owner":
         key_cols = [_inv.c.owner.label("key")]
 
+    if conn.dialect.name == "sqlite":
+        sums = [
+            func.sum(outstanding.op("/")(literal(_HALF))).label("hi"),
+            func.sum(outstanding.op("%")(literal(_HALF))).label("lo"),
+        ]
+    else:
+        sums = [func.sum(outstanding).label("hi"), literal(0).label("lo")]
     stmt = (
         select(
             _inv.c.currency,
             *key_cols,
             bucket_no,
             func.count().label("n"),
-            func.sum(outstanding).label("minor"),
+            *sums,
         )
         .select_from(source)
         .where(where)
@@ -261,12 +277,14 @@ def aging_report(
     )
     totals: dict[str, Line] = {}
     groups: dict[tuple[str, str], Line] = {}
+    scale = _HALF if conn.dialect.name == "sqlite" else 1
     for row in conn.execute(stmt):
         cur = row.currency
+        minor = int(row.hi) * scale + int(row.lo)
         total = totals.setdefault(cur, Line(cur, [Cell() for _ in buckets]))
         cell = total.buckets[row.b]
         cell.count += row.n
-        cell.minor += int(row.minor)
+        cell.minor += minor
         if by is not None:
             key = row.key if row.key is not None else ""
             name = getattr(row, "name", None)
@@ -274,7 +292,7 @@ def aging_report(
                 (cur, key), Line(cur, [Cell() for _ in buckets], key=key, name=name)
             )
             line.buckets[row.b].count += row.n
-            line.buckets[row.b].minor += int(row.minor)
+            line.buckets[row.b].minor += minor
     notes = []
     undated = conn.execute(
         select(func.count())

@@ -110,10 +110,31 @@ def test_import_dry_run_and_errors_file(env: dict[str, str], tmp_path: Path) -> 
     assert proc.stdout.startswith("Dry run of ibm.csv")
     assert "Nothing was written. These would change:" in proc.stdout
     assert "new invoice 0000611365 55.94 CNY for 0379-NEVHP" in proc.stdout
-    with errors.open(newline="") as fh:
+    with errors.open(newline="", encoding="utf-8-sig") as fh:
         written = list(csv.reader(fh))
-    assert written[0] == ["row", "reason"]
+    assert written[0] == [
+        "row",
+        "reason",
+        "countryCode",
+        "customerID",
+        "invoiceNumber",
+        "InvoiceDate",
+        "DueDate",
+        "InvoiceAmount",
+        "Disputed",
+        "SettledDate",
+    ]
     assert written[1][0] == "6" and written[1][1].startswith("amount: 'oops' is not an amount")
+    assert written[1][2:] == [
+        "391",
+        "2820-XGXSB",
+        "0009231910",
+        "6/3/2013",
+        "7/3/2013",
+        "oops",
+        "No",
+        "7/8/2013",
+    ]
     db = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from invoice").fetchone() == (0,)
@@ -309,3 +330,79 @@ def test_run_says_which_messengers_it_cannot_start(env: dict[str, str], tmp_path
         "the console only)" in proc.stderr
     )
     assert "[#test] arcircle → tom.baker: arcircle — receivables collection" in proc.stdout
+
+
+def test_import_keeps_good_rows_warns_and_errors_file_round_trips(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    header = ("invoice_no", "customer", "customer_name", "issue_date", "amount", "currency")
+    rows = [
+        ("A-1", "C1", "Alpha", "05/03/2026", "100", "CNY"),
+        ("A-2", "C2", '=HYPERLINK("http://x","y")', "06/03/2026", "99999999999999999999999", "CNY"),
+        ("A-3", "C3", "Gamma", "07/03/2026", "$1,234.56", "EUR"),
+        ("A-4", "C4", "Delta", "08/03/2026", "200", "XXX"),
+        ("A-5", "C5", "Epsilon", "09/03/2026", "300", "CNY"),
+    ]
+    path = write_csv(tmp_path / "l.csv", header, rows)
+    errors = tmp_path / "errors.csv"
+    proc = arcircle(env, "import", str(path), "--errors", str(errors))
+    assert proc.returncode == 1, proc.stderr
+    assert "2 new" in proc.stdout and "3 bad" in proc.stdout
+    assert "row 3: amount '99999999999999999999999' is more than ledger.max_amount" in proc.stderr
+    assert "row 4: amount '$1,234.56' has a dollar or peso sign ($)" in proc.stderr
+    assert "row 5: currency: 'XXX' is not a currency" in proc.stderr
+    assert "Warning: issue date (column 'issue_date')" in proc.stderr
+    assert "--date-format '%d/%m/%Y'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    with errors.open(newline="", encoding="utf-8-sig") as fh:
+        written = list(csv.reader(fh))
+    assert written[0] == ["row", "reason", *header]
+    assert written[1][2:] == [
+        "A-2",
+        "C2",
+        '\'=HYPERLINK("http://x","y")',
+        "06/03/2026",
+        "99999999999999999999999",
+        "CNY",
+    ]
+    # The clerk fixes the amount or the currency of each row, touching nothing else.
+    fixed = [list(r) for r in written[1:]]
+    fixed[0][6] = "99.00"
+    fixed[1][6] = "1234.56"
+    fixed[2][7] = "USD"
+    with errors.open("w", newline="", encoding="utf-8-sig") as fh:
+        csv.writer(fh).writerows([written[0], *fixed])
+    again = arcircle(env, "import", str(errors), "--date-format", "%d/%m/%Y")
+    assert again.returncode == 0, again.stderr
+    assert "3 new" in again.stdout and "0 bad" in again.stdout
+    assert "Warning" not in again.stderr
+    db = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
+    with sqlite3.connect(db) as conn:
+        name = conn.execute("select name from customer where code = 'C2'").fetchone()[0]
+        count = conn.execute("select count(*) from invoice").fetchone()[0]
+    assert name == '=HYPERLINK("http://x","y")' and count == 5
+
+
+def test_report_xlsx_needs_an_output_file(env: dict[str, str], tmp_path: Path) -> None:
+    import openpyxl
+
+    path = write_csv(
+        tmp_path / "l.csv",
+        LEDGER_HEADER,
+        [("I-1", "C1", "@Alpha", "", "", "2026-01-01", "2026-01-31", "CNY", "-5", "", "", "")],
+    )
+    arcircle(env, "import", str(path))
+    bare = arcircle(env, "report", "aging", "--format", "xlsx")
+    assert bare.returncode == 2 and "--output FILE.xlsx" in bare.stderr
+    out = tmp_path / "aging.xlsx"
+    made = arcircle(
+        env, "report", "aging", "--as-of", "2026-03-16", "--by", "customer", "-o", str(out)
+    )
+    assert made.returncode == 0, made.stderr
+    assert made.stdout == "" and f"written to {out}" in made.stderr
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    assert ("'@Alpha" in {r[3] for r in rows}) and -5 in {r[8] for r in rows}
+    as_csv = tmp_path / "aging.csv"
+    arcircle(env, "report", "aging", "--as-of", "2026-03-16", "--by", "customer", "-o", str(as_csv))
+    text = as_csv.read_text(encoding="utf-8-sig")
+    assert ",C1,'@Alpha,31-60,31,60,1,-5.00" in text

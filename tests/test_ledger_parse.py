@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from storage import ledger_parse
+from storage import ledger_amounts, ledger_cell, ledger_dates
+from storage.ledger_amounts import parse_money
 from storage.ledger_parse import (
     ParseError,
     Table,
@@ -169,7 +171,7 @@ def test_parse_date_cache_repeats_results_and_errors() -> None:
 
 
 def test_parse_date_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ledger_parse, "_CACHE_MAX", 50)
+    monkeypatch.setattr(ledger_cell, "CACHE_MAX", 50)
     for day in range(1, 300):
         d = date(2020, 1, 1).toordinal() + day
         text = date.fromordinal(d).isoformat()
@@ -177,9 +179,9 @@ def test_parse_date_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         assert parse_date(text, "%Y-%m-%d") == date.fromordinal(d)
         with pytest.raises(ParseError):
             parse_date(f"{text} garbage")
-    assert len(ledger_parse._date_cache) <= 50
-    assert len(ledger_parse._date_fmt_cache) <= 50
-    assert len(ledger_parse._date_other) <= 50
+    assert len(ledger_dates._date_cache) <= 50
+    assert len(ledger_dates._date_fmt_cache) <= 50
+    assert len(ledger_dates._date_other) <= 50
 
 
 # ---------------------------------------------------------------------------------------
@@ -316,9 +318,10 @@ def test_parse_amount_blank(text: str) -> None:
 
 
 def test_parse_amount_cache_repeats_results_and_errors() -> None:
-    first = parse_amount("EUR 9.876,50")
-    assert first == (Decimal("9876.50"), "EUR")
-    assert parse_amount("EUR 9.876,50") is first
+    first = parse_money("EUR 9.876,50")
+    assert first == (Decimal("9876.50"), "EUR", None)
+    assert parse_money("EUR 9.876,50") is first
+    assert parse_amount("EUR 9.876,50") == (Decimal("9876.50"), "EUR")
     # The decimal_comma flag is part of the key: the same text means something else.
     assert parse_amount("1.234") == (Decimal("1.234"), None)
     assert parse_amount("1.234", decimal_comma=True) == (Decimal("1234"), None)
@@ -329,16 +332,16 @@ def test_parse_amount_cache_repeats_results_and_errors() -> None:
 
 
 def test_parse_amount_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ledger_parse, "_CACHE_MAX", 20)
+    monkeypatch.setattr(ledger_cell, "CACHE_MAX", 20)
     for n in range(200):
         # Plain numbers skip the cache; a currency sign sends the text through it.
         assert parse_amount(f"${n}.25") == (Decimal(f"{n}.25"), None)
         assert parse_amount(f"{n},25", decimal_comma=True) == (Decimal(f"{n}.25"), None)
         with pytest.raises(ParseError):
             parse_amount(f"{n}.25.0")
-    assert len(ledger_parse._amount_cache) <= 20
-    assert len(ledger_parse._amount_cache_dc) <= 20
-    assert len(ledger_parse._amount_errors) <= 20
+    assert len(ledger_amounts._amount_cache) <= 20
+    assert len(ledger_amounts._amount_cache_dc) <= 20
+    assert len(ledger_amounts._amount_errors) <= 20
 
 
 # ---------------------------------------------------------------------------------------
@@ -442,7 +445,7 @@ def test_parse_terms_rejects(text: str, fragments: list[str]) -> None:
         ("USD", "USD"),
         ("usd", "USD"),
         (" eur ", "EUR"),
-        ("XYZ", "XYZ"),
+        ("xaf", "XAF"),
         ("RMB", "CNY"),
         ("rmb", "CNY"),
         ("元", "CNY"),
@@ -475,6 +478,13 @@ def test_parse_currency_accepts(text: str, code: str | None) -> None:
         ("EURO", ["'EURO' is not a currency", "3-letter ISO code"]),
         ("US Dollar", ["'US Dollar' is not a currency"]),
         ("U5D", ["'U5D' is not a currency"]),
+        ("XYZ", ["'XYZ' is not a currency", "not an ISO 4217 currency code"]),
+        ("ABC", ["'ABC' is not a currency", "not an ISO 4217 currency code"]),
+        ("XXX", ["'XXX' is not a currency", "means 'no currency'"]),
+        ("xts", ["'xts' is not a currency", "testing"]),
+        ("XAU", ["is gold"]),
+        ("DEM", ["DEM is no longer a currency"]),
+        ("CLF", ["unit of account"]),
     ],
 )
 def test_parse_currency_rejects(text: str, fragments: list[str]) -> None:
@@ -753,3 +763,72 @@ def test_read_xlsx_close_before_reading(tmp_path: Path) -> None:
     with read_table(_workbook(tmp_path / "ledger.xlsx")) as table:
         assert table.columns[0] == "Invoice"
     assert list(table.rows) == []
+
+
+# ---------------------------------------------------------------------------------------
+# currency signs, ISO codes, day/month order, the exports' quote
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$1,234.56", (Decimal("1234.56"), None, "$")),
+        ("¥1,000", (Decimal("1000"), None, "¥")),
+        ("￥1,000", (Decimal("1000"), None, "¥")),
+        ("$12 USD", (Decimal("12"), "USD", "$")),
+        ("HK$5", (Decimal("5"), "HKD", None)),
+        ("1234.56", (Decimal("1234.56"), None, None)),
+        ("$ -", (Decimal("0"), None, "$")),
+    ],
+)
+def test_parse_money_keeps_the_shared_sign(text: str, expected: tuple) -> None:
+    assert parse_money(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("$12 EUR", "names two currencies ($ and EUR)"),
+        ("¥12 USD", "names two currencies (¥ and USD)"),
+        ("ABC 100", "ABC is not an ISO 4217 currency code"),
+        ("100 XXX", "XXX means 'no currency'"),
+        ("NaN", "'NaN' has no digits"),
+    ],
+)
+def test_parse_money_refuses_contradictions_and_non_currencies(text: str, fragment: str) -> None:
+    with pytest.raises(ParseError, match=re.escape(fragment)):
+        parse_money(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("05/03/2026", ("/", ledger_dates.AMBIGUOUS)),
+        ("5/3/26 10:00", ("/", ledger_dates.AMBIGUOUS)),
+        ("05/13/2026", ("/", ledger_dates.CONFIRMS)),
+        ("13/05/2026", ("/", ledger_dates.CONTRADICTS)),
+        ("05-03-2026", ("-", ledger_dates.AMBIGUOUS)),
+        ("13.05.2026", (".", ledger_dates.CONFIRMS)),
+        ("05-13-2026", ("-", ledger_dates.CONTRADICTS)),
+        ("05/05/2026", None),
+        ("2026-05-03", None),
+        ("5-Mar-2026", None),
+        ("", None),
+    ],
+)
+def test_date_order(text: str, expected: tuple | None) -> None:
+    assert ledger_dates.date_order(text) == expected
+
+
+def test_read_table_takes_off_the_exports_quote(tmp_path: Path) -> None:
+    text = "'=name,b\n'=1,'+2\n'abc,''-x\n"
+    table = read_table(_write(tmp_path / "q.csv", text))
+    assert table.columns == ["=name", "b"]
+    assert _rows(table) == [(2, ["=1", "+2"]), (3, ["'abc", "'-x"])]
+
+
+def test_read_csv_raises_the_field_limit_once_and_safely(tmp_path: Path) -> None:
+    cell = "x" * 300_000
+    table = read_table(_write(tmp_path / "w.csv", f'a,b\n1,"{cell}"\n2,3\n'))
+    assert _rows(table) == [(2, ["1", cell]), (3, ["2", "3"])]
+    assert csv.field_size_limit() == 1 << 20

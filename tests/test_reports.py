@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from playbook.aging import AgingPolicy
 from storage.db import Database
-from storage.models import Invoice
+from storage.models import Customer, Invoice
 from storage.reports import aging_report
 from tests.conftest import run_import, write_csv
 
@@ -245,3 +245,85 @@ def test_empty_report(db: Database) -> None:
     rep = report(db, date(2026, 3, 16))
     assert rep.to_json() == {"as_of": "2026-03-16", "totals": [], "notes": []}
     assert "No open invoices" in rep.to_table()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+INJECTIONS = ['=HYPERLINK("http://x","y")', "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+@pytest.fixture
+def hostile(db: Database, tmp_path: Path) -> Database:
+    """Customers whose codes and names are formulas, with open invoices and a credit note."""
+    rows = [
+        (f"H-{i}", f"@C{i}", text, "", "", "2026-01-01", "2026-01-31", "CNY", "100.00", "", "")
+        for i, text in enumerate(INJECTIONS)
+    ]
+    rows.append(
+        ("H-CN", "=CN", "-CN Ltd", "", "", "2026-01-15", "2026-01-15", "CNY", "-30.00", "", "")
+    )
+    run_import(db, write_csv(tmp_path / "h.csv", HEADER, rows), today=date(2026, 3, 16))
+    # The import strips cells; a name written by other means keeps its leading tab or CR.
+    table = Customer.__table__  # type: ignore[attr-defined]
+    with db.engine.begin() as conn:
+        for i, text in enumerate(INJECTIONS):
+            conn.execute(update(table).where(table.c.code == f"@C{i}").values(name=text))
+    return db
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True
+
+
+def test_csv_export_neutralises_text_and_keeps_numbers(hostile: Database) -> None:
+    rep = report(hostile, date(2026, 3, 16), by="customer")
+    rows = list(csv.reader(io.StringIO(rep.to_csv(), newline="")))
+    header, body = rows[0], rows[1:]
+    groups = [dict(zip(header, r, strict=True)) for r in body if r[2]]
+    names = {g["group"]: g["name"] for g in groups}
+    for i, text in enumerate(INJECTIONS):
+        assert names[f"'@C{i}"] == "'" + text
+    assert names["'=CN"] == "'-CN Ltd"
+    for r in body:
+        for cell in r:
+            # Every cell is inert text or a plain number; a negative amount stays a number.
+            assert not cell.startswith(FORMULA_STARTS) or _is_number(cell)
+    amounts = [g["amount"] for g in groups if g["group"] == "'=CN"]
+    assert "-30.00" in amounts
+    assert all(_is_number(r[7]) and _is_number(r[8]) for r in body)
+
+
+def test_xlsx_export_neutralises_text_and_writes_numbers(hostile: Database, tmp_path: Path) -> None:
+    import openpyxl
+
+    rep = report(hostile, date(2026, 3, 16), by="customer")
+    path = tmp_path / "aging.xlsx"
+    rep.to_xlsx(path)
+    ws = openpyxl.load_workbook(path).active
+    header = [c.value for c in next(ws.iter_rows(max_row=1))]
+    assert header == ["as_of", "currency", "group", "name", "bucket", "days_from", "days_to",
+                      "count", "amount"]  # fmt: skip
+    names: dict[str, str] = {}
+    credit = []
+    for row in ws.iter_rows(min_row=2):
+        cells = dict(zip(header, row, strict=True))
+        for cell in row:
+            assert cell.data_type != "f"
+            if isinstance(cell.value, str):
+                assert not cell.value.startswith(FORMULA_STARTS)
+        assert cells["as_of"].is_date and cells["as_of"].value.date() == date(2026, 3, 16)
+        assert isinstance(cells["count"].value, int)
+        assert isinstance(cells["amount"].value, int | float)
+        assert cells["amount"].number_format == "#,##0.00"
+        if cells["group"].value:
+            names[cells["group"].value] = cells["name"].value
+            if cells["group"].value == "'=CN" and cells["amount"].value:
+                credit.append(cells["amount"].value)
+    # XML reads a carriage return back as a line feed; the cell stays inert either way.
+    assert [names[f"'@C{i}"] for i in range(len(INJECTIONS))] == [
+        "'" + t.replace("\r", "\n") for t in INJECTIONS
+    ]
+    assert credit == [-30]

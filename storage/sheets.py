@@ -1,0 +1,145 @@
+"""Spreadsheets the bot writes (CSV and XLSX), safe to open in Excel.
+
+Every writer goes through here. A text cell that starts with = + - @ tab or carriage return
+would run as a formula in Excel or LibreOffice (a customer named =HYPERLINK(...) becomes a
+live link, DDE payloads run commands), so such text gets a leading single quote (OWASP's
+advice for CSV injection). Numbers, dates and booleans are written as what they are: a
+negative amount is a number, never text, and an XLSX gets real numeric and date cells.
+
+The quote is undone on the way back in (`unquote`, used by the ledger reader), so a file
+the bot wrote, such as an import's errors file, imports again exactly as it was read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+# A line feed too: an XLSX gives a carriage return back as one, and the quote before it must
+# still come off on the way back in.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+# Excel's own limit for one cell; longer text makes Excel call the file damaged.
+XLSX_CELL_MAX = 32_767
+
+Cell = str | int | float | Decimal | date | None
+
+
+_STARTS = frozenset(FORMULA_STARTS)
+
+
+def _needs_quote(text: str) -> bool:
+    if text.startswith(FORMULA_STARTS):
+        return True
+    # A text that already starts with quotes before a formula character keeps them all:
+    # `unquote` removes exactly one, so "'=x" written as "''=x" reads back as "'=x".
+    return text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS)
+
+
+def safe_text(text: str) -> str:
+    """`text` as a cell Excel shows as text, never runs as a formula."""
+    return "'" + text if _needs_quote(text) else text
+
+
+def unquote(text: str) -> str:
+    """Undo `safe_text`: drop the one quote it puts before = + - @ tab or carriage return."""
+    if text[:1] == "'" and (text[1:2] in _STARTS or text.lstrip("'")[:1] in _STARTS):
+        return text[1:]
+    return text
+
+
+def safe_cell(value: Any) -> Cell:
+    """A value ready for a sheet: text neutralised, numbers and dates left as they are."""
+    if value is None or isinstance(value, bool | int | date):
+        return value
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else safe_text(str(value))
+    if isinstance(value, float):
+        return value if math.isfinite(value) else safe_text(repr(value))
+    return safe_text(str(value))
+
+
+def _csv_value(value: Cell) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def write_csv_rows(out: TextIO, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
+    # CRLF, as RFC 4180 and Excel have it: with it the writer also quotes a cell that holds
+    # a lone carriage return, which would otherwise end the record early for a reader.
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_csv_value(safe_cell(v)) for v in header])
+    for row in rows:
+        writer.writerow([_csv_value(safe_cell(v)) for v in row])
+
+
+def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
+    out = io.StringIO()
+    write_csv_rows(out, header, rows)
+    return out.getvalue()
+
+
+def write_csv(path: Path, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
+    # With a byte-order mark Excel reads the file as UTF-8; without one it guesses the
+    # system code page and Chinese names come out garbled.
+    with Path(path).open("w", newline="", encoding="utf-8-sig") as fh:
+        write_csv_rows(fh, header, rows)
+
+
+def write_xlsx(
+    path: Path, header: Sequence[Any], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1"
+) -> None:
+    from openpyxl import Workbook  # imported late: it costs ~0.2 s
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=title[:31] or "Sheet1")
+    ws.freeze_panes = "A2"
+    ws.append([_xlsx_cell(ws, v, bold=True) for v in header])
+    for row in rows:
+        ws.append([_xlsx_cell(ws, v) for v in row])
+    wb.save(Path(path))
+
+
+def _xlsx_cell(ws: Any, value: Any, *, bold: bool = False) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    value = safe_cell(value)
+    if isinstance(value, str):
+        # XML cannot hold most control characters; a cell past Excel's limit breaks the file.
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)[:XLSX_CELL_MAX]
+        cell = WriteOnlyCell(ws, value=text)
+        cell.data_type = "s"  # text, never a formula, whatever openpyxl would infer
+    else:
+        cell = WriteOnlyCell(ws, value=value)
+        if isinstance(value, Decimal):
+            exp = value.as_tuple().exponent
+            places = -exp if isinstance(exp, int) and exp < 0 else 0
+            cell.number_format = "#,##0" + ("." + "0" * places if places else "")
+        elif isinstance(value, datetime):
+            cell.number_format = "yyyy-mm-dd hh:mm:ss"
+        elif isinstance(value, date):
+            cell.number_format = "yyyy-mm-dd"
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def write_sheet(
+    path: Path, header: Sequence[Any], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1"
+) -> None:
+    """CSV or XLSX, by the file's suffix."""
+    if Path(path).suffix.lower() in XLSX_SUFFIXES:
+        write_xlsx(path, header, rows, title=title)
+    else:
+        write_csv(path, header, rows)
