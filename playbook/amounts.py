@@ -12,10 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 
-from babel.numbers import list_currencies
-
+from playbook.currencies import is_currency
 from playbook.money import parse_amount
 
 __all__ = ["MoneyText", "currency_word", "parse_money", "pick_currency"]
@@ -89,18 +87,13 @@ class MoneyText:
     currencies: tuple[str, ...] = ()  # () when no currency was written; else in preference order
 
 
-@cache
-def _iso_codes() -> frozenset[str]:
-    return frozenset(list_currencies())
-
-
 def currency_word(text: str) -> tuple[str, ...]:
     """The currencies a word alone names: an ISO 4217 code in any case (`USD`, `eur`), a
     symbol (`$`) or a name (`美元`); () if it names none."""
     typed = text.strip()
     word = typed.upper()
     named = next((codes for symbol, codes in _SYMBOLS if word == symbol), ())
-    if named or not _CODE.fullmatch(word) or word not in _iso_codes():
+    if named or not _CODE.fullmatch(word) or not is_currency(word):
         return named
     # `5000 all agreed`: a lower-case English word is a word, even when it is also a code.
     return (word,) if typed.isupper() or word not in _ENGLISH_CODES else ()
