@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.config import Config
-from bot.i18n import t, t_rich
+from bot.i18n import has_text, t, t_rich
 from bot.messages import Button, Card, Field, Mention, Reply, RichText, Section, Table, Text
+from bot.when import day_time, pause_note
 from playbook import circle as machine
 from playbook.aging import RiskFacts, Stage, risk_grade, stage_for
 from playbook.decisions import ACTIONS
@@ -111,11 +112,20 @@ def seat_line(seat: SeatView, view: CaseView, config: Config, now: datetime, loc
         )
     if state.status == "acknowledged":
         rearm = (
-            t(locale, "seat_rearms", at=local_time(seat.due_at, config, now))
+            t(locale, "seat_rearms", at=day_time(seat.due_at, config, now, locale))
             if seat.due_at is not None
             else ""
         )
         return t(locale, "seat_acknowledged", team=name, rearm=rearm)
+    return _waiting_line(seat, view, config, now, locale) + pause_note(policy, config, now, locale)
+
+
+def _waiting_line(
+    seat: SeatView, view: CaseView, config: Config, now: datetime, locale: str
+) -> str:
+    state = seat.state
+    name = team_name(config, state.team)
+    policy = view.policy
     left = machine.time_left(state, policy, now)
     if state.level > 0:
         level = policy.levels[min(state.level, len(policy.levels)) - 1]
@@ -182,7 +192,9 @@ def case_card(view: CaseView, config: Config, now: datetime, locale: str) -> Car
     sections: list[Section] = []
     rows = []
     for inv in view.invoices[:_SHOW_INVOICES]:
-        mark = "" if inv.status == "open" else f" ({inv.status})"
+        status = f"invoice_status_{inv.status}"
+        shown = t(locale, status) if has_text(status) else inv.status
+        mark = "" if inv.status == "open" else f" ({shown})"
         rows.append(
             (
                 inv.invoice_no + (" ⚠" if inv.disputed else "") + mark,
@@ -339,7 +351,12 @@ def render_row(conn: Connection, row: OutRow, config: Config, now: datetime) -> 
             waiting = [s.state.team for s in view.seats if s.state.status == "waiting"]
             window = minutes(view.policy.window)
             teams = _teams(config, waiting)
-            text = t_rich(locale, "card_call", teams=teams, window=window) if waiting else None
+            text = None
+            if waiting and machine.is_open(now, view.policy):
+                text = t_rich(locale, "card_call", teams=teams, window=window)
+            elif waiting:
+                until = day_time(machine.next_open(now, view.policy), config, now, locale)
+                text = t_rich(locale, "card_call_paused", teams=teams, window=window, until=until)
         else:
             text = card_summary(view, config, now, locale)
         return Reply(text=text, card=card, ephemeral=False)
@@ -404,12 +421,7 @@ def _note(payload: Mapping[str, Any], view: CaseView, config: Config, locale: st
             text += " " + t_rich(locale, "note_reopened", teams=reopened)
         return text
     if what == "promise_kept":
-        return t(
-            locale,
-            "note_promise_kept",
-            case=view.id,
-            amount=f"{payload.get('amount')} {payload.get('currency')}",
-        )
+        return t(locale, "note_promise_kept", case=view.id, amount=_payload_money(payload, locale))
     if what == "called":
         return t_rich(
             locale,
@@ -420,7 +432,17 @@ def _note(payload: Mapping[str, Any], view: CaseView, config: Config, locale: st
         )
     if what == "ready":
         return t(locale, "note_ready", case=view.id)
-    return t(locale, "card_updated", case=view.id, status=view.status, seats="")
+    status = t(locale, f"case_status_{view.status}")
+    return t(locale, "card_updated", case=view.id, status=status, seats="")
+
+
+def _payload_money(payload: Mapping[str, Any], locale: str) -> str:
+    """An amount the outbox row carries as text (`30000.00`, `CNY`), as the reader writes it."""
+    amount, currency = payload.get("amount"), payload.get("currency")
+    try:
+        return format_money(Decimal(str(amount)), str(currency), locale)
+    except (ArithmeticError, ValueError):
+        return f"{amount} {currency}"
 
 
 def _predue(payload: Mapping[str, Any], config: Config, locale: str) -> Reply:

@@ -11,21 +11,32 @@ from sqlalchemy import Connection
 
 from bot.cards import local_time, person_name, team_name
 from bot.messages import Reply
+from handlers.common import bounded_id, shorten
 from handlers.context import Context
 from playbook.decisions import Actor
-from playbook.money import format_money
+from playbook.money import exponent, format_money
 from storage.circle import CircleError, begin_write
 
 T = TypeVar("T")
 
 
 def case_number(ctx: Context, text: str | None, usage: str) -> int | Reply:
+    """`42`, `#42`, `＃４２`: the case number; not a number is the usage line, and a number no
+    case can have (beyond the database's integers) is simply "no such case"."""
     if not text:
         return Reply.usage(usage, locale=ctx.locale)
     cleaned = text.lstrip("#＃")
-    if not cleaned.isdigit():
+    if not cleaned.isdecimal():
         return Reply.usage(usage, ctx.t("case_usage_id"), ctx.locale)
-    return int(cleaned)
+    number = bounded_id(cleaned)
+    if number is None:
+        return Reply.error(ctx.t("no_case", case=shorten(cleaned, 24)))
+    return number
+
+
+def amount_places(ctx: Context, text: str, currency: str) -> str:
+    """Why an amount cannot be recorded in its currency: more decimals than it has."""
+    return ctx.t("amount_places", amount=text, currency=currency, places=exponent(currency))
 
 
 def writer(ctx: Context) -> Reply | None:
@@ -87,11 +98,21 @@ def refusal(ctx: Context, err: CircleError) -> Reply:
 
 _RELATIVE = re.compile(r"^\+(\d{1,3})d$")
 _MONTH_DAY = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?$")
+# A date typed in chat is within ten years of today; 9999-12-31 is a typo, and the day after
+# it would not even exist.
+_DATE_RANGE = timedelta(days=3650)
 
 
 def parse_day(text: str, today: date) -> date | None:
-    """YYYY-MM-DD, MM-DD (this year), 12月1日, +7d, today/tomorrow/今天/明天."""
-    word = text.strip().casefold()
+    """YYYY-MM-DD, MM-DD (this year), 12月1日, +7d, today/tomorrow/今天/明天; None when it is
+    none of these or not within ten years of today."""
+    day = _day(text.strip().casefold(), today)
+    if day is None or abs(day - today) > _DATE_RANGE:
+        return None
+    return day
+
+
+def _day(word: str, today: date) -> date | None:
     if word in ("today", "今天"):
         return today
     if word in ("tomorrow", "明天"):

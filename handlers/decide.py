@@ -8,7 +8,14 @@ from sqlalchemy import Connection
 
 from bot.cards import person_name, team_name
 from bot.messages import Command, Reply
-from handlers.circle_common import actor, case_number, parse_day, write, writer
+from handlers.circle_common import (
+    actor,
+    amount_places,
+    case_number,
+    parse_day,
+    write,
+    writer,
+)
 from handlers.context import Context
 from playbook.decisions import ACTIONS, Action, allowed, parse_action, who_may
 from playbook.money import MoneyError, parse_amount, to_minor
@@ -28,24 +35,26 @@ def _who(ctx: Context, rules: tuple[str, ...]) -> str:
     names = []
     for rule in rules:
         if rule == "any":
-            names.append("anyone in the config" if not ctx.zh else "任何已配置人员")
+            names.append(ctx.t("who_any"))
         elif rule == "manager":
             managers = [person_name(cfg, k) for k, p in cfg.people.items() if p.role == "manager"]
-            label = "a manager" if not ctx.zh else "经理"
-            names.append(f"{label} ({', '.join(managers)})" if managers else label)
+            label = ctx.t("who_manager")
+            names.append(_named(ctx, label, managers))
         elif rule == "lead":
-            names.append("a team lead" if not ctx.zh else "团队负责人")
+            names.append(ctx.t("who_lead"))
         elif rule.endswith(".lead"):
             team = rule.split(".")[0]
             lead = cfg.teams[team].lead if team in cfg.teams else None
-            label = (
-                f"{team_name(cfg, team)} lead" if not ctx.zh else f"{team_name(cfg, team)}负责人"
-            )
-            names.append(f"{label} ({person_name(cfg, lead)})")
+            label = ctx.t("who_team_lead", team=team_name(cfg, team))
+            names.append(_named(ctx, label, [person_name(cfg, lead)]))
         else:
-            members = ", ".join(person_name(cfg, p) for p in cfg.team_members(rule))
-            names.append(f"{team_name(cfg, rule)} ({members})" if members else team_name(cfg, rule))
+            members = [person_name(cfg, p) for p in cfg.team_members(rule)]
+            names.append(_named(ctx, team_name(cfg, rule), members))
     return " / ".join(names)
+
+
+def _named(ctx: Context, label: str, people: list[str]) -> str:
+    return ctx.t("who_named", who=label, people=", ".join(people)) if people else label
 
 
 def _actions(ctx: Context) -> str:
@@ -122,8 +131,8 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         currency = view.main_currency(ctx.config.company.currency)
         try:
             amount_minor = to_minor(amount, currency)
-        except MoneyError as exc:
-            return Reply.usage(USAGE, str(exc), ctx.locale)
+        except MoneyError:
+            return Reply.usage(USAGE, amount_places(ctx, amount_text, currency), ctx.locale)
     elif action.needs_amount:
         return Reply.usage(USAGE, ctx.t("decision_needs_amount", action=label), ctx.locale)
     on_date = None

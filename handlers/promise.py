@@ -7,7 +7,7 @@ import re
 from sqlalchemy import Connection
 
 from bot.messages import Command, Reply
-from handlers.circle_common import case_number, parse_day, write, writer
+from handlers.circle_common import amount_places, case_number, parse_day, write, writer
 from handlers.context import Context
 from playbook.money import MoneyError, format_money, parse_amount, to_minor
 from storage.circle import add_promise, load_case
@@ -53,8 +53,8 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         currency = view.main_currency(ctx.config.company.currency)
     try:
         minor = to_minor(amount, currency)
-    except MoneyError as exc:
-        return Reply.usage(USAGE, str(exc), ctx.locale)
+    except MoneyError:
+        return Reply.usage(USAGE, amount_places(ctx, args[1], currency), ctx.locale)
     now = ctx.clock.now()
 
     def change(conn: Connection) -> int:
