@@ -16,6 +16,7 @@ from handlers.circle_common import (
     write,
     writer,
 )
+from handlers.common import shorten
 from handlers.context import Context
 from playbook.decisions import ACTIONS, Action, allowed, parse_action, who_may
 from playbook.money import MoneyError, parse_amount, to_minor
@@ -78,7 +79,9 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     parsed = parse_action(args[1:])
     if parsed is None:
         return Reply.usage(
-            USAGE, ctx.t("unknown_action", action=args[1], actions=_actions(ctx)), ctx.locale
+            USAGE,
+            ctx.t("unknown_action", action=shorten(args[1], 40), actions=_actions(ctx)),
+            ctx.locale,
         )
     action, used = parsed
     rest = args[1 + used :]
@@ -127,7 +130,9 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     if amount_text is not None:
         amount = parse_amount(amount_text)
         if amount is None or amount <= 0:
-            return Reply.usage(USAGE, ctx.t("promise_bad_amount", text=amount_text), ctx.locale)
+            return Reply.usage(
+                USAGE, ctx.t("promise_bad_amount", text=shorten(amount_text, 40)), ctx.locale
+            )
         currency = view.main_currency(ctx.config.company.currency)
         try:
             amount_minor = to_minor(amount, currency)
@@ -139,7 +144,9 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     if date_text is not None:
         on_date = parse_day(date_text, today)
         if on_date is None:
-            return Reply.usage(USAGE, ctx.t("promise_bad_date", text=date_text), ctx.locale)
+            return Reply.usage(
+                USAGE, ctx.t("promise_bad_date", text=shorten(date_text, 40)), ctx.locale
+            )
         if on_date < today:
             return Reply.error(ctx.t("promise_past", date=on_date, today=today))
     elif action.needs_date:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.messages import Card, Command, Reply, Section
+from handlers.common import shorten
 from handlers.context import Context
 from playbook.library import PlaybookError, load_playbook
 
@@ -31,7 +32,9 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         if key is None:
             names = ", ".join(e.key for e in excuses)
             return Reply.usage(
-                USAGE, ctx.t("unknown_excuse", excuse=cmd.text, excuses=names), ctx.locale
+                USAGE,
+                ctx.t("unknown_excuse", excuse=shorten(cmd.text, 40), excuses=names),
+                ctx.locale,
             )
         excuses = [e for e in excuses if e.key == key]
     reasons = dict(playbook.reasons())

@@ -84,7 +84,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
             USAGE,
             ctx.t(
                 "unknown_tone_or_excuse",
-                word=" ".join(words[1:]),
+                word=shorten(" ".join(words[1:]), 40),
                 tones=", ".join(key for key, _ in playbook.tones()),
                 excuses=", ".join(e.key for e in playbook.excuses()),
             ),

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 
 from bot.messages import Command, Reply
 from handlers.circle_common import amount_places, case_number, parse_day, write, writer
+from handlers.common import shorten
 from handlers.context import Context
 from playbook.money import MoneyError, format_money, parse_amount, to_minor
 from storage.circle import add_promise, load_case
@@ -34,7 +35,9 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         return refused
     amount = parse_amount(args[1])
     if amount is None:
-        return Reply.usage(USAGE, ctx.t("promise_bad_amount", text=args[1]), ctx.locale)
+        return Reply.usage(
+            USAGE, ctx.t("promise_bad_amount", text=shorten(args[1], 40)), ctx.locale
+        )
     currency: str | None = None
     rest = args[2:]
     if len(rest) >= 2 and _CURRENCY.match(rest[0]):
@@ -42,7 +45,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     today = ctx.today()
     day = parse_day(rest[0], today)
     if day is None:
-        return Reply.usage(USAGE, ctx.t("promise_bad_date", text=rest[0]), ctx.locale)
+        return Reply.usage(USAGE, ctx.t("promise_bad_date", text=shorten(rest[0], 40)), ctx.locale)
     if amount <= 0:
         return Reply.error(ctx.t("promise_amount"))
     with ctx.db.engine.connect() as conn:

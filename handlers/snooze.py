@@ -10,6 +10,7 @@ from bot.cards import team_name
 from bot.config import parse_duration
 from bot.messages import Command, Reply
 from handlers.circle_common import at_local, case_number, write, writer
+from handlers.common import shorten
 from handlers.context import Context
 from storage.circle import snooze
 
@@ -32,7 +33,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
             wrong = args[i + 1] if i + 1 < len(args) else ""
             return Reply.usage(
                 USAGE,
-                ctx.t("unknown_team", team=wrong, teams=", ".join(ctx.config.teams)),
+                ctx.t("unknown_team", team=shorten(wrong, 40), teams=", ".join(ctx.config.teams)),
                 ctx.locale,
             )
         team = args[i + 1]
@@ -50,7 +51,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     except ValueError:
         span = timedelta(0)
     if span <= timedelta(0) or span > _LONGEST:
-        return Reply.usage(USAGE, ctx.t("snooze_bad", text=args[1]), ctx.locale)
+        return Reply.usage(USAGE, ctx.t("snooze_bad", text=shorten(args[1], 40)), ctx.locale)
     reason = " ".join(args[2:]).strip()
     if not reason:
         return Reply.usage(USAGE, ctx.t("snooze_reason", case=number, duration=args[1]), ctx.locale)

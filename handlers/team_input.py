@@ -8,6 +8,7 @@ from bot.cards import person_name, team_name
 from bot.messages import Command, Reply
 from bot.when import day_time
 from handlers.circle_common import case_number, write, writer
+from handlers.common import shorten
 from handlers.context import Context
 from storage.circle import InputResult, record_input
 from storage.models import Seat
@@ -52,7 +53,9 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     else:
         return Reply.usage(
             USAGE,
-            ctx.t("unknown_team", team=rest[0], teams=", ".join(cfg.teams)) if rest else None,
+            ctx.t("unknown_team", team=shorten(rest[0], 40), teams=", ".join(cfg.teams))
+            if rest
+            else None,
             ctx.locale,
         )
     text = " ".join(rest).strip()

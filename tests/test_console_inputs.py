@@ -132,6 +132,39 @@ async def test_a_number_too_big_to_mean_anything_gets_the_usage_line(
     assert view.promises == () and view.decisions == ()
 
 
+PAGE = "Z" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("who", "line"),
+    [
+        ("tom.baker", f"/ar {PAGE}"),
+        ("tom.baker", f"/ar help {PAGE}"),
+        ("tom.baker", f"/ar excuses {PAGE}"),
+        ("tom.baker", f"/ar overdue {PAGE}"),
+        ("tom.baker", f"/ar customer {PAGE}"),
+        ("tom.baker", f"/ar check {PAGE}"),
+        ("wang.wei", f"/ar phrase 1 {PAGE}"),
+        ("wang.wei", f"/ar promise 1 {PAGE} +3d"),
+        ("wang.wei", f"/ar promise 1 100 {PAGE}"),
+        ("wang.wei", f"/ar decide 1 {PAGE}"),
+        ("liu.yang", f"/ar decide 1 installment --amount {PAGE} --date +7d"),
+        ("liu.yang", f"/ar decide 1 installment --amount 100 --date {PAGE}"),
+        ("liu.yang", f"/ar input 1 {PAGE}"),
+        ("wang.wei", f"/ar snooze 1 {PAGE} customer travelling"),
+        ("wang.wei", f"/ar snooze 1 1h customer travelling --team {PAGE}"),
+    ],
+)
+async def test_a_pasted_page_as_an_argument_is_not_repeated_back(
+    world: World, who: str, line: str
+) -> None:
+    answer = await reply(world, who, line)
+    text = answer.plain()
+    assert answer.kind in ("usage", "error"), text[:300]
+    assert len(text) < 1000, text[:300]  # at most the start of the page, clipped with "…"
+    assert "something went wrong" not in text
+
+
 def test_durations_are_bounded_before_they_can_overflow() -> None:
     assert parse_duration("3650d") == timedelta(days=3650)
     for too_long in ("3651d", "99999999999d", HUGE + "s", "9" * 5000 + "m", 10**30):
