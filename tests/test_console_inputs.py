@@ -27,6 +27,7 @@ from playbook.decisions import ACTIONS
 from playbook.money import format_money
 from storage.db import Database
 from storage.models import Customer
+from storage.reports import aging_report
 from tests.conftest import LEDGER_HEADER, TEST_CONFIG, run_import, write_csv
 from tests.test_circle import LEDGER, World, row
 
@@ -341,6 +342,17 @@ def test_bucket_labels_for_every_range() -> None:
         "365天以上",
     ]
     assert [b.label for b in buckets][1] == "1-30"  # what reports and exports key on
+
+
+def test_the_aging_table_reads_in_days_and_its_data_keeps_the_keys(world: World) -> None:
+    with world.db.engine.connect() as conn:
+        rep = aging_report(conn, date(2026, 3, 16), world.config.aging_policy(), by="customer")
+    table = rep.to_table()
+    assert re.search(r"^\s*1-30 days\s+1\s+1,000.00\s+41.7%$", table, re.M), table
+    assert re.search(r"^\s*365\+ days\s+1\s+900.00", table, re.M), table
+    assert "CNY by customer (days past due):" in table
+    labels = [b["label"] for b in rep.to_json()["totals"][0]["buckets"]]
+    assert labels[1] == "1-30" and labels[-1] == "365+"
 
 
 @pytest.mark.parametrize(
