@@ -9,6 +9,7 @@ notes and reasons are str parts and stay literal on every messenger.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -52,6 +53,14 @@ def minutes(span: timedelta) -> str:
         return f"{total}m"
     hours, mins = divmod(total, 60)
     return f"{hours}h{mins:02d}m" if mins else f"{hours}h"
+
+
+def _counting_down(left: timedelta) -> timedelta:
+    """Time left as a countdown shows it: whole minutes rounded up (a card sent a few seconds
+    after the case opened still says 15m, one due in 4m30s says 5m); under a minute, seconds."""
+    if left < timedelta(minutes=1):
+        return left
+    return timedelta(minutes=math.ceil(left.total_seconds() / 60))
 
 
 def person_name(config: Config, key: str | None) -> str:
@@ -147,7 +156,7 @@ def _waiting_line(
             locale, "seat_escalated", team=name, level=state.level, who=", ".join(who), late=late
         )
     if left is not None and left > timedelta(0):
-        return t(locale, "seat_waiting", team=name, left=minutes(left))
+        return t(locale, "seat_waiting", team=name, left=minutes(_counting_down(left)))
     if left is not None:
         return t(locale, "seat_late", team=name, late=minutes(-left))
     return t(locale, "seat_waiting_paused", team=name)

@@ -380,6 +380,13 @@ async def test_the_yen_is_yen_in_a_chinese_reply(world: World) -> None:
     assert "¥3,304,500" in en and "日元" not in en
 
 
+async def test_the_card_counts_down_like_a_countdown(world: World) -> None:
+    for seconds, left in ((12, "15m"), (630, "5m"), (890, "10s")):
+        world.clock.set(world.case(1).opened_at + timedelta(seconds=seconds))
+        card = (await reply(world, "tom.baker", "/ar case 1")).plain()
+        assert f"⏳ Sales: waiting, {left} left" in card, (seconds, card)
+
+
 def test_a_reminder_states_the_minutes_left_when_it_fell_due() -> None:
     policy = CirclePolicy(hours=None)
     seat = SeatState(team="sales", started_at=_at(10, 0))
