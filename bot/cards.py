@@ -9,6 +9,7 @@ notes and reasons are str parts and stay literal on every messenger.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -17,8 +18,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.config import Config
-from bot.i18n import t, t_rich
+from bot.i18n import has_text, t, t_rich
 from bot.messages import Button, Card, Field, Mention, Reply, RichText, Section, Table, Text
+from bot.when import day_time, pause_note
 from playbook import circle as machine
 from playbook.aging import RiskFacts, Stage, risk_grade, stage_for
 from playbook.decisions import ACTIONS
@@ -51,6 +53,14 @@ def minutes(span: timedelta) -> str:
         return f"{total}m"
     hours, mins = divmod(total, 60)
     return f"{hours}h{mins:02d}m" if mins else f"{hours}h"
+
+
+def _counting_down(left: timedelta) -> timedelta:
+    """Time left as a countdown shows it: whole minutes rounded up (a card sent a few seconds
+    after the case opened still says 15m, one due in 4m30s says 5m); under a minute, seconds."""
+    if left < timedelta(minutes=1):
+        return left
+    return timedelta(minutes=math.ceil(left.total_seconds() / 60))
 
 
 def person_name(config: Config, key: str | None) -> str:
@@ -111,11 +121,20 @@ def seat_line(seat: SeatView, view: CaseView, config: Config, now: datetime, loc
         )
     if state.status == "acknowledged":
         rearm = (
-            t(locale, "seat_rearms", at=local_time(seat.due_at, config, now))
+            t(locale, "seat_rearms", at=day_time(seat.due_at, config, now, locale))
             if seat.due_at is not None
             else ""
         )
         return t(locale, "seat_acknowledged", team=name, rearm=rearm)
+    return _waiting_line(seat, view, config, now, locale) + pause_note(policy, config, now, locale)
+
+
+def _waiting_line(
+    seat: SeatView, view: CaseView, config: Config, now: datetime, locale: str
+) -> str:
+    state = seat.state
+    name = team_name(config, state.team)
+    policy = view.policy
     left = machine.time_left(state, policy, now)
     if state.level > 0:
         level = policy.levels[min(state.level, len(policy.levels)) - 1]
@@ -137,7 +156,7 @@ def seat_line(seat: SeatView, view: CaseView, config: Config, now: datetime, loc
             locale, "seat_escalated", team=name, level=state.level, who=", ".join(who), late=late
         )
     if left is not None and left > timedelta(0):
-        return t(locale, "seat_waiting", team=name, left=minutes(left))
+        return t(locale, "seat_waiting", team=name, left=minutes(_counting_down(left)))
     if left is not None:
         return t(locale, "seat_late", team=name, late=minutes(-left))
     return t(locale, "seat_waiting_paused", team=name)
@@ -182,7 +201,9 @@ def case_card(view: CaseView, config: Config, now: datetime, locale: str) -> Car
     sections: list[Section] = []
     rows = []
     for inv in view.invoices[:_SHOW_INVOICES]:
-        mark = "" if inv.status == "open" else f" ({inv.status})"
+        status = f"invoice_status_{inv.status}"
+        shown = t(locale, status) if has_text(status) else inv.status
+        mark = "" if inv.status == "open" else f" ({shown})"
         rows.append(
             (
                 inv.invoice_no + (" ⚠" if inv.disputed else "") + mark,
@@ -339,7 +360,12 @@ def render_row(conn: Connection, row: OutRow, config: Config, now: datetime) -> 
             waiting = [s.state.team for s in view.seats if s.state.status == "waiting"]
             window = minutes(view.policy.window)
             teams = _teams(config, waiting)
-            text = t_rich(locale, "card_call", teams=teams, window=window) if waiting else None
+            text = None
+            if waiting and machine.is_open(now, view.policy):
+                text = t_rich(locale, "card_call", teams=teams, window=window)
+            elif waiting:
+                until = day_time(machine.next_open(now, view.policy), config, now, locale)
+                text = t_rich(locale, "card_call_paused", teams=teams, window=window, until=until)
         else:
             text = card_summary(view, config, now, locale)
         return Reply(text=text, card=card, ephemeral=False)
@@ -404,12 +430,7 @@ def _note(payload: Mapping[str, Any], view: CaseView, config: Config, locale: st
             text += " " + t_rich(locale, "note_reopened", teams=reopened)
         return text
     if what == "promise_kept":
-        return t(
-            locale,
-            "note_promise_kept",
-            case=view.id,
-            amount=f"{payload.get('amount')} {payload.get('currency')}",
-        )
+        return t(locale, "note_promise_kept", case=view.id, amount=_payload_money(payload, locale))
     if what == "called":
         return t_rich(
             locale,
@@ -420,7 +441,17 @@ def _note(payload: Mapping[str, Any], view: CaseView, config: Config, locale: st
         )
     if what == "ready":
         return t(locale, "note_ready", case=view.id)
-    return t(locale, "card_updated", case=view.id, status=view.status, seats="")
+    status = t(locale, f"case_status_{view.status}")
+    return t(locale, "card_updated", case=view.id, status=status, seats="")
+
+
+def _payload_money(payload: Mapping[str, Any], locale: str) -> str:
+    """An amount the outbox row carries as text (`30000.00`, `CNY`), as the reader writes it."""
+    amount, currency = payload.get("amount"), payload.get("currency")
+    try:
+        return format_money(Decimal(str(amount)), str(currency), locale)
+    except (ArithmeticError, ValueError):
+        return f"{amount} {currency}"
 
 
 def _predue(payload: Mapping[str, Any], config: Config, locale: str) -> Reply:

@@ -14,11 +14,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
-from bot.clock import Clock, ScaledClock, SystemClock, today
+from bot.clock import Clock, ScaledClock, SystemClock, clock_start, today
 from bot.config import Config, ConfigError, default_path, load_config
 
 if TYPE_CHECKING:
@@ -54,30 +54,34 @@ def _config(args: argparse.Namespace) -> Config:
         raise Fail("\n".join(exc.lines)) from None
 
 
-def _clock(args: argparse.Namespace, config: Config | None = None) -> Clock:
+def _clock(
+    args: argparse.Namespace, config: Config | None = None, base: Clock | None = None
+) -> tuple[Clock, str | None]:
+    """The clock `run` uses, and a note saying where a scaled clock starts (None if real).
+
+    `base` is the wall clock (tests give a fake one, so "today" is any day they choose)."""
+    base = base or SystemClock()
     speed = getattr(args, "clock_speed", None) or 1.0
     start_text = getattr(args, "clock_start", None)
     if not start_text and speed == 1:
-        return SystemClock()
+        return base, None
     start = None
+    note = None
     if start_text:
-        zone = config.company.zone if config is not None else UTC
-        start = _clock_start(start_text, zone)
-    return ScaledClock(speed, start=start)
+        start, note = _clock_start(start_text, config, base.now())
+    # Held at its start until the console begins (cmd_run releases it).
+    return ScaledClock(speed, base=base, start=start, held=start is not None), note
 
 
-def _clock_start(text: str, zone: tzinfo) -> datetime:
-    """`10:00` (today, company time) or `2026-11-23T10:00` (company time unless it says)."""
-    text = text.strip()
+def _clock_start(text: str, config: Config | None, now: datetime) -> tuple[datetime, str]:
+    from bot.circle_env import circle_policy
+
+    zone: tzinfo = config.company.zone if config is not None else UTC
+    policy = circle_policy(config) if config is not None else None
     try:
-        if len(text) <= 5 and ":" in text:
-            hour, minute = (int(x) for x in text.split(":"))
-            local_today = datetime.now(zone).date()
-            return datetime.combine(local_today, time(hour, minute), zone)
-        moment = datetime.fromisoformat(text)
+        return clock_start(text, zone, policy, now)
     except ValueError:
         raise Fail(f"--clock-start {text!r}: expected HH:MM or YYYY-MM-DDTHH:MM", 2) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _date(text: str) -> date:
@@ -95,7 +99,13 @@ def _date(text: str) -> date:
 # --- run ------------------------------------------------------------------------------------
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def cmd_run(
+    args: argparse.Namespace,
+    base: Clock | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """`base`, `stdin`, `stdout`: the wall clock and the terminal (tests give their own)."""
     from bot.app import (
         StartError,
         build_runtime,
@@ -105,13 +115,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
 
     config = _config(args)
-    rt = build_runtime(config, _clock(args, config), args.database)
+    clock, note = _clock(args, config, base)
+    rt = build_runtime(config, clock, args.database)
+    if note is not None:
+        speed = args.clock_speed or 1.0
+        print(f"({note}; {speed:g}× speed)", file=sys.stderr)
     if not args.no_sample:
         loaded = ensure_sample(rt)
         if loaded is not None:
             print(
                 f"(the ledger was empty: loaded the sample ledger, {loaded.created:,} invoices "
-                f"of {loaded.customers_created:,} customers, dates moved to today)",
+                f"of {loaded.customers_created:,} customers, dates moved to {rt.today()})",
                 file=sys.stderr,
             )
     missing = unavailable_messengers(config)
@@ -126,11 +140,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("(slack is in HTTP mode: `arcircle serve` runs it)", file=sys.stderr)
     elif slack.enabled:
         _require_env(config, "slack")
+    if isinstance(clock, ScaledClock):
+        clock.release()
     try:
         # A faster clock needs a faster tick, or escalations arrive minutes late in its time.
         speed = args.clock_speed or 1.0
         tick_every = config.circle.tick_every / speed if speed > 1 else None
-        asyncio.run(serve_console(rt, tick_every=tick_every))
+        asyncio.run(serve_console(rt, stdin=stdin, stdout=stdout, tick_every=tick_every))
     except StartError as exc:
         raise Fail(f"arcircle run: {exc}", 1) from None
     except KeyboardInterrupt:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo
+
+from playbook.circle import CirclePolicy, next_open
 
 
 class Clock(Protocol):
@@ -49,7 +52,12 @@ class ScaledClock:
     """
 
     def __init__(
-        self, speed: float, base: Clock | None = None, start: datetime | None = None
+        self,
+        speed: float,
+        base: Clock | None = None,
+        start: datetime | None = None,
+        *,
+        held: bool = False,
     ) -> None:
         if speed <= 0:
             raise ValueError("clock speed must be positive")
@@ -59,7 +67,48 @@ class ScaledClock:
         self._speed = speed
         self._origin = self._base.now()
         self._start = start.astimezone(UTC) if start is not None else self._origin
+        self._held = held
 
     def now(self) -> datetime:
+        if self._held:
+            return self._start
         elapsed = self._base.now() - self._origin
         return self._start + elapsed * self._speed
+
+    def release(self) -> None:
+        """A clock made `held` stands at its start until now: setting up (loading the sample
+        ledger) takes none of the demo's time, so 10:00 is when the chat begins."""
+        if self._held:
+            self._origin = self._base.now()
+            self._held = False
+
+
+def clock_start(
+    text: str, zone: tzinfo, policy: CirclePolicy | None, now: datetime
+) -> tuple[datetime, str]:
+    """Where `--clock-start` puts a scaled clock, and a note saying so.
+
+    `2026-11-23T10:00` is that moment (in `zone` unless it names one). `10:00` is that time
+    today when the circle's clock runs today (`policy`'s business hours and holidays), else on
+    the next day it does: `make demo` on a Saturday plays Monday's circle instead of one that
+    stands still until Monday. `now` is the wall clock's time. ValueError for anything else.
+    """
+    text = text.strip()
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if m:
+        at = time(int(m.group(1)), int(m.group(2)))
+        today = now.astimezone(zone).date()
+        day = today
+        if policy is not None:
+            opens = next_open(datetime.combine(today, time(0), policy.zone), policy)
+            day = opens.astimezone(policy.zone).date()
+        start = datetime.combine(day, at, zone)
+        if day == today:
+            return start, f"the clock starts today, {start:%A %Y-%m-%d %H:%M}"
+        return start, (
+            f"the clock starts on the next business day, {start:%A %Y-%m-%d %H:%M} "
+            f"(today, {today:%A %Y-%m-%d}, is not a business day)"
+        )
+    moment = datetime.fromisoformat(text)
+    start = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    return start, f"the clock starts at {start:%A %Y-%m-%d %H:%M}"

@@ -79,22 +79,48 @@ class ConfigError(Exception):
 # --- value types -------------------------------------------------------------------------
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+# The longest duration anything takes: ten years. Longer ones are typos, and a bound keeps
+# `now + duration` far inside what timedelta and datetime hold (year 9999).
+MAX_DURATION = timedelta(days=3650)
 
 
 def parse_duration(value: Any) -> timedelta:
-    """`15m`, `1h30m`, `2d`, `90s`; a bare number is minutes (how people say response windows)."""
+    """`15m`, `1h30m`, `2d`, `90s`; a bare number is minutes (how people say response windows).
+
+    At most MAX_DURATION: a longer one (`99999999999d`) is a ValueError, like a malformed one.
+    """
     if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
+        span = value
+    elif isinstance(value, bool):
         raise ValueError("expected a duration like 15m, 1h30m or 2d")
-    if isinstance(value, int):
-        return timedelta(minutes=value)
-    if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match and any(match.groups()):
-            d, h, m, s = (int(g) if g else 0 for g in match.groups())
-            return timedelta(days=d, hours=h, minutes=m, seconds=s)
-    raise ValueError(f"{value!r} is not a duration (expected e.g. 15m, 1h30m, 2d, 90s)")
+    elif isinstance(value, int):
+        span = _bounded(0, 0, value, 0, value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)) and any(match.groups()):
+        if any(g and len(g) > 12 for g in match.groups()):
+            raise ValueError(_too_long(value))
+        d, h, m, s = (int(g) if g else 0 for g in match.groups())
+        span = _bounded(d, h, m, s, value)
+    else:
+        raise ValueError(f"{_short(value)} is not a duration (expected e.g. 15m, 1h30m, 2d, 90s)")
+    if span > MAX_DURATION:
+        raise ValueError(_too_long(value))
+    return span
+
+
+def _bounded(days: int, hours: int, minutes: int, seconds: int, value: Any) -> timedelta:
+    # Checked before timedelta sees the parts: 10**20 days would overflow it.
+    if days * 86_400 + hours * 3_600 + minutes * 60 + seconds > MAX_DURATION.total_seconds():
+        raise ValueError(_too_long(value))
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def _too_long(value: Any) -> str:
+    return f"{_short(value)} is too long a duration (at most {MAX_DURATION.days}d)"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _parse_clock_time(value: Any) -> time:

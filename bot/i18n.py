@@ -63,6 +63,9 @@ _EN: dict[str, str] = {
     "customer_risk": "Risk grade",
     "customer_hold": "Credit hold",
     "customer_status": "Status",
+    "customer_status_active": "active",
+    "customer_status_insolvent": "insolvent",
+    "customer_status_dissolved": "dissolved",
     "customer_buckets": "Open amount by age",
     "customer_invoices": "Open invoices ({count})",
     "customer_more": "… and {count} more",
@@ -81,6 +84,7 @@ _EN: dict[str, str] = {
     "console_welcome": "arcircle console — you are {person}. Type /ar help, `as <person>: <text>` to speak as someone else, Ctrl-D to quit.",
     "console_unknown_person": "No person '{person}' in config. People: {people}.",
     "console_now": "You are now {person}.",
+    "console_wait_usage": "Usage: wait <duration>, e.g. wait 5m or wait 1h30m (at most {longest}).",
     "lease_waiting": "Another arcircle process on this database runs the circle; this one answers commands and takes over if that one stops.",
 }
 
@@ -125,6 +129,9 @@ _ZH: dict[str, str] = {
     "customer_risk": "风险等级",
     "customer_hold": "信用冻结",
     "customer_status": "状态",
+    "customer_status_active": "正常经营",
+    "customer_status_insolvent": "已破产",
+    "customer_status_dissolved": "已注销",
     "customer_buckets": "按账龄的未收金额",
     "customer_invoices": "未结清发票（{count} 笔）",
     "customer_more": "……另有 {count} 笔",
@@ -142,6 +149,7 @@ _ZH: dict[str, str] = {
     "console_welcome": "arcircle 控制台 — 当前身份：{person}。输入 /ar help；用 `as <人员>: <内容>` 切换身份；Ctrl-D 退出。",
     "console_unknown_person": "配置中没有“{person}”这个人。人员：{people}。",
     "console_now": "您现在是 {person}。",
+    "console_wait_usage": "用法：wait <时长>，例如 wait 5m 或 wait 1h30m（最长 {longest}）。",
     "lease_waiting": "同一数据库上已有另一个 arcircle 进程在运行响应圈；本进程只处理命令，若对方停止则自动接管。",
 }
 
@@ -157,6 +165,11 @@ CATALOGS: dict[str, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}
 def _template(locale: str, key: str) -> str:
     catalog = _ZH if locale.lower().startswith("zh") else _EN
     return catalog.get(key) or _EN[key]
+
+
+def has_text(key: str) -> bool:
+    """Whether the catalogue has this key (for keys built from data, like a status)."""
+    return key in _EN
 
 
 def t(locale: str, key: str, **values: Any) -> str:

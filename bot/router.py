@@ -12,6 +12,7 @@ import logging
 import re
 import secrets
 import shlex
+import unicodedata
 from dataclasses import dataclass
 
 from bot.access import OPEN_VERBS, ReadAccess
@@ -27,10 +28,19 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-_PREFIX = re.compile(r"^/ar(?:@[\w.]+)?(?:\s+|$)", re.IGNORECASE)
+# `/ar`, also typed with a Chinese keyboard: the full-width slash (and letters) `／ａｒ`.
+_PREFIX = re.compile(r"^[/／][aａ][rｒ](?:[@＠][\w.]+)?(?:\s+|$)", re.IGNORECASE)
+# Every Unicode space (no-break U+00A0, ideographic U+3000, thin, narrow ...) separates words
+# like a plain one; tabs and newlines stay what they are.
+_SPACES: dict[str, str] = {
+    chr(code): " " for code in range(0x80, 0x3001) if unicodedata.category(chr(code)) == "Zs"
+}
 _QUOTES = str.maketrans(
-    {"“": '"', "”": '"', "「": '"', "」": '"', "‘": "'", "’": "'", "\u3000": " "}
+    {"“": '"', "”": '"', "「": '"', "」": '"', "‘": "'", "’": "'", "\ufeff": "", **_SPACES}
 )
+
+# The most of an unknown word a reply repeats.
+_ECHO = 40
 
 # Plain questions people type instead of commands: "@arcircle what about ACME?".
 _CUSTOMER_EN = re.compile(
@@ -84,11 +94,11 @@ class Router:
         # Who may read at all; messengers register what they know about accounts here.
         self.access = access or ReadAccess(config)
         names = "|".join(re.escape(n) for n in bot_names)
-        self._mention = re.compile(rf"^@(?:{names})\b[\s,:：，]*", re.IGNORECASE)
+        self._mention = re.compile(rf"^[@＠](?:{names})\b[\s,:：，]*", re.IGNORECASE)
 
     def addressed(self, text: str) -> str | None:
         """The command part when the message is for the bot, else None."""
-        text = text.strip()
+        text = text.translate(_QUOTES).strip()
         m = _PREFIX.match(text)
         if m:
             return text[m.end() :]
@@ -101,7 +111,8 @@ class Router:
         body = body.strip().translate(_QUOTES).strip()
         if not body:
             return Parsed(self.verbs["help"], "help", [], "")
-        word, _, rest = body.partition(" ")
+        word, *more = body.split(maxsplit=1)
+        rest = more[0] if more else ""
         verb = self.verbs.get(word.casefold())
         if verb is not None:
             rest = rest.strip()
@@ -179,6 +190,8 @@ class Router:
             return Reply.error(t(ctx.locale, "internal_error", ref=ref))
 
     def _unknown(self, word: str, locale: str) -> Reply:
+        # A pasted page is not a verb: echo (and compare) only its start.
+        word = word if len(word) <= _ECHO else word[: _ECHO - 1] + "…"
         lines = [t(locale, "unknown_verb", verb=word)]
         close = difflib.get_close_matches(word.casefold(), list(self.verbs), n=3, cutoff=0.6)
         if close:

@@ -69,32 +69,28 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         )
     if not lines:
         lines.append(ctx.t("check_ok"))
+    # Each field's label says what its value is; the value is only the figure.
     fields = []
     if not_due:
         fields.append(
             Field(
-                ctx.t("customer_open"),
-                ctx.t(
-                    "check_open", amount=totals(ctx, ((i.currency, i.outstanding) for i in not_due))
-                ),
+                ctx.t("check_not_due"),
+                totals(ctx, ((i.currency, i.outstanding) for i in not_due)),
             )
         )
     if case_id:
         fields.append(
             Field(
-                ctx.t("case_status"),
-                ctx.t("check_cases", case=case_id, status=ctx.t(f"case_status_{status}")),
+                ctx.t("check_case"),
+                ctx.t("check_case_value", case=case_id, status=ctx.t(f"case_status_{status}")),
             )
         )
     if broken:
-        fields.append(Field(ctx.t("risk"), ctx.t("check_broken", count=broken)))
+        fields.append(Field(ctx.t("check_broken"), str(broken)))
     if limit.credit_limit_minor is not None and limit.credit_currency:
         amount = from_minor(limit.credit_limit_minor, limit.credit_currency)
         fields.append(
-            Field(
-                ctx.t("customer_open"),
-                ctx.t("check_limit", limit=format_money(amount, limit.credit_currency, ctx.locale)),
-            )
+            Field(ctx.t("check_limit"), format_money(amount, limit.credit_currency, ctx.locale))
         )
     return Reply(
         card=Card(

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from bot.messages import Reply
 from handlers.circle_common import owed_text
+from handlers.common import shorten
 from handlers.context import Context
 from playbook.amounts import currency_word, parse_money, pick_currency
 from playbook.days import HORIZON_YEARS, horizon, parse_day, too_far
@@ -30,11 +31,6 @@ AMOUNT = "amount"  # the option whose value may be two words: `--amount 100 USD`
 class Args:
     options: dict[str, str] = field(default_factory=dict)  # canonical name → value
     words: list[str] = field(default_factory=list)  # everything else, in order
-
-
-def shown(text: str, limit: int = 40) -> str:
-    """Typed text quoted back in a reply, cut to a readable length."""
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _is_option(word: str) -> bool:
@@ -85,13 +81,15 @@ def read_options(
         name = spellings.get(typed.casefold())
         if name is None:
             return Reply.usage(
-                usage, ctx.t("unknown_option", option=shown(word), options=listed), ctx.locale
+                usage, ctx.t("unknown_option", option=shorten(word, 40), options=listed), ctx.locale
             )
         if name in out.options:
-            return Reply.usage(usage, ctx.t("option_twice", option=shown(word)), ctx.locale)
+            return Reply.usage(usage, ctx.t("option_twice", option=shorten(word, 40)), ctx.locale)
         rest = args[i + 1 :]
         if not rest or _is_option(rest[0]) or rest[0] == "--":
-            return Reply.usage(usage, ctx.t("option_needs_value", option=shown(word)), ctx.locale)
+            return Reply.usage(
+                usage, ctx.t("option_needs_value", option=shorten(word, 40)), ctx.locale
+            )
         if name == AMOUNT:
             value, used = take_amount(rest)
         else:
@@ -122,18 +120,22 @@ def read_amount(
     the currency has. The limit itself (at most what is owed) is checked where it is written."""
     money = parse_money(text)
     if money is None:
-        return Reply.usage(usage, ctx.t("promise_bad_amount", text=shown(text)), ctx.locale)
+        return Reply.usage(usage, ctx.t("promise_bad_amount", text=shorten(text, 40)), ctx.locale)
     if money.amount <= 0:
         return Reply.error(ctx.t("amount_positive"))
     candidates = money.currencies
     if currency_text is not None:
         named = currency_word(currency_text)
         if not named:
-            return Reply.usage(usage, ctx.t("not_currency", text=shown(currency_text)), ctx.locale)
+            return Reply.usage(
+                usage, ctx.t("not_currency", text=shorten(currency_text, 40)), ctx.locale
+            )
         if candidates and not set(named) & set(candidates):
             return Reply.usage(
                 usage,
-                ctx.t("currency_conflict", text=shown(text), currency=shown(currency_text)),
+                ctx.t(
+                    "currency_conflict", text=shorten(text, 40), currency=shorten(currency_text, 40)
+                ),
                 ctx.locale,
             )
         candidates = tuple(c for c in named if not candidates or c in candidates)
@@ -156,7 +158,12 @@ def read_amount(
     except MoneyError:
         return Reply.usage(
             usage,
-            ctx.t("amount_places", text=shown(text), currency=currency, places=exponent(currency)),
+            ctx.t(
+                "amount_places",
+                text=shorten(text, 40),
+                currency=currency,
+                places=exponent(currency),
+            ),
             ctx.locale,
         )
 
@@ -166,13 +173,13 @@ def read_day(ctx: Context, text: str, usage: str) -> date | Reply:
     today = ctx.today()
     day = parse_day(text, today)
     if day is None:
-        return Reply.usage(usage, ctx.t("promise_bad_date", text=shown(text)), ctx.locale)
+        return Reply.usage(usage, ctx.t("promise_bad_date", text=shorten(text, 40)), ctx.locale)
     if too_far(day, today):
         return Reply.usage(
             usage,
             ctx.t(
                 "date_too_far",
-                text=shown(text),
+                text=shorten(text, 40),
                 years=HORIZON_YEARS,
                 last=horizon(today).isoformat(),
             ),

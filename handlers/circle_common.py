@@ -11,26 +11,27 @@ from sqlalchemy import Connection
 
 from bot.cards import local_time, person_name, team_name
 from bot.messages import Reply
+from handlers.common import bounded_id, shorten
 from handlers.context import Context
 from playbook.decisions import Actor
 from playbook.money import format_money
 from storage.circle import CircleError, begin_write
 
 T = TypeVar("T")
-# Case ids are 32-bit integers in the database: a longer number names no case (and must not
-# reach a query, where PostgreSQL would refuse it as out of range).
-_LARGEST_ID = 2**31 - 1
 
 
 def case_number(ctx: Context, text: str | None, usage: str) -> int | Reply:
+    """`42`, `#42`, `＃４２`: the case number; not a number is the usage line, and a number no
+    case can have (beyond the database's integers) is simply "no such case"."""
     if not text:
         return Reply.usage(usage, locale=ctx.locale)
     cleaned = text.lstrip("#＃")
     if not cleaned.isdecimal():
         return Reply.usage(usage, ctx.t("case_usage_id"), ctx.locale)
-    if len(cleaned) > 10 or int(cleaned) > _LARGEST_ID:
-        return Reply.error(ctx.t("no_case", case=cleaned[:12] + ("…" if len(cleaned) > 12 else "")))
-    return int(cleaned)
+    number = bounded_id(cleaned)
+    if number is None:
+        return Reply.error(ctx.t("no_case", case=shorten(cleaned, 24)))
+    return number
 
 
 def writer(ctx: Context) -> Reply | None:
@@ -51,35 +52,35 @@ def who(ctx: Context, rules: Sequence[str], sitting: Sequence[str] | None = None
     names = []
     for rule in rules:
         if rule == "any":
-            names.append("anyone in the config" if not ctx.zh else "任何已配置人员")
+            names.append(ctx.t("who_any"))
         elif rule == "manager":
             managers = [person_name(cfg, k) for k, p in cfg.people.items() if p.role == "manager"]
-            label = "a manager" if not ctx.zh else "经理"
-            names.append(f"{label} ({', '.join(managers)})" if managers else label)
+            names.append(_named(ctx, ctx.t("who_manager"), managers))
         elif rule == "lead" and sitting is not None:
             leads = [cfg.teams[t].lead for t in sitting if t in cfg.teams]
-            named = ", ".join(dict.fromkeys(person_name(cfg, p) for p in leads if p))
-            label = "a lead of a team in this case" if not ctx.zh else "本案团队的负责人"
-            names.append(f"{label} ({named})" if named else label)
+            named = list(dict.fromkeys(person_name(cfg, p) for p in leads if p))
+            names.append(_named(ctx, ctx.t("who_case_lead"), named))
         elif rule == "lead":
-            names.append("a team lead" if not ctx.zh else "团队负责人")
+            names.append(ctx.t("who_lead"))
         elif rule.endswith(".lead"):
             team = rule.split(".")[0]
             lead = cfg.teams[team].lead if team in cfg.teams else None
-            label = (
-                f"{team_name(cfg, team)} lead" if not ctx.zh else f"{team_name(cfg, team)}负责人"
-            )
-            names.append(f"{label} ({person_name(cfg, lead)})")
+            label = ctx.t("who_team_lead", team=team_name(cfg, team))
+            names.append(_named(ctx, label, [person_name(cfg, lead)]))
         else:
             names.append(members_of(ctx, rule))
     return " / ".join(names)
 
 
+def _named(ctx: Context, label: str, people: Sequence[str]) -> str:
+    return ctx.t("who_named", who=label, people=", ".join(people)) if people else label
+
+
 def members_of(ctx: Context, team: str) -> str:
     """ "Legal (赵云)": a team and the people in it."""
     cfg = ctx.config
-    members = ", ".join(person_name(cfg, p) for p in cfg.team_members(team))
-    return f"{team_name(cfg, team)} ({members})" if members else team_name(cfg, team)
+    members = [person_name(cfg, p) for p in cfg.team_members(team)]
+    return _named(ctx, team_name(cfg, team), members)
 
 
 def teams_text(ctx: Context, teams: Sequence[str]) -> str:

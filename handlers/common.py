@@ -7,10 +7,15 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
+from bot.i18n import has_text
 from bot.messages import Button, Card, Reply, Section
 from handlers.context import Context
 from playbook.money import format_money
+from storage.db import MAX_ID
 from storage.queries import CustomerRef, find_customer
+
+# The longest customer name the database keeps (storage.models.Customer.name).
+_LONGEST_NAME = 300
 
 
 def money(ctx: Context, amount: Decimal, currency: str) -> str:
@@ -29,11 +34,26 @@ def totals(ctx: Context, pairs: Iterable[tuple[str, Decimal]]) -> str:
     return " + ".join(money(ctx, sums[c], c) for c in order)
 
 
+def status_label(ctx: Context, status: str) -> str:
+    """A customer's status (active, insolvent, dissolved) in the reader's words; a status the
+    bot does not know is shown as the ledger has it."""
+    return ctx.t(f"customer_status_{status}") if has_text(f"customer_status_{status}") else status
+
+
 def person_name(ctx: Context, key: str | None) -> str:
     if not key:
         return "-"
     person = ctx.config.people.get(key)
     return person.name if person else key
+
+
+def bounded_id(digits: str) -> int | None:
+    """The row id a user typed as decimal digits (full-width ones too), or None when it is
+    beyond any id the database can hold: no row has it, whatever its length."""
+    if len(digits) > 30 or not digits.isdecimal():
+        return None
+    value = int(digits)
+    return value if value <= MAX_ID else None
 
 
 def shorten(text: str, limit: int = 28) -> str:
@@ -42,6 +62,10 @@ def shorten(text: str, limit: int = 28) -> str:
 
 def resolve_customer(ctx: Context, conn: Connection, query: str) -> CustomerRef | Reply:
     """The one customer meant, or a reply that asks which (or says none matched)."""
+    shown = shorten(query, 40)  # what the reply repeats of it
+    if len(query) > _LONGEST_NAME:
+        # Longer than any name or code the ledger holds; SQLite would not even take the LIKE.
+        return Reply.error(ctx.t("no_customer", query=shown))
     found = find_customer(conn, query)
     if found.match is not None:
         return found.match
@@ -49,9 +73,9 @@ def resolve_customer(ctx: Context, conn: Connection, query: str) -> CustomerRef 
         query_folded = query.casefold()
         contains = any(query_folded in (c.name + " " + c.code).casefold() for c in found.candidates)
         heading = (
-            ctx.t("several_customers", query=query)
+            ctx.t("several_customers", query=shown)
             if contains
-            else ctx.t("no_customer", query=query) + " " + ctx.t("suggestions")
+            else ctx.t("no_customer", query=shown) + " " + ctx.t("suggestions")
         )
         listing = "\n".join(f"• {c.title} — /ar customer {c.code}" for c in found.candidates)
         if found.more:
@@ -63,4 +87,4 @@ def resolve_customer(ctx: Context, conn: Connection, query: str) -> CustomerRef 
             card=Card(title=heading, sections=(Section(text=listing),), buttons=buttons),
             kind="usage",
         )
-    return Reply.error(ctx.t("no_customer", query=query))
+    return Reply.error(ctx.t("no_customer", query=shown))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.messages import Button, Card, Command, Field, Reply, Section, Table
-from handlers.common import money, person_name, resolve_customer, totals
+from handlers.common import money, person_name, resolve_customer, status_label, totals
 from handlers.context import Context
 from storage.queries import OpenItem, PaymentHistory, open_items, payment_history, worst
 
@@ -54,7 +54,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     if found.on_hold:
         fields.append(Field(ctx.t("customer_hold"), ctx.t("yes")))
     if found.status != "active":
-        fields.append(Field(ctx.t("customer_status"), found.status))
+        fields.append(Field(ctx.t("customer_status"), status_label(ctx, found.status)))
     sections: list[Section] = []
     if items:
         overdue = [i for i in items if i.aging.days_past_due > 0]
@@ -111,17 +111,18 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
 
 
 def _buckets(ctx: Context, items: list[OpenItem]) -> Section:
-    labels = [b.label for b in ctx.config.aging_policy().buckets]
+    buckets = ctx.config.aging_policy().buckets
     cells: dict[tuple[str, str], tuple[int, Decimal]] = {}
     for i in items:
         key = (i.currency, i.aging.bucket.label)
         n, amount = cells.get(key, (0, Decimal(0)))
         cells[key] = (n + 1, amount + i.outstanding)
     rows = tuple(
-        (label, str(cells[(cur, label)][0]), money(ctx, cells[(cur, label)][1], cur))
+        (b.label_in(ctx.locale), str(n), money(ctx, amount, cur))
         for cur in sorted({c for c, _ in cells})
-        for label in labels
-        if (cur, label) in cells
+        for b in buckets
+        if (cur, b.label) in cells
+        for n, amount in [cells[(cur, b.label)]]
     )
     return Section(
         title=ctx.t("customer_buckets"),

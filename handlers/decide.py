@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from bot.messages import Command, Reply
 from handlers.circle_args import AMOUNT, read_amount, read_day, read_options
 from handlers.circle_common import actor, case_number, teams_text, who, write, writer
+from handlers.common import shorten
 from handlers.context import Context
 from playbook.decisions import ACTIONS, Action, allowed, parse_action, who_may
 from storage.circle import call_team, load_case
@@ -58,7 +59,9 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     parsed = parse_action(args[1:])
     if parsed is None:
         return Reply.usage(
-            USAGE, ctx.t("unknown_action", action=args[1], actions=_actions()), ctx.locale
+            USAGE,
+            ctx.t("unknown_action", action=shorten(args[1], 40), actions=_actions()),
+            ctx.locale,
         )
     action, used = parsed
     options = read_options(ctx, args[1 + used :], _OPTIONS, USAGE)

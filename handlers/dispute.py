@@ -6,6 +6,7 @@ from sqlalchemy import Connection, select
 
 from bot.messages import Command, Reply
 from handlers.circle_common import write, writer
+from handlers.common import shorten
 from handlers.context import Context
 from playbook.aging import stage_for
 from storage.circle import Opened, active_case_for, mark_disputed, open_case
@@ -31,7 +32,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     with ctx.db.engine.connect() as conn:
         invoice = conn.execute(select(_inv).where(_inv.c.invoice_no == number)).first()
     if invoice is None:
-        return Reply.error(ctx.t("no_invoice", invoice=number))
+        return Reply.error(ctx.t("no_invoice", invoice=shorten(number, 40)))
     today = ctx.today()
     now = ctx.clock.now()
     stage = stage_for((today - invoice.due_date).days, ctx.circle.aging.stages).value

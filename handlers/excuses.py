@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from bot.messages import Card, Command, Reply, Section
+from handlers.common import shorten
 from handlers.context import Context
 from playbook.library import PlaybookError, load_playbook
+
+log = logging.getLogger(__name__)
 
 NAME = "excuses"
 ALIASES = ("借口", "excuse")
@@ -19,14 +24,17 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     try:
         playbook = load_playbook(ctx.locale, ctx.config.phrasing.overrides)
     except PlaybookError as exc:
-        return Reply.error(str(exc))
+        log.error("playbook overrides: %s", exc)
+        return Reply.error(ctx.t("playbook_broken"))
     excuses = playbook.excuses()
     if cmd.args:
         key = playbook.find_excuse(cmd.text.strip())
         if key is None:
             names = ", ".join(e.key for e in excuses)
             return Reply.usage(
-                USAGE, ctx.t("unknown_excuse", excuse=cmd.text, excuses=names), ctx.locale
+                USAGE,
+                ctx.t("unknown_excuse", excuse=shorten(cmd.text, 40), excuses=names),
+                ctx.locale,
             )
         excuses = [e for e in excuses if e.key == key]
     reasons = dict(playbook.reasons())

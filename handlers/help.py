@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.messages import Card, Command, Reply, Section, Table
+from handlers.common import shorten
 from handlers.context import Context
 
 NAME = "help"
@@ -20,7 +21,9 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     if cmd.args:
         verb = lookup().get(cmd.args[0].casefold().removeprefix("/ar ").strip())
         if verb is None:
-            return Reply.usage(USAGE, ctx.t("help_unknown", verb=cmd.args[0]), ctx.locale)
+            return Reply.usage(
+                USAGE, ctx.t("help_unknown", verb=shorten(cmd.args[0], 40)), ctx.locale
+            )
         aliases = f" [{', '.join(verb.aliases)}]" if verb.aliases else ""
         return Reply(text=f"{verb.usage}{aliases}\n{verb.summary_in(ctx.locale)}")
     rows = []

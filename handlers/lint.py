@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.messages import Card, Command, Reply, Section
+from handlers.common import shorten
 from handlers.context import Context
 from playbook.compliance import lint
 
@@ -15,6 +16,14 @@ SUMMARY = {
 }
 
 
+# A reply lists at most this many findings, in at most this many characters: a pasted page
+# of bad words still gets an answer every messenger can show (Telegram takes 4,096
+# characters, a Slack section 3,000).
+_SHOW = 20
+_BUDGET = 2500
+_LINE = 200
+
+
 async def handle(cmd: Command, ctx: Context) -> Reply:
     text = cmd.text.strip()
     if not text:
@@ -23,10 +32,20 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     if not findings:
         return Reply(text=ctx.t("lint_clean"))
     # Each message already names the rule and quotes the words.
-    lines = [f"• {f.message}" for f in findings]
+    lines: list[str] = []
+    used = 0
+    for f in findings[:_SHOW]:
+        line = "• " + shorten(f.message, _LINE)
+        if used + len(line) > _BUDGET:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    more = len(findings) - len(lines)
+    if more:
+        lines.append(ctx.t("lint_more", count=f"{more:,}"))
     return Reply(
         card=Card(
-            title=ctx.t("lint_findings", count=len(findings)),
+            title=ctx.t("lint_findings", count=f"{len(findings):,}"),
             sections=(Section(text="\n".join(lines)),),
             footer=ctx.t("lint_footer"),
         ),

@@ -8,9 +8,11 @@ from sqlalchemy import Connection, select
 
 from bot.cards import minutes
 from bot.messages import Command, Reply
+from bot.when import day_time
 from handlers.circle_common import write, writer
 from handlers.common import resolve_customer
 from handlers.context import Context
+from playbook import circle as machine
 from playbook.aging import stage_for
 from storage.circle import Opened, active_case_for, open_case
 from storage.models import Customer, Invoice
@@ -84,12 +86,17 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     result = write(ctx, change)
     if isinstance(result, Reply):
         return result
-    return Reply(
-        text=ctx.t(
-            "open_done",
+    policy = ctx.circle.policy
+    window = minutes(policy.window)
+    if machine.is_open(now, policy):
+        text = ctx.t("open_done", case=result.case_id, customer=customer.name, window=window)
+    else:
+        until = day_time(machine.next_open(now, policy), ctx.config, now, ctx.locale)
+        text = ctx.t(
+            "open_done_paused",
             case=result.case_id,
             customer=customer.name,
-            window=minutes(ctx.circle.policy.window),
-        ),
-        ephemeral=False,
-    )
+            window=window,
+            until=until,
+        )
+    return Reply(text=text, ephemeral=False)

@@ -22,8 +22,10 @@ _MINE = {"mine", "me", "my", "我的", "我"}
 async def handle(cmd: Command, ctx: Context) -> Reply:
     args = list(cmd.args)
     limit = _DEFAULT_LIMIT
-    if args and args[-1].isdigit():
-        limit = int(args.pop())
+    if args and args[-1].isdecimal():
+        count = args.pop()
+        # Compared as text first: 10**20 is not worth turning into an int to refuse it.
+        limit = int(count) if len(count) <= 3 else 0
         if not 1 <= limit <= 50:
             return Reply.usage(USAGE, ctx.t("overdue_bad_limit"), ctx.locale)
     query = " ".join(args).strip()

@@ -16,9 +16,9 @@ from sqlalchemy import Connection, func, select
 
 from bot.cards import case_risk
 from bot.messages import Button, Card, Command, Reply, Section
-from handlers.common import resolve_customer
+from handlers.common import bounded_id, resolve_customer, shorten
 from handlers.context import Context
-from playbook.compliance import Finding, LintContext, lint
+from playbook.compliance import Finding, LintContext, lint, rule_label
 from playbook.library import Playbook, PlaybookError, load_playbook
 from playbook.llm import LlmRequest, adapt, load_settings
 from playbook.phrasing import CaseFacts, InvoiceFact, Suggestion, TimingPolicy, suggest
@@ -54,12 +54,13 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         playbook = load_playbook(ctx.locale, ctx.config.phrasing.overrides)
     except PlaybookError as exc:
         log.error("playbook overrides: %s", exc)
-        return Reply.error(str(exc))
+        return Reply.error(ctx.t("playbook_broken"))
     words = list(cmd.args)
     variant = 0
     if "--variant" in words:
         i = words.index("--variant")
-        if i + 1 >= len(words) or not words[i + 1].isdigit():
+        # Any number picks a variant (modulo their count); six digits are plenty to ask for.
+        if i + 1 >= len(words) or not words[i + 1].isdecimal() or len(words[i + 1]) > 6:
             return Reply.usage(USAGE, locale=ctx.locale)
         variant = int(words[i + 1])
         del words[i : i + 2]
@@ -77,13 +78,13 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         words.pop()
     if not words:
         return Reply.usage(USAGE, locale=ctx.locale)
-    if words[0].lstrip("#＃").isdigit() and len(words) > 1:
+    if words[0].lstrip("#＃").isdecimal() and len(words) > 1:
         # A case number is one word: the rest was meant as a tone or an excuse.
         return Reply.usage(
             USAGE,
             ctx.t(
                 "unknown_tone_or_excuse",
-                word=" ".join(words[1:]),
+                word=shorten(" ".join(words[1:]), 40),
                 tones=", ".join(key for key, _ in playbook.tones()),
                 excuses=", ".join(e.key for e in playbook.excuses()),
             ),
@@ -94,8 +95,10 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         return target
     try:
         suggestion = _clean_suggestion(ctx, playbook, target, tone, variant)
-    except ValueError as exc:
-        return Reply.usage(USAGE, str(exc), ctx.locale)
+    except ValueError:
+        # The facts came from the database, not from the command: nothing to retype.
+        log.exception("phrase: no suggestion for %r", cmd.text)
+        return Reply.error(ctx.t("phrase_cannot"))
     if suggestion is None:
         return Reply.error(ctx.t("phrase_none"))
     note = ctx.t("phrase_template")
@@ -112,10 +115,11 @@ def _target(ctx: Context, query: str, excuse: str | None) -> Target | Reply:
     cfg = ctx.config
     with ctx.db.engine.connect() as conn:
         cleaned = query.lstrip("#＃")
-        if cleaned.isdigit():
-            view = load_case(conn, int(cleaned))
+        if cleaned.isdecimal():
+            number = bounded_id(cleaned)
+            view = load_case(conn, number) if number is not None else None
             if view is None:
-                return Reply.error(ctx.t("no_case", case=cleaned))
+                return Reply.error(ctx.t("no_case", case=shorten(cleaned, 24)))
             invoices = tuple(
                 InvoiceFact(
                     i.invoice_no, i.outstanding, i.currency, (today - i.due_date).days, i.due_date
@@ -293,7 +297,7 @@ async def _adapted(
     findings = _text_findings(ctx, result.text, target)
     if findings:
         log.warning("language model answer failed the lint: %s", [f.rule for f in findings])
-        rules = ", ".join(dict.fromkeys(f.rule for f in findings))
+        rules = ", ".join(dict.fromkeys(rule_label(f.rule, ctx.locale) for f in findings))
         return None, ctx.t("phrase_llm_lint", rules=rules)
     adapted = replace(suggestion, opening=result.text, ask="", excuse_reply=None, fallback=None)
     return adapted, ctx.t("phrase_llm_ok", model=llm.model)

@@ -12,8 +12,9 @@ from datetime import timedelta
 from sqlalchemy import Connection
 
 from bot.messages import Command, Reply
-from handlers.circle_args import read_amount, read_day, read_options, shown, take_amount
+from handlers.circle_args import read_amount, read_day, read_options, take_amount
 from handlers.circle_common import case_number, write, writer
+from handlers.common import shorten
 from handlers.context import Context
 from playbook.money import format_money, from_minor
 from storage.circle import add_promise, load_case
@@ -47,7 +48,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         return Reply.usage(USAGE, locale=ctx.locale)
     if len(rest) > 1:
         return Reply.usage(
-            USAGE, ctx.t("left_over", words=shown(" ".join(rest[1:]), 60)), ctx.locale
+            USAGE, ctx.t("left_over", words=shorten(" ".join(rest[1:]), 60)), ctx.locale
         )
     with ctx.db.engine.connect() as conn:
         view = load_case(conn, number)

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from bot.cards import team_name
 from bot.config import parse_duration
 from bot.messages import Command, Reply
-from handlers.circle_args import read_options, shown
+from handlers.circle_args import read_options
 from handlers.circle_common import (
     actor,
     at_local,
@@ -26,6 +26,7 @@ from handlers.circle_common import (
     write,
     writer,
 )
+from handlers.common import shorten
 from handlers.context import Context
 from storage.circle import CircleError
 from storage.circle_decisions import Snoozed, snooze
@@ -61,7 +62,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     if team is not None and team not in ctx.config.teams:
         return Reply.usage(
             USAGE,
-            ctx.t("unknown_team", team=shown(team), teams=", ".join(ctx.config.teams)),
+            ctx.t("unknown_team", team=shorten(team, 40), teams=", ".join(ctx.config.teams)),
             ctx.locale,
         )
     if len(args) < 2:
@@ -74,7 +75,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         return refused
     span = _span(args[1])
     if span is None:
-        return Reply.usage(USAGE, ctx.t("snooze_bad", text=shown(args[1])), ctx.locale)
+        return Reply.usage(USAGE, ctx.t("snooze_bad", text=shorten(args[1], 40)), ctx.locale)
     reason = " ".join(args[2:]).strip()
     if not reason:
         return Reply.usage(USAGE, ctx.t("snooze_reason", case=number, duration=args[1]), ctx.locale)

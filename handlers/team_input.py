@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from bot.cards import local_time, person_name, team_name
+from bot.cards import person_name, team_name
 from bot.messages import Command, Reply
+from bot.when import day_time
 from handlers.circle_common import case_number, write, writer
+from handlers.common import shorten
 from handlers.context import Context
 from storage.circle import InputResult, record_input
 from storage.models import Seat
@@ -51,7 +53,9 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     else:
         return Reply.usage(
             USAGE,
-            ctx.t("unknown_team", team=rest[0] if rest else "", teams=", ".join(cfg.teams)),
+            ctx.t("unknown_team", team=shorten(rest[0], 40), teams=", ".join(cfg.teams))
+            if rest
+            else None,
             ctx.locale,
         )
     text = " ".join(rest).strip()
@@ -84,7 +88,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         ).all()
         statuses = [r.status for r in rows if r.status != "closed"]
         due = next((r.due_at for r in rows if r.team == team), None)
-        return result, statuses, local_time(due, cfg, now) if due else None
+        return result, statuses, day_time(due, cfg, now, ctx.locale) if due else None
 
     done = write(ctx, change)
     if isinstance(done, Reply):
@@ -99,6 +103,9 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     if result.ready:
         return Reply(text=ctx.t("input_ready", team=name, case=number), ephemeral=False)
     answered = sum(1 for s in statuses if s == "answered")
+    if not statuses:
+        # No seat is waiting any more (the case was decided): there is nothing to count.
+        return Reply(text=ctx.t("input_noted", team=name, case=number), ephemeral=False)
     return Reply(
         text=ctx.t(
             "input_recorded", team=name, case=number, answered=answered, total=len(statuses)

@@ -166,6 +166,18 @@ class Bucket:
     days_from: int | None  # None = open-ended below (the Current bucket)
     days_to: int | None  # None = open-ended above (the last bucket)
 
+    def label_in(self, locale: str = "en") -> str:
+        """The range as a reader says it: `Current` `1-30 days` `365+ days` (`未到期` `1-30天`
+        `365天以上`). ``label`` stays the key that reports and exports use."""
+        zh = locale.strip().lower().startswith("zh")
+        if self.days_from is None:
+            return "未到期" if zh else "Current"
+        if self.days_to is None:
+            over = self.days_from - 1
+            return f"{over}天以上" if zh else f"{over}+ days"
+        span = f"{self.days_from}-{self.days_to}"
+        return f"{span}天" if zh else f"{span} days"
+
     def contains(self, dpd: int) -> bool:
         if self.days_from is not None and dpd < self.days_from:
             return False

@@ -54,6 +54,8 @@ __all__ = [
 NOTIFY_TARGETS: frozenset[str] = frozenset({"owner", "lead", "manager", "channel", "team"})
 
 _ZERO = timedelta(0)
+# How late a reminder may go out and still say the time left when it fell due.
+_REMIND_SLACK = timedelta(minutes=1)
 _NO_WORKING_DAY = "business hours have no working day"
 
 
@@ -534,7 +536,7 @@ def _check_seat_times(seat: SeatState) -> None:
 @dataclass(frozen=True)
 class Remind:
     team: str
-    left: timedelta  # business time left in the window when the reminder went out
+    left: timedelta  # business time left when the reminder fell due (what is left if late)
 
 
 @dataclass(frozen=True)
@@ -668,7 +670,12 @@ def _step_waiting(
     remind = _remind_at(seat, policy)
     if remind is not None and remind <= now:
         deadline = window_deadline(seat, policy)
-        left = max(business_between(now, deadline, policy), _ZERO)
+        # The time left when the reminder fell due: a tick a few seconds late must not turn
+        # "5 minutes left" into 4. One that is late by more (an outage) says what is left.
+        left = business_between(remind, deadline, policy)
+        late_left = max(business_between(now, deadline, policy), _ZERO)
+        if left - late_left >= _REMIND_SLACK:
+            left = late_left
         return replace(seat, reminded=True), [Remind(team=seat.team, left=left)]
     return seat, []
 

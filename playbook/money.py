@@ -103,19 +103,25 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
 
 
 def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:
-    """`¥1,234.50`, `-$20.00`, `CHF 1,000.00`; which ¥ is bare depends on the reader's locale."""
+    """`¥1,234.50`, `-$20.00`, `CHF 1,000.00`; which ¥ is bare depends on the reader's locale.
+
+    The same ¥ means different money to a Shanghai and a Tokyo reader, so only one may be bare:
+    a Chinese reader's ¥ is the yuan and the yen is written `日元 3,304,500`; an English
+    reader's ¥ is the yen and the yuan is `CN¥`. Dollars are told apart the same way (`US$`,
+    `HK$` for a Chinese reader).
+    """
     cur = currency.upper()
     value = quantize(amount, cur)
     places = exponent(cur)
     body = f"{abs(value):,.{places}f}"
     sign = "-" if value < 0 else ""
+    zh = locale.lower().startswith("zh")
     symbol = _SYMBOLS.get(cur)
-    # The same ¥ means different money to a Shanghai and a Tokyo reader; only one may be bare.
-    if cur == "JPY" and locale.lower().startswith("zh"):
-        symbol = "JP¥"
-    if cur == "CNY" and not locale.lower().startswith("zh"):
+    if cur == "JPY" and zh:
+        return f"日元 {sign}{body}"
+    if cur == "CNY" and not zh:
         symbol = "CN¥"
-    if cur == "USD" and locale.lower().startswith("zh"):
+    if cur == "USD" and zh:
         symbol = "US$"
     if symbol is None:
         return f"{sign}{cur} {body}"
@@ -125,11 +131,17 @@ def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:
 _AMOUNT = re.compile(r"^[¥$€£]?(?P<num>[0-9][0-9,]*(?:\.[0-9]+)?)(?P<unit>[kK万]?)$")
 
 
+# No amount typed in chat reaches a quadrillion; the bound keeps every amount's minor units
+# far inside the database's 64-bit integers, whatever the currency's decimals.
+CHAT_AMOUNT_LIMIT = Decimal(10) ** 15
+
+
 def parse_amount(text: str) -> Decimal | None:
     """An amount as people type it in chat: 5000, 5,000.50, 5k, 3万, ¥800. None if it is not one
-    (a sign is not part of the grammar: callers decide what a minus means)."""
+    or is not below CHAT_AMOUNT_LIMIT (a sign is not part of the grammar: callers decide what a
+    minus means)."""
     m = _AMOUNT.match(text.strip())
-    if m is None:
+    if m is None or len(m.group("num")) > 40:
         return None
     try:
         value = Decimal(m.group("num").replace(",", ""))
@@ -140,4 +152,4 @@ def parse_amount(text: str) -> Decimal | None:
         value *= 1000
     elif unit == "万":
         value *= 10000
-    return value
+    return value if value < CHAT_AMOUNT_LIMIT else None

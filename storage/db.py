@@ -22,6 +22,10 @@ from sqlmodel import Session
 from storage.audit import AuditKey, use_key
 
 DEFAULT_URL = "sqlite:///arcircle.db"
+# The largest id an Integer primary key holds on every database we run on (PostgreSQL's
+# `integer`; SQLite's is wider): a bigger number names no row, and handing it to the driver
+# would overflow (OverflowError on SQLite, "integer out of range" on PostgreSQL).
+MAX_ID = 2**31 - 1
 SQLITE_CACHE_SIZE = -65536  # KiB (negative = size, not pages): 64 MiB per connection
 
 # SQLAlchemy stores a Date on SQLite as ISO text; bulk inserts (storage.bulk) hand plain

@@ -151,15 +151,17 @@ class AgingReport:
             lines.append("")
             lines.append(f"{cur}: {total.count} open, {_money(total.minor, cur)}")
             rows = [["bucket", "count", "amount", "share"]]
-            for label, cell in zip(labels, total.buckets, strict=True):
+            for bucket, cell in zip(self.buckets, total.buckets, strict=True):
                 share = (Decimal(cell.minor) / Decimal(total.minor) * 100) if total.minor else 0
-                rows.append([label, str(cell.count), _money(cell.minor, cur), f"{share:.1f}%"])
+                # What a person reads ("1-30 days"); JSON and CSV keep the key ("1-30").
+                name = bucket.label_in("en")
+                rows.append([name, str(cell.count), _money(cell.minor, cur), f"{share:.1f}%"])
             rows.append(["total", str(total.count), _money(total.minor, cur), "100.0%"])
             lines.extend(_grid(rows, right=(1, 2, 3)))
             groups = [g for g in self.groups if g.currency == cur]
             if groups:
                 lines.append("")
-                lines.append(f"{cur} by {self.by}:")
+                lines.append(f"{cur} by {self.by} (days past due):")
                 rows = [[self.by or "", "count", "total", *labels]]
                 for g in groups:
                     title = g.key if not g.name or g.name == g.key else f"{g.name} ({g.key})"

@@ -4,8 +4,12 @@ Each input line is a chat message from the current speaker; `as li.na: /ar overd
 as someone else (and stays that person). Everything the bot posts is printed with the
 channel in front, so a piped script gives a readable transcript.
 
-Text is printed exactly as it was typed or imported (a terminal pings nobody); a mention, which
-only code makes (bot.rich), is shown as `@Name`, `@TeamName` or `@channel`.
+Text is printed as it was typed or imported (a terminal pings nobody); a mention, which only
+code makes (bot.rich), is shown as `@Name`, `@TeamName` or `@channel`. Only what would act on
+the terminal rather than show is changed, and only on the screen: escape sequences and other
+C0/C1 controls (not newline and tab), line separators and bidi overrides in a ledger name or a
+note are printed as visible escapes (`\x1b`, `\u202e`), so outside text can neither recolour
+the terminal nor fake a line of the bot.
 """
 
 from __future__ import annotations
@@ -15,11 +19,29 @@ import re
 import sys
 from typing import TextIO
 
-from bot.config import Config, parse_duration
+from bot.config import MAX_DURATION, Config, parse_duration
 from bot.i18n import t
 from bot.messages import Reply, RichText, Text, display_names, plain
 from bot.router import Router
 from storage.outbox import OutRow
+
+# What a terminal would act on: C0 and C1 controls but newline and tab, DEL, the Unicode line
+# and paragraph separators (splitlines would make them new lines), and the bidi controls that
+# reorder what follows (a "Trojan Source" customer name).
+_TERMINAL_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def harmless(text: str) -> str:
+    """Text for the terminal: every control it would act on shown as a visible escape."""
+    return _TERMINAL_CONTROLS.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
 
 _AS = re.compile(r"^as\s+(?P<who>[^:：\s]+)\s*[:：]?\s*(?P<text>.*)$", re.IGNORECASE)
 # A script's pause in the bot's time: `wait 16m` (with --clock-speed 60, 16 seconds).
@@ -50,7 +72,8 @@ class ConsoleMessenger:
     # -- output ------------------------------------------------------------------------
 
     def render_text(self, text: Text) -> str:
-        """What the terminal prints: literal text as it is, mentions as names."""
+        """What the terminal prints: literal text as it is, mentions as names (controls are
+        made harmless when printed)."""
         return plain(text, self._names)
 
     async def deliver(
@@ -76,9 +99,10 @@ class ConsoleMessenger:
             body = self.render_text(reply)
         else:
             body = reply.plain(self._names)
-        lines = body.splitlines() or [""]
-        prefix = f"[{channel or self.channel}]"
-        who = f"arcircle → {to}" if to else "arcircle"
+        # A newline in the text is a line of the same message, indented under its first.
+        lines = harmless(body).split("\n")
+        prefix = harmless(f"[{channel or self.channel}]")
+        who = harmless(f"arcircle → {to}" if to else "arcircle")
         out = [f"{prefix} {who}: {lines[0]}"]
         out.extend(f"{prefix}   {line}" if line else prefix for line in lines[1:])
         self.stdout.write("\n".join(out) + "\n")
@@ -86,7 +110,7 @@ class ConsoleMessenger:
 
     def say(self, text: str) -> None:
         """A note from the console itself (not the bot): who you are, typos in `as`."""
-        self.stdout.write(f"({text})\n")
+        self.stdout.write(harmless(f"({text})").replace("\n", " ") + "\n")
         self.stdout.flush()
 
     # -- input -------------------------------------------------------------------------
@@ -101,10 +125,6 @@ class ConsoleMessenger:
     async def handle_line(self, line: str) -> None:
         text = line.strip()
         if not text or text == "#" or text.startswith("# "):
-            return
-        w = _WAIT.match(text)
-        if w:
-            await self._wait(w.group("span"))
             return
         m = _AS.match(text)
         if m:
@@ -126,8 +146,12 @@ class ConsoleMessenger:
             if not text:
                 self.say(t(self.config.locale_of(key), "console_now", person=key))
                 return
+        w = _WAIT.match(text)
+        if w:
+            await self._wait(w.group("span"))
+            return
         if not self.interactive:
-            self.stdout.write(f"[{self.channel}] {self.person}: {text}\n")
+            self.stdout.write(harmless(f"[{self.channel}] {self.person}: {text}") + "\n")
         reply = await self.router.handle(
             text,
             platform=self.platform,
@@ -141,8 +165,9 @@ class ConsoleMessenger:
     async def _wait(self, span_text: str) -> None:
         try:
             span = parse_duration(span_text)
-        except ValueError as exc:
-            self.say(str(exc))
+        except ValueError:
+            locale = self.config.locale_of(self.person)
+            self.say(t(locale, "console_wait_usage", longest=f"{MAX_DURATION.days}d"))
             return
         clock = self.router.clock
         until = clock.now() + span
