@@ -190,14 +190,11 @@ class OutboxWorker:
             for _ in range(self._per_pass):
                 if row is None or self._stopping:
                     break
-                outcome = await self._handle(lane, row)
+                outcome, row = await self._handle(lane, row)
                 if outcome == _SENT:
                     sent += 1
                 elif outcome == _WAIT:
                     break  # the head waits for a retry and holds back the rows behind it
-                row = await asyncio.to_thread(
-                    delivery.next_head, self._db, lane[0], lane[1], self._clock.now()
-                )
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -209,20 +206,19 @@ class OutboxWorker:
 
     # --- one row ------------------------------------------------------------------------
 
-    async def _handle(self, lane: Lane, row: OutRow) -> str:
+    async def _handle(self, lane: Lane, row: OutRow) -> tuple[str, OutRow | None]:
+        """What happened to the row, and the destination's next head (None after a wait)."""
         await self._wait_turn(lane, row.platform)
         # Decide after the wait: newer updates may have arrived meanwhile, and the message
         # is rendered from the state as it is now.
         refs, message, failure = await asyncio.to_thread(self._prepare, row)
+        now = self._clock.now()
         if refs.superseded:
-            await self._write(delivery.mark_superseded, row.id, self._clock.now())
-            return _SUPERSEDED
+            return _SUPERSEDED, await self._write(delivery.mark_superseded, lane, row.id, now)
         if failure is not None:
-            await self._write(delivery.park, row.id, self._clock.now(), failure)
-            return _PARKED
+            return _PARKED, await self._write(delivery.park, lane, row.id, now, failure)
         if message is None:
-            await self._write(delivery.mark_sent, row.id, self._clock.now(), None)
-            return _SENT
+            return _SENT, await self._write(delivery.mark_sent, lane, row.id, now, None)
         transport = self._transports[row.platform]
         self._paused_until.pop(lane, None)  # waited out in _wait_turn
         # From here until the outcome is written the lane is not cancelled by a stop: a
@@ -248,8 +244,9 @@ class OutboxWorker:
                 return await self._not_sent(lane, row, error)
             if row.kind == "card_update" and ref is None:
                 ref = refs.update_ref  # an edit keeps the card's message id
-            await self._write(delivery.mark_sent, row.id, self._clock.now(), ref)
-            return _SENT
+            return _SENT, await self._write(
+                delivery.mark_sent, lane, row.id, self._clock.now(), ref
+            )
         finally:
             self._sending.discard(lane)
 
@@ -264,21 +261,27 @@ class OutboxWorker:
             log.exception("outbox: could not render row %d (%s)", row.id, row.kind)
             return refs, None, f"could not render: {exc}"
 
-    async def _not_sent(self, lane: Lane, row: OutRow, exc: BaseException) -> str:
+    async def _not_sent(
+        self, lane: Lane, row: OutRow, exc: BaseException
+    ) -> tuple[str, OutRow | None]:
         if isinstance(exc, RetryAfter):
-            return await self._rate_limited(lane, row, exc)
+            return await self._rate_limited(lane, row, exc), None
         if isinstance(exc, PermanentError):
             log.error("outbox: row %d to %s/%s parked: %s", row.id, *lane, exc.reason)
-            await self._write(delivery.park, row.id, self._clock.now(), exc.reason)
-            return _PARKED
+            now = self._clock.now()
+            return _PARKED, await self._write(delivery.park, lane, row.id, now, exc.reason)
         if isinstance(exc, DeliveryError):  # TransientError, or a bare DeliveryError
-            return await self._failed(row, exc.reason)
-        if isinstance(exc, TimeoutError):
-            return await self._failed(row, f"no answer within {self._send_timeout:g}s")
-        # Not a reason an adapter worded: its text may hold a URL with a token in it
-        # (Telegram puts the bot token in the path), so only a scrubbed form is kept.
-        log.debug("outbox: row %d: unexpected transport error", row.id, exc_info=exc)
-        return await self._failed(row, f"{type(exc).__name__}: {scrub(str(exc))}")
+            reason = exc.reason
+        elif isinstance(exc, TimeoutError):
+            reason = f"no answer within {self._send_timeout:g}s"
+        else:
+            # Not a reason an adapter worded: its text may hold a URL with a token in it
+            # (Telegram puts the bot token in the path), so only a scrubbed form is kept.
+            log.debug("outbox: row %d: unexpected transport error", row.id, exc_info=exc)
+            reason = f"{type(exc).__name__}: {scrub(str(exc))}"
+        if row.attempts + 1 >= self._max_attempts:
+            return _PARKED, await self._give_up(lane, row, reason)
+        return await self._failed(row, reason), None
 
     async def _rate_limited(self, lane: Lane, row: OutRow, exc: RetryAfter) -> str:
         seconds = max(0.0, float(exc.seconds))
@@ -286,6 +289,7 @@ class OutboxWorker:
         log.info("outbox: %s/%s rate limited for %gs", *lane, seconds)
         await self._write(
             delivery.mark_retry,
+            None,
             row.id,
             attempts=row.attempts,
             next_attempt_at=self._clock.now() + timedelta(seconds=seconds),
@@ -293,18 +297,20 @@ class OutboxWorker:
         )
         return _WAIT
 
+    async def _give_up(self, lane: Lane, row: OutRow, reason: str) -> OutRow | None:
+        attempts = row.attempts + 1
+        log.error("outbox: row %d parked after %d attempts: %s", row.id, attempts, reason)
+        return await self._write(
+            delivery.park,
+            lane,
+            row.id,
+            self._clock.now(),
+            f"gave up after {attempts} attempts: {reason}",
+            attempts=attempts,
+        )
+
     async def _failed(self, row: OutRow, reason: str) -> str:
         attempts = row.attempts + 1
-        if attempts >= self._max_attempts:
-            log.error("outbox: row %d parked after %d attempts: %s", row.id, attempts, reason)
-            await self._write(
-                delivery.park,
-                row.id,
-                self._clock.now(),
-                f"gave up after {attempts} attempts: {reason}",
-                attempts=attempts,
-            )
-            return _PARKED
         delay = min(self._backoff * 2 ** (attempts - 1), self._backoff_max)
         if self._jitter > 0:
             delay += delay * (self._jitter * self._rand())
@@ -313,6 +319,7 @@ class OutboxWorker:
         )
         await self._write(
             delivery.mark_retry,
+            None,
             row.id,
             attempts=attempts,
             next_attempt_at=self._clock.now() + delay,
@@ -320,8 +327,19 @@ class OutboxWorker:
         )
         return _WAIT
 
-    async def _write(self, change: Callable[..., None], *args: object, **kwargs: object) -> None:
-        await asyncio.to_thread(change, self._db, *args, **kwargs)
+    async def _write(
+        self, change: Callable[..., None], lane: Lane | None, *args: object, **kwargs: object
+    ) -> OutRow | None:
+        """Record what happened to a row, and then (with `lane`) read the lane's next head:
+        one trip to a thread for both."""
+
+        def work() -> OutRow | None:
+            change(self._db, *args, **kwargs)
+            if lane is None:
+                return None
+            return delivery.next_head(self._db, lane[0], lane[1], self._clock.now())
+
+        return await asyncio.to_thread(work)
 
     # --- pacing -------------------------------------------------------------------------
 
