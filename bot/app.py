@@ -349,6 +349,7 @@ class Jobs:
 
         async def housekeeping() -> None:
             await asyncio.to_thread(upkeep.forget_inbound, rt.db, rt.clock.now())
+            await asyncio.to_thread(upkeep.refresh_statistics, rt.db)
 
         add_interval_job(sched, "overdue_scan", scan, timedelta(minutes=10), run_now=True)
         add_interval_job(sched, "housekeeping", housekeeping, timedelta(hours=6))

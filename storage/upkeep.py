@@ -1,5 +1,6 @@
 """Start-up and housekeeping work on the database, each call its own transaction: mirroring
-the config's people, telling whether the ledger is empty, forgetting old inbound event ids."""
+the config's people, telling whether the ledger is empty, forgetting old inbound event ids,
+refreshing the planner's statistics."""
 
 from __future__ import annotations
 
@@ -26,3 +27,8 @@ def forget_inbound(db: Database, now: datetime) -> int:
     """Drop inbound event ids older than the retention (messengers stop retrying in minutes)."""
     with db.engine.begin() as conn:
         return inbound.forget_before(conn, now - inbound.RETENTION)
+
+
+def refresh_statistics(db: Database) -> None:
+    """The ledger tables' planner statistics, as they are now (imports refresh them too)."""
+    db.analyze()

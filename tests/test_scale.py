@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,6 +38,7 @@ from storage.circle import CircleEnv, load_case
 from storage.db import Database
 from storage.models import Case, CaseTrigger, Customer, Invoice, JobRun, Person, StageEvent
 from storage.queries import sync_people
+from tests.conftest import LEDGER_HEADER, run_import, write_csv
 from tests.test_outbox import cli
 
 BIG = 70_000  # invoices to scan: more than either database takes as parameters of a statement
@@ -274,6 +276,26 @@ def test_pre_due_reminders_for_more_invoices_than_parameters_one_message_per_own
         # Each owner's message lists the first 15 and says how many more there are.
         assert len(r.payload["invoices"]) == 15 and r.payload["more"] == n // 4 - 15
     assert predue_reminders(db, env, today=TODAY, now=NOW, days=7) == 0
+
+
+def test_an_import_leaves_the_planner_statistics_up_to_date(db: Database, tmp_path: Path) -> None:
+    """Without statistics SQLite reads every open invoice of the ledger to find one
+    customer's (0.1 s a case opened at a million invoices); an import refreshes them."""
+    rows = [
+        (f"INV-{i}", f"C{i % 3}", f"Customer {i % 3}", "normal", "wang.wei", "2026-01-01",
+         "2026-02-01", "CNY", "100.00", "", "", "no")
+        for i in range(30)
+    ]  # fmt: skip
+    run_import(db, write_csv(tmp_path / "ledger.csv", LEDGER_HEADER, rows))
+    if db.is_sqlite:
+        stats = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'invoice'"
+    else:
+        stats = (
+            "SELECT count(*) FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = 'invoice'"
+        )
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql(stats).scalar_one() > 0
 
 
 # --- lists of ids from outside -----------------------------------------------------------------
