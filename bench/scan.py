@@ -157,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         db.dispose()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    command = f"python -m bench.scan --invoices {args.invoices} --seed {args.seed}" + (
+    source = f"--ledger {args.ledger}" if args.ledger else f"--invoices {args.invoices}"
+    command = f"python -m bench.scan {source} --seed {args.seed}" + (
         f" --database {redact(args.database)}" if args.database else ""
     )
     print(f"command: {command}")

@@ -30,6 +30,7 @@ from sqlalchemy import (
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -109,14 +110,14 @@ def _is_news(days: int, window: ScanWindow) -> ColumnElement[bool]:
     return or_(_recent(days, window), _inv.c.created_at > window.last_at)
 
 
-def _news_kinds(days: int, window: ScanWindow) -> list[tuple[bool, ColumnElement[bool]]]:
-    """The news of a stage in two parts, told apart: (invoice is new, condition)."""
+def _news_kind(new: bool, days: int, window: ScanWindow) -> ColumnElement[bool]:
+    """The news of a stage in two parts, told apart: of invoices new since the last scan, and
+    of invoices known before (entries since the last scan)."""
     if window.last_at is None:
-        return [(False, _recent(days, window))]
-    return [
-        (False, and_(_inv.c.created_at <= window.last_at, _recent(days, window))),
-        (True, _inv.c.created_at > window.last_at),
-    ]
+        return _recent(days, window)
+    if new:
+        return _inv.c.created_at > window.last_at
+    return and_(_inv.c.created_at <= window.last_at, _recent(days, window))
 
 
 def _plus_days(conn: Connection, column: Any, days: int) -> Any:
@@ -127,13 +128,17 @@ def _plus_days(conn: Connection, column: Any, days: int) -> Any:
     return column + cast(literal(days), Integer)
 
 
-def _record(conn: Connection, stage: str, entered: Any, where: Any, now: datetime) -> Any:
-    """INSERT ... SELECT of the entries into `stage` of the invoices `where` says, entered
-    on `entered` (an expression); an entry another writer recorded meanwhile is skipped."""
+def _record(conn: Connection, parts: Sequence[tuple[str, Any, Any]], now: datetime) -> Any:
+    """One INSERT ... SELECT of stage entries: for each (stage, entered, where) part, the
+    invoices `where` says enter `stage` on `entered` (an expression). An entry another
+    writer recorded meanwhile is skipped."""
     insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    rows = select(
-        _inv.c.id, literal(stage, String), entered, literal(now, _ev.c.created_at.type)
-    ).where(where)
+    at = literal(now, _ev.c.created_at.type)
+    selects = [
+        select(_inv.c.id, literal(stage, String), entered, at).where(where)
+        for stage, entered, where in parts
+    ]
+    rows = selects[0] if len(selects) == 1 else union_all(*selects)
     cols = ["invoice_id", "stage", "entered_on", "created_at"]
     return (
         insert(_ev)
@@ -156,7 +161,7 @@ def record_quiet_entries(
             if stage in news:
                 quiet = and_(quiet, not_(_is_news(days, window)))
             entered = _plus_days(conn, _inv.c.due_date, days)
-            stmt = _record(conn, stage, entered, quiet, window.now)
+            stmt = _record(conn, [(stage, entered, quiet)], window.now)
             # SQLAlchemy reports an INSERT's row count only when asked to keep it.
             result = conn.execute(stmt.execution_options(preserve_rowcount=True))
             written += max(result.rowcount or 0, 0)
@@ -189,18 +194,31 @@ def record_news(
     """Write the customer's entries that are news, in the caller's transaction; exactly the
     entries this call wrote (RETURNING), oldest stage first, by invoice."""
     entries: list[StageEntry] = []
-    for stage, days in stages.items():
-        if stage not in news:
-            continue
-        mine = and_(_inv.c.customer_id == customer_id, _entering(stage, days, window.today))
-        entered = _plus_days(conn, _inv.c.due_date, days)
-        found: list[StageEntry] = []
-        for new, kind in _news_kinds(days, window):
-            stmt = _record(conn, stage, entered, and_(mine, kind), window.now)
-            for r in conn.execute(stmt.returning(_ev.c.invoice_id, _ev.c.entered_on)):
-                found.append(StageEntry(r.invoice_id, customer_id, stage, r.entered_on, new))
-        entries.extend(sorted(found, key=lambda e: e.invoice_id))
-    return entries
+    for new in (False,) if window.last_at is None else (False, True):
+        parts = [
+            (
+                stage,
+                _plus_days(conn, _inv.c.due_date, days),
+                and_(
+                    _inv.c.customer_id == customer_id,
+                    _entering(stage, days, window.today),
+                    _news_kind(new, days, window),
+                ),
+            )
+            for stage, days in stages.items()
+            if stage in news
+        ]
+        if not parts:
+            break
+        stmt = _record(conn, parts, window.now).returning(
+            _ev.c.invoice_id, _ev.c.stage, _ev.c.entered_on
+        )
+        entries.extend(
+            StageEntry(r.invoice_id, customer_id, r.stage, r.entered_on, new)
+            for r in conn.execute(stmt)
+        )
+    rank = {stage: n for n, stage in enumerate(stages)}
+    return sorted(entries, key=lambda e: (rank[e.stage], e.invoice_id))
 
 
 def open_for_news(
@@ -280,7 +298,7 @@ def predue_reminders(
         if not listed:
             return 0
         entered = literal(today, _ev.c.entered_on.type)
-        record = _record(conn, "pre_due", entered, falling_due, now)
+        record = _record(conn, [("pre_due", entered, falling_due)], now)
         recorded = set(conn.execute(record.returning(_ev.c.invoice_id)).scalars())
         # Normally the same invoices. An invoice that arrived in between is recorded now, so
         # it is told now; one another writer recorded first is that writer's to tell.
