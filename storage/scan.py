@@ -361,8 +361,7 @@ def limitation_due(db: Database, due_by: date) -> list[Limitation]:
     key = literal("limitation:", String) + cast(_inv.c.id, String)
     with db.engine.connect() as conn:
         rows = conn.execute(
-            select(_inv.c.id, _inv.c.customer_id, _inv.c.due_date)
-            .where(
+            select(_inv.c.id, _inv.c.customer_id, _inv.c.due_date).where(
                 _owed_open(),
                 _inv.c.due_date <= due_by,
                 ~exists().where(_trig.c.key == key),

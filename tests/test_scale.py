@@ -32,7 +32,7 @@ from sqlalchemy import (
 
 from bot.circle_env import circle_env
 from bot.config import Config
-from jobs.circle import predue_reminders, scan_overdue, watch_limitation
+from jobs.circle import predue_reminders, scan_overdue
 from storage import outbox as ob
 from storage.circle import CircleEnv, load_case
 from storage.db import Database
@@ -218,42 +218,29 @@ def test_first_scan_of_70000_overdue_invoices_opens_only_todays_news(
     assert (again.recorded, again.fired, again.cases) == (0, 0, ())
 
 
-def test_a_customer_with_more_new_invoices_than_parameters_gets_one_case_and_legal_once(
+def test_a_customer_with_more_invoices_entering_a_stage_than_parameters_gets_one_case(
     big_db: Database, env: CircleEnv
 ) -> None:
     db = big_db
     n = over_limit(db)
+    # All of one customer's invoices fell due yesterday: today every one of them is news.
     add_customers(db, "BIG", 1)
-    add_invoices(db, "INV-FIRST-", 1, customers="BIG", spread=1, due=TODAY + timedelta(30))
-    assert scan_overdue(db, env, today=TODAY, now=NOW).cases == ()
-    # An hour later the ERP's export brings n invoices of that customer, three years late.
-    later = NOW + timedelta(hours=1)
-    due = TODAY - timedelta(days=3 * 365 + 10)
-    add_invoices(db, "INV-OLD-", n, customers="BIG", spread=1, due=due, now=later)
+    add_invoices(db, "INV-BIG-", n, customers="BIG", spread=1, due=TODAY - timedelta(1))
 
-    result = scan_overdue(db, env, today=TODAY, now=later)
+    result = scan_overdue(db, env, today=TODAY, now=NOW)
 
-    # New since the last scan: each opens for its worst stage only, all in one case.
-    assert len(result.cases) == 1 and result.fired == n
+    assert len(result.cases) == 1 and (result.recorded, result.fired) == (n, n)
     (case_id,) = result.cases
-    assert count(db, _trig, _trig.c.key.like("stage:%:late")) == n
-    assert count(db, _trig) == n
-    assert count(db, _ev) == 3 * n
+    assert count(db, _trig, _trig.c.key.like("stage:%:early")) == n
+    assert count(db, _ev, _ev.c.stage == "early", _ev.c.entered_on == TODAY) == n
     with db.engine.connect() as conn:
         view = load_case(conn, case_id)
     assert view is not None
-    assert (view.stage, len(view.invoices)) == ("late", n)
-    assert [s.state.team for s in view.seats] == ["sales", "finance", "legal"]
-    assert len(pending(db, "card")) == 1
-
-    # The limitation period of all of them ends within 90 days: legal hears once, in the case.
-    opened = watch_limitation(db, env, today=TODAY, now=later, years=3, warn_days=90)
-    assert opened == 1
-    assert count(db, _trig, _trig.c.kind == "limitation") == n
-    assert count(db, _case) == 1
-    notes = [r for r in pending(db, "note") if r.payload.get("trigger") == "limitation"]
-    assert len(notes) == 1 and len(notes[0].payload["ends"]) == n
-    assert watch_limitation(db, env, today=TODAY, now=later, years=3, warn_days=90) == 0
+    assert (view.customer_code, view.stage, len(view.invoices)) == ("BIG1", "early", n)
+    assert [s.state.team for s in view.seats] == ["sales", "finance"]
+    assert [r.payload["case"] for r in pending(db, "card")] == [case_id]
+    again = scan_overdue(db, env, today=TODAY, now=NOW + timedelta(minutes=10))
+    assert (again.recorded, again.fired, again.cases) == (0, 0, ())
 
 
 def test_pre_due_reminders_for_more_invoices_than_parameters_one_message_per_owner(
