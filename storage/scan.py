@@ -1,11 +1,11 @@
 """The scans' database work: stage entries (overdue), pre-due reminders, the limitation and
 promise watches.
 
-Every statement here has a fixed number of parameters, however big the ledger: rows are
-chosen by joins and NOT EXISTS against the tables, entries that are nobody's news are written
-with one INSERT ... SELECT per stage, and lists built in Python go to the database as
-executemany batches, never as an IN list (PostgreSQL's driver takes at most 65,535
-parameters a statement, SQLite 32,766 or, in older builds, 999).
+Every statement here has a fixed number of parameters, however big the ledger (PostgreSQL's
+driver takes at most 65,535 a statement, SQLite 32,766 or, in older builds, 999): rows are
+chosen with NOT EXISTS against the tables, stage entries are written with INSERT ... SELECT
+(RETURNING says which this call wrote), and the one list built in Python (invoices that arrived
+while the pre-due reminder ran) is asked for in batches of storage.bulk.IN_BATCH.
 """
 
 from __future__ import annotations
