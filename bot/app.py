@@ -25,14 +25,12 @@ from jobs.circle import predue_reminders, scan_overdue, tick, watch_limitation, 
 from jobs.ledger_sync import sync_ledger
 from jobs.outbox import OutboxWorker, Transport
 from jobs.scheduler import add_interval_job, build_scheduler
+from storage import upkeep
 from storage.circle import CircleEnv
 from storage.db import Database
-from storage.inbound import RETENTION as INBOUND_RETENTION
-from storage.inbound import forget_before
 from storage.leader import SchedulerLease
 from storage.ledger import ImportOptions, ImportResult
 from storage.outbox import OutRow
-from storage.queries import ledger_is_empty, sync_people
 from storage.sample import load_sample, sample_path
 
 if TYPE_CHECKING:
@@ -140,8 +138,7 @@ def build_runtime(
         }
         for key, p in config.people.items()
     }
-    with db.engine.begin() as conn:
-        sync_people(conn, people, clock.now())
+    upkeep.mirror_people(db, people, clock.now())
     circle = circle_env(config, running_messengers(config) if platforms is None else platforms)
     router = Router(db, config, clock, circle=circle)
     return Runtime(config, db, clock, router, circle, checkpoint_path(config, db.url))
@@ -149,9 +146,8 @@ def build_runtime(
 
 def ensure_sample(rt: Runtime) -> ImportResult | None:
     """First run on an empty ledger: load the sample so there is something to see."""
-    with rt.db.engine.connect() as conn:
-        if not ledger_is_empty(conn):
-            return None
+    if not upkeep.ledger_is_empty(rt.db):
+        return None
     if not sample_path().exists():
         log.warning("the ledger is empty and the sample %s is missing", sample_path())
         return None
@@ -293,32 +289,33 @@ class Jobs:
         self.leading = False
 
     def start(self) -> None:
-        if not self._take_lease():
+        # Once, before the process serves anything: the loop has nobody to keep waiting yet.
+        if self.lease.try_acquire():
+            self._lead()
+        else:
             if self._on_lease is not None:
                 self._on_lease(t(self.rt.config.company.locale, "lease_waiting"))
             add_interval_job(self.scheduler, "lease", self._wait_for_lease, self._retry_lease)
         self.scheduler.start()
 
     async def _wait_for_lease(self) -> None:
-        if self.leading or not self._take_lease():
+        if self.leading or not await asyncio.to_thread(self.lease.try_acquire):
             return
+        self._lead()
         self.scheduler.remove_job("lease")
         log.warning("took over the scheduler lease: this process now runs the circle")
 
-    def _take_lease(self) -> bool:
-        if not self.lease.try_acquire():
-            return False
+    def _lead(self) -> None:
         self.leading = True
         self._stop = asyncio.Event()
         self._add_jobs()
         add_interval_job(self.scheduler, "lease_check", self._check_lease, self._retry_lease)
         self._worker_task = asyncio.get_running_loop().create_task(self._deliver())
-        return True
 
     async def _check_lease(self) -> None:
         """A leader whose lease went away (its database connection dropped, so the server let
         the lock go) stops at once: another process may already be running the circle."""
-        if self.lease.held:
+        if await asyncio.to_thread(lambda: self.lease.held):
             return
         log.warning("lost the scheduler lease: stopping the circle jobs in this process")
         self.leading = False
@@ -380,12 +377,9 @@ class Jobs:
                 warn_days=triggers.limitation_warn_days,
             )
 
-        def forget() -> None:
-            with rt.db.engine.begin() as conn:
-                forget_before(conn, rt.clock.now() - INBOUND_RETENTION)
-
         async def housekeeping() -> None:
-            await asyncio.to_thread(forget)
+            await asyncio.to_thread(upkeep.forget_inbound, rt.db, rt.clock.now())
+            await asyncio.to_thread(upkeep.refresh_statistics, rt.db)
 
         if (checkpoints := rt.checkpoints) is not None:
 
@@ -403,6 +397,7 @@ class Jobs:
         cfg = self.rt.config
 
         def render(row: OutRow) -> Reply | None:
+            # The worker calls this in a thread, off the event loop.
             with self.rt.db.engine.connect() as conn:
                 return render_row(conn, row, cfg, self.rt.clock.now())
 

@@ -7,8 +7,8 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from storage.audit_checkpoints import Checkpoint, CheckpointFile
-from storage.audit_verify import checkpoint_trail
+from storage.audit_checkpoints import Checkpoint
+from storage.audit_verify import checkpoint_database
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -17,8 +17,7 @@ log = logging.getLogger(__name__)
 def audit_checkpoint(db: Database, path: Path, now: datetime) -> Checkpoint | None:
     """The newest checkpoint, written now when the trail grew; None when the trail is empty
     or does not hold (then nothing is written and the log says why)."""
-    with db.engine.connect() as conn:
-        done = checkpoint_trail(conn, db.audit_key, CheckpointFile(path), now)
+    done = checkpoint_database(db, path, now)
     if done.problems:
         log.error(
             "audit trail: no checkpoint written, %d problem(s), e.g. %s; run `arcircle audit "

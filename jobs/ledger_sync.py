@@ -6,47 +6,17 @@ processes watching the same file import it once, and a restart does not import i
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-
+from storage import jobrun
 from storage.db import Database
 from storage.ledger import ImportOptions, ImportResult, file_sha256, import_ledger
-from storage.models import JobRun
 
 log = logging.getLogger(__name__)
 JOB = "ledger_sync"
-_runs = JobRun.__table__  # type: ignore[attr-defined]
-
-
-def _claim(db: Database, digest: str, now: datetime) -> bool:
-    with db.engine.begin() as conn:
-        row = conn.execute(
-            select(_runs.c.id, _runs.c.status).where(_runs.c.job == JOB, _runs.c.period == digest)
-        ).first()
-        if row is not None:
-            if row.status != "failed":
-                return False
-            # A failed attempt is retried; the compare-and-set keeps it to one taker.
-            taken = conn.execute(
-                update(_runs)
-                .where(_runs.c.id == row.id, _runs.c.status == "failed")
-                .values(status="running", started_at=now, finished_at=None)
-            ).rowcount
-            return bool(taken)
-    try:
-        with db.engine.begin() as conn:
-            conn.execute(
-                _runs.insert().values(job=JOB, period=digest, started_at=now, status="running")
-            )
-    except IntegrityError:
-        return False
-    return True
 
 
 def sync_ledger(
@@ -57,7 +27,7 @@ def sync_ledger(
         log.warning("ledger source %s does not exist", path)
         return None
     digest = file_sha256(path)
-    if not _claim(db, digest, now):
+    if not jobrun.claim(db, JOB, digest, now):
         return None
     status = "failed"
     detail: dict[str, Any] = {}
@@ -87,9 +57,4 @@ def sync_ledger(
         detail = {"error": str(exc)}
         raise
     finally:
-        with db.engine.begin() as conn:
-            conn.execute(
-                update(_runs)
-                .where(_runs.c.job == JOB, _runs.c.period == digest)
-                .values(status=status, finished_at=now, detail=json.dumps(detail))
-            )
+        jobrun.finish(db, JOB, digest, status, now, detail)

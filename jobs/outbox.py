@@ -20,8 +20,10 @@ Rules it keeps:
 
 The worker assumes it is the ONLY deliverer: the bot runs its jobs only in the process that
 holds the scheduler lease, and one worker object runs at a time (`run` or `run_once`, not
-both). Database calls are short single-row statements and run inline in the event loop, like
-the handlers' queries; each state change is its own transaction.
+both). Its database calls (storage.delivery) are short statements, each state change its own
+transaction, and they run in a thread (asyncio.to_thread), as does the render callback, so a
+slow database never stalls the event loop that acknowledges chat commands. A lane makes its
+calls one after another, so its order is what it was; the pacing state stays on the loop.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.messages import DeliveryError, PermanentError, Reply, RetryAfter
-from storage import outbox as ob
+from storage import delivery
 from storage.db import Database
 from storage.outbox import OutRow
 
@@ -60,6 +62,7 @@ class Transport(Protocol):
 
 
 # Builds the message from the row's payload when it is sent; None: nothing to say any more.
+# Called in a worker thread (it may read the database), never on the event loop.
 Render = Callable[[OutRow], Reply | None]
 
 # A URL keeps its scheme and host only: paths, queries and user:password@ may hold secrets.
@@ -124,7 +127,7 @@ class OutboxWorker:
 
     async def run_once(self) -> int:
         """One pass: every destination with a due head drains concurrently; rows sent."""
-        tasks = self._start_lanes()
+        tasks = await self._start_lanes()
         if not tasks:
             return 0
         results = await asyncio.gather(*tasks, return_exceptions=True)
@@ -141,21 +144,26 @@ class OutboxWorker:
         try:
             while not stop.is_set():
                 try:
-                    self._start_lanes()
+                    await self._start_lanes()
                 except Exception:
                     log.exception("outbox: could not read the queue")
                 await self._sleep(idle)
         finally:
             await self._close_lanes()
 
-    def _start_lanes(self) -> list[asyncio.Task[int]]:
-        with self._db.engine.connect() as conn:
-            heads = ob.due_heads(conn, self._clock.now(), self._transports)
+    async def _start_lanes(self) -> list[asyncio.Task[int]]:
+        # A lane running while the heads are read may send its head meanwhile: that head is
+        # stale, and a second lane started on it would send it twice. It waits for the next
+        # poll, as a lane still running does.
+        busy = set(self._lanes)
+        heads = await asyncio.to_thread(
+            delivery.due_heads, self._db, self._clock.now(), list(self._transports)
+        )
         mono = self._monotonic()
         started = []
         for head in heads:
             lane = (head.platform, head.destination)
-            if lane in self._lanes or self._paused_until.get(lane, 0.0) > mono:
+            if lane in busy or lane in self._lanes or self._paused_until.get(lane, 0.0) > mono:
                 continue
             task = asyncio.create_task(self._drain(lane, head), name=f"outbox {lane}")
             self._lanes[lane] = task
@@ -182,13 +190,11 @@ class OutboxWorker:
             for _ in range(self._per_pass):
                 if row is None or self._stopping:
                     break
-                outcome = await self._handle(lane, row)
+                outcome, row = await self._handle(lane, row)
                 if outcome == _SENT:
                     sent += 1
                 elif outcome == _WAIT:
                     break  # the head waits for a retry and holds back the rows behind it
-                with self._db.engine.connect() as conn:
-                    row = ob.destination_head(conn, lane[0], lane[1], self._clock.now())
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -200,71 +206,90 @@ class OutboxWorker:
 
     # --- one row ------------------------------------------------------------------------
 
-    async def _handle(self, lane: Lane, row: OutRow) -> str:
+    async def _handle(self, lane: Lane, row: OutRow) -> tuple[str, OutRow | None]:
+        """What happened to the row, and the destination's next head (None after a wait)."""
         await self._wait_turn(lane, row.platform)
         # Decide after the wait: newer updates may have arrived meanwhile, and the message
         # is rendered from the state as it is now.
-        update_ref: str | None = None
-        thread_ref: str | None = None
-        superseded = False
-        with self._db.engine.connect() as conn:
-            if row.kind == "card_update" and row.ref_key is not None:
-                superseded = ob.newer_update_pending(conn, row)
-                if not superseded:
-                    update_ref = ob.card_ref(conn, row.platform, row.ref_key)
-            elif row.kind != "card" and row.ref_key is not None:
-                thread_ref = ob.card_ref(conn, row.platform, row.ref_key)
-        if superseded:
-            self._write(ob.mark_superseded, row.id, self._clock.now())
-            return _SUPERSEDED
-        try:
-            message = self._render(row)
-        except Exception as exc:
-            log.exception("outbox: could not render row %d (%s)", row.id, row.kind)
-            self._write(ob.park, row.id, self._clock.now(), f"could not render: {exc}")
-            return _PARKED
+        refs, message, failure = await asyncio.to_thread(self._prepare, row)
+        now = self._clock.now()
+        if refs.superseded:
+            return _SUPERSEDED, await self._write(delivery.mark_superseded, lane, row.id, now)
+        if failure is not None:
+            return _PARKED, await self._write(delivery.park, lane, row.id, now, failure)
         if message is None:
-            self._write(ob.mark_sent, row.id, self._clock.now(), None)
-            return _SENT
+            return _SENT, await self._write(delivery.mark_sent, lane, row.id, now, None)
         transport = self._transports[row.platform]
         self._paused_until.pop(lane, None)  # waited out in _wait_turn
+        # From here until the outcome is written the lane is not cancelled by a stop: a
+        # message the messenger accepted is always marked sent.
         self._sending.add(lane)
         try:
-            ref = await asyncio.wait_for(
-                transport.deliver(row, message, update_ref=update_ref, thread_ref=thread_ref),
-                self._send_timeout,
+            ref: str | None = None
+            error: BaseException | None = None
+            try:
+                ref = await asyncio.wait_for(
+                    transport.deliver(
+                        row, message, update_ref=refs.update_ref, thread_ref=refs.thread_ref
+                    ),
+                    self._send_timeout,
+                )
+            except Exception as exc:
+                error = exc
+            finally:
+                # The messenger counts from when a message arrives, not from when it left
+                # here: stamping after the call keeps a slow send from crowding the next one.
+                self._note_send(lane, row.platform)
+            if error is not None:
+                return await self._not_sent(lane, row, error)
+            if row.kind == "card_update" and ref is None:
+                ref = refs.update_ref  # an edit keeps the card's message id
+            return _SENT, await self._write(
+                delivery.mark_sent, lane, row.id, self._clock.now(), ref
             )
-        except RetryAfter as exc:
-            return self._rate_limited(lane, row, exc)
-        except PermanentError as exc:
-            log.error("outbox: row %d to %s/%s parked: %s", row.id, *lane, exc.reason)
-            self._write(ob.park, row.id, self._clock.now(), exc.reason)
-            return _PARKED
-        except DeliveryError as exc:  # TransientError, or a bare DeliveryError
-            return self._failed(row, exc.reason)
-        except TimeoutError:
-            return self._failed(row, f"no answer within {self._send_timeout:g}s")
+        finally:
+            self._sending.discard(lane)
+
+    def _prepare(self, row: OutRow) -> tuple[delivery.Refs, Reply | None, str | None]:
+        """In a worker thread: how the row goes out and its message, or why it cannot."""
+        refs = delivery.refs(self._db, row)
+        if refs.superseded:
+            return refs, None, None
+        try:
+            return refs, self._render(row), None
         except Exception as exc:
+            log.exception("outbox: could not render row %d (%s)", row.id, row.kind)
+            return refs, None, f"could not render: {exc}"
+
+    async def _not_sent(
+        self, lane: Lane, row: OutRow, exc: BaseException
+    ) -> tuple[str, OutRow | None]:
+        if isinstance(exc, RetryAfter):
+            return await self._rate_limited(lane, row, exc), None
+        if isinstance(exc, PermanentError):
+            log.error("outbox: row %d to %s/%s parked: %s", row.id, *lane, exc.reason)
+            now = self._clock.now()
+            return _PARKED, await self._write(delivery.park, lane, row.id, now, exc.reason)
+        if isinstance(exc, DeliveryError):  # TransientError, or a bare DeliveryError
+            reason = exc.reason
+        elif isinstance(exc, TimeoutError):
+            reason = f"no answer within {self._send_timeout:g}s"
+        else:
             # Not a reason an adapter worded: its text may hold a URL with a token in it
             # (Telegram puts the bot token in the path), so only a scrubbed form is kept.
-            log.debug("outbox: row %d: unexpected transport error", row.id, exc_info=True)
-            return self._failed(row, f"{type(exc).__name__}: {scrub(str(exc))}")
-        finally:
-            # The messenger counts from when a message arrives, not from when it left here:
-            # stamping after the call keeps a slow send from crowding the next one.
-            self._note_send(lane, row.platform)
-            self._sending.discard(lane)
-        if row.kind == "card_update" and ref is None:
-            ref = update_ref  # an edit keeps the card's message id
-        self._write(ob.mark_sent, row.id, self._clock.now(), ref)
-        return _SENT
+            log.debug("outbox: row %d: unexpected transport error", row.id, exc_info=exc)
+            reason = f"{type(exc).__name__}: {scrub(str(exc))}"
+        if row.attempts + 1 >= self._max_attempts:
+            return _PARKED, await self._give_up(lane, row, reason)
+        return await self._failed(row, reason), None
 
-    def _rate_limited(self, lane: Lane, row: OutRow, exc: RetryAfter) -> str:
+    async def _rate_limited(self, lane: Lane, row: OutRow, exc: RetryAfter) -> str:
         seconds = max(0.0, float(exc.seconds))
         self._paused_until[lane] = self._monotonic() + seconds
         log.info("outbox: %s/%s rate limited for %gs", *lane, seconds)
-        self._write(
-            ob.mark_retry,
+        await self._write(
+            delivery.mark_retry,
+            None,
             row.id,
             attempts=row.attempts,
             next_attempt_at=self._clock.now() + timedelta(seconds=seconds),
@@ -272,26 +297,29 @@ class OutboxWorker:
         )
         return _WAIT
 
-    def _failed(self, row: OutRow, reason: str) -> str:
+    async def _give_up(self, lane: Lane, row: OutRow, reason: str) -> OutRow | None:
         attempts = row.attempts + 1
-        if attempts >= self._max_attempts:
-            log.error("outbox: row %d parked after %d attempts: %s", row.id, attempts, reason)
-            self._write(
-                ob.park,
-                row.id,
-                self._clock.now(),
-                f"gave up after {attempts} attempts: {reason}",
-                attempts=attempts,
-            )
-            return _PARKED
+        log.error("outbox: row %d parked after %d attempts: %s", row.id, attempts, reason)
+        return await self._write(
+            delivery.park,
+            lane,
+            row.id,
+            self._clock.now(),
+            f"gave up after {attempts} attempts: {reason}",
+            attempts=attempts,
+        )
+
+    async def _failed(self, row: OutRow, reason: str) -> str:
+        attempts = row.attempts + 1
         delay = min(self._backoff * 2 ** (attempts - 1), self._backoff_max)
         if self._jitter > 0:
             delay += delay * (self._jitter * self._rand())
         log.warning(
             "outbox: row %d attempt %d failed (%s); retry in %s", row.id, attempts, reason, delay
         )
-        self._write(
-            ob.mark_retry,
+        await self._write(
+            delivery.mark_retry,
+            None,
             row.id,
             attempts=attempts,
             next_attempt_at=self._clock.now() + delay,
@@ -299,9 +327,19 @@ class OutboxWorker:
         )
         return _WAIT
 
-    def _write(self, change: Callable[..., None], *args: object, **kwargs: object) -> None:
-        with self._db.engine.begin() as conn:
-            change(conn, *args, **kwargs)
+    async def _write(
+        self, change: Callable[..., None], lane: Lane | None, *args: object, **kwargs: object
+    ) -> OutRow | None:
+        """Record what happened to a row, and then (with `lane`) read the lane's next head:
+        one trip to a thread for both."""
+
+        def work() -> OutRow | None:
+            change(self._db, *args, **kwargs)
+            if lane is None:
+                return None
+            return delivery.next_head(self._db, lane[0], lane[1], self._clock.now())
+
+        return await asyncio.to_thread(work)
 
     # --- pacing -------------------------------------------------------------------------
 

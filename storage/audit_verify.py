@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Connection
 
 from storage.audit import Anchor, AuditKey, ChainCheck, check_chain
 from storage.audit_checkpoints import Checkpoint, CheckpointFile, CheckpointRead, make
 from storage.audit_records import RecordCheck, check_records
+from storage.db import Database
 
 
 @dataclass
@@ -148,3 +150,9 @@ def checkpoint_trail(
         return Checkpointed(last, False, [], 0)
     cp = record_checkpoint(file, key, chain, now)
     return Checkpointed(cp or last, cp is not None, [], 0)
+
+
+def checkpoint_database(db: Database, path: Path, now: datetime) -> Checkpointed:
+    """`checkpoint_trail` on a connection of its own (the hourly job's entry point)."""
+    with db.engine.connect() as conn:
+        return checkpoint_trail(conn, db.audit_key, CheckpointFile(path), now)

@@ -8,10 +8,25 @@ literals, and ids are handed out beforehand (`Ids`), so none has to travel back 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from typing import Any, TypeVar
 
 from sqlalchemy import Boolean, Connection, Date, Table
+
+T = TypeVar("T")
+
+# Values per `IN (...)` list built from Python: under SQLite's oldest default limit of 999
+# variables a statement (PostgreSQL's driver takes 65,535, SQLite 32,766 since 3.32), with
+# room left for the statement's other parameters. A longer list goes in batches.
+IN_BATCH = 500
+
+
+def batched(items: Iterable[T], size: int = IN_BATCH) -> Iterator[list[T]]:
+    """`items` in lists of at most `size`, in order."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 class BulkInsert:

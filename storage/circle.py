@@ -22,7 +22,7 @@ from playbook import circle as machine
 from playbook.aging import AgingPolicy, stage_for
 from playbook.money import from_minor
 from storage import audit
-from storage.bulk import write_lock
+from storage.bulk import batched, write_lock
 from storage.models import (
     Case,
     CaseInvoice,
@@ -570,8 +570,8 @@ def open_case(
     With `today`, the case also takes in every other invoice of the customer overdue that day:
     the circle talks to the customer about all it owes, not one invoice at a time.
     """
-    wanted = [k for k, _ in keys]
-    seen = set(conn.execute(select(_trig.c.key).where(_trig.c.key.in_(wanted))).scalars())
+    asks = (select(_trig.c.key).where(_trig.c.key.in_(b)) for b in batched(k for k, _ in keys))
+    seen = {key for ask in asks for key in conn.execute(ask).scalars()}
     fresh = [(k, inv) for k, inv in keys if k not in seen]
     if not fresh:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -16,11 +17,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 from storage.audit import AuditKey, use_key
 
+log = logging.getLogger(__name__)
 DEFAULT_URL = "sqlite:///arcircle.db"
 # The largest id an Integer primary key holds on every database we run on (PostgreSQL's
 # `integer`; SQLite's is wider): a bigger number names no row, and handing it to the driver
@@ -35,6 +38,7 @@ sqlite3.register_adapter(date, date.isoformat)
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every replica.
 _MIGRATION_LOCK = 0x41524349  # "ARCI"
+LEDGER_TABLES = ("customer", "invoice", "payment")
 
 
 def normalise_url(url: str) -> str:
@@ -156,6 +160,21 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def analyze(self, tables: tuple[str, ...] = LEDGER_TABLES) -> None:
+        """Refresh the planner's statistics on these tables.
+
+        Without them SQLite picks the (status, due_date) index for "this customer's open
+        invoices" and reads every open invoice of the ledger for each case it opens (0.1 s a
+        case at a million invoices, against 0.1 ms); PostgreSQL would analyze on its own,
+        but only some time after a big import. A million invoices take about a second."""
+        try:
+            with self.engine.begin() as conn:
+                for table in tables:
+                    conn.exec_driver_sql(f"ANALYZE {table}")
+        except SQLAlchemyError as exc:
+            # Slower plans, not wrong answers: never fail the import that asked for it.
+            log.warning("could not refresh the planner's statistics: %s", exc)
 
     def dispose(self) -> None:
         self.engine.dispose()

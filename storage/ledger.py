@@ -415,6 +415,8 @@ def import_ledger(
             table.close()
             if db.is_sqlite and big:
                 conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_CACHE_SIZE}")
+    if not dry_run and (result.created or result.updated):
+        db.analyze()  # the per-customer queries need to know customer_id is selective
     if progress is not None:
         progress(table.size_bytes, table.size_bytes)
     result.seconds = _time.perf_counter() - started

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage.bulk import batched
 from storage.models import Outbox
 
 PENDING = "pending"
@@ -305,10 +306,12 @@ def park(
 
 def rows(conn: Connection, ids: Collection[int]) -> list[OutRow]:
     """The rows with these ids (any status), in id order; unknown ids are left out."""
-    if not ids:
-        return []
     t = _table
-    found = conn.execute(select(t).where(t.c.id.in_(sorted(set(ids)))).order_by(t.c.id)).all()
+    found = [
+        r
+        for part in batched(sorted(set(ids)))
+        for r in conn.execute(select(t).where(t.c.id.in_(part)).order_by(t.c.id))
+    ]
     return [_row(r) for r in found]
 
 
@@ -332,15 +335,10 @@ def listing(
 def retry(conn: Connection, now: datetime, ids: Collection[int] | None = None) -> int:
     """Put parked rows (these ids, or all when None) back in the queue; how many were."""
     t = _table
-    where = t.c.status == PARKED
-    if ids is not None:
-        if not ids:
-            return 0
-        where = and_(where, t.c.id.in_(sorted(set(ids))))
-    result = conn.execute(
-        update(t).where(where).values(status=PENDING, attempts=0, next_attempt_at=_utc(now))
-    )
-    return int(result.rowcount)
+    parked = t.c.status == PARKED
+    wheres = [parked] if ids is None else [and_(parked, t.c.id.in_(part)) for part in batched(ids)]
+    back = update(t).values(status=PENDING, attempts=0, next_attempt_at=_utc(now))
+    return sum(int(conn.execute(back.where(where)).rowcount) for where in wheres)
 
 
 def counts(conn: Connection) -> dict[str, int]:

@@ -21,6 +21,7 @@ from playbook.aging import (
     priority_score,
 )
 from playbook.money import from_minor
+from storage.bulk import batched
 from storage.models import Customer, Invoice
 from storage.models import Payment as PaymentRow
 from storage.models import Person as PersonRow
@@ -316,5 +317,5 @@ def sync_people(conn: Connection, people: Mapping[str, Mapping[str, Any]], now: 
         elif any(row._mapping[c] != v for c, v in values.items()):
             conn.execute(_per.update().where(_per.c.key == key).values(updated_at=now, **values))
     gone = [k for k, r in known.items() if k not in people and r.active]
-    if gone:
-        conn.execute(_per.update().where(_per.c.key.in_(gone)).values(active=False, updated_at=now))
+    for part in batched(gone):
+        conn.execute(_per.update().where(_per.c.key.in_(part)).values(active=False, updated_at=now))

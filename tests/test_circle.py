@@ -174,6 +174,30 @@ def test_an_invoice_new_since_the_last_scan_opens_for_its_worst_stage(
     assert keys[-1].endswith(":late")
 
 
+def test_an_invoice_new_since_the_last_scan_in_its_first_stage_opens_a_case(
+    world: World, db: Database, tmp_path: Path
+) -> None:
+    world.scan()
+    world.advance(hours=1)
+    # Six days late when it first appears: early, entered before the last scan, but news.
+    rows = [*LEDGER, row("INV-8", "C8", "Fresh Debt", "wang.wei", "2026-03-10", "300.00")]
+    from storage.ledger import ImportOptions, import_ledger
+
+    import_ledger(
+        db,
+        write_csv(tmp_path / "l2.csv", LEDGER_HEADER, rows),
+        ImportOptions(currency="CNY"),
+        now=world.clock.now(),
+        today=world.today(),
+    )
+    result = world.scan()
+    assert len(result.cases) == 1 and result.fired == 1
+    assert world.case(result.cases[0]).customer_name == "Fresh Debt"
+    with db.engine.connect() as conn:
+        keys = conn.execute(text("SELECT key FROM case_trigger ORDER BY id")).scalars().all()
+    assert keys[-1].endswith(":early")
+
+
 def test_several_invoices_of_one_customer_make_one_case(world: World) -> None:
     world.scan()
     out = world.router

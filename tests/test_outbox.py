@@ -4,7 +4,9 @@
 The worker runs on a virtual-time event loop: when nothing is ready, the loop jumps to its next
 timer instead of waiting, so `asyncio.sleep(30)` (and a send timeout) takes no real time. The
 worker's `monotonic` is that loop's clock and its wall clock moves with it, so a test can
-assert what a real run would do second by second, deterministically.
+assert what a real run would do second by second, deterministically. The worker's database
+calls run in threads: while one is under way the loop waits for it in real time, as a real
+loop would, instead of jumping ahead.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import io
 import itertools
 import random
 import selectors
+import threading
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot import outbox_cli
 from bot.clock import FakeClock
@@ -42,11 +46,16 @@ class _VirtualSelector(selectors.DefaultSelector):
     def __init__(self) -> None:
         super().__init__()
         self.now = 0.0
+        self.threads: set[asyncio.Future[Any]] = set()  # work handed to the executor
 
     def select(self, timeout: float | None = None) -> list[Any]:
         ready = super().select(0)
         if ready or timeout == 0:
             return ready
+        if any(not f.done() for f in self.threads):
+            # A thread is working: it wakes the loop when it is done (its result reaches the
+            # loop through the self-pipe). Time must not jump past it meanwhile.
+            return super().select(5)
         if timeout is None:  # nothing scheduled: only another thread could wake the loop
             ready = super().select(5)
             if not ready:
@@ -63,6 +72,12 @@ class VirtualLoop(asyncio.SelectorEventLoop):
 
     def time(self) -> float:
         return self._virtual.now
+
+    def run_in_executor(self, executor: Any, func: Any, *args: Any) -> asyncio.Future[Any]:
+        future = super().run_in_executor(executor, func, *args)
+        self._virtual.threads.add(future)
+        future.add_done_callback(self._virtual.threads.discard)
+        return future
 
     def go(self, coro: Coroutine[Any, Any, Any]) -> Any:
         return self.run_until_complete(coro)
@@ -662,6 +677,48 @@ def test_a_card_update_without_a_card_posts_one_and_later_updates_edit_it(
     assert by_key(db)["u1"].message_ref == "m-new"
     assert calls["u2"].update_ref == "m-new"
     assert calls["esc"].thread_ref == "m-new"
+
+
+def test_database_work_and_rendering_run_off_the_event_loop(
+    db: Database, loop: VirtualLoop
+) -> None:
+    """A slow database must not hold up the loop that acknowledges chat commands: every
+    statement the worker runs, and the render callback, run in another thread."""
+    enqueue(db, "card", kind="card", ref_key="case:1")
+    enqueue(db, "u1", kind="card_update", ref_key="case:1")
+    enqueue(db, "u2", kind="card_update", ref_key="case:1")
+    enqueue(db, "esc", kind="escalation", ref_key="case:1")
+    enqueue(db, "moot", "C2", text=None)
+    enqueue(db, "bad", "C3", payload={})
+    enqueue(db, "fails", "C4")
+    loop_thread = threading.get_ident()  # the virtual loop runs in this thread
+    on_loop: list[str] = []
+    rendered_in: list[int] = []
+
+    def watch(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if threading.get_ident() == loop_thread:
+            on_loop.append(statement)
+
+    def rendering(row: OutRow) -> Reply | None:
+        rendered_in.append(threading.get_ident())
+        return render(row)
+
+    transport = FakeTransport(loop, {"fails": [TransientError("HTTP 502")]})
+    worker = make_worker(db, loop, transport, render=rendering)
+    event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        for _ in range(4):
+            loop.go(worker.run_once())
+            loop.go(asyncio.sleep(3))  # past the retry's backoff
+    finally:
+        event.remove(db.engine, "before_cursor_execute", watch)
+    assert transport.delivered() == ["card", "u2", "esc", "fails"]
+    assert {k: r.status for k, r in by_key(db).items()} == {
+        "card": "sent", "u1": "superseded", "u2": "sent", "esc": "sent", "moot": "sent",
+        "bad": "parked", "fails": "sent",
+    }  # fmt: skip
+    assert on_loop == []
+    assert rendered_in and loop_thread not in rendered_in
 
 
 def test_render_failures_park_and_nothing_to_say_is_marked_sent(

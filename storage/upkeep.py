@@ -1,0 +1,34 @@
+"""Start-up and housekeeping work on the database, each call its own transaction: mirroring
+the config's people, telling whether the ledger is empty, forgetting old inbound event ids,
+refreshing the planner's statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from storage import inbound, queries
+from storage.db import Database
+
+
+def mirror_people(db: Database, people: Mapping[str, Mapping[str, Any]], now: datetime) -> None:
+    """The person table as the config says (people no longer in it become inactive)."""
+    with db.engine.begin() as conn:
+        queries.sync_people(conn, people, now)
+
+
+def ledger_is_empty(db: Database) -> bool:
+    with db.engine.connect() as conn:
+        return queries.ledger_is_empty(conn)
+
+
+def forget_inbound(db: Database, now: datetime) -> int:
+    """Drop inbound event ids older than the retention (messengers stop retrying in minutes)."""
+    with db.engine.begin() as conn:
+        return inbound.forget_before(conn, now - inbound.RETENTION)
+
+
+def refresh_statistics(db: Database) -> None:
+    """The ledger tables' planner statistics, as they are now (imports refresh them too)."""
+    db.analyze()
