@@ -31,25 +31,10 @@ from playbook import aging as rules
 from playbook import decisions
 from playbook.decisions import DecisionRules
 from playbook.library import TONES, validate_overrides
+from storage.ledger_options import FIELDS
 
 # The canonical ledger fields; `ledger.columns` maps each to a column (or columns joined by +).
-LEDGER_FIELDS: tuple[str, ...] = (
-    "invoice_no",
-    "customer",
-    "customer_name",
-    "issue_date",
-    "due_date",
-    "amount",
-    "paid_amount",
-    "outstanding",
-    "settled_date",
-    "disputed",
-    "currency",
-    "terms_days",
-    "owner",
-    "segment",
-    "description",
-)
+LEDGER_FIELDS = FIELDS
 
 TEAM_KINDS = ("sales", "finance", "legal")
 PLATFORM_NAMES = ("console", "slack", "telegram", "wecom", "feishu", "dingtalk")

@@ -182,19 +182,8 @@ def destination_head(
 
 def card_ref(conn: Connection, platform: str, ref_key: str) -> str | None:
     """The platform's message id of the card for `ref_key`: the newest one sent."""
-    t = _table
-    return conn.execute(
-        select(t.c.message_ref)
-        .where(
-            t.c.platform == platform,
-            t.c.ref_key == ref_key,
-            t.c.kind.in_(CARD_KINDS),
-            t.c.status == SENT,
-            t.c.message_ref.is_not(None),
-        )
-        .order_by(t.c.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    place = card_place(conn, platform, ref_key)
+    return place[1] if place is not None else None
 
 
 def card_place(conn: Connection, platform: str, ref_key: str) -> tuple[str, str] | None:
