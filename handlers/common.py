@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import Connection
-
 from bot.messages import Button, Card, Reply, Section
 from handlers.context import Context
 from playbook.money import format_money
+from storage.offloop import Conn
 from storage.queries import CustomerRef, find_customer
 
 
@@ -40,8 +39,9 @@ def shorten(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def resolve_customer(ctx: Context, conn: Connection, query: str) -> CustomerRef | Reply:
-    """The one customer meant, or a reply that asks which (or says none matched)."""
+def resolve_customer(ctx: Context, conn: Conn, query: str) -> CustomerRef | Reply:
+    """The one customer meant, or a reply that asks which (or says none matched). In a
+    database thread (Context.read), with the rest of what the command reads."""
     found = find_customer(conn, query)
     if found.match is not None:
         return found.match

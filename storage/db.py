@@ -20,6 +20,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 from storage.audit import AuditKey, use_key
+from storage.offloop import DbThreads
 
 DEFAULT_URL = "sqlite:///arcircle.db"
 SQLITE_CACHE_SIZE = -65536  # KiB (negative = size, not pages): 64 MiB per connection
@@ -96,6 +97,7 @@ class Database:
     def __init__(self, url: str | None = None, *, audit_key: AuditKey | None = None) -> None:
         self.url = resolve_url(url)
         self.engine = make_engine(self.url)
+        self._threads: DbThreads | None = None
         self.use_audit_key(audit_key)
 
     def use_audit_key(self, key: AuditKey | None) -> None:
@@ -103,6 +105,14 @@ class Database:
         The composition root reads it from the environment; nothing here stores it."""
         self.audit_key = key
         use_key(self.engine, key)
+
+    @property
+    def threads(self) -> DbThreads:
+        """Where code on the event loop sends its database work (storage.offloop); made on
+        first use, so a process that never serves chat starts no threads."""
+        if self._threads is None:
+            self._threads = DbThreads(self.engine)
+        return self._threads
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -154,4 +164,7 @@ class Database:
                 raise
 
     def dispose(self) -> None:
+        if self._threads is not None:
+            self._threads.shutdown()
+            self._threads = None
         self.engine.dispose()
