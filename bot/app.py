@@ -305,25 +305,30 @@ class Jobs:
         self.scheduler.start()
 
     async def _wait_for_lease(self) -> None:
-        if self.leading or not self._take_lease():
+        # Asking PostgreSQL for the lock is a round trip: not on the event loop.
+        if self.leading or not await asyncio.to_thread(self.lease.try_acquire):
             return
+        self._lead()
         self.scheduler.remove_job("lease")
         log.warning("took over the scheduler lease: this process now runs the circle")
 
     def _take_lease(self) -> bool:
         if not self.lease.try_acquire():
             return False
+        self._lead()
+        return True
+
+    def _lead(self) -> None:
         self.leading = True
         self._stop = asyncio.Event()
         self._add_jobs()
         add_interval_job(self.scheduler, "lease_check", self._check_lease, self._retry_lease)
         self._worker_task = asyncio.get_running_loop().create_task(self._deliver())
-        return True
 
     async def _check_lease(self) -> None:
         """A leader whose lease went away (its database connection dropped, so the server let
         the lock go) stops at once: another process may already be running the circle."""
-        if self.lease.held:
+        if await asyncio.to_thread(lambda: self.lease.held):
             return
         log.warning("lost the scheduler lease: stopping the circle jobs in this process")
         self.leading = False
