@@ -543,7 +543,9 @@ def main(argv: list[str] | None = None) -> int:
         bare_main(args.bare)
         return 0
     levels = [int(n) for n in args.levels.split(",") if n.strip()]
-    command_line = "python -m bench.serve " + " ".join(argv if argv is not None else sys.argv[1:])
+    command_line = " ".join(
+        ["python -m bench.serve", *(argv if argv is not None else sys.argv[1:])]
+    )
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="arcircle-serve-"))
     workdir.mkdir(parents=True, exist_ok=True)
