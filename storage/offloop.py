@@ -67,7 +67,6 @@ class DbThreads:
         self._writes: Executor = (
             ThreadPoolExecutor(writers, thread_name_prefix="db-write") if writers else self._reads
         )
-        self.sizes = (readers, writers)
 
     async def read(
         self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
