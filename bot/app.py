@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -255,6 +256,11 @@ async def serve_slack_http(
     slack = await slack_messenger(rt, env)
     jobs = Jobs(rt, {"slack": SlackTransport(slack.outbox_client, rt.config)})
     jobs.start()
+    # What start-up made lives as long as the process: out of the collector's sight, so a full
+    # collection in a burst of requests walks only what the requests made (bench.serve: the
+    # first burst's ack p99 fell from 0.17-0.38 s to under 0.1 s).
+    gc.collect()
+    gc.freeze()
     try:
         await serve_http(slack, host, port)
     finally:
@@ -299,6 +305,7 @@ class Jobs:
         self.scheduler.start()
 
     async def _wait_for_lease(self) -> None:
+        # Asking PostgreSQL for the lock is a round trip: not on the event loop.
         if self.leading or not await asyncio.to_thread(self.lease.try_acquire):
             return
         self._lead()

@@ -6,7 +6,8 @@ from bot.cards import case_card, team_name
 from bot.messages import Button, Card, Command, Reply, Section
 from handlers.circle_common import case_number
 from handlers.context import Context
-from storage.circle import list_cases, load_case
+from storage.circle import CaseSummary, list_cases, load_case
+from storage.offloop import Conn
 
 NAME = "case"
 ALIASES = ("案件", "cases", "circle")
@@ -19,20 +20,22 @@ SUMMARY = {
 
 async def handle(cmd: Command, ctx: Context) -> Reply:
     if not cmd.args:
-        return _listing(ctx)
+        return _listing(ctx, await ctx.read(list_cases))
     number = case_number(ctx, cmd.args[0], USAGE)
     if isinstance(number, Reply):
         return number
-    with ctx.db.engine.connect() as conn:
-        view = load_case(conn, number)
+    return await ctx.read(_card, ctx, number)
+
+
+def _card(conn: Conn, ctx: Context, number: int) -> Reply:
+    # The card is built in the database thread too: a case may hold many invoices.
+    view = load_case(conn, number)
     if view is None:
         return Reply.error(ctx.t("no_case", case=number))
     return Reply(card=case_card(view, ctx.config, ctx.clock.now(), ctx.locale))
 
 
-def _listing(ctx: Context) -> Reply:
-    with ctx.db.engine.connect() as conn:
-        cases = list_cases(conn)
+def _listing(ctx: Context, cases: list[CaseSummary]) -> Reply:
     if not cases:
         return Reply(text=ctx.t("cases_none"))
     lines = []

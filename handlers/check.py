@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from bot.messages import Card, Command, Field, Reply, Section
 from handlers.common import resolve_customer, totals
 from handlers.context import Context
-from playbook.money import format_money, from_minor
+from playbook.money import format_money
 from storage.circle import active_case_for
-from storage.models import Case, Customer, Promise
+from storage.circle_reads import case_status
+from storage.customer_facts import broken_promises, credit_limit
+from storage.offloop import Conn
 from storage.queries import open_items
 
 NAME = "check"
@@ -19,40 +19,32 @@ SUMMARY = {
     "en": "Credit check before a new order: hold, overdue amount, open case, broken promises",
     "zh-CN": "接新订单前的信用检查：冻结、逾期金额、进行中的案件、未兑现承诺",
 }
-_prom = Promise.__table__  # type: ignore[attr-defined]
-_case = Case.__table__  # type: ignore[attr-defined]
-_cus = Customer.__table__  # type: ignore[attr-defined]
 
 
 async def handle(cmd: Command, ctx: Context) -> Reply:
     query = cmd.text.strip().strip("\"'")
     if not query:
         return Reply.usage(USAGE, locale=ctx.locale)
+    return await ctx.read(_answer, ctx, query)
+
+
+def _answer(conn: Conn, ctx: Context, query: str) -> Reply:
     cfg = ctx.config
-    with ctx.db.engine.connect() as conn:
-        found = resolve_customer(ctx, conn, query)
-        if isinstance(found, Reply):
-            return found
-        items = open_items(
-            conn,
-            ctx.today(),
-            cfg.aging_policy(),
-            base_currency=cfg.company.currency,
-            fx=cfg.company.fx_rates,
-            customer_ids=[found.id],
-        )
-        case_id = active_case_for(conn, found.id)
-        status = (
-            conn.execute(select(_case.c.status).where(_case.c.id == case_id)).scalar_one()
-            if case_id
-            else None
-        )
-        broken = conn.execute(
-            select(func.count()).where(_prom.c.customer_id == found.id, _prom.c.status == "broken")
-        ).scalar_one()
-        limit = conn.execute(
-            select(_cus.c.credit_limit_minor, _cus.c.credit_currency).where(_cus.c.id == found.id)
-        ).one()
+    found = resolve_customer(ctx, conn, query)
+    if isinstance(found, Reply):
+        return found
+    items = open_items(
+        conn,
+        ctx.today(),
+        cfg.aging_policy(),
+        base_currency=cfg.company.currency,
+        fx=cfg.company.fx_rates,
+        customer_ids=[found.id],
+    )
+    case_id = active_case_for(conn, found.id)
+    status = case_status(conn, case_id) if case_id else None
+    broken = broken_promises(conn, found.id)
+    limit = credit_limit(conn, found.id)
     overdue = [i for i in items if i.aging.days_past_due > 0]
     not_due = [i for i in items if i.aging.days_past_due <= 0]
     lines = []
@@ -87,11 +79,9 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         )
     if broken:
         fields.append(Field(ctx.t("check_broken"), str(broken)))
-    if limit.credit_limit_minor is not None and limit.credit_currency:
-        amount = from_minor(limit.credit_limit_minor, limit.credit_currency)
-        fields.append(
-            Field(ctx.t("check_limit"), format_money(amount, limit.credit_currency, ctx.locale))
-        )
+    if limit is not None:
+        amount, currency = limit
+        fields.append(Field(ctx.t("check_limit"), format_money(amount, currency, ctx.locale)))
     return Reply(
         card=Card(
             title=ctx.t("check_title", customer=found.title),

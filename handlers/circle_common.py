@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeVar
-
-from sqlalchemy import Connection
 
 from bot.cards import local_time, person_name, team_name
 from bot.messages import Reply
@@ -15,9 +12,7 @@ from handlers.common import bounded_id, shorten
 from handlers.context import Context
 from playbook.decisions import Actor
 from playbook.money import format_money
-from storage.circle import CircleError, begin_write
-
-T = TypeVar("T")
+from storage.circle import CircleError
 
 
 def case_number(ctx: Context, text: str | None, usage: str) -> int | Reply:
@@ -92,22 +87,6 @@ def owed_text(ctx: Context, owed: Mapping[str, Decimal]) -> str:
     """ "CN¥1,500.00, US$200.00": what a case owes, by currency."""
     sep = "、" if ctx.zh else ", "
     return sep.join(format_money(amount, cur, ctx.locale) for cur, amount in sorted(owed.items()))
-
-
-def write(
-    ctx: Context,
-    change: Callable[[Connection], T],
-    explain: Callable[[CircleError], Reply | None] | None = None,
-) -> T | Reply:
-    """Run a change in one transaction; a refusal becomes a one-line answer, nothing changed.
-    `explain` words the refusals a command knows better than the common ones."""
-    try:
-        with ctx.db.engine.begin() as conn:
-            begin_write(conn)
-            return change(conn)
-    except CircleError as err:
-        special = explain(err) if explain is not None else None
-        return special if special is not None else refusal(ctx, err)
 
 
 def refusal(ctx: Context, err: CircleError) -> Reply:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import Connection
-
 from bot.i18n import has_text
 from bot.messages import Button, Card, Reply, Section
 from handlers.context import Context
 from playbook.money import format_money
 from storage.db import MAX_ID
+from storage.offloop import Conn
 from storage.queries import CustomerRef, find_customer
 
 # The longest customer name the database keeps (storage.models.Customer.name).
@@ -60,8 +59,9 @@ def shorten(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def resolve_customer(ctx: Context, conn: Connection, query: str) -> CustomerRef | Reply:
-    """The one customer meant, or a reply that asks which (or says none matched)."""
+def resolve_customer(ctx: Context, conn: Conn, query: str) -> CustomerRef | Reply:
+    """The one customer meant, or a reply that asks which (or says none matched). In a
+    database thread (Context.read), with the rest of what the command reads."""
     shown = shorten(query, 40)  # what the reply repeats of it
     if len(query) > _LONGEST_NAME:
         # Longer than any name or code the ledger holds; SQLite would not even take the LIKE.

@@ -1,16 +1,31 @@
-"""What a handler gets besides the command: the database, config, clock and the speaker."""
+"""What a handler gets besides the command: the database, config, clock and the speaker.
+
+Handlers run on the bot's event loop, which must never wait for the database (every other
+user's command and Slack's acknowledgements wait with it). They reach storage only through
+`read` and `write`, which run a storage function in a database thread (storage.offloop);
+CPU work on what was read (aging and ranking many rows, building a big card) belongs in the
+same function, so it leaves the loop too.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from bot.clock import Clock, today
 from bot.config import Config
 from bot.i18n import t
-from storage.circle import CircleEnv
+from storage.circle import CircleEnv, CircleError, begin_write
 from storage.db import Database
+from storage.offloop import Conn
+
+if TYPE_CHECKING:
+    from bot.messages import Reply
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass
@@ -31,3 +46,31 @@ class Context:
     @property
     def zh(self) -> bool:
         return self.locale.startswith("zh")
+
+    async def read(
+        self, fn: Callable[Concatenate[Conn, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`fn(conn, *args, **kwargs)` on a connection of its own, off the event loop."""
+        return await self.db.threads.read(fn, *args, **kwargs)
+
+    async def write(
+        self,
+        change: Callable[[Conn], T],
+        explain: Callable[[CircleError], Reply | None] | None = None,
+    ) -> T | Reply:
+        """Run a change of the circle in one transaction, off the event loop; a refusal
+        becomes a one-line answer, nothing changed. `explain` words the refusals a command
+        knows better than the common ones."""
+
+        def run(conn: Conn) -> T:
+            begin_write(conn)
+            return change(conn)
+
+        try:
+            return await self.db.threads.write(run)
+        except CircleError as err:
+            # circle_common words the refusals, and needs this module itself.
+            from handlers.circle_common import refusal
+
+            special = explain(err) if explain is not None else None
+            return special if special is not None else refusal(self, err)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from bot.messages import Button, Card, Command, Field, Reply, Section, Table
 from handlers.common import money, person_name, resolve_customer, status_label, totals
 from handlers.context import Context
+from storage.offloop import Conn
 from storage.queries import OpenItem, PaymentHistory, open_items, payment_history, worst
 
 NAME = "customer"
@@ -28,21 +29,23 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     query = cmd.text.strip().strip("\"'")
     if not query:
         return Reply.usage(USAGE, locale=ctx.locale)
+    return await ctx.read(_answer, ctx, query)
+
+
+def _answer(conn: Conn, ctx: Context, query: str) -> Reply:
     cfg = ctx.config
-    policy = cfg.aging_policy()
-    with ctx.db.engine.connect() as conn:
-        found = resolve_customer(ctx, conn, query)
-        if isinstance(found, Reply):
-            return found
-        items = open_items(
-            conn,
-            ctx.today(),
-            policy,
-            base_currency=cfg.company.currency,
-            fx=cfg.company.fx_rates,
-            customer_ids=[found.id],
-        )
-        history = payment_history(conn, found.id)
+    found = resolve_customer(ctx, conn, query)
+    if isinstance(found, Reply):
+        return found
+    items = open_items(
+        conn,
+        ctx.today(),
+        cfg.aging_policy(),
+        base_currency=cfg.company.currency,
+        fx=cfg.company.fx_rates,
+        customer_ids=[found.id],
+    )
+    history = payment_history(conn, found.id)
     seg = _SEGMENTS.get(found.segment, (found.segment, found.segment))[1 if ctx.zh else 0]
     owner = next((i.owner for i in items if i.owner), None)
     grade = worst(items)

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection
-
 from bot.messages import Command, Reply
 from handlers.circle_args import AMOUNT, read_amount, read_day, read_options
-from handlers.circle_common import actor, case_number, teams_text, who, write, writer
+from handlers.circle_common import actor, case_number, teams_text, who, writer
 from handlers.common import shorten
 from handlers.context import Context
 from playbook.decisions import ACTIONS, Action, allowed, parse_action, who_may
 from storage.circle import call_team, load_case
 from storage.circle_decisions import Decided, decide
+from storage.offloop import Conn
 
 NAME = "decide"
 ALIASES = ("决定", "decision")
@@ -71,9 +70,8 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     label = action.label(ctx.locale)
     permissions = ctx.config.circle.permissions()
     if not allowed(action.name, actor(ctx), permissions):
-        return _not_allowed(ctx, number, action)
-    with ctx.db.engine.connect() as conn:
-        view = load_case(conn, number)
+        return await _not_allowed(ctx, number, action)
+    view = await ctx.read(load_case, number)
     if view is None:
         return Reply.error(ctx.t("no_case", case=number))
     amount_text = options.options.get(AMOUNT)
@@ -96,15 +94,14 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         on_date = day
     elif action.needs_date:
         return Reply.usage(USAGE, ctx.t("decision_needs_date", action=label), ctx.locale)
-    return _record(ctx, number, action, note, amount_minor, currency, on_date)
+    return await _record(ctx, number, action, note, amount_minor, currency, on_date)
 
 
-def _not_allowed(ctx: Context, number: int, action: Action) -> Reply:
+async def _not_allowed(ctx: Context, number: int, action: Action) -> Reply:
     rules = who_may(action.name, ctx.config.circle.permissions())
     text = ctx.t("not_allowed", who=who(ctx, rules), action=action.label(ctx.locale))
     if action.legal and "legal" in ctx.config.teams:
-        called = write(
-            ctx,
+        called = await ctx.write(
             lambda conn: call_team(
                 conn,
                 ctx.circle,
@@ -121,7 +118,7 @@ def _not_allowed(ctx: Context, number: int, action: Action) -> Reply:
     return Reply.error(text)
 
 
-def _record(
+async def _record(
     ctx: Context,
     number: int,
     action: Action,
@@ -133,7 +130,7 @@ def _record(
     now = ctx.clock.now()
     rules = ctx.config.circle.decision_rules()
 
-    def change(conn: Connection) -> Decided:
+    def change(conn: Conn) -> Decided:
         return decide(
             conn,
             ctx.circle,
@@ -148,7 +145,7 @@ def _record(
             now=now,
         )
 
-    done = write(ctx, change)
+    done = await ctx.write(change)
     if isinstance(done, Reply):
         return done
     return Reply(text=_said(ctx, number, action, done), ephemeral=False)

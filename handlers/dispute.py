@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
-
 from bot.messages import Command, Reply
-from handlers.circle_common import write, writer
+from handlers.circle_common import writer
 from handlers.common import shorten
 from handlers.context import Context
 from playbook.aging import stage_for
 from storage.circle import Opened, active_case_for, mark_disputed, open_case
-from storage.models import Invoice
+from storage.customer_facts import invoice_by_number
+from storage.offloop import Conn
 
 NAME = "dispute"
 ALIASES = ("争议", "disputed")
@@ -19,7 +18,6 @@ SUMMARY = {
     "en": "Mark an invoice disputed (quality, quantity, price...) and call the circle",
     "zh-CN": "将发票标记为争议（质量、数量、价格……）并召集各方",
 }
-_inv = Invoice.__table__  # type: ignore[attr-defined]
 
 
 async def handle(cmd: Command, ctx: Context) -> Reply:
@@ -29,8 +27,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     if refused is not None:
         return refused
     number, reason = cmd.args[0], " ".join(cmd.args[1:]).strip()
-    with ctx.db.engine.connect() as conn:
-        invoice = conn.execute(select(_inv).where(_inv.c.invoice_no == number)).first()
+    invoice = await ctx.read(invoice_by_number, number)
     if invoice is None:
         return Reply.error(ctx.t("no_invoice", invoice=shorten(number, 40)))
     today = ctx.today()
@@ -39,7 +36,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     if stage == "current":
         stage = "pre_due"
 
-    def change(conn: Connection) -> tuple[bool, int]:
+    def change(conn: Conn) -> tuple[bool, int]:
         fresh = mark_disputed(
             conn, invoice_id=invoice.id, reason=reason, person=ctx.person or "?", now=now
         )
@@ -59,7 +56,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         case_id = opened.case_id if opened else active_case_for(conn, invoice.customer_id)
         return fresh, case_id or 0
 
-    done = write(ctx, change)
+    done = await ctx.write(change)
     if isinstance(done, Reply):
         return done
     fresh, case_id = done

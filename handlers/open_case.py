@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import Connection, select
-
 from bot.cards import minutes
 from bot.messages import Command, Reply
 from bot.when import day_time
-from handlers.circle_common import write, writer
+from handlers.circle_common import writer
 from handlers.common import resolve_customer
 from handlers.context import Context
 from playbook import circle as machine
 from playbook.aging import stage_for
 from storage.circle import Opened, active_case_for, open_case
-from storage.models import Customer, Invoice
+from storage.customer_facts import customer_of_invoice, open_invoice_dues
+from storage.offloop import Conn
 from storage.queries import CustomerRef
 
 NAME = "open"
@@ -25,8 +24,6 @@ SUMMARY = {
     "en": "Open a response circle for a customer: sales, finance and legal must answer",
     "zh-CN": "为客户开启响应圈：销售、财务、法务须在时限内答复",
 }
-_inv = Invoice.__table__  # type: ignore[attr-defined]
-_cus = Customer.__table__  # type: ignore[attr-defined]
 
 
 async def handle(cmd: Command, ctx: Context) -> Reply:
@@ -36,35 +33,21 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     refused = writer(ctx)
     if refused is not None:
         return refused
-    with ctx.db.engine.connect() as conn:
-        invoice = conn.execute(select(_inv.c.customer_id).where(_inv.c.invoice_no == query)).first()
-        if invoice is not None:
-            row = conn.execute(select(_cus).where(_cus.c.id == invoice.customer_id)).one()
-            found: CustomerRef | Reply = CustomerRef(
-                row.id, row.code, row.name, row.segment, row.status, row.on_hold
-            )
-        else:
-            found = resolve_customer(ctx, conn, query)
+    found = await ctx.read(_customer, ctx, query)
     if isinstance(found, Reply):
         return found
     customer = found
     today = ctx.today()
     now = ctx.clock.now()
 
-    def change(conn: Connection) -> Opened | Reply:
+    def change(conn: Conn) -> Opened | Reply:
         existing = active_case_for(conn, customer.id)
         if existing is not None:
             return Reply.error(ctx.t("open_exists", customer=customer.name, case=existing))
-        items = conn.execute(
-            select(_inv.c.id, _inv.c.due_date).where(
-                _inv.c.customer_id == customer.id,
-                _inv.c.status == "open",
-                _inv.c.amount_minor > _inv.c.paid_minor,
-            )
-        ).all()
+        items = open_invoice_dues(conn, customer.id)
         if not items:
             return Reply.error(ctx.t("open_nothing", customer=customer.name))
-        worst = max((today - r.due_date).days for r in items)
+        worst = max((today - due).days for _, due in items)
         stage = stage_for(worst, ctx.circle.aging.stages).value
         if stage == "current":
             stage = "pre_due"
@@ -74,7 +57,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
             ctx.circle,
             customer_id=customer.id,
             trigger="manual",
-            keys=[(f"manual:{customer.id}:{tag}:{r.id}", r.id) for r in items],
+            keys=[(f"manual:{customer.id}:{tag}:{invoice}", invoice) for invoice, _ in items],
             stage=stage,
             actor=ctx.person or "?",
             now=now,
@@ -83,7 +66,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         assert opened is not None  # fresh keys always fire
         return opened
 
-    result = write(ctx, change)
+    result = await ctx.write(change)
     if isinstance(result, Reply):
         return result
     policy = ctx.circle.policy
@@ -100,3 +83,9 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
             until=until,
         )
     return Reply(text=text, ephemeral=False)
+
+
+def _customer(conn: Conn, ctx: Context, query: str) -> CustomerRef | Reply:
+    """An invoice number names its customer; anything else is looked up as a customer."""
+    by_invoice = customer_of_invoice(conn, query)
+    return by_invoice if by_invoice is not None else resolve_customer(ctx, conn, query)

@@ -6,6 +6,7 @@ from bot.messages import Button, Card, Command, Field, Reply, Section, Table
 from handlers.common import money, person_name, resolve_customer, shorten, totals
 from handlers.context import Context
 from playbook.aging import Stage
+from storage.offloop import Conn
 from storage.queries import CustomerRef, open_items
 
 NAME = "overdue"
@@ -29,40 +30,44 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         if not 1 <= limit <= 50:
             return Reply.usage(USAGE, ctx.t("overdue_bad_limit"), ctx.locale)
     query = " ".join(args).strip()
+    # Aging and ranking every open item is the heavy part: all of it in the database thread.
+    return await ctx.read(_answer, ctx, query, limit)
+
+
+def _answer(conn: Conn, ctx: Context, query: str, limit: int) -> Reply:
     cfg = ctx.config
     policy = cfg.aging_policy()
     owners: list[str] | None = None
     stage: Stage | None = None
     customer: CustomerRef | None = None
     label = query
-    with ctx.db.engine.connect() as conn:
-        if query:
-            stage = _stage(query)
-            if stage is not None:
-                label = stage.label(ctx.locale)
-            elif query.casefold() in _MINE and ctx.person:
-                owners, label = [ctx.person], person_name(ctx, ctx.person)
-            elif (team := _team(ctx, query)) is not None:
-                owners = cfg.team_members(team)
-                label = cfg.teams[team].name or team
-            elif (person := _person(ctx, query)) is not None:
-                owners, label = [person], person_name(ctx, person)
-            else:
-                found = resolve_customer(ctx, conn, query)
-                if isinstance(found, Reply):
-                    return found
-                customer, label = found, found.title
-        overdue_from = -policy.stages.pre_due_days if stage is Stage.PRE_DUE else 1
-        items = open_items(
-            conn,
-            ctx.today(),
-            policy,
-            base_currency=cfg.company.currency,
-            fx=cfg.company.fx_rates,
-            owners=owners,
-            customer_ids=[customer.id] if customer else None,
-            overdue_from=overdue_from,
-        )
+    if query:
+        stage = _stage(query)
+        if stage is not None:
+            label = stage.label(ctx.locale)
+        elif query.casefold() in _MINE and ctx.person:
+            owners, label = [ctx.person], person_name(ctx, ctx.person)
+        elif (team := _team(ctx, query)) is not None:
+            owners = cfg.team_members(team)
+            label = cfg.teams[team].name or team
+        elif (person := _person(ctx, query)) is not None:
+            owners, label = [person], person_name(ctx, person)
+        else:
+            found = resolve_customer(ctx, conn, query)
+            if isinstance(found, Reply):
+                return found
+            customer, label = found, found.title
+    overdue_from = -policy.stages.pre_due_days if stage is Stage.PRE_DUE else 1
+    items = open_items(
+        conn,
+        ctx.today(),
+        policy,
+        base_currency=cfg.company.currency,
+        fx=cfg.company.fx_rates,
+        owners=owners,
+        customer_ids=[customer.id] if customer else None,
+        overdue_from=overdue_from,
+    )
     if stage is not None:
         items = [i for i in items if i.aging.stage is stage]
     date = ctx.today().isoformat()

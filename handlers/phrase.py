@@ -10,9 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time
-
-from sqlalchemy import Connection, func, select
+from datetime import datetime, time
 
 from bot.cards import case_risk
 from bot.messages import Button, Card, Command, Reply, Section
@@ -23,7 +21,9 @@ from playbook.library import Playbook, PlaybookError, load_playbook
 from playbook.llm import LlmRequest, adapt, load_settings
 from playbook.phrasing import CaseFacts, InvoiceFact, Suggestion, TimingPolicy, suggest
 from storage.circle import load_case
-from storage.models import Customer, Decision, Promise
+from storage.circle_reads import contacts_since
+from storage.customer_facts import broken_promises, relationship_years
+from storage.offloop import Conn
 from storage.queries import open_items
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,6 @@ SUMMARY = {
     "en": "What to say to the customer now: tone, words, answer to the excuse, next step",
     "zh-CN": "现在该对客户说什么：语气、话术、应对借口、下一步",
 }
-_cus = Customer.__table__  # type: ignore[attr-defined]
-_prom = Promise.__table__  # type: ignore[attr-defined]
-_dec = Decision.__table__  # type: ignore[attr-defined]
 _CONTACTS = ("remind", "call", "visit")
 
 
@@ -90,17 +87,10 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
             ),
             ctx.locale,
         )
-    target = _target(ctx, " ".join(words), excuse)
-    if isinstance(target, Reply):
-        return target
-    try:
-        suggestion = _clean_suggestion(ctx, playbook, target, tone, variant)
-    except ValueError:
-        # The facts came from the database, not from the command: nothing to retype.
-        log.exception("phrase: no suggestion for %r", cmd.text)
-        return Reply.error(ctx.t("phrase_cannot"))
-    if suggestion is None:
-        return Reply.error(ctx.t("phrase_none"))
+    found = await ctx.read(_suggested, ctx, playbook, " ".join(words), tone, excuse, variant)
+    if isinstance(found, Reply):
+        return found
+    target, suggestion = found
     note = ctx.t("phrase_template")
     llm = ctx.config.phrasing.llm
     if llm is not None and suggestion.kind == "collect":
@@ -110,105 +100,104 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     return Reply(card=_card(ctx, suggestion, target, tone, excuse, note))
 
 
-def _target(ctx: Context, query: str, excuse: str | None) -> Target | Reply:
+def _suggested(
+    conn: Conn,
+    ctx: Context,
+    playbook: Playbook,
+    query: str,
+    tone: str | None,
+    excuse: str | None,
+    variant: int,
+) -> tuple[Target, Suggestion] | Reply:
+    """What the case or customer is, and the first suggestion for it that passes the lint:
+    in the database thread, since choosing one may lint several variants."""
+    target = _target(conn, ctx, query, excuse)
+    if isinstance(target, Reply):
+        return target
+    try:
+        suggestion = _clean_suggestion(ctx, playbook, target, tone, variant)
+    except ValueError:
+        # The facts came from the database, not from the command: nothing to retype.
+        log.exception("phrase: no suggestion for %r", query)
+        return Reply.error(ctx.t("phrase_cannot"))
+    if suggestion is None:
+        return Reply.error(ctx.t("phrase_none"))
+    return target, suggestion
+
+
+def _target(conn: Conn, ctx: Context, query: str, excuse: str | None) -> Target | Reply:
     today = ctx.today()
     cfg = ctx.config
-    with ctx.db.engine.connect() as conn:
-        cleaned = query.lstrip("#＃")
-        if cleaned.isdecimal():
-            number = bounded_id(cleaned)
-            view = load_case(conn, number) if number is not None else None
-            if view is None:
-                return Reply.error(ctx.t("no_case", case=shorten(cleaned, 24)))
-            invoices = tuple(
-                InvoiceFact(
-                    i.invoice_no, i.outstanding, i.currency, (today - i.due_date).days, i.due_date
-                )
-                for i in view.invoices
-                if i.status == "open" and i.outstanding > 0
-            )
-            _, stage, _ = case_risk(view, cfg, today)
-            pending = [p for p in view.promises if p.status == "pending"]
-            facts = CaseFacts(
-                customer=view.customer_name,
-                segment=view.segment,
-                relationship_years=_years(conn, view.customer_id, today),
-                invoices=invoices,
-                stage=stage.value if stage.value in _STAGES else "pre_due",
-                broken_promises=view.broken_promises,
-                disputed=any(i.disputed for i in view.invoices if i.status == "open"),
-                excuse=excuse,
-                our_company=cfg.company.name,
-                promise_date=pending[-1].due_on if pending else None,
-                # Closed because the money came: thank them and repair, never ask.
-                just_paid=not invoices and view.close_reason in ("close_paid", "settle"),
-            )
-            conversation = tuple(i.text for i in view.inputs[-6:])
-            return Target(
-                facts, cleaned, _contacts_today(conn, view.customer_id, ctx), conversation
-            )
-        found = resolve_customer(ctx, conn, query)
-        if isinstance(found, Reply):
-            return found
-        items = open_items(
-            conn,
-            today,
-            cfg.aging_policy(),
-            base_currency=cfg.company.currency,
-            fx=cfg.company.fx_rates,
-            customer_ids=[found.id],
-        )
+    cleaned = query.lstrip("#＃")
+    if cleaned.isdecimal():
+        number = bounded_id(cleaned)
+        view = load_case(conn, number) if number is not None else None
+        if view is None:
+            return Reply.error(ctx.t("no_case", case=shorten(cleaned, 24)))
         invoices = tuple(
-            InvoiceFact(i.invoice_no, i.outstanding, i.currency, i.aging.days_past_due, i.due_date)
-            for i in items
+            InvoiceFact(
+                i.invoice_no, i.outstanding, i.currency, (today - i.due_date).days, i.due_date
+            )
+            for i in view.invoices
+            if i.status == "open" and i.outstanding > 0
         )
-        oldest = max(items, key=lambda i: i.aging.days_past_due, default=None)
-        stage_name = oldest.aging.stage.value if oldest is not None else "pre_due"
-        broken = conn.execute(
-            select(func.count()).where(_prom.c.customer_id == found.id, _prom.c.status == "broken")
-        ).scalar_one()
+        _, stage, _ = case_risk(view, cfg, today)
+        pending = [p for p in view.promises if p.status == "pending"]
         facts = CaseFacts(
-            customer=found.name,
-            segment=found.segment,
-            relationship_years=_years(conn, found.id, today),
+            customer=view.customer_name,
+            segment=view.segment,
+            relationship_years=relationship_years(conn, view.customer_id, today),
             invoices=invoices,
-            stage=stage_name if stage_name in _STAGES else "pre_due",
-            broken_promises=int(broken),
-            disputed=any(i.disputed for i in items),
+            stage=stage.value if stage.value in _STAGES else "pre_due",
+            broken_promises=view.broken_promises,
+            disputed=any(i.disputed for i in view.invoices if i.status == "open"),
             excuse=excuse,
             our_company=cfg.company.name,
+            promise_date=pending[-1].due_on if pending else None,
+            # Closed because the money came: thank them and repair, never ask.
+            just_paid=not invoices and view.close_reason in ("close_paid", "settle"),
         )
-        return Target(facts, found.code, _contacts_today(conn, found.id, ctx), ())
+        conversation = tuple(i.text for i in view.inputs[-6:])
+        return Target(facts, cleaned, _contacts_today(conn, view.customer_id, ctx), conversation)
+    found = resolve_customer(ctx, conn, query)
+    if isinstance(found, Reply):
+        return found
+    items = open_items(
+        conn,
+        today,
+        cfg.aging_policy(),
+        base_currency=cfg.company.currency,
+        fx=cfg.company.fx_rates,
+        customer_ids=[found.id],
+    )
+    invoices = tuple(
+        InvoiceFact(i.invoice_no, i.outstanding, i.currency, i.aging.days_past_due, i.due_date)
+        for i in items
+    )
+    oldest = max(items, key=lambda i: i.aging.days_past_due, default=None)
+    stage_name = oldest.aging.stage.value if oldest is not None else "pre_due"
+    broken = broken_promises(conn, found.id)
+    facts = CaseFacts(
+        customer=found.name,
+        segment=found.segment,
+        relationship_years=relationship_years(conn, found.id, today),
+        invoices=invoices,
+        stage=stage_name if stage_name in _STAGES else "pre_due",
+        broken_promises=int(broken),
+        disputed=any(i.disputed for i in items),
+        excuse=excuse,
+        our_company=cfg.company.name,
+    )
+    return Target(facts, found.code, _contacts_today(conn, found.id, ctx), ())
 
 
 _STAGES = ("pre_due", "early", "mid", "late")
 
 
-def _years(conn: Connection, customer_id: int, today: date) -> int | None:
-    since = conn.execute(
-        select(_cus.c.relationship_since).where(_cus.c.id == customer_id)
-    ).scalar_one_or_none()
-    return (today - since).days // 365 if since else None
-
-
-def _contacts_today(conn: Connection, customer_id: int, ctx: Context) -> int:
+def _contacts_today(conn: Conn, customer_id: int, ctx: Context) -> int:
     """Calls, visits and reminders recorded today for this customer's cases."""
-    from storage.models import Case
-
-    case = Case.__table__  # type: ignore[attr-defined]
-    zone = ctx.config.company.zone
-    start = datetime.combine(ctx.today(), time(0), zone)
-    return int(
-        conn.execute(
-            select(func.count())
-            .select_from(_dec.join(case, case.c.id == _dec.c.case_id))
-            .where(
-                case.c.customer_id == customer_id,
-                _dec.c.action.in_(_CONTACTS),
-                _dec.c.at >= start,
-            )
-        ).scalar_one()
-    )
+    start = datetime.combine(ctx.today(), time(0), ctx.config.company.zone)
+    return contacts_since(conn, customer_id, start, _CONTACTS)
 
 
 def _timing(ctx: Context) -> TimingPolicy:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Connection
-
 from bot.messages import Command, Reply
 from handlers.circle_args import read_amount, read_day, read_options, take_amount
-from handlers.circle_common import case_number, write, writer
+from handlers.circle_common import case_number, writer
 from handlers.common import shorten
 from handlers.context import Context
 from playbook.money import format_money, from_minor
 from storage.circle import add_promise, load_case
+from storage.offloop import Conn
 
 NAME = "promise"
 ALIASES = ("承诺", "ptp")
@@ -50,8 +49,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         return Reply.usage(
             USAGE, ctx.t("left_over", words=shorten(" ".join(rest[1:]), 60)), ctx.locale
         )
-    with ctx.db.engine.connect() as conn:
-        view = load_case(conn, number)
+    view = await ctx.read(load_case, number)
     if view is None:
         return Reply.error(ctx.t("no_case", case=number))
     money = read_amount(ctx, view, amount_text, options.options.get("currency"), USAGE)
@@ -64,7 +62,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     today = ctx.today()
     now = ctx.clock.now()
 
-    def change(conn: Connection) -> int:
+    def change(conn: Conn) -> int:
         return add_promise(
             conn,
             ctx.circle,
@@ -77,7 +75,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
             now=now,
         )
 
-    done = write(ctx, change)
+    done = await ctx.write(change)
     if isinstance(done, Reply):
         return done
     return Reply(

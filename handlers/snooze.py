@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Connection
-
 from bot.cards import team_name
 from bot.config import parse_duration
 from bot.messages import Command, Reply
@@ -23,13 +21,13 @@ from handlers.circle_common import (
     members_of,
     teams_text,
     who,
-    write,
     writer,
 )
 from handlers.common import shorten
 from handlers.context import Context
 from storage.circle import CircleError
 from storage.circle_decisions import Snoozed, snooze
+from storage.offloop import Conn
 
 NAME = "snooze"
 ALIASES = ("暂缓", "pause")
@@ -83,7 +81,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     until = now + span
     rules = ctx.config.circle.decision_rules()
 
-    def change(conn: Connection) -> Snoozed:
+    def change(conn: Conn) -> Snoozed:
         return snooze(
             conn,
             ctx.circle,
@@ -96,7 +94,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
             team=team,
         )
 
-    done = write(ctx, change, lambda err: _refusal(ctx, err, args[1]))
+    done = await ctx.write(change, lambda err: _refusal(ctx, err, args[1]))
     if isinstance(done, Reply):
         return done
     text = ctx.t(

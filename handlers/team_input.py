@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
-
 from bot.cards import person_name, team_name
 from bot.messages import Command, Reply
 from bot.when import day_time
-from handlers.circle_common import case_number, write, writer
+from handlers.circle_common import case_number, writer
 from handlers.common import shorten
 from handlers.context import Context
 from storage.circle import InputResult, record_input
-from storage.models import Seat
+from storage.circle_reads import seats_now
+from storage.offloop import Conn
 
 NAME = "input"
 ALIASES = ("意见", "答复", "answer", "reply", "ack")
@@ -20,7 +19,6 @@ SUMMARY = {
     "en": "Your team's answer in a case: stops its clock (--ack only pauses it)",
     "zh-CN": "本团队对案件的答复：停止计时（--ack 表示已收到，仅暂停计时）",
 }
-_seat = Seat.__table__  # type: ignore[attr-defined]
 
 
 async def handle(cmd: Command, ctx: Context) -> Reply:
@@ -72,7 +70,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
             return Reply.error(ctx.t("not_member_as_team", team=team_name(cfg, team), people=names))
     now = ctx.clock.now()
 
-    def change(conn: Connection) -> tuple[InputResult, list[str], str | None]:
+    def change(conn: Conn) -> tuple[InputResult, list[str], str | None]:
         result = record_input(
             conn,
             ctx.circle,
@@ -83,14 +81,12 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
             now=now,
             kind="acknowledge" if ack else "answer",
         )
-        rows = conn.execute(
-            select(_seat.c.status, _seat.c.due_at, _seat.c.team).where(_seat.c.case_id == number)
-        ).all()
+        rows = seats_now(conn, number)
         statuses = [r.status for r in rows if r.status != "closed"]
         due = next((r.due_at for r in rows if r.team == team), None)
         return result, statuses, day_time(due, cfg, now, ctx.locale) if due else None
 
-    done = write(ctx, change)
+    done = await ctx.write(change)
     if isinstance(done, Reply):
         return done
     result, statuses, due = done

@@ -22,6 +22,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 from storage.audit import AuditKey, use_key
+from storage.offloop import DbThreads
 
 log = logging.getLogger(__name__)
 DEFAULT_URL = "sqlite:///arcircle.db"
@@ -104,6 +105,7 @@ class Database:
     def __init__(self, url: str | None = None, *, audit_key: AuditKey | None = None) -> None:
         self.url = resolve_url(url)
         self.engine = make_engine(self.url)
+        self._threads: DbThreads | None = None
         self.use_audit_key(audit_key)
 
     def use_audit_key(self, key: AuditKey | None) -> None:
@@ -111,6 +113,14 @@ class Database:
         The composition root reads it from the environment; nothing here stores it."""
         self.audit_key = key
         use_key(self.engine, key)
+
+    @property
+    def threads(self) -> DbThreads:
+        """Where code on the event loop sends its database work (storage.offloop); made on
+        first use, so a process that never serves chat starts no threads."""
+        if self._threads is None:
+            self._threads = DbThreads(self.engine)
+        return self._threads
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -177,4 +187,7 @@ class Database:
             log.warning("could not refresh the planner's statistics: %s", exc)
 
     def dispose(self) -> None:
+        if self._threads is not None:
+            self._threads.shutdown()
+            self._threads = None
         self.engine.dispose()

@@ -25,11 +25,13 @@ from storage.bulk import batched
 from storage.models import Customer, Invoice
 from storage.models import Payment as PaymentRow
 from storage.models import Person as PersonRow
+from storage.offloop import share_the_gil
 
 _inv = Invoice.__table__  # type: ignore[attr-defined]
 _cus = Customer.__table__  # type: ignore[attr-defined]
 _pay = PaymentRow.__table__  # type: ignore[attr-defined]
 _per = PersonRow.__table__  # type: ignore[attr-defined]
+_ROWS_PER_TURN = 16  # about a millisecond of aging between two chances for the event loop
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,9 @@ def open_items(
     if overdue_from is not None:
         stmt = stmt.where(_inv.c.due_date <= date.fromordinal(today.toordinal() - overdue_from))
     items: list[OpenItem] = []
-    for row in conn.execute(stmt):
+    for n, row in enumerate(conn.execute(stmt), 1):
+        if n % _ROWS_PER_TURN == 0:
+            share_the_gil()  # aging is pure Python: ~50 µs a row
         amount = from_minor(row.amount_minor, row.currency)
         paid = from_minor(row.paid_minor, row.currency)
         insolvent = row.cstatus == "insolvent"

@@ -4,7 +4,9 @@ One slack-bolt AsyncApp in the bot's event loop, reached over HTTP (bot.adapters
 or Socket Mode (bot.adapters.slack_socket). Every request is acknowledged at once and the work
 continues after the ack (Slack waits 3 seconds at most); a modal submission waits up to two
 seconds for its command, so a refusal is shown in the form instead of losing what was typed.
-Events API deliveries are deduplicated by `event_id` in the database.
+Nothing before an ack waits for the database, and nothing on the event loop ever does: the
+database work runs in its threads (storage.offloop). Events API deliveries are deduplicated by
+`event_id` in the database, after bolt has acknowledged them.
 
 Where answers go (bot.adapters.slack_answer): a change to a case goes to the case's thread or
 the circle channel, and the asker gets a private pointer to it; everything else is private.
@@ -186,10 +188,17 @@ class SlackMessenger:
 
     # --- deduplication ------------------------------------------------------------------
 
-    def first_delivery(self, event_id: str) -> bool:
-        """Record the event; False when it was handled before (a retry)."""
-        with self.db.engine.begin() as conn:
-            return first_time(conn, PLATFORM, event_id, self.clock.now())
+    async def first_delivery(self, body: Mapping[str, Any], headers: Mapping[str, Any]) -> bool:
+        """Record the event; False when it was handled before (a retry: logged, ignored)."""
+        event_id = body.get("event_id")
+        if not event_id:
+            return True
+        fresh = await self.db.threads.write(first_time, PLATFORM, str(event_id), self.clock.now())
+        if not fresh:
+            retry = _header(headers, "x-slack-retry-num")
+            reason = _header(headers, "x-slack-retry-reason")
+            log.info("slack: event %s again (retry %s, %s): ignored", event_id, retry, reason)
+        return fresh
 
     # --- the listeners' work, after the ack ---------------------------------------------
 
@@ -319,7 +328,6 @@ class SlackMessenger:
 
 
 def register_listeners(app: AsyncApp, messenger: SlackMessenger) -> None:
-    register_middleware(app, messenger)
     register_commands(app, messenger)
     register_events(app, messenger)
     register_actions(app, messenger)
@@ -340,25 +348,6 @@ async def answer_ssl_check(body: dict[str, Any], next: Callable[[], Awaitable[No
     return await next()
 
 
-def register_middleware(app: AsyncApp, messenger: SlackMessenger) -> None:
-    """After bolt's own middleware (verification, authorization, url_verification)."""
-
-    async def dedupe_events(
-        body: dict[str, Any], request: AsyncBoltRequest, next: Callable[[], Awaitable[None]]
-    ) -> Any:
-        event_id = body.get("event_id")
-        if body.get("type") == "event_callback" and event_id:
-            fresh = await asyncio.to_thread(messenger.first_delivery, str(event_id))
-            if not fresh:
-                retry = request.headers.get("x-slack-retry-num", ["?"])[0]
-                reason = request.headers.get("x-slack-retry-reason", ["?"])[0]
-                log.info("slack: event %s again (retry %s, %s): ignored", event_id, retry, reason)
-                return BoltResponse(status=200, body="")
-        return await next()
-
-    app.use(dedupe_events)
-
-
 def register_commands(app: AsyncApp, messenger: SlackMessenger) -> None:
     async def ar_command(ack: Callable[..., Awaitable[Any]], command: dict[str, Any]) -> None:
         await ack()
@@ -368,9 +357,16 @@ def register_commands(app: AsyncApp, messenger: SlackMessenger) -> None:
 
 
 def register_events(app: AsyncApp, messenger: SlackMessenger) -> None:
-    async def app_mention(event: dict[str, Any], context: dict[str, Any]) -> None:
-        # Events are acknowledged by bolt itself before this runs.
-        await messenger.on_mention(event, context.get("bot_user_id"))
+    async def app_mention(
+        event: dict[str, Any],
+        body: dict[str, Any],
+        request: AsyncBoltRequest,
+        context: dict[str, Any],
+    ) -> None:
+        # Events are acknowledged by bolt itself before this runs, so Slack's retry of one
+        # is recognised here, after the ack: a busy database never delays an acknowledgement.
+        if await messenger.first_delivery(body, request.headers):
+            await messenger.on_mention(event, context.get("bot_user_id"))
 
     app.event("app_mention")(app_mention)
 
@@ -392,6 +388,11 @@ def register_views(app: AsyncApp, messenger: SlackMessenger) -> None:
         await messenger.on_modal(ack, view, str(get(body, "user", "id") or ""))
 
     app.view_submission(MODAL_CALLBACK_ID)(modal)
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str:
+    values = headers.get(name) or ["?"]
+    return str(values[0] if isinstance(values, list | tuple) else values)
 
 
 def _action_value(action: Mapping[str, Any]) -> str:

@@ -19,7 +19,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -95,12 +94,7 @@ class Answerer:
         """The bot has posted into this thread (here, or as the outbox under a card)."""
         if (channel, thread_ts) in self._threads:
             return True
-
-        def look() -> bool:
-            with self.db.engine.connect() as conn:
-                return card_has_replies(conn, PLATFORM, channel, thread_ts)
-
-        return await asyncio.to_thread(look)
+        return await self.db.threads.read(card_has_replies, PLATFORM, channel, thread_ts)
 
     def _circle(self) -> str | None:
         return self.config.circle.channels.get(PLATFORM)
@@ -108,7 +102,9 @@ class Answerer:
     async def _publish(self, text: str, reply: Reply, where: Where, locale: str) -> None:
         """A change to a case: to its thread or the circle channel; the asker gets a pointer."""
         case = self.router.case_of(text)
-        place = await asyncio.to_thread(self._card_place, case) if case is not None else None
+        place = None
+        if case is not None:
+            place = await self.db.threads.read(card_place, PLATFORM, f"case:{case}")
         circle = self._circle()
         if place is not None:
             dest = Where(where.user_id, place[0], place[1], thread_open=True)
@@ -133,10 +129,6 @@ class Answerer:
         if where.channel == dest.channel and where.thread_ts == dest.thread_ts:
             return  # they are looking at it
         await self.private(where, await self._pointer(dest, ts, case, locale))
-
-    def _card_place(self, case: int) -> tuple[str, str] | None:
-        with self.db.engine.connect() as conn:
-            return card_place(conn, PLATFORM, f"case:{case}")
 
     async def _pointer(
         self, dest: Where, ts: str | None, case: int | None, locale: str
