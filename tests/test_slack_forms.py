@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from bot.adapters.slack_blocks import modal_refusal
 from bot.config import load_config
 from playbook.decisions import ACTIONS
+from storage.circle import begin_write, record_input
 from tests.fake_slack import FakeSlack, fake_slack  # noqa: F401 - the fixture
 from tests.test_slack_inbound import (
     CONFIG,
@@ -186,3 +187,46 @@ async def test_someone_not_in_the_config_gets_no_form(
         await fake_slack.wait_for("chat.postEphemeral", timeout=DEADLINE)
         assert "Ask 刘洋 to add you" in visible_text(fake_slack, user)
         assert fake_slack.calls_to("views.open") == []
+
+
+def test_the_snooze_form_follows_the_seats_of_the_case(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(CONFIG, encoding="utf-8")
+    cfg = load_config(path, env={})
+    waiting = {"sales": "waiting", "finance": "waiting", "legal": "waiting"}
+    answered = {**waiting, "sales": "answered"}
+    form = "/ar snooze 1 1h <reason>"
+    # A member may pause their own team's waiting clock, so the form opens.
+    assert modal_refusal(form, cfg, person="tom.baker", locale="en", seats=waiting) is None
+    # Once sales has answered, nothing of Tom's is left to pause: no form, and who may.
+    refused = modal_refusal(form, cfg, person="tom.baker", locale="en", seats=answered)
+    assert refused == (
+        "You may not snooze any clock in this case: only a waiting team's own people or a "
+        "manager (刘洋) may."
+    )
+    zh = modal_refusal(form, cfg, person="tom.baker", locale="zh-CN", seats=answered)
+    assert zh is not None and "刘洋" in zh and "snooze" not in zh
+    # The manager may pause the other teams' clocks.
+    assert modal_refusal(form, cfg, person="liu.yang", locale="en", seats=answered) is None
+
+
+async def test_a_snooze_form_opens_only_for_someone_with_a_clock_to_pause(
+    fake_slack: FakeSlack,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    async with serve(fake_slack, tmp_path) as srv:
+        await click(srv, "/ar snooze 1 1h <reason>", user="U4")  # Tom: sales is waiting
+        [opened] = await fake_slack.wait_for("views.open", timeout=DEADLINE)
+        view = json.dumps(decoded(opened.body["view"]), ensure_ascii=False)
+        assert "Sales" in view and "Legal" not in view
+        rt = srv.world.rt
+        with rt.db.engine.begin() as conn:
+            begin_write(conn)
+            record_input(
+                conn, rt.circle, case_id=1, team="sales", person="wang.wei", text="on it",
+                now=rt.clock.now(),
+            )  # fmt: skip
+        await click(srv, "/ar snooze 1 1h <reason>", user="U4")
+        await fake_slack.wait_for("chat.postEphemeral", timeout=DEADLINE)
+        assert "may not snooze any clock in this case" in visible_text(fake_slack, "U4")
+        assert len(fake_slack.calls_to("views.open")) == 1

@@ -35,6 +35,7 @@ from bot.adapters.slack_blocks import (
     command_from_submission,
     form_error,
     main_field,
+    modal_command,
     modal_for,
     modal_refusal,
     needs_modal,
@@ -58,7 +59,8 @@ from bot.config import Config
 from bot.i18n import t
 from bot.messages import Reply
 from bot.router import Router
-from storage.db import Database
+from storage.circle_reads import seats_now
+from storage.db import MAX_ID, Database
 from storage.inbound import first_time
 
 __all__ = ["EMPTY_SECRET", "SlackMessenger", "Where", "command_text", "sorry"]
@@ -297,7 +299,8 @@ class SlackMessenger:
             # The router says it: not a reader, a guest, or not in the config to write.
             await self.run_and_answer(command, where, what="button")
             return
-        refusal = modal_refusal(command, self.config, person=person, locale=locale)
+        seats = await self._seats(command)
+        refusal = modal_refusal(command, self.config, person=person, locale=locale, seats=seats)
         if refusal is not None:
             await self.answers.tell(where, Reply.error(refusal), locale)
             return
@@ -308,7 +311,13 @@ class SlackMessenger:
             context |= {"channel": where.channel, "thread_ts": where.thread_ts}
             context["thread_open"] = where.thread_open
         view = modal_for(
-            command, self.config, person=person, locale=locale, today=self.today(), context=context
+            command,
+            self.config,
+            person=person,
+            locale=locale,
+            today=self.today(),
+            context=context,
+            seats=seats,
         )
         if view is not None:
             trigger = str(body.get("trigger_id") or "")
@@ -317,6 +326,18 @@ class SlackMessenger:
             # No form for this one: never run a command with its blanks still in it.
             text = t(locale, "slack_type_it", command=command)
             await self.answers.tell(where, Reply(text=text, kind="usage"), locale)
+
+    async def _seats(self, command: str) -> dict[str, str] | None:
+        """Team → seat status of the case a snooze form is for (None for other forms), so
+        the form offers, and opens for, only the clocks this person may pause."""
+        parsed = modal_command(command)
+        if parsed is None or parsed[0] != "snooze" or not parsed[1].isdecimal():
+            return None
+        number = int(parsed[1])
+        if number > MAX_ID:
+            return None
+        rows = await self.db.threads.read(seats_now, number)
+        return {r.team: r.status for r in rows} or None
 
     def _log_failure(self, what: str, text: str, user_id: str) -> str:
         ref = secrets.token_hex(3)

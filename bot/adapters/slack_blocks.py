@@ -236,6 +236,10 @@ _LABELS: dict[str, dict[str, str]] = {
         "all_seats": "Every team still waiting",
         "own_seat": "Snoozes {team}'s clock only: another team's needs its people or a manager.",
         "none_snooze": "You may not snooze any clock here: a team's own people or a manager may.",
+        "none_snooze_ask": (
+            "You may not snooze any clock in this case: only a waiting team's own people or a "
+            "manager ({people}) may."
+        ),
         "30m": "30 minutes",
         "1h": "1 hour",
         "2h": "2 hours",
@@ -288,6 +292,9 @@ _LABELS: dict[str, dict[str, str]] = {
         "all_seats": "所有等待中的团队",
         "own_seat": "只暂缓{team}的计时：其他团队须由其成员或经理暂缓。",
         "none_snooze": "您在本案中无权暂缓任何计时：只有团队自己的成员或经理可以。",
+        "none_snooze_ask": (
+            "您在本案中无权暂缓任何计时：只有仍在等待的团队自己的成员或经理（{people}）可以。"
+        ),
         "30m": "30 分钟",
         "1h": "1 小时",
         "2h": "2 小时",
@@ -368,7 +375,14 @@ def _names(config: Config, keys: Sequence[str]) -> str:
     return ", ".join(people[k].name if k in people else k for k in keys) or "-"
 
 
-def modal_refusal(command: str, config: Config, *, person: str | None, locale: str) -> str | None:
+def modal_refusal(
+    command: str,
+    config: Config,
+    *,
+    person: str | None,
+    locale: str,
+    seats: Mapping[str, str] | None = None,
+) -> str | None:
     """Why this person may not submit the form of `command` (who may, instead), else None.
 
     The same rules as the handlers: a team's answer by someone who speaks for the team
@@ -403,6 +417,13 @@ def modal_refusal(command: str, config: Config, *, person: str | None, locale: s
             if any(allowed(a.name, config.actor(key), permissions) for a in ACTIONS)
         ]
         return _label(locale, "none_allowed_ask", people=_names(config, deciders))
+    if verb == "snooze" and seats is not None:
+        # `seats` (team → status, loaded by the caller): the clocks of this case.
+        rules = config.circle.decision_rules()
+        if snoozable(config.actor(person), rules, seats):
+            return None
+        managers = [k for k, p in config.people.items() if p.role == "manager"]
+        return _label(locale, "none_snooze_ask", people=_names(config, managers))
     return None
 
 
