@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from bot.messages import Card, Command, Field, Reply, Section
-from handlers.common import resolve_customer, totals
+from handlers.common import customer_items, resolve_customer, totals
 from handlers.context import Context
 from playbook.money import format_money
 from storage.circle import active_case_for
 from storage.circle_reads import case_status
 from storage.customer_facts import broken_promises, credit_limit
 from storage.offloop import Conn
-from storage.queries import open_items
 
 NAME = "check"
 ALIASES = ("查信用", "credit")
@@ -29,18 +28,10 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
 
 
 def _answer(conn: Conn, ctx: Context, query: str) -> Reply:
-    cfg = ctx.config
     found = resolve_customer(ctx, conn, query)
     if isinstance(found, Reply):
         return found
-    items = open_items(
-        conn,
-        ctx.today(),
-        cfg.aging_policy(),
-        base_currency=cfg.company.currency,
-        fx=cfg.company.fx_rates,
-        customer_ids=[found.id],
-    )
+    items = customer_items(conn, ctx, found.id)
     case_id = active_case_for(conn, found.id)
     status = case_status(conn, case_id) if case_id else None
     broken = broken_promises(conn, found.id)

@@ -11,7 +11,7 @@ from handlers.context import Context
 from playbook.money import format_money
 from storage.db import MAX_ID
 from storage.offloop import Conn
-from storage.queries import CustomerRef, find_customer
+from storage.queries import CustomerRef, OpenItem, find_customer, open_items
 
 # The longest customer name the database keeps (storage.models.Customer.name).
 _LONGEST_NAME = 300
@@ -88,3 +88,16 @@ def resolve_customer(ctx: Context, conn: Conn, query: str) -> CustomerRef | Repl
             kind="usage",
         )
     return Reply.error(ctx.t("no_customer", query=shown))
+
+
+def customer_items(conn: Conn, ctx: Context, customer_id: int) -> list[OpenItem]:
+    """One customer's open invoices, aged as of today in the company's policy."""
+    cfg = ctx.config
+    return open_items(
+        conn,
+        ctx.today(),
+        cfg.aging_policy(),
+        base_currency=cfg.company.currency,
+        fx=cfg.company.fx_rates,
+        customer_ids=[customer_id],
+    )

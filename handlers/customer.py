@@ -5,10 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.messages import Button, Card, Command, Field, Reply, Section, Table
-from handlers.common import money, person_name, resolve_customer, status_label, totals
+from handlers.common import (
+    customer_items,
+    money,
+    person_name,
+    resolve_customer,
+    status_label,
+    totals,
+)
 from handlers.context import Context
 from storage.offloop import Conn
-from storage.queries import OpenItem, PaymentHistory, open_items, payment_history, worst
+from storage.queries import OpenItem, PaymentHistory, payment_history, worst
 
 NAME = "customer"
 ALIASES = ("客户", "cust", "c")
@@ -33,18 +40,10 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
 
 
 def _answer(conn: Conn, ctx: Context, query: str) -> Reply:
-    cfg = ctx.config
     found = resolve_customer(ctx, conn, query)
     if isinstance(found, Reply):
         return found
-    items = open_items(
-        conn,
-        ctx.today(),
-        cfg.aging_policy(),
-        base_currency=cfg.company.currency,
-        fx=cfg.company.fx_rates,
-        customer_ids=[found.id],
-    )
+    items = customer_items(conn, ctx, found.id)
     history = payment_history(conn, found.id)
     seg = _SEGMENTS.get(found.segment, (found.segment, found.segment))[1 if ctx.zh else 0]
     owner = next((i.owner for i in items if i.owner), None)

@@ -14,7 +14,7 @@ from datetime import datetime, time
 
 from bot.cards import case_risk
 from bot.messages import Button, Card, Command, Reply, Section
-from handlers.common import bounded_id, resolve_customer, shorten
+from handlers.common import bounded_id, customer_items, resolve_customer, shorten
 from handlers.context import Context
 from playbook.compliance import Finding, LintContext, lint, rule_label
 from playbook.library import Playbook, PlaybookError, load_playbook
@@ -24,7 +24,6 @@ from storage.circle import load_case
 from storage.circle_reads import contacts_since
 from storage.customer_facts import broken_promises, relationship_years
 from storage.offloop import Conn
-from storage.queries import open_items
 
 log = logging.getLogger(__name__)
 
@@ -162,14 +161,7 @@ def _target(conn: Conn, ctx: Context, query: str, excuse: str | None) -> Target 
     found = resolve_customer(ctx, conn, query)
     if isinstance(found, Reply):
         return found
-    items = open_items(
-        conn,
-        today,
-        cfg.aging_policy(),
-        base_currency=cfg.company.currency,
-        fx=cfg.company.fx_rates,
-        customer_ids=[found.id],
-    )
+    items = customer_items(conn, ctx, found.id)
     invoices = tuple(
         InvoiceFact(i.invoice_no, i.outstanding, i.currency, i.aging.days_past_due, i.due_date)
         for i in items
