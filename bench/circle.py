@@ -773,17 +773,10 @@ def table(
                 _fmt(ratio, ratio_kind) if ratio_kind else "",
             ]
         )
-    widths = [max(len(row[i]) for row in grid) for i in range(len(heads))]
-    lines = []
-    for n, row in enumerate(grid):
-        cells = [
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    from bot.messages import Table
+
+    figures = tuple(range(1, len(heads)))  # every column but the first, aligned right
+    return "\n".join(Table(tuple(heads), tuple(map(tuple, grid[1:])), right=figures).lines())
 
 
 def _r(value: float | None, digits: int = 3) -> float | None:

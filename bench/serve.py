@@ -57,6 +57,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
 from bench.generate import DEFAULT_AS_OF, generate
+from bot.messages import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 CIRCLE = "C0ARCIRCLE"
@@ -501,17 +502,8 @@ def report(levels: Sequence[Level]) -> str:
                     "",
                 ]
             )
-    widths = [max(len(row[i]) for row in grid) for i in range(len(heads))]
-    out = []
-    for n, row in enumerate(grid):
-        cells = [
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        out.append("  ".join(cells).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)  # fmt: skip
+    figures = tuple(range(1, len(heads)))  # every column but the first, aligned right
+    return "\n".join(Table(tuple(heads), tuple(map(tuple, grid[1:])), right=figures).lines())
 
 
 # --------------------------------------------------------------------------------------------
