@@ -30,6 +30,7 @@ from bot.adapters.slack_mrkdwn import escape as _escape
 from bot.adapters.slack_mrkdwn import plain_text as _plain
 from bot.adapters.slack_mrkdwn import render_text
 from bot.adapters.slack_mrkdwn import split as _split
+from bot.cards import person_name, team_name
 from bot.config import Config
 from bot.i18n import t
 from bot.messages import Card, Field, Reply, Section, is_blank
@@ -371,8 +372,7 @@ def _input_team(rest: list[str]) -> str | None:
 
 
 def _names(config: Config, keys: Sequence[str]) -> str:
-    people = config.people
-    return ", ".join(people[k].name if k in people else k for k in keys) or "-"
+    return ", ".join(person_name(config, k) for k in keys) or "-"
 
 
 def modal_refusal(
@@ -477,11 +477,6 @@ def _modal(
 _ALL_SEATS = "*"
 
 
-def _team_label(config: Config, key: str) -> str:
-    team = config.teams.get(key)
-    return team.name if team and team.name else key
-
-
 def modal_for(
     command: str,
     config: Config,
@@ -516,8 +511,7 @@ def modal_for(
             return None
         if not config.speaks_for(person, team_key) and config.circle.allow_as_team:
             metadata["as_team"] = True  # the handler asks for --as-team from a non-member
-        team = config.teams.get(team_key)
-        team_label = team.name if team and team.name else team_key
+        team_label = team_name(config, team_key)
         blocks = [
             {"type": "context", "elements": [_mrkdwn(_escape(f"{intro} · {team_label}"))]},
             _input_block(
@@ -598,12 +592,12 @@ def modal_for(
     given = rest[0] if rest and rest[0] in _DURATIONS else "1h"
     blocks = [{"type": "context", "elements": [_mrkdwn(_escape(intro))]}]
     if set(teams) <= actor.own_teams:
-        names = ", ".join(_team_label(config, t) for t in teams)
+        names = ", ".join(team_name(config, t) for t in teams)
         own = _label(locale, "own_seat", team=names)
         blocks.append({"type": "context", "elements": [_mrkdwn(_escape(own))]})
     else:
         seat_options = [_option(_label(locale, "all_seats"), _ALL_SEATS)]
-        seat_options += [_option(_team_label(config, t), t) for t in teams]
+        seat_options += [_option(team_name(config, t), t) for t in teams]
         blocks.append(
             _input_block(
                 "seat",
