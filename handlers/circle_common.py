@@ -8,11 +8,12 @@ from decimal import Decimal
 
 from bot.cards import local_time, person_name, team_name
 from bot.messages import Reply
-from handlers.common import bounded_id, shorten
+from handlers.common import shorten
 from handlers.context import Context
 from playbook.decisions import Actor
 from playbook.money import format_money
 from storage.circle import CircleError
+from storage.db import bounded_id
 
 
 def case_number(ctx: Context, text: str | None, usage: str) -> int | Reply:

@@ -9,7 +9,6 @@ from bot.i18n import has_text
 from bot.messages import Button, Card, Reply, Section
 from handlers.context import Context
 from playbook.money import format_money
-from storage.db import MAX_ID
 from storage.offloop import Conn
 from storage.queries import CustomerRef, OpenItem, find_customer, open_items
 
@@ -44,15 +43,6 @@ def person_name(ctx: Context, key: str | None) -> str:
         return "-"
     person = ctx.config.people.get(key)
     return person.name if person else key
-
-
-def bounded_id(digits: str) -> int | None:
-    """The row id a user typed as decimal digits (full-width ones too), or None when it is
-    beyond any id the database can hold: no row has it, whatever its length."""
-    if len(digits) > 30 or not digits.isdecimal():
-        return None
-    value = int(digits)
-    return value if value <= MAX_ID else None
 
 
 def shorten(text: str, limit: int = 28) -> str:

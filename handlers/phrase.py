@@ -14,7 +14,7 @@ from datetime import datetime, time
 
 from bot.cards import case_risk
 from bot.messages import Button, Card, Command, Reply, Section
-from handlers.common import bounded_id, customer_items, resolve_customer, shorten
+from handlers.common import customer_items, resolve_customer, shorten
 from handlers.context import Context
 from playbook.compliance import Finding, LintContext, lint, rule_label
 from playbook.library import Playbook, PlaybookError, load_playbook
@@ -23,6 +23,7 @@ from playbook.phrasing import CaseFacts, InvoiceFact, Suggestion, TimingPolicy, 
 from storage.circle import load_case
 from storage.circle_reads import contacts_since
 from storage.customer_facts import broken_promises, relationship_years
+from storage.db import bounded_id
 from storage.offloop import Conn
 
 log = logging.getLogger(__name__)

@@ -42,6 +42,15 @@ _MIGRATION_LOCK = 0x41524349  # "ARCI"
 LEDGER_TABLES = ("customer", "invoice", "payment")
 
 
+def bounded_id(digits: str) -> int | None:
+    """The row id a user typed as decimal digits (full-width ones too), or None when it is
+    beyond any id the database can hold: no row has it, whatever its length."""
+    if len(digits) > 30 or not digits.isdecimal():
+        return None
+    value = int(digits)
+    return value if value <= MAX_ID else None
+
+
 def normalise_url(url: str) -> str:
     """`postgres://` and `postgresql://` mean psycopg 3 here (the only driver installed)."""
     if url.startswith("postgres://"):

@@ -60,7 +60,7 @@ from bot.i18n import t
 from bot.messages import Reply
 from bot.router import Router
 from storage.circle_reads import seats_now
-from storage.db import MAX_ID, Database
+from storage.db import Database, bounded_id
 from storage.inbound import first_time
 
 __all__ = ["EMPTY_SECRET", "SlackMessenger", "Where", "command_text", "sorry"]
@@ -331,10 +331,8 @@ class SlackMessenger:
         """Team → seat status of the case a snooze form is for (None for other forms), so
         the form offers, and opens for, only the clocks this person may pause."""
         parsed = modal_command(command)
-        if parsed is None or parsed[0] != "snooze" or not parsed[1].isdecimal():
-            return None
-        number = int(parsed[1])
-        if number > MAX_ID:
+        number = bounded_id(parsed[1]) if parsed is not None and parsed[0] == "snooze" else None
+        if number is None:
             return None
         rows = await self.db.threads.read(seats_now, number)
         return {r.team: r.status for r in rows} or None
