@@ -24,7 +24,7 @@ from bot.messages import Command, Reply
 from handlers.context import Context
 from handlers.registry import Verb, lookup
 from storage.circle import CircleEnv
-from storage.db import Database
+from storage.db import Database, bounded_id
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +132,8 @@ class Router:
         parsed = self.parse(text if body is None else body)
         if parsed.verb is None or parsed.verb.name not in CASE_VERBS or not parsed.args:
             return None
-        digits = parsed.args[0].lstrip("#＃")
-        if digits.isascii() and digits.isdigit() and len(digits) <= 12:
-            return int(digits)
-        return None
+        # The same reading as the handlers' (handlers.circle_common.case_number).
+        return bounded_id(parsed.args[0].lstrip("#＃"))
 
     def context(self, person: str | None) -> Context:
         return Context(
