@@ -152,14 +152,13 @@ def test_a_stage_entered_since_the_last_scan_joins_the_running_case(world: World
     assert len(customers) == len(set(customers))
 
 
-def test_an_invoice_new_since_the_last_scan_opens_for_its_worst_stage(
-    world: World, db: Database, tmp_path: Path
-) -> None:
-    world.scan()
-    world.advance(hours=1)
-    rows = [*LEDGER, row("INV-9", "C9", "Late Comer", "wang.wei", "2025-10-01", "300.00")]
+def _scan_after_new_invoice(world: World, db: Database, tmp_path: Path, *invoice: str) -> Any:
+    """Scan, an hour later import the ledger again with one more invoice, and scan again."""
     from storage.ledger import ImportOptions, import_ledger
 
+    world.scan()
+    world.advance(hours=1)
+    rows = [*LEDGER, row(*invoice)]
     import_ledger(
         db,
         write_csv(tmp_path / "l2.csv", LEDGER_HEADER, rows),
@@ -167,7 +166,15 @@ def test_an_invoice_new_since_the_last_scan_opens_for_its_worst_stage(
         now=world.clock.now(),
         today=world.today(),
     )
-    result = world.scan()
+    return world.scan()
+
+
+def test_an_invoice_new_since_the_last_scan_opens_for_its_worst_stage(
+    world: World, db: Database, tmp_path: Path
+) -> None:
+    result = _scan_after_new_invoice(
+        world, db, tmp_path, "INV-9", "C9", "Late Comer", "wang.wei", "2025-10-01", "300.00"
+    )
     assert len(result.cases) == 1 and result.fired == 1  # late only, not early+mid+late
     with db.engine.connect() as conn:
         keys = conn.execute(text("SELECT key FROM case_trigger ORDER BY id")).scalars().all()
@@ -177,20 +184,10 @@ def test_an_invoice_new_since_the_last_scan_opens_for_its_worst_stage(
 def test_an_invoice_new_since_the_last_scan_in_its_first_stage_opens_a_case(
     world: World, db: Database, tmp_path: Path
 ) -> None:
-    world.scan()
-    world.advance(hours=1)
     # Six days late when it first appears: early, entered before the last scan, but news.
-    rows = [*LEDGER, row("INV-8", "C8", "Fresh Debt", "wang.wei", "2026-03-10", "300.00")]
-    from storage.ledger import ImportOptions, import_ledger
-
-    import_ledger(
-        db,
-        write_csv(tmp_path / "l2.csv", LEDGER_HEADER, rows),
-        ImportOptions(currency="CNY"),
-        now=world.clock.now(),
-        today=world.today(),
+    result = _scan_after_new_invoice(
+        world, db, tmp_path, "INV-8", "C8", "Fresh Debt", "wang.wei", "2026-03-10", "300.00"
     )
-    result = world.scan()
     assert len(result.cases) == 1 and result.fired == 1
     assert world.case(result.cases[0]).customer_name == "Fresh Debt"
     with db.engine.connect() as conn:
