@@ -97,7 +97,7 @@ def _max(values: Sequence[float]) -> float | None:
 
 def load_env(workdir: Path) -> Any:
     from bot.circle_env import circle_env
-    from bot.config import load_config
+    from bot.kernel.config import load_config
 
     path = workdir / "config.yaml"
     path.write_text(BENCH_CONFIG, encoding="utf-8")
@@ -338,7 +338,7 @@ class TickRun:
 def run_ticks(db: Any, env: Any, interval: timedelta, budget: float) -> TickRun:
     """Ours: the fake clock steps one interval, or as many as the last tick took; stops at
     the end of the span or once the ticks have taken `budget` seconds of wall time."""
-    from bot.clock import FakeClock
+    from bot.kernel.clock import FakeClock
     from jobs.circle import tick
 
     clock = FakeClock(T0)
@@ -617,7 +617,7 @@ class HttpTransport:
     async def deliver(
         self, row: Any, message: Any, *, update_ref: str | None, thread_ref: str | None
     ) -> str | None:
-        from bot.messages import PermanentError, RetryAfter, TransientError
+        from bot.kernel.messages import PermanentError, RetryAfter, TransientError
 
         body = {
             "channel": row.destination,
@@ -641,7 +641,7 @@ class HttpTransport:
 
 
 def run_outbox(db: Any, channels: int, seconds: float) -> dict[str, Any]:
-    from bot.clock import SystemClock
+    from bot.kernel.clock import SystemClock
     from storage.circle import begin_write
     from storage.models import Outbox
     from storage.outbox import enqueue
@@ -692,8 +692,8 @@ def run_outbox(db: Any, channels: int, seconds: float) -> dict[str, Any]:
 async def _drive(db: Any, port: int, seconds: float, destinations: Sequence[str]) -> dict[str, Any]:
     import httpx
 
-    from bot.clock import SystemClock
-    from bot.messages import Reply
+    from bot.kernel.clock import SystemClock
+    from bot.kernel.messages import Reply
     from jobs.outbox import OutboxWorker
 
     def render(row: Any) -> Reply:
@@ -773,7 +773,7 @@ def table(
                 _fmt(ratio, ratio_kind) if ratio_kind else "",
             ]
         )
-    from bot.messages import Table
+    from bot.kernel.messages import Table
 
     figures = tuple(range(1, len(heads)))  # every column but the first, aligned right
     return "\n".join(Table(tuple(heads), tuple(map(tuple, grid[1:])), right=figures).lines())

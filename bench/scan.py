@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     from bot.circle_env import circle_env
-    from bot.config import load_config
+    from bot.kernel.config import load_config
     from jobs.circle import predue_reminders, scan_overdue, watch_limitation
     from storage.db import Database, redact
     from storage.ledger import ImportOptions, import_ledger

@@ -57,7 +57,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
 from bench.generate import DEFAULT_AS_OF, generate
-from bot.messages import Table
+from bot.kernel.messages import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 CIRCLE = "C0ARCIRCLE"

@@ -14,17 +14,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.audit_cli import audit_key, checkpoint_path
-from bot.cards import render_row
 from bot.circle_env import circle_env
-from bot.clock import Clock, today
-from bot.config import Config
-from bot.i18n import t
-from bot.messages import Reply
+from bot.kernel.clock import Clock, today
+from bot.kernel.config import Config
+from bot.kernel.i18n import t
+from bot.kernel.messages import Reply
 from bot.router import Router
 from jobs.audit import audit_checkpoint
 from jobs.circle import predue_reminders, scan_overdue, tick, watch_limitation, watch_promises
 from jobs.ledger_sync import sync_ledger
 from jobs.outbox import OutboxWorker, Transport
+from jobs.render import render_row
 from jobs.scheduler import add_interval_job, build_scheduler
 from storage import upkeep
 from storage.circle import CircleEnv

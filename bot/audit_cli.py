@@ -24,7 +24,7 @@ from storage.db import Database, resolve_url, sqlite_file
 from storage.models import AuditLog
 
 if TYPE_CHECKING:
-    from bot.config import Config
+    from bot.kernel.config import Config
 
 AUDIT_KEY_ENV = "ARCIRCLE_AUDIT_KEY"
 MIN_KEY_CHARS = 32

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.config import Config
+from bot.kernel.config import Config
 from playbook import circle as machine
 from storage.circle import CircleEnv, Target, TeamContacts
 

@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.clock import Clock, ScaledClock, SystemClock, clock_start, today
-from bot.config import Config, ConfigError, default_path, load_config
+from bot.kernel.clock import Clock, ScaledClock, SystemClock, clock_start, today
+from bot.kernel.config import Config, ConfigError, default_path, load_config
 
 if TYPE_CHECKING:
     from storage.ledger import ImportResult

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import ADAPTERS, missing_env, required_env
 from bot.audit_cli import doctor_checks as audit_checks
-from bot.config import Config, ConfigError, default_path, load_config
+from bot.kernel.config import Config, ConfigError, default_path, load_config
 
 Status = Literal["ok", "warn", "fail"]
 _MARK = {"ok": "✓", "warn": "!", "fail": "✗"}

@@ -2,7 +2,7 @@
 
 The router is the last line of defence: whatever a handler raises, the chat gets one polite
 line with a reference, and the traceback goes to the log under the same reference. It is also
-the one gate of who may read at all (bot.access), so every messenger gets the same policy.
+the one gate of who may read at all (bot.kernel.access), so every messenger gets the same policy.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import shlex
 import unicodedata
 from dataclasses import dataclass
 
-from bot.access import OPEN_VERBS, ReadAccess
 from bot.circle_env import circle_env
-from bot.clock import Clock
-from bot.config import Config
-from bot.i18n import t
-from bot.messages import Command, Reply
+from bot.kernel.access import OPEN_VERBS, ReadAccess
+from bot.kernel.clock import Clock
+from bot.kernel.config import Config
+from bot.kernel.i18n import t
+from bot.kernel.messages import Command, Reply
 from handlers.context import Context
 from handlers.registry import Verb, lookup
 from storage.circle import CircleEnv

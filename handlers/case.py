@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.cards import case_card, team_name
-from bot.messages import Button, Card, Command, Reply, Section
+from bot.kernel.cards import case_card, team_name
+from bot.kernel.messages import Button, Card, Command, Reply, Section
 from handlers.circle_common import case_number
 from handlers.context import Context
 from storage.circle import CaseSummary, list_cases, load_case

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import Card, Command, Field, Reply, Section
+from bot.kernel.messages import Card, Command, Field, Reply, Section
 from handlers.common import customer_items, resolve_customer, totals
 from handlers.context import Context
 from playbook.money import format_money

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from bot.messages import Reply
+from bot.kernel.messages import Reply
 from handlers.circle_common import owed_text
 from handlers.common import shorten
 from handlers.context import Context

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from bot.cards import local_time, person_name, team_name
-from bot.messages import Reply
+from bot.kernel.cards import local_time, person_name, team_name
+from bot.kernel.messages import Reply
 from handlers.common import shorten
 from handlers.context import Context
 from playbook.decisions import Actor

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from bot.i18n import has_text
-from bot.messages import Button, Card, Reply, Section
+from bot.kernel.i18n import has_text
+from bot.kernel.messages import Button, Card, Reply, Section
 from handlers.context import Context
 from playbook.money import format_money
 from storage.offloop import Conn

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from bot.clock import Clock, today
-from bot.config import Config
-from bot.i18n import t
+from bot.kernel.clock import Clock, today
+from bot.kernel.config import Config
+from bot.kernel.i18n import t
 from storage.circle import CircleEnv, CircleError, begin_write
 from storage.db import Database
 from storage.offloop import Conn
 
 if TYPE_CHECKING:
-    from bot.messages import Reply
+    from bot.kernel.messages import Reply
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.messages import Button, Card, Command, Field, Reply, Section, Table
+from bot.kernel.messages import Button, Card, Command, Field, Reply, Section, Table
 from handlers.common import (
     customer_items,
     money,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.messages import Command, Reply
+from bot.kernel.messages import Command, Reply
 from handlers.circle_args import AMOUNT, read_amount, read_day, read_options
 from handlers.circle_common import actor, case_number, teams_text, who, writer
 from handlers.common import shorten

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import Command, Reply
+from bot.kernel.messages import Command, Reply
 from handlers.circle_common import writer
 from handlers.common import shorten
 from handlers.context import Context

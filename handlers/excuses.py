@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.messages import Card, Command, Reply, Section
+from bot.kernel.messages import Card, Command, Reply, Section
 from handlers.common import shorten
 from handlers.context import Context
 from playbook.library import PlaybookError, load_playbook

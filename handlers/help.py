@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import Card, Command, Reply, Section, Table
+from bot.kernel.messages import Card, Command, Reply, Section, Table
 from handlers.common import shorten
 from handlers.context import Context
 

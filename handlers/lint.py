@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import Card, Command, Reply, Section
+from bot.kernel.messages import Card, Command, Reply, Section
 from handlers.common import shorten
 from handlers.context import Context
 from playbook.compliance import lint

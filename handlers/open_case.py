@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import secrets
 
-from bot.cards import minutes
-from bot.messages import Command, Reply
-from bot.when import day_time
+from bot.kernel.cards import minutes
+from bot.kernel.messages import Command, Reply
+from bot.kernel.when import day_time
 from handlers.circle_common import writer
 from handlers.common import resolve_customer
 from handlers.context import Context

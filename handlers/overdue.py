@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import Button, Card, Command, Field, Reply, Section, Table
+from bot.kernel.messages import Button, Card, Command, Field, Reply, Section, Table
 from handlers.common import money, person_name, resolve_customer, shorten, totals
 from handlers.context import Context
 from playbook.aging import Stage

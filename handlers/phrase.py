@@ -12,8 +12,8 @@ import os
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 
-from bot.cards import case_risk
-from bot.messages import Button, Card, Command, Reply, Section
+from bot.kernel.cards import case_risk
+from bot.kernel.messages import Button, Card, Command, Reply, Section
 from handlers.common import customer_items, resolve_customer, shorten
 from handlers.context import Context
 from playbook.compliance import Finding, LintContext, lint, rule_label
@@ -251,7 +251,7 @@ def _clean_suggestion(
 async def _adapted(
     ctx: Context, llm: object, suggestion: Suggestion, target: Target
 ) -> tuple[Suggestion | None, str]:
-    from bot.config import Llm
+    from bot.kernel.config import Llm
 
     assert isinstance(llm, Llm)
     settings = load_settings(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.messages import Command, Reply
+from bot.kernel.messages import Command, Reply
 from handlers.circle_args import read_amount, read_day, read_options, take_amount
 from handlers.circle_common import case_number, writer
 from handlers.common import shorten

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from bot.messages import Command, Reply
+from bot.kernel.messages import Command, Reply
 from handlers.context import Context
 
 Handler = Callable[[Command, Context], Awaitable[Reply]]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.cards import team_name
-from bot.config import parse_duration
-from bot.messages import Command, Reply
+from bot.kernel.cards import team_name
+from bot.kernel.config import parse_duration
+from bot.kernel.messages import Command, Reply
 from handlers.circle_args import read_options
 from handlers.circle_common import (
     actor,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.cards import person_name, team_name
-from bot.messages import Command, Reply
-from bot.when import day_time
+from bot.kernel.cards import person_name, team_name
+from bot.kernel.messages import Command, Reply
+from bot.kernel.when import day_time
 from handlers.circle_common import case_number, writer
 from handlers.common import shorten
 from handlers.context import Context

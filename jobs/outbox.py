@@ -38,8 +38,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Protocol
 
-from bot.clock import Clock
-from bot.messages import DeliveryError, PermanentError, Reply, RetryAfter
+from bot.kernel.clock import Clock
+from bot.kernel.messages import DeliveryError, PermanentError, Reply, RetryAfter
 from storage import delivery
 from storage.db import Database
 from storage.outbox import OutRow

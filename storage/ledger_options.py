@@ -17,23 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-FIELDS: tuple[str, ...] = (
-    "invoice_no",
-    "customer",
-    "customer_name",
-    "issue_date",
-    "due_date",
-    "amount",
-    "paid_amount",
-    "outstanding",
-    "settled_date",
-    "disputed",
-    "currency",
-    "terms_days",
-    "owner",
-    "segment",
-    "description",
-)
+from playbook.ledger_fields import FIELDS
+
 REQUIRED = ("invoice_no", "customer", "amount")
 # What the segment column may say, in English and Chinese.
 SEGMENTS = {

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.clock import FakeClock
-from bot.config import Config, load_config
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import Config, load_config
 from storage.db import Database
 from storage.ledger import ImportOptions, ImportResult, import_ledger
 

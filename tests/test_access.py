@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.config import ConfigError, load_config
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import ConfigError, load_config
 from bot.router import Router
 from storage.db import Database
 from tests.conftest import TEST_CONFIG

@@ -21,8 +21,8 @@ from alembic import command
 
 from bot.audit_cli import checkpoint_path
 from bot.circle_env import circle_env
-from bot.clock import FakeClock
-from bot.config import Config
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import Config
 from jobs.audit import audit_checkpoint
 from jobs.circle import scan_overdue, tick
 from storage import audit

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.config import Config
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import Config
 from storage.audit import AuditKey
 from storage.db import Database
 from tests.conftest import TEST_CONFIG, postgres_schema_url

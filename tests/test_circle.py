@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import select, text, update
 
 from bot.adapters.console import ConsoleMessenger
-from bot.cards import render_row
 from bot.circle_env import circle_env
-from bot.clock import FakeClock
-from bot.config import Config, load_config
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import Config, load_config
 from bot.router import Router
 from jobs.circle import predue_reminders, scan_overdue, tick, watch_limitation, watch_promises
+from jobs.render import render_row
 from storage import audit
 from storage import outbox as ob
 from storage.circle import CircleEnv, fire_seat, load_case, record_input

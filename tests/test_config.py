@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_config, parse_duration
+from bot.kernel.config import ConfigError, load_config, parse_duration
 from tests.conftest import TEST_CONFIG
 
 REPO = Path(__file__).resolve().parents[1]

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import cli
-from bot.cards import render_row
-from bot.clock import FakeClock
-from bot.config import Config
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import Config
+from jobs.render import render_row
 from storage.db import Database
 from tests.conftest import LEDGER_HEADER, run_import, write_csv
 from tests.test_circle import LEDGER, World

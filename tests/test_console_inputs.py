@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import update
 
 from bot.adapters.console import ConsoleMessenger, harmless
-from bot.clock import FakeClock
-from bot.config import Config, load_config, parse_duration
-from bot.messages import Reply
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import Config, load_config, parse_duration
+from bot.kernel.messages import Reply
 from bot.router import Router
 from playbook.aging import make_buckets
 from playbook.circle import CirclePolicy, Remind, SeatState, step

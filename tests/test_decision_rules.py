@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.adapters.slack_blocks import command_from_submission, modal_for, validate_submission
-from bot.clock import FakeClock
-from bot.config import load_config
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import load_config
 from playbook.amounts import parse_money
 from playbook.days import parse_day
 from storage.db import Database

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.config import Config
-from bot.messages import Reply
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import Config
+from bot.kernel.messages import Reply
 from bot.router import Router
 from storage.db import Database
 from tests.conftest import LEDGER_HEADER, run_import, write_csv

@@ -469,7 +469,7 @@ def test_the_child_process_reader_reports_the_same(
 
 def test_the_limit_comes_from_the_config(db: Database, tmp_path: Path) -> None:
     from bot.app import ledger_options
-    from bot.config import load_config
+    from bot.kernel.config import load_config
     from storage.ledger import import_ledger
     from tests.conftest import NOW, TEST_CONFIG
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Jobs, build_runtime
-from bot.clock import FakeClock
-from bot.config import Config
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import Config
 from jobs.ledger_sync import sync_ledger
 from storage.db import Database
 from storage.ledger import ImportOptions

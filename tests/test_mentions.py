@@ -1,4 +1,4 @@
-"""Mentions cannot be forged: only code makes one, from structured data (bot.rich).
+"""Mentions cannot be forged: only code makes one, from structured data (bot.kernel.rich).
 
 Every field that carries outside text is tried with hostile strings: team inputs, decision
 notes, dispute and snooze reasons, customer names and codes and invoice numbers (from an
@@ -36,15 +36,15 @@ from bot.adapters.slack_blocks import blocks_for, fallback_text
 from bot.adapters.slack_http import http_app
 from bot.adapters.slack_mrkdwn import inbound_text, plain_text, render_text
 from bot.app import build_runtime
-from bot.cards import render_row
 from bot.circle_env import circle_env
-from bot.clock import FakeClock
-from bot.config import Config, Llm, load_config
-from bot.i18n import t, t_rich
-from bot.messages import Card, Field, Mention, Reply, RichText, Section, display_names
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import Config, Llm, load_config
+from bot.kernel.i18n import t, t_rich
+from bot.kernel.messages import Card, Field, Mention, Reply, RichText, Section, display_names
 from bot.router import Router
 from jobs.circle import scan_overdue, tick
 from jobs.outbox import OutboxWorker
+from jobs.render import render_row
 from storage.circle import load_case
 from storage.db import Database
 from storage.outbox import OutRow

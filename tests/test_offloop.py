@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.config import Config
+from bot.kernel.config import Config
 from bot.router import Router
 from handlers import overdue
 from storage.circle import CircleError

@@ -27,8 +27,8 @@ import pytest
 from sqlalchemy import event
 
 from bot import outbox_cli
-from bot.clock import FakeClock
-from bot.messages import PermanentError, Reply, RetryAfter, TransientError
+from bot.kernel.clock import FakeClock
+from bot.kernel.messages import PermanentError, Reply, RetryAfter, TransientError
 from jobs.outbox import OutboxWorker, scrub
 from storage import outbox as ob
 from storage.db import Database

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.config import Config, ConfigError, Llm, load_config
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import Config, ConfigError, Llm, load_config
 from bot.router import Router
 from playbook.compliance import lint
 from storage.db import Database

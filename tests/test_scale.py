@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from bot.circle_env import circle_env
-from bot.config import Config
+from bot.kernel.config import Config
 from jobs.circle import predue_reminders, scan_overdue
 from storage import outbox as ob
 from storage.circle import CircleEnv, load_case

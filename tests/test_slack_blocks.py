@@ -25,9 +25,9 @@ from bot.adapters.slack_blocks import (
     submission_metadata,
     validate_submission,
 )
-from bot.cards import case_card
-from bot.config import Config, load_config
-from bot.messages import Button, Card, Field, Mention, Reply, RichText, Section, Table
+from bot.kernel.cards import case_card
+from bot.kernel.config import Config, load_config
+from bot.kernel.messages import Button, Card, Field, Mention, Reply, RichText, Section, Table
 from bot.router import split_args
 from playbook import circle as machine
 from playbook.decisions import parse_action

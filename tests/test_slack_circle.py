@@ -24,11 +24,11 @@ from bot.adapters.slack import SlackMessenger
 from bot.adapters.slack_http import http_app
 from bot.adapters.slack_outbound import SlackTransport, make_client
 from bot.app import Runtime, build_runtime
-from bot.cards import render_row
-from bot.clock import FakeClock
-from bot.config import load_config
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import load_config
 from jobs.circle import scan_overdue, tick
 from jobs.outbox import OutboxWorker
+from jobs.render import render_row
 from storage.outbox import OutRow
 from tests.conftest import LEDGER_HEADER, run_import, write_csv
 from tests.fake_slack import FakeSlack, Response, fake_slack  # noqa: F401 - the fixture

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.adapters.slack_blocks import modal_refusal
-from bot.config import load_config
+from bot.kernel.config import load_config
 from playbook.decisions import ACTIONS
 from storage.circle import begin_write, record_input
 from tests.fake_slack import FakeSlack, fake_slack  # noqa: F401 - the fixture

@@ -33,8 +33,8 @@ from bot.adapters.slack import SlackMessenger, command_text
 from bot.adapters.slack_http import http_app, signed
 from bot.adapters.slack_socket import serve_socket
 from bot.app import Runtime, build_runtime
-from bot.clock import FakeClock
-from bot.config import load_config
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import load_config
 from tests.conftest import LEDGER_HEADER, run_import, write_csv
 from tests.fake_slack import FakeSlack, fake_slack  # noqa: F401 - the fixture
 
@@ -247,8 +247,8 @@ class World:
     async def deliver(self) -> None:
         """Send what the outbox holds for Slack (the circle cards) with the outbox's client."""
         from bot.adapters.slack_outbound import SlackTransport, make_client
-        from bot.cards import render_row
         from jobs.outbox import OutboxWorker
+        from jobs.render import render_row
 
         def render(row: Any) -> Any:
             with self.rt.db.engine.connect() as conn:
@@ -805,7 +805,7 @@ async def test_files_in_an_answer_go_up_in_the_channel_or_privately(
     world: World, tmp_path: Path
 ) -> None:
     from bot.adapters.slack import Where
-    from bot.messages import Reply
+    from bot.kernel.messages import Reply
 
     export = tmp_path / "export.csv"
     export.write_text("a,b\n1,2\n", encoding="utf-8")

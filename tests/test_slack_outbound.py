@@ -19,9 +19,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_blocks import blocks_for, fallback_text
 from bot.adapters.slack_outbound import SlackTransport, check_token, make_client
-from bot.clock import FakeClock
-from bot.config import Config
-from bot.messages import (
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import Config
+from bot.kernel.messages import (
     Button,
     Card,
     DeliveryError,

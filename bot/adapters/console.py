@@ -5,7 +5,7 @@ as someone else (and stays that person). Everything the bot posts is printed wit
 channel in front, so a piped script gives a readable transcript.
 
 Text is printed as it was typed or imported (a terminal pings nobody); a mention, which only
-code makes (bot.rich), is shown as `@Name`, `@TeamName` or `@channel`. Only what would act on
+code makes (bot.kernel.rich), is shown as `@Name`, `@TeamName` or `@channel`. Only what would act on
 the terminal rather than show is changed, and only on the screen: escape sequences and other
 C0/C1 controls (not newline and tab), line separators and bidi overrides in a ledger name or a
 note are printed as visible escapes (`\x1b`, `\u202e`), so outside text can neither recolour
@@ -19,9 +19,9 @@ import re
 import sys
 from typing import TextIO
 
-from bot.config import MAX_DURATION, Config, parse_duration
-from bot.i18n import t
-from bot.messages import Reply, RichText, Text, display_names, plain
+from bot.kernel.config import MAX_DURATION, Config, parse_duration
+from bot.kernel.i18n import t
+from bot.kernel.messages import Reply, RichText, Text, display_names, plain
 from bot.router import Router
 from storage.outbox import OutRow
 

@@ -10,7 +10,7 @@ database work runs in its threads (storage.offloop). Events API deliveries are d
 
 Where answers go (bot.adapters.slack_answer): a change to a case goes to the case's thread or
 the circle channel, and the asker gets a private pointer to it; everything else is private.
-Who may read at all is the router's gate (bot.access); this adapter tells it who Slack's
+Who may read at all is the router's gate (bot.kernel.access); this adapter tells it who Slack's
 guests are (bot.adapters.slack_directory). Whatever fails here ends as one private line with
 a reference, and the traceback goes to the log under the same reference.
 """
@@ -53,11 +53,11 @@ from bot.adapters.slack_payloads import (
     modal_where,
 )
 from bot.adapters.slack_retry import Sleep, interactive_retry_handlers
-from bot.clock import Clock
-from bot.clock import today as local_today
-from bot.config import Config
-from bot.i18n import t
-from bot.messages import Reply
+from bot.kernel.clock import Clock
+from bot.kernel.clock import today as local_today
+from bot.kernel.config import Config
+from bot.kernel.i18n import t
+from bot.kernel.messages import Reply
 from bot.router import Router
 from storage.circle_reads import seats_now
 from storage.db import Database, bounded_id

@@ -32,9 +32,9 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.adapters.slack_blocks import blocks_for, fallback_text
 from bot.adapters.slack_outbound import DEFAULT_TIMEOUT, upload_files
 from bot.adapters.slack_payloads import Where
-from bot.config import Config
-from bot.i18n import t
-from bot.messages import Reply
+from bot.kernel.config import Config
+from bot.kernel.i18n import t
+from bot.kernel.messages import Reply
 from bot.router import Router
 from storage.db import Database
 from storage.outbox import card_has_replies, card_place

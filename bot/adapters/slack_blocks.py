@@ -5,7 +5,7 @@ modals) and the outbound transport (the outbox):
 
 - `render_text` (from slack_mrkdwn) turns a message text into Slack mrkdwn: every str part
   is escaped (`&`, `<`, `>`), so text a customer or a user supplied can never become a
-  mention, a link or an @channel; only Mention parts (bot.rich) become Slack mentions.
+  mention, a link or an @channel; only Mention parts (bot.kernel.rich) become Slack mentions.
 - `blocks_for` / `fallback_text` build a `chat.postMessage` / `chat.update` body, within
   Block Kit's limits (50 blocks, 3000 characters of section text, 10 fields a section,
   25 elements an actions block, 75 characters of button text, 150 of a header).
@@ -30,10 +30,10 @@ from bot.adapters.slack_mrkdwn import escape as _escape
 from bot.adapters.slack_mrkdwn import plain_text as _plain
 from bot.adapters.slack_mrkdwn import render_text
 from bot.adapters.slack_mrkdwn import split as _split
-from bot.cards import person_name, team_name
-from bot.config import Config
-from bot.i18n import t
-from bot.messages import Card, Field, Reply, Section, is_blank
+from bot.kernel.cards import person_name, team_name
+from bot.kernel.config import Config
+from bot.kernel.i18n import t
+from bot.kernel.messages import Card, Field, Reply, Section, is_blank
 from playbook.amounts import parse_money
 from playbook.days import HORIZON_YEARS, too_far
 from playbook.decisions import ACTIONS, Action, allowed, decidable, parse_action, snoozable

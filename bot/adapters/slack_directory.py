@@ -1,4 +1,4 @@
-"""What Slack knows about an account, for the read gate (bot.access): guests and the readers
+"""What Slack knows about an account, for the read gate (bot.kernel.access): guests and the readers
 user group, cached for a while so a busy channel does not ask Slack on every command.
 
 - users.info (scope users:read): `is_restricted` (multi-channel guest), `is_ultra_restricted`
@@ -21,9 +21,9 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.access import DirectoryError
 from bot.adapters.slack_outbound import delivery_error
-from bot.clock import Clock
+from bot.kernel.access import DirectoryError
+from bot.kernel.clock import Clock
 
 TTL = timedelta(minutes=5)
 _GUEST_FLAGS = ("is_restricted", "is_ultra_restricted", "is_stranger", "deleted")

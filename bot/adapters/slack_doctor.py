@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_outbound import SlackSetupError, delivery_error, identify, make_client
 from bot.adapters.slack_socket import check_app_token
-from bot.config import Config
+from bot.kernel.config import Config
 
 # What the bot calls, by scope (slack/manifest.yaml asks for these).
 SCOPES = ("commands", "app_mentions:read", "chat:write", "im:write", "files:write", "users:read")

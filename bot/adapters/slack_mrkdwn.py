@@ -5,7 +5,7 @@ Pure functions, no Slack SDK and no I/O.
 Out (`render_text`): every str part of a message is escaped (`&`, `<`, `>`, and a word joiner
 after a typed `@channel`, `@here`, `@everyone`), so text a user, a ledger, a config name or a
 language model supplied can never become a mention, a broadcast or a link. Only a `Mention`
-part (bot.rich, made by code) becomes `<@U…>`, `<!subteam^S…>` or `<!channel>`, and only when
+part (bot.kernel.rich, made by code) becomes `<@U…>`, `<!subteam^S…>` or `<!channel>`, and only when
 config.yaml holds a well-formed Slack id for it; otherwise it reads `@Name`. `plain_text` is
 the same message for Slack's plain_text objects (header, buttons, options), which Slack never
 parses: names only, nothing to escape. `clip` and `split` cut rendered mrkdwn without ever
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 
-from bot.config import Config
-from bot.rich import Mention, Text, display_names, parts_of, plain
+from bot.kernel.config import Config
+from bot.kernel.rich import Mention, Text, display_names, parts_of, plain
 
 __all__ = ["clip", "escape", "inbound_text", "plain_text", "render_text", "split"]
 

@@ -28,8 +28,8 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_blocks import blocks_for, fallback_text
-from bot.config import Config
-from bot.messages import DeliveryError, PermanentError, Reply, RetryAfter, TransientError
+from bot.kernel.config import Config
+from bot.kernel.messages import DeliveryError, PermanentError, Reply, RetryAfter, TransientError
 from jobs.outbox import scrub
 from storage.outbox import OutRow
 

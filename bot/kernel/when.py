@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.config import Config
-from bot.i18n import t
+from bot.kernel.config import Config
+from bot.kernel.i18n import t
 from playbook import circle as machine
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from bot.i18n_circle import EN as _CIRCLE_EN
-from bot.i18n_circle import ZH as _CIRCLE_ZH
-from bot.i18n_phrase import EN as _PHRASE_EN
-from bot.i18n_phrase import ZH as _PHRASE_ZH
-from bot.i18n_slack import EN as _SLACK_EN
-from bot.i18n_slack import ZH as _SLACK_ZH
-from bot.rich import Inline, Mention, RichText
+from bot.kernel.i18n_circle import EN as _CIRCLE_EN
+from bot.kernel.i18n_circle import ZH as _CIRCLE_ZH
+from bot.kernel.i18n_phrase import EN as _PHRASE_EN
+from bot.kernel.i18n_phrase import ZH as _PHRASE_ZH
+from bot.kernel.i18n_slack import EN as _SLACK_EN
+from bot.kernel.i18n_slack import ZH as _SLACK_ZH
+from bot.kernel.rich import Inline, Mention, RichText
 
 _EN: dict[str, str] = {
     # router
@@ -23,7 +23,7 @@ _EN: dict[str, str] = {
         "please try again, and tell your admin the ref if it keeps happening."
     ),
     "empty_command": "Tell me what to do, e.g. /ar overdue or /ar customer <name>.",
-    # who may read (bot.access)
+    # who may read (bot.kernel.access)
     "access_not_reader": "Only the people in arcircle's config and its readers may see receivables. Ask {ask} to add you (access.readers in config.yaml). /ar help, /ar lint and /ar excuses work for everyone.",
     "access_guest": "Guest accounts cannot see receivables. If you need them, ask {ask}.",
     "access_unverified": "I could not check your account just now, so I show no receivables. Please try again in a minute; if it keeps happening, tell {ask}.",

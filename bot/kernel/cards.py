@@ -15,18 +15,15 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection
-
-from bot.config import Config
-from bot.i18n import has_text, t, t_rich
-from bot.messages import Button, Card, Field, Mention, Reply, RichText, Section, Table, Text
-from bot.when import day_time, pause_note
+from bot.kernel.config import Config
+from bot.kernel.i18n import has_text, t, t_rich
+from bot.kernel.messages import Button, Card, Field, Mention, Reply, RichText, Section, Table, Text
+from bot.kernel.when import day_time, pause_note
 from playbook import circle as machine
 from playbook.aging import RiskFacts, Stage, risk_grade, stage_for
+from playbook.case_view import CaseView, SeatView
 from playbook.decisions import ACTIONS
 from playbook.money import format_money
-from storage.circle import CaseView, SeatView, load_case
-from storage.outbox import OutRow
 
 _SHOW_INVOICES = 8
 _SHOW_INPUTS = 6
@@ -343,20 +340,25 @@ def _teams(config: Config, keys: Any, sep: str = " ") -> RichText:
     return RichText(sep).join(_team(config, str(k)) for k in keys or ())
 
 
-def render_row(conn: Connection, row: OutRow, config: Config, now: datetime) -> Reply | None:
-    """The message an outbox row stands for, as it should read now."""
-    payload = row.payload
+def needs_case(kind: str) -> bool:
+    """Whether a message of this kind shows a case (the caller loads it first)."""
+    return kind != "predue"
+
+
+def render_message(
+    kind: str, payload: Mapping[str, Any], view: CaseView | None, config: Config, now: datetime
+) -> Reply | None:
+    """The message an outbox row stands for, as it should read now: from the case as loaded
+    (`view`, None when the row names no case or the case is gone), no database here."""
     locale = config.company.locale
-    if row.kind == "predue":
+    if kind == "predue":
         return _predue(payload, config, locale)
-    case_id = payload.get("case")
-    view = load_case(conn, int(case_id)) if case_id is not None else None
     if view is None:
         return None
-    if row.kind in ("card", "card_update"):
+    if kind in ("card", "card_update"):
         card = case_card(view, config, now, locale)
         text: Text | None = None
-        if row.kind == "card":
+        if kind == "card":
             waiting = [s.state.team for s in view.seats if s.state.status == "waiting"]
             window = minutes(view.policy.window)
             teams = _teams(config, waiting)
@@ -371,7 +373,7 @@ def render_row(conn: Connection, row: OutRow, config: Config, now: datetime) -> 
         return Reply(text=text, card=card, ephemeral=False)
     team = str(payload.get("team", ""))
     name = team_name(config, team)
-    if row.kind == "remind":
+    if kind == "remind":
         return Reply(
             text=t_rich(
                 locale,
@@ -384,8 +386,8 @@ def render_row(conn: Connection, row: OutRow, config: Config, now: datetime) -> 
             ),
             ephemeral=False,
         )
-    if row.kind in ("escalation", "repeat"):
-        key = "escalation_text" if row.kind == "escalation" else "repeat_text"
+    if kind in ("escalation", "repeat"):
+        key = "escalation_text" if kind == "escalation" else "repeat_text"
         return Reply(
             text=t_rich(
                 locale,
@@ -401,12 +403,12 @@ def render_row(conn: Connection, row: OutRow, config: Config, now: datetime) -> 
             ),
             ephemeral=False,
         )
-    if row.kind in ("rearm", "unsnooze"):
+    if kind in ("rearm", "unsnooze"):
         return Reply(
-            text=t_rich(locale, f"{row.kind}_text", case=view.id, team=_team(config, team)),
+            text=t_rich(locale, f"{kind}_text", case=view.id, team=_team(config, team)),
             ephemeral=False,
         )
-    if row.kind == "note":
+    if kind == "note":
         return Reply(text=_note(payload, view, config, locale), ephemeral=False)
     return None
 

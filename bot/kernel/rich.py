@@ -12,7 +12,7 @@ WeCom `<@userid>` ...) or, where it cannot, a readable `@Name`. Plain-text views
 
 A RichText refuses str() and format(): flattening one by accident (an f-string, i18n's `t`)
 would turn its mentions into text, so it raises instead; render it (`plain`, an adapter) or
-build it with `RichText(...)`, `+`, `RichText.join` and `bot.i18n.t_rich`.
+build it with `RichText(...)`, `+`, `RichText.join` and `bot.kernel.i18n.t_rich`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeAlias, get_args
 
 if TYPE_CHECKING:
-    from bot.config import Config
+    from bot.kernel.config import Config
 
 MentionKind = Literal["person", "team", "channel"]
 _KINDS: tuple[str, ...] = get_args(MentionKind)
@@ -69,7 +69,7 @@ Part: TypeAlias = str | Mention
 Resolver = Callable[[Mention], str]
 
 _FLATTEN = (
-    "a mention is not text: build messages with RichText / bot.i18n.t_rich and render them "
+    "a mention is not text: build messages with RichText / bot.kernel.i18n.t_rich and render them "
     "with plain(resolve) or an adapter's renderer"
 )
 

@@ -1,4 +1,4 @@
-"""Texts only the Slack messenger says, English and Chinese (bot.i18n merges them).
+"""Texts only the Slack messenger says, English and Chinese (bot.kernel.i18n merges them).
 
 `{channel}` and `{link}` are filled with Slack markup made by the adapter (a channel mention,
 a permalink), never with user text.

@@ -30,8 +30,8 @@ from pydantic import (
 from playbook import aging as rules
 from playbook import decisions
 from playbook.decisions import DecisionRules
+from playbook.ledger_fields import FIELDS
 from playbook.library import TONES, validate_overrides
-from storage.ledger_options import FIELDS
 
 # The canonical ledger fields; `ledger.columns` maps each to a column (or columns joined by +).
 LEDGER_FIELDS = FIELDS

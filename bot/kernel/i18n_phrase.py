@@ -1,4 +1,4 @@
-"""Reply texts of phrasing, the lint and the excuses, English and Chinese (merged by bot.i18n)."""
+"""Reply texts of phrasing, the lint and the excuses, English and Chinese (merged by bot.kernel.i18n)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ messenger without buttons shows the command to type instead.
 
 Mentions: the fields that may notify someone (Reply.text, Card.subtitle, Section.text,
 Field.value) take `Text`, that is a plain str (always literal, whatever it holds) or a
-`RichText` whose `Mention` parts only code can make (bot.rich). Every other field is plain
+`RichText` whose `Mention` parts only code can make (bot.kernel.rich). Every other field is plain
 text: a title, a label, a footer, a table cell or a button never pings anyone.
 """
 
@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.rich import (
+from bot.kernel.rich import (
     Inline,
     Mention,
     MentionKind,
@@ -31,7 +31,7 @@ from bot.rich import (
     plain,
 )
 
-# Mentions are structured parts (bot.rich), never text tokens: re-exported for the handlers.
+# Mentions are structured parts (bot.kernel.rich), never text tokens: re-exported for the handlers.
 __all__ = [
     "Button",
     "Card",
@@ -167,7 +167,7 @@ class Card:
 
     def to_text(self, resolve: Resolver | None = None) -> str:
         """Plain text for a terminal: no Markdown marks, tables aligned, mentions as
-        `resolve` shows them (`@wang.wei` without one; bot.rich.display_names: `@王伟`)."""
+        `resolve` shows them (`@wang.wei` without one; bot.kernel.rich.display_names: `@王伟`)."""
         out = [self.title]
         if self.subtitle:
             out.append(plain(self.subtitle, resolve))

@@ -1,6 +1,6 @@
 """Reply texts of the circle (cases, seats, inputs, promises, decisions), English and Chinese.
 
-Kept apart from bot/i18n.py only for size; bot.i18n merges them into its catalogs.
+Kept apart from bot/i18n.py only for size; bot.kernel.i18n merges them into its catalogs.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 from typing import Literal, Protocol
 
-from bot.config import Config
-from bot.i18n import t
+from bot.kernel.config import Config
+from bot.kernel.i18n import t
 
 log = logging.getLogger(__name__)
 

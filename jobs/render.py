@@ -1,0 +1,23 @@
+"""What an outbox row says when it is sent: its case loaded now, then rendered by the kernel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from bot.kernel.cards import needs_case, render_message
+from bot.kernel.config import Config
+from bot.kernel.messages import Reply
+from storage.circle import load_case
+from storage.outbox import OutRow
+
+
+def render_row(conn: Connection, row: OutRow, config: Config, now: datetime) -> Reply | None:
+    """The message an outbox row stands for, showing the case as it is now (None: nothing to
+    send, the case is gone)."""
+    case_id = row.payload.get("case")
+    view = None
+    if needs_case(row.kind) and case_id is not None:
+        view = load_case(conn, int(case_id))
+    return render_message(row.kind, row.payload, view, config, now)
