@@ -35,7 +35,7 @@ from storage.outbox import OutRow
 from storage.sample import load_sample, sample_path
 
 if TYPE_CHECKING:
-    from bot.adapters.slack import SlackMessenger
+    from bot.adapters.slack.messenger import SlackMessenger
 
 log = logging.getLogger(__name__)
 
@@ -180,15 +180,15 @@ async def serve_console(
     Slack's tokens are checked before anything runs (StartError); a Socket Mode connection
     that later ends for good is one line in the log and on the console, which keeps running.
     """
-    from bot.adapters.console import ConsoleMessenger
+    from bot.adapters.console.messenger import ConsoleMessenger
 
     env = os.environ if env is None else env
     console = ConsoleMessenger(rt.router, rt.config, stdin=stdin, stdout=stdout)
     transports: dict[str, Transport] = {"console": console}
     background: list[asyncio.Task[None]] = []
     if "slack" in running_messengers(rt.config):
-        from bot.adapters.slack_outbound import SlackSetupError, SlackTransport
-        from bot.adapters.slack_socket import check_app_token, serve_socket
+        from bot.adapters.slack.outbound import SlackSetupError, SlackTransport
+        from bot.adapters.slack.socket_mode import check_app_token, serve_socket
 
         slack = await slack_messenger(rt, env)
         token = env.get("SLACK_APP_TOKEN", "")
@@ -224,8 +224,8 @@ def _report_stop(task: asyncio.Task[None], say: Callable[[str], None]) -> None:
 
 async def slack_messenger(rt: Runtime, env: Mapping[str, str]) -> SlackMessenger:
     """The Slack app, its token checked with auth.test before anything else runs."""
-    from bot.adapters.slack import SlackMessenger
-    from bot.adapters.slack_outbound import SlackSetupError
+    from bot.adapters.slack.messenger import SlackMessenger
+    from bot.adapters.slack.outbound import SlackSetupError
 
     mode = rt.config.platforms.slack.mode
     try:
@@ -249,8 +249,8 @@ async def serve_slack_http(
     rt: Runtime, host: str, port: int, env: Mapping[str, str] | None = None
 ) -> None:
     """`arcircle serve`: Slack's Events API, commands and interactivity over HTTP, and the jobs."""
-    from bot.adapters.slack_http import serve_http
-    from bot.adapters.slack_outbound import SlackTransport
+    from bot.adapters.slack.http import serve_http
+    from bot.adapters.slack.outbound import SlackTransport
 
     env = os.environ if env is None else env
     slack = await slack_messenger(rt, env)

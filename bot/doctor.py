@@ -146,7 +146,7 @@ def messenger_checks(cfg: Config, env: Mapping[str, str], online: bool = True) -
         if name not in cfg.circle.channels:
             checks.append(Check("warn", where, f"circle.channels has no {name} channel"))
         if name == "slack" and online and not missing:
-            from bot.adapters.slack_doctor import slack_findings
+            from bot.adapters.slack.doctor import slack_findings
 
             checks.extend(Check(status, where, text) for status, text in slack_findings(cfg, env))
         if name == "slack" and env.get("SLACK_CLIENT_ID") and env.get("SLACK_CLIENT_SECRET"):

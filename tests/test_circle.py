@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text, update
 
-from bot.adapters.console import ConsoleMessenger
+from bot.adapters.console.messenger import ConsoleMessenger
 from bot.circle_env import circle_env
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import Config, load_config

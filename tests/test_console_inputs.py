@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from bot.adapters.console import ConsoleMessenger, harmless
+from bot.adapters.console.messenger import ConsoleMessenger, harmless
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import Config, load_config, parse_duration
 from bot.kernel.messages import Reply

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.adapters.slack_blocks import command_from_submission, modal_for, validate_submission
+from bot.adapters.slack.blocks import command_from_submission, modal_for, validate_submission
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import load_config
 from playbook.amounts import parse_money

@@ -30,11 +30,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.console import ConsoleMessenger
-from bot.adapters.slack import SlackMessenger
-from bot.adapters.slack_blocks import blocks_for, fallback_text
-from bot.adapters.slack_http import http_app
-from bot.adapters.slack_mrkdwn import inbound_text, plain_text, render_text
+from bot.adapters.console.messenger import ConsoleMessenger
+from bot.adapters.slack.blocks import blocks_for, fallback_text
+from bot.adapters.slack.http import http_app
+from bot.adapters.slack.messenger import SlackMessenger
+from bot.adapters.slack.mrkdwn import inbound_text, plain_text, render_text
 from bot.app import build_runtime
 from bot.circle_env import circle_env
 from bot.kernel.clock import FakeClock

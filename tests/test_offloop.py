@@ -280,7 +280,7 @@ async def test_a_mention_is_acknowledged_before_its_event_id_is_recorded(
 ) -> None:
     """Slack retries an event it has no 200 for within 3 s: the dedupe write (which may wait
     for SQLite's lock behind an import) comes after the ack, and a retry still has one effect."""
-    import bot.adapters.slack as slack
+    import bot.adapters.slack.messenger as slack
 
     world = build_world(fake_slack, tmp_path)
     try:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.slack_blocks import (
+from bot.adapters.slack.blocks import (
     ACTION_PREFIX,
     MAX_BLOCKS,
     MODAL_CALLBACK_ID,

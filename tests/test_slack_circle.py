@@ -20,9 +20,9 @@ import httpx
 import pytest_asyncio
 import uvicorn
 
-from bot.adapters.slack import SlackMessenger
-from bot.adapters.slack_http import http_app
-from bot.adapters.slack_outbound import SlackTransport, make_client
+from bot.adapters.slack.http import http_app
+from bot.adapters.slack.messenger import SlackMessenger
+from bot.adapters.slack.outbound import SlackTransport, make_client
 from bot.app import Runtime, build_runtime
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import load_config

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bot.adapters.slack_blocks import modal_refusal
+from bot.adapters.slack.blocks import modal_refusal
 from bot.kernel.config import load_config
 from playbook.decisions import ACTIONS
 from storage.circle import begin_write, record_input

@@ -28,10 +28,10 @@ from slack_bolt.async_app import AsyncBoltRequest
 from slack_sdk.signature import Clock as SignatureClock
 from slack_sdk.signature import SignatureVerifier
 
-from bot.adapters import slack_answer
-from bot.adapters.slack import SlackMessenger, command_text
-from bot.adapters.slack_http import http_app, signed
-from bot.adapters.slack_socket import serve_socket
+from bot.adapters.slack import answer as slack_answer
+from bot.adapters.slack.http import http_app, signed
+from bot.adapters.slack.messenger import SlackMessenger, command_text
+from bot.adapters.slack.socket_mode import serve_socket
 from bot.app import Runtime, build_runtime
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import load_config
@@ -246,7 +246,7 @@ class World:
 
     async def deliver(self) -> None:
         """Send what the outbox holds for Slack (the circle cards) with the outbox's client."""
-        from bot.adapters.slack_outbound import SlackTransport, make_client
+        from bot.adapters.slack.outbound import SlackTransport, make_client
         from jobs.outbox import OutboxWorker
         from jobs.render import render_row
 
@@ -804,7 +804,7 @@ async def test_socket_mode_dispatch_runs_the_command_and_dedupes_events(world: W
 async def test_files_in_an_answer_go_up_in_the_channel_or_privately(
     world: World, tmp_path: Path
 ) -> None:
-    from bot.adapters.slack import Where
+    from bot.adapters.slack.messenger import Where
     from bot.kernel.messages import Reply
 
     export = tmp_path / "export.csv"

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_blocks import blocks_for, fallback_text
-from bot.adapters.slack_outbound import SlackTransport, check_token, make_client
+from bot.adapters.slack.blocks import blocks_for, fallback_text
+from bot.adapters.slack.outbound import SlackTransport, check_token, make_client
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import Config
 from bot.kernel.messages import (

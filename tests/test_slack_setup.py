@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.adapters.slack_doctor import GROUP_SCOPE, SCOPES
+from bot.adapters.slack.doctor import GROUP_SCOPE, SCOPES
 from tests.conftest import TEST_CONFIG
 from tests.fake_slack import closed_port_url
 from tests.test_cli import arcircle, env  # noqa: F401 - the fixture

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.slack_outbound import SlackSetupError, make_client
-from bot.adapters.slack_socket import app_token_problem, check_app_token
+from bot.adapters.slack.outbound import SlackSetupError, make_client
+from bot.adapters.slack.socket_mode import app_token_problem, check_app_token
 from bot.app import StartError, serve_console
 from tests.conftest import TEST_CONFIG
 from tests.fake_slack import (

@@ -204,6 +204,18 @@ class Person(Strict):
     wecom: PlatformId | None = None
     feishu: PlatformId | None = None
     dingtalk: PlatformId | None = None
+    # The person's id on any messenger, by its plugin name (`ids: {wecom: ZhangMin}`); the
+    # shorthand fields above are the same thing for the messengers this version ships.
+    ids: dict[str, PlatformId] = Field(default_factory=dict)
+
+    def messenger_ids(self) -> dict[str, str]:
+        """Every messenger id of this person: `ids` plus the shorthand fields."""
+        found = {name: getattr(self, name) for name in _SHORTHAND if getattr(self, name)}
+        found.update(self.ids)
+        return found
+
+
+_SHORTHAND = ("slack", "telegram", "wecom", "feishu", "dingtalk")
 
 
 class Team(Strict):
@@ -213,6 +225,14 @@ class Team(Strict):
     # Group handles that reach the whole team at once on each platform.
     slack_group: PlatformId | None = None
     telegram_chat: PlatformId | None = None
+    # The team's group handle on any messenger, by plugin name (`groups: {feishu: oc_1}`).
+    groups: dict[str, PlatformId] = Field(default_factory=dict)
+
+    def messenger_groups(self) -> dict[str, str]:
+        found = {"slack": self.slack_group, "telegram": self.telegram_chat}
+        merged = {k: v for k, v in found.items() if v}
+        merged.update(self.groups)
+        return merged
 
 
 # --- the circle ---------------------------------------------------------------------------

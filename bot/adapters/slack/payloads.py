@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.adapters.slack_blocks import MODAL_CALLBACK_ID, submission_metadata
-from bot.adapters.slack_blocks import modal_command as _modal_command
+from bot.adapters.slack.blocks import MODAL_CALLBACK_ID, submission_metadata
+from bot.adapters.slack.blocks import modal_command as _modal_command
 
 __all__ = ["Where", "action_where", "get", "mention_where", "modal_where", "problem"]
 

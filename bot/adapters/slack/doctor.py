@@ -13,8 +13,8 @@ from typing import Literal
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_outbound import SlackSetupError, delivery_error, identify, make_client
-from bot.adapters.slack_socket import check_app_token
+from bot.adapters.slack.outbound import SlackSetupError, delivery_error, identify, make_client
+from bot.adapters.slack.socket_mode import check_app_token
 from bot.kernel.config import Config
 
 # What the bot calls, by scope (slack/manifest.yaml asks for these).

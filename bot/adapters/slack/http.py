@@ -2,7 +2,7 @@
 
 Before bolt sees a request, the body size, the content type and the signature are checked here
 (413/400/401), so a request that is not Slack's never reaches bolt's body parser or a handler.
-A signed payload of the wrong shape is a 400 too (bot.adapters.slack_payloads.problem), before
+A signed payload of the wrong shape is a 400 too (bot.adapters.slack.payloads.problem), before
 bolt, which fails with a 500 on some. Bolt then checks the signature again (its own request
 verification stays on).
 
@@ -34,9 +34,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message
 
-from bot.adapters.slack import EMPTY_SECRET, SLASH_COMMAND, SlackMessenger
-from bot.adapters.slack_blocks import ACTION_PREFIX
-from bot.adapters.slack_payloads import get, problem
+from bot.adapters.slack.blocks import ACTION_PREFIX
+from bot.adapters.slack.messenger import EMPTY_SECRET, SLASH_COMMAND, SlackMessenger
+from bot.adapters.slack.payloads import get, problem
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def http_app(messenger: SlackMessenger, *, max_body: int = 1_000_000) -> Starlet
 
 def parsed(raw: bytes, ctype: str) -> Any:
     """A signed body read the way bolt reads it (its shape is then checked by
-    bot.adapters.slack_payloads.problem); None when it cannot be read."""
+    bot.adapters.slack.payloads.problem); None when it cannot be read."""
     try:
         return parse_body(raw.decode("utf-8"), ctype)
     except (UnicodeDecodeError, ValueError):

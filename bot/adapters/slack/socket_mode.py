@@ -25,8 +25,8 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_outbound import SlackSetupError, delivery_error
-from bot.adapters.slack_payloads import problem
+from bot.adapters.slack.outbound import SlackSetupError, delivery_error
+from bot.adapters.slack.payloads import problem
 
 APP_TOKEN_PREFIX = "xapp-"
 _WHERE = "create one under Basic Information → App-Level Tokens with the connections:write scope"

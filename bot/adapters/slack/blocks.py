@@ -25,11 +25,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.adapters.slack_mrkdwn import clip as _clip
-from bot.adapters.slack_mrkdwn import escape as _escape
-from bot.adapters.slack_mrkdwn import plain_text as _plain
-from bot.adapters.slack_mrkdwn import render_text
-from bot.adapters.slack_mrkdwn import split as _split
+from bot.adapters.slack.mrkdwn import clip as _clip
+from bot.adapters.slack.mrkdwn import escape as _escape
+from bot.adapters.slack.mrkdwn import plain_text as _plain
+from bot.adapters.slack.mrkdwn import render_text
+from bot.adapters.slack.mrkdwn import split as _split
 from bot.kernel.cards import person_name, team_name
 from bot.kernel.config import Config
 from bot.kernel.i18n import t

@@ -1,17 +1,17 @@
 """Slack, inbound: the `/ar` slash command, @mentions, button clicks and modal submissions.
 
-One slack-bolt AsyncApp in the bot's event loop, reached over HTTP (bot.adapters.slack_http)
-or Socket Mode (bot.adapters.slack_socket). Every request is acknowledged at once and the work
+One slack-bolt AsyncApp in the bot's event loop, reached over HTTP (bot.adapters.slack.http)
+or Socket Mode (bot.adapters.slack.socket_mode). Every request is acknowledged at once and the work
 continues after the ack (Slack waits 3 seconds at most); a modal submission waits up to two
 seconds for its command, so a refusal is shown in the form instead of losing what was typed.
 Nothing before an ack waits for the database, and nothing on the event loop ever does: the
 database work runs in its threads (storage.offloop). Events API deliveries are deduplicated by
 `event_id` in the database, after bolt has acknowledged them.
 
-Where answers go (bot.adapters.slack_answer): a change to a case goes to the case's thread or
+Where answers go (bot.adapters.slack.answer): a change to a case goes to the case's thread or
 the circle channel, and the asker gets a private pointer to it; everything else is private.
 Who may read at all is the router's gate (bot.kernel.access); this adapter tells it who Slack's
-guests are (bot.adapters.slack_directory). Whatever fails here ends as one private line with
+guests are (bot.adapters.slack.directory). Whatever fails here ends as one private line with
 a reference, and the traceback goes to the log under the same reference.
 """
 
@@ -28,8 +28,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.adapters.slack_answer import Answerer
-from bot.adapters.slack_blocks import (
+from bot.adapters.slack.answer import Answerer
+from bot.adapters.slack.blocks import (
     ACTION_PREFIX,
     MODAL_CALLBACK_ID,
     command_from_submission,
@@ -41,10 +41,10 @@ from bot.adapters.slack_blocks import (
     needs_modal,
     validate_submission,
 )
-from bot.adapters.slack_directory import SlackDirectory
-from bot.adapters.slack_mrkdwn import inbound_text
-from bot.adapters.slack_outbound import identify, make_client
-from bot.adapters.slack_payloads import (
+from bot.adapters.slack.directory import SlackDirectory
+from bot.adapters.slack.mrkdwn import inbound_text
+from bot.adapters.slack.outbound import identify, make_client
+from bot.adapters.slack.payloads import (
     Where,
     action_where,
     command_where,
@@ -52,7 +52,7 @@ from bot.adapters.slack_payloads import (
     mention_where,
     modal_where,
 )
-from bot.adapters.slack_retry import Sleep, interactive_retry_handlers
+from bot.adapters.slack.retry import Sleep, interactive_retry_handlers
 from bot.kernel.clock import Clock
 from bot.kernel.clock import today as local_today
 from bot.kernel.config import Config

@@ -27,7 +27,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_blocks import blocks_for, fallback_text
+from bot.adapters.slack.blocks import blocks_for, fallback_text
 from bot.kernel.config import Config
 from bot.kernel.messages import DeliveryError, PermanentError, Reply, RetryAfter, TransientError
 from jobs.outbox import scrub

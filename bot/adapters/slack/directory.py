@@ -21,7 +21,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_outbound import delivery_error
+from bot.adapters.slack.outbound import delivery_error
 from bot.kernel.access import DirectoryError
 from bot.kernel.clock import Clock
 

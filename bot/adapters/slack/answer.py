@@ -29,9 +29,9 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.adapters.slack_blocks import blocks_for, fallback_text
-from bot.adapters.slack_outbound import DEFAULT_TIMEOUT, upload_files
-from bot.adapters.slack_payloads import Where
+from bot.adapters.slack.blocks import blocks_for, fallback_text
+from bot.adapters.slack.outbound import DEFAULT_TIMEOUT, upload_files
+from bot.adapters.slack.payloads import Where
 from bot.kernel.config import Config
 from bot.kernel.i18n import t
 from bot.kernel.messages import Reply

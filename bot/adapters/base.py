@@ -1,0 +1,168 @@
+"""What a messenger plugin is: the contract between one messenger and the rest of arcircle.
+
+A plugin lives in its own package, `bot/adapters/<name>/`, whose `plugin.py` exposes
+`PLUGIN`, a `Plugin`. The registry (bot.adapters.registry) finds the packages by themselves,
+so adding a messenger touches no handler, job or composition-root file. `Plugin` knows the
+messenger before anything runs: its config section, the environment it needs, whether it
+takes HTTP routes on the shared server (bot.http) or holds a connection of its own, and what
+`arcircle doctor` should check. `Plugin.build` makes the running `Messenger`, which has:
+
+- an inbound side: `routes()` mounted on the one HTTP app, and/or `connection()`, a
+  long-lived coroutine (Slack Socket Mode, Telegram polling);
+- a `transport()` for the outbox (post, update in place, thread, direct message, file),
+  raising the kernel's DeliveryError kinds;
+- its own renderer (neutral Reply/Card/Form to native), used by its inbound and transport;
+- `capabilities`, which the kernel adapts to (no forms: the command to type; no edit: a short
+  follow-up; no threads: the case number on every line).
+
+Heavy SDKs are imported by `build` and the messenger's modules, never by `plugin.py`: the
+registry imports every plugin to read its config and environment.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from bot.kernel.clock import Clock
+    from bot.kernel.config import Config
+    from bot.kernel.identity import Identities
+    from bot.router import Router
+    from jobs.outbox import Transport
+    from storage.db import Database
+
+Status = Literal["ok", "warn", "fail"]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    edit: bool = False  # a sent message can be changed in place
+    threads: bool = False  # replies can hang under a message
+    direct_messages: bool = False  # the bot can write to one person privately
+    buttons: bool = False
+    # How a button's form is shown: a modal (Slack), inputs in the card itself, questions in
+    # replies (Telegram), or not at all (the command to type).
+    forms: Literal["modal", "card", "guided", "none"] = "none"
+    files: bool = False
+    user_groups: bool = False  # one handle mentions a whole team
+    max_text: int = 4000  # the longest message text
+    text_unit: Literal["chars", "bytes"] = "chars"  # what max_text counts (WeCom: UTF-8 bytes)
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    purpose: str
+    modes: tuple[str, ...] = ()  # required in these modes only; () = in every mode
+    optional: bool = False  # never required: it switches on an optional piece
+    secret: bool = True  # never shown, not even its length
+
+    def required(self, mode: str) -> bool:
+        return not self.optional and (not self.modes or mode in self.modes)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of `arcircle doctor` about a messenger."""
+
+    status: Status
+    text: str
+
+
+class SetupError(RuntimeError):
+    """A messenger cannot start as configured: one line that says what to fix (no secret)."""
+
+
+@dataclass
+class Services:
+    """What the composition root hands a plugin when it builds the messenger."""
+
+    router: Router
+    config: Config
+    db: Database
+    clock: Clock
+    env: Mapping[str, str]
+    identities: Identities
+    # A line for whoever runs the process (the console, else the log).
+    say: Callable[[str], None] = field(default=lambda line: None)
+
+
+class Messenger(ABC):
+    """A running messenger: inbound, outbound and what it can do."""
+
+    name: ClassVar[str]
+    capabilities: Capabilities
+
+    async def start(self) -> None:
+        """Before anything is served: check the credentials (auth.test, getMe ...) and raise
+        SetupError with one line when they are wrong."""
+        return None
+
+    def routes(self) -> Sequence[BaseRoute]:
+        """Routes on the shared HTTP app (bot.http), under `/<name>/...`."""
+        return ()
+
+    def connection(self) -> Coroutine[Any, Any, None] | None:
+        """A long-lived inbound connection to run while the process runs, or None. It returns
+        or raises only when it has ended for good (the reason is then shown to the operator)."""
+        return None
+
+    @abstractmethod
+    def transport(self) -> Transport | None:
+        """Where the outbox sends this messenger's rows; None: it takes no proactive posts."""
+
+    async def stop(self) -> None:
+        """Close clients and connections (the process is ending)."""
+        return None
+
+
+class Plugin(ABC):
+    """A messenger as the registry knows it before it runs."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]  # how people call it: "Slack", "WeCom (企业微信)"
+
+    def section(self, config: Config) -> Any:
+        return getattr(config.platforms, self.name)
+
+    def enabled(self, config: Config) -> bool:
+        return bool(getattr(self.section(config), "enabled", False))
+
+    def mode(self, config: Config) -> str:
+        return str(getattr(self.section(config), "mode", "") or "")
+
+    @abstractmethod
+    def env_vars(self) -> tuple[EnvVar, ...]:
+        """Every variable the plugin reads, required or optional."""
+
+    def missing_env(self, config: Config, env: Mapping[str, str]) -> list[str]:
+        mode = self.mode(config)
+        return [
+            v.name for v in self.env_vars() if v.required(mode) and not env.get(v.name, "").strip()
+        ]
+
+    def takes_http(self, config: Config) -> bool:
+        """Whether it receives over the shared HTTP server (then `arcircle serve` runs it;
+        `arcircle run` runs only messengers with connections of their own)."""
+        return False
+
+    def runs_in(self, config: Config, command: Literal["run", "serve"]) -> bool:
+        """Which process command serves it: `serve` everything enabled, `run` what needs no
+        public address."""
+        return command == "serve" or not self.takes_http(config)
+
+    @abstractmethod
+    def build(self, services: Services) -> Messenger:
+        """The running messenger (imports its SDK here, not at module level)."""
+
+    async def doctor(
+        self, config: Config, env: Mapping[str, str], *, online: bool
+    ) -> list[Finding]:
+        """What `arcircle doctor` says beyond the environment check (which the root does):
+        well-formed keys, and with `online` a call that proves them."""
+        return []
