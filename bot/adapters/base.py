@@ -22,17 +22,18 @@ registry imports every plugin to read its config and environment.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TextIO
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
+    from bot.kernel.access import ReadAccess
     from bot.kernel.clock import Clock
     from bot.kernel.config import Config
     from bot.kernel.identity import Identities
-    from bot.router import Router
+    from bot.kernel.messages import Reply
     from jobs.outbox import Transport
     from storage.db import Database
 
@@ -78,18 +79,42 @@ class SetupError(RuntimeError):
     """A messenger cannot start as configured: one line that says what to fix (no secret)."""
 
 
+class Dispatch(Protocol):
+    """What a plugin may ask of the router (bot.router.Router is one): answer a message, tell
+    which case a command changes, who may read. Plugins never import the router itself."""
+
+    clock: Clock
+    access: ReadAccess
+
+    async def handle(
+        self,
+        text: str,
+        *,
+        platform: str,
+        channel: str,
+        user_id: str,
+        person: str | None,
+        addressed: bool = False,
+    ) -> Reply | None: ...
+
+    def case_of(self, text: str) -> int | None: ...
+
+
 @dataclass
 class Services:
     """What the composition root hands a plugin when it builds the messenger."""
 
-    router: Router
+    router: Dispatch
     config: Config
     db: Database
     clock: Clock
     env: Mapping[str, str]
     identities: Identities
-    # A line for whoever runs the process (the console, else the log).
-    say: Callable[[str], None] = field(default=lambda line: None)
+    # The terminal of `arcircle run` (tests give their own); None: the process's own.
+    stdin: TextIO | None = None
+    stdout: TextIO | None = None
+    # Timings tests shorten (a messenger reads only its own, e.g. "slack.socket_ping").
+    tuning: Mapping[str, float] = field(default_factory=dict)
 
 
 class Messenger(ABC):
@@ -97,6 +122,8 @@ class Messenger(ABC):
 
     name: ClassVar[str]
     capabilities: Capabilities
+    # The process ends when this messenger's connection ends (the console at end of input).
+    foreground: ClassVar[bool] = False
 
     async def start(self) -> None:
         """Before anything is served: check the credentials (auth.test, getMe ...) and raise
@@ -126,6 +153,12 @@ class Plugin(ABC):
 
     name: ClassVar[str]
     title: ClassVar[str]  # how people call it: "Slack", "WeCom (企业微信)"
+    # People are mentioned by their id on it (config `ids`); doctor names those without one.
+    mentions_by_id: ClassVar[bool] = True
+
+    def circle_channel(self, config: Config) -> str | None:
+        """Where circle cards go on it (config `circle.channels.<name>`)."""
+        return config.circle.channels.get(self.name)
 
     def section(self, config: Config) -> Any:
         return getattr(config.platforms, self.name)
@@ -145,6 +178,10 @@ class Plugin(ABC):
         return [
             v.name for v in self.env_vars() if v.required(mode) and not env.get(v.name, "").strip()
         ]
+
+    def serve_hint(self) -> str | None:
+        """How to switch it on for `arcircle serve` (None: it never takes HTTP)."""
+        return None
 
     def takes_http(self, config: Config) -> bool:
         """Whether it receives over the shared HTTP server (then `arcircle serve` runs it;

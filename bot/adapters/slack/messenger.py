@@ -28,6 +28,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.adapters.base import Dispatch
 from bot.adapters.slack.answer import Answerer
 from bot.adapters.slack.blocks import (
     ACTION_PREFIX,
@@ -58,7 +59,6 @@ from bot.kernel.clock import today as local_today
 from bot.kernel.config import Config
 from bot.kernel.i18n import t
 from bot.kernel.messages import Reply
-from bot.router import Router
 from storage.circle_reads import seats_now
 from storage.db import Database, bounded_id
 from storage.inbound import first_time
@@ -117,7 +117,7 @@ class SlackMessenger:
 
     def __init__(
         self,
-        router: Router,
+        router: Dispatch,
         config: Config,
         db: Database,
         clock: Clock,
