@@ -19,6 +19,7 @@ from bot.adapters import registry
 from bot.adapters.base import Messenger, Services, SetupError
 from bot.audit_cli import audit_key, checkpoint_path
 from bot.circle_env import circle_env
+from bot.kernel.capabilities import Capabilities, adapt
 from bot.kernel.clock import Clock, today
 from bot.kernel.config import Config
 from bot.kernel.i18n import t
@@ -177,7 +178,13 @@ async def serve(
     messengers = await start_messengers(rt.config, command, services)
     say = _operator(messengers)
     transports = {m.name: t for m in messengers if (t := m.transport()) is not None}
-    jobs = Jobs(rt, transports, on_lease=say, tick_every=tick_every)
+    jobs = Jobs(
+        rt,
+        transports,
+        on_lease=say,
+        tick_every=tick_every,
+        capabilities={m.name: m.capabilities for m in messengers},
+    )
     jobs.start()
     background: list[asyncio.Task[None]] = []
     foreground: Coroutine[Any, Any, None] | None = None
@@ -292,8 +299,11 @@ class Jobs:
         on_lease: Callable[[str], None] | None = None,
         retry_lease: timedelta = timedelta(seconds=5),
         tick_every: timedelta | None = None,
+        capabilities: Mapping[str, Capabilities] | None = None,
     ) -> None:
         self.rt = rt
+        # What each messenger can do (the console's and Slack's when not told: they edit).
+        self.capabilities = capabilities or {}
         self.tick_every = tick_every or rt.config.circle.tick_every
         self.transports = transports
         self.lease = SchedulerLease(rt.db)
@@ -416,7 +426,9 @@ class Jobs:
         def render(row: OutRow) -> Reply | None:
             # The worker calls this in a thread, off the event loop.
             with self.rt.db.engine.connect() as conn:
-                return render_row(conn, row, cfg, self.rt.clock.now())
+                message = render_row(conn, row, cfg, self.rt.clock.now())
+            caps = self.capabilities.get(row.platform)
+            return message if message is None or caps is None else adapt(message, row.kind, caps)
 
         worker = OutboxWorker(
             self.rt.db,

@@ -26,6 +26,8 @@ from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TextIO
 
+from bot.kernel.capabilities import Capabilities
+
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
@@ -37,22 +39,10 @@ if TYPE_CHECKING:
     from jobs.outbox import Transport
     from storage.db import Database
 
+# Capabilities are the kernel's (it adapts messages to them); re-exported for plugins.
+__all__ = ["Capabilities", "Dispatch", "EnvVar", "Finding", "Messenger", "Plugin", "Services"]
+
 Status = Literal["ok", "warn", "fail"]
-
-
-@dataclass(frozen=True)
-class Capabilities:
-    edit: bool = False  # a sent message can be changed in place
-    threads: bool = False  # replies can hang under a message
-    direct_messages: bool = False  # the bot can write to one person privately
-    buttons: bool = False
-    # How a button's form is shown: a modal (Slack), inputs in the card itself, questions in
-    # replies (Telegram), or not at all (the command to type).
-    forms: Literal["modal", "card", "guided", "none"] = "none"
-    files: bool = False
-    user_groups: bool = False  # one handle mentions a whole team
-    max_text: int = 4000  # the longest message text
-    text_unit: Literal["chars", "bytes"] = "chars"  # what max_text counts (WeCom: UTF-8 bytes)
 
 
 @dataclass(frozen=True)
@@ -161,7 +151,8 @@ class Plugin(ABC):
         return config.circle.channels.get(self.name)
 
     def section(self, config: Config) -> Any:
-        return getattr(config.platforms, self.name)
+        """Its part of config.yaml, `platforms.<name>` (None when the config has none)."""
+        return getattr(config.platforms, self.name, None)
 
     def enabled(self, config: Config) -> bool:
         return bool(getattr(self.section(config), "enabled", False))
