@@ -9,8 +9,6 @@ from bot.kernel.i18n_circle import EN as _CIRCLE_EN
 from bot.kernel.i18n_circle import ZH as _CIRCLE_ZH
 from bot.kernel.i18n_phrase import EN as _PHRASE_EN
 from bot.kernel.i18n_phrase import ZH as _PHRASE_ZH
-from bot.kernel.i18n_slack import EN as _SLACK_EN
-from bot.kernel.i18n_slack import ZH as _SLACK_ZH
 from bot.kernel.rich import Inline, Mention, RichText
 
 _EN: dict[str, str] = {
@@ -157,9 +155,21 @@ _EN.update(_CIRCLE_EN)
 _ZH.update(_CIRCLE_ZH)
 _EN.update(_PHRASE_EN)
 _ZH.update(_PHRASE_ZH)
-_EN.update(_SLACK_EN)
-_ZH.update(_SLACK_ZH)
 CATALOGS: dict[str, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}
+
+
+def register(en: dict[str, str], zh: dict[str, str]) -> None:
+    """A messenger plugin's own texts, added when its module is imported. A key may not be
+    taken twice: two plugins (or a plugin and the kernel) would otherwise overwrite each
+    other's words without anyone noticing."""
+    taken = sorted(set(en) & set(_EN))
+    if taken:
+        raise ValueError(f"i18n keys already taken: {', '.join(taken)}")
+    missing = sorted(set(en) - set(zh))
+    if missing:
+        raise ValueError(f"i18n keys without a Chinese text: {', '.join(missing)}")
+    _EN.update(en)
+    _ZH.update(zh)
 
 
 def _template(locale: str, key: str) -> str:
