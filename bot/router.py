@@ -20,6 +20,7 @@ from bot.kernel.access import OPEN_VERBS, ReadAccess
 from bot.kernel.clock import Clock
 from bot.kernel.config import Config
 from bot.kernel.i18n import t
+from bot.kernel.identity import Identities
 from bot.kernel.messages import Command, Reply
 from handlers.context import Context
 from handlers.registry import Verb, lookup
@@ -93,6 +94,8 @@ class Router:
         self.verbs = lookup()
         # Who may read at all; messengers register what they know about accounts here.
         self.access = access or ReadAccess(config)
+        # Who a sender is on each messenger (config.yaml's people ids, bot.kernel.identity).
+        self.identities = Identities(config)
         names = "|".join(re.escape(n) for n in bot_names)
         self._mention = re.compile(rf"^[@＠](?:{names})\b[\s,:：，]*", re.IGNORECASE)
 
@@ -143,6 +146,7 @@ class Router:
             person=person,
             locale=self.config.locale_of(person),
             circle=self.circle,
+            access=self.access,
         )
 
     async def handle(
@@ -152,16 +156,19 @@ class Router:
         platform: str,
         channel: str,
         user_id: str,
-        person: str | None,
+        person: str | None = None,
         addressed: bool = False,
     ) -> Reply | None:
-        """Answer one message; None when it was not meant for the bot."""
+        """Answer one message; None when it was not meant for the bot. `person`: the
+        speaker's person key when the messenger knows it; None: looked up by `user_id`."""
         body = self.addressed(text)
         if body is None:
             if not addressed:
                 return None
             # A direct message or a mention the adapter already stripped.
             body = text.strip()
+        if person is None:
+            person = self.identities.person(platform, user_id)
         ctx = self.context(person)
         parsed = self.parse(body)
         if parsed.verb is None:
@@ -169,7 +176,11 @@ class Router:
         if parsed.verb.name not in OPEN_VERBS:
             refused = await self.access.check(platform, user_id, person)
             if refused is not None:
-                return Reply.error(self.access.refusal_text(refused, ctx.locale))
+                return Reply.error(
+                    self.access.refusal_text(
+                        refused, ctx.locale, platform=platform, user_id=user_id, person=person
+                    )
+                )
         cmd = Command(
             verb=parsed.verb.name,
             args=parsed.args,
