@@ -42,7 +42,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     else:
         who.append(ctx.t("whoami_no_team"))
     who.append(ctx.t("whoami_role", role=ctx.t(f"role_{found.role}")))
-    who.append(ctx.t("whoami_locale", locale=ctx.config.locale_of(person)))
+    who.append(ctx.t("whoami_locale", language=ctx.config.locale_of(person)))
     lines = []
     for messenger, external in ids.items():
         here = messenger == cmd.platform and external == cmd.user_id

@@ -19,7 +19,8 @@ from bot.kernel.identity import Identities, Identity, identities_of
 from bot.kernel.rich import Mention, RichText
 from storage import audit
 from storage.db import Database
-from storage.identity import all_rows, identities_of as ids_in_db, person_for, sync
+from storage.identity import all_rows, person_for, sync
+from storage.identity import identities_of as ids_in_db
 from tests.conftest import TEST_CONFIG
 
 
