@@ -165,7 +165,8 @@ async def test_whoami_is_listed_in_help(rt: Runtime) -> None:
 async def test_hostile_ids_and_names_stay_literal_on_slack(tmp_path: Path) -> None:
     text = CONFIG.replace(
         "tom.baker: {name: Tom Baker, team: sales, slack: U4}",
-        "tom.baker: {name: '<!channel> *Boss* <@U1>', team: sales, ids: {slack: U4, wecom: '<@U5>'}}",
+        "tom.baker: {name: '<!channel> *Boss* <@U1>', team: sales,"
+        " ids: {slack: U4, wecom: '<@U5>'}}",
     )
     rt = runtime(tmp_path, text)
     try:
