@@ -151,6 +151,7 @@ async def serve(
     tick_every: timedelta | None = None,
     listen: tuple[str, int] | None = None,
     tuning: Mapping[str, float] | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> None:
     """`arcircle run` or `serve`: every messenger of this command, the HTTP server when one
     takes HTTP (always under `serve`), and the jobs.
@@ -196,7 +197,11 @@ async def serve(
         background.append(task)
     if command == "serve" or any(m.routes() for m in messengers):
         host, port = listen or rt.config.listen()
-        server = http.serve(http.http_app(messengers), host, port)
+        app = http.http_app(messengers)
+        if announce is not None:
+            paths = [getattr(r, "path", "") for r in app.routes]
+            announce(f"listening on {host}:{port}: {', '.join(paths)}")
+        server = http.serve(app, host, port)
         if command == "serve":
             # What start-up made lives as long as the process: out of the collector's sight,
             # so a full collection in a burst of requests walks only what the requests made

@@ -184,7 +184,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     rt = build_runtime(config, SystemClock(), args.database, platforms=names)
     host, port = config.listen()
     try:
-        asyncio.run(serve(rt, "serve", listen=(args.host or host, args.port or port)))
+        asyncio.run(
+            serve(
+                rt,
+                "serve",
+                listen=(args.host or host, args.port or port),
+                announce=lambda line: print(f"(arcircle serve: {line})", file=sys.stderr),
+            )
+        )
     except StartError as exc:
         raise Fail(f"arcircle serve: {exc}", 1) from None
     except KeyboardInterrupt:
