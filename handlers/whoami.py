@@ -8,6 +8,8 @@ playbook.decisions for deciding, ending a circle and snoozing others' seats.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 from bot.kernel.access import OPEN_VERBS, ReadAccess, echo_id
 from bot.kernel.messages import Card, Command, Reply, Section
 from handlers.context import Context
@@ -97,20 +99,23 @@ def _rights(ctx: Context, person: str) -> list[str]:
     )
     led = sorted(actor.led_teams)
     led_label = _join(ctx, [_team_label(ctx, t) for t in led])
-    if decisions.may_end_circle(actor, rules, ()):
-        lines.append(ctx.t("whoami_end_always"))
-    elif led and decisions.may_end_circle(actor, rules, led):
-        lines.append(ctx.t("whoami_end_led", teams=led_label))
-    else:
-        lines.append(ctx.t("whoami_end_no"))
+
+    def when(
+        prefix: str,
+        may: Callable[[decisions.Actor, decisions.DecisionRules, Collection[str]], bool],
+    ) -> str:
+        # Both rules may say `lead`: a lead of a team that sits in the case. Asked with no
+        # team sitting, then with the person's own led teams: always, in their cases, never.
+        if may(actor, rules, ()):
+            return ctx.t(f"{prefix}_always")
+        if led and may(actor, rules, led):
+            return ctx.t(f"{prefix}_led", teams=led_label)
+        return ctx.t(f"{prefix}_no")
+
+    lines.append(when("whoami_end", decisions.may_end_circle))
     if actor.own_teams:
         lines.append(ctx.t("whoami_snooze_own"))
-    if decisions.may_snooze_others(actor, rules, ()):
-        lines.append(ctx.t("whoami_snooze_others_always"))
-    elif led and decisions.may_snooze_others(actor, rules, led):
-        lines.append(ctx.t("whoami_snooze_others_led", teams=led_label))
-    else:
-        lines.append(ctx.t("whoami_snooze_others_no"))
+    lines.append(when("whoami_snooze_others", decisions.may_snooze_others))
     return lines
 
 

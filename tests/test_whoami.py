@@ -206,3 +206,22 @@ async def test_an_unknown_slack_user_asks_over_slack(
             assert "`ids: {slack: U999}`" in refused["text"]
     finally:
         world.rt.db.dispose()
+
+
+async def test_the_rights_follow_circle_decisions(tmp_path: Path) -> None:
+    text = CONFIG.replace(
+        "circle:\n",
+        "circle:\n  decisions: {end_circle: [manager], snooze_others: [lead], write_off: [any]}\n",
+    )
+    rt = runtime(tmp_path, text)
+    try:
+        said = (await whoami(rt, "U4")).plain()  # tom.baker, a member of sales
+        assert "Decide: Remind, Call, Visit, Write-off." in said
+        said = (await whoami(rt, "U2")).plain()  # li.na, the finance lead
+        assert "End a circle (close the seats of teams that have not answered): no." in said
+        assert (
+            "Snooze another team's seat: when a team you lead (Finance (finance)) sits in the case."
+            in said
+        )
+    finally:
+        rt.db.dispose()
