@@ -24,7 +24,7 @@ from bot.kernel.forms import Form, FormErrors, FormRef
 from bot.kernel.i18n import t
 from bot.kernel.messages import Command, Reply
 from handlers.context import Context
-from handlers.forms import FormSpec, lookup_form
+from handlers.forms import FormSpec, build_form, check_form, lookup_form
 from handlers.registry import Verb, lookup
 from storage.circle import CircleEnv
 from storage.db import Database, bounded_id
@@ -216,7 +216,7 @@ class Router:
             gate = await self._form_gate(ref, platform, user_id, person, ctx)
             if isinstance(gate, Reply):
                 return gate
-            return await gate[1].build(ctx, ref)
+            return await build_form(gate[1], ctx, ref)
         except Exception:
             return self._failed("form", ref.key(), ctx.locale)
 
@@ -239,7 +239,7 @@ class Router:
             if isinstance(gate, Reply):
                 return gate
             verb, spec = gate
-            checked = await spec.check(ctx, ref, values)
+            checked = await check_form(spec, ctx, ref, values)
             if not isinstance(checked, list):
                 return checked
             typed = shlex.join(checked)

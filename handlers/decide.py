@@ -26,7 +26,8 @@ from handlers.circle_args import (
 from handlers.circle_common import actor, case_number, teams_text, who, writer
 from handlers.common import shorten
 from handlers.context import Context
-from handlers.forms import Checked, FormSpec, choices, form_case, intro, open_case, value
+from handlers.forms import Checked, FormSpec, choices, intro, value
+from playbook.case_view import CaseView
 from playbook.decisions import ACTIONS, Action, allowed, decidable, parse_action, who_may
 from storage.circle import call_team, load_case
 from storage.circle_decisions import Decided, decide
@@ -186,13 +187,7 @@ def _said(ctx: Context, number: int, action: Action, done: Decided) -> str:
 # --- the form: `decide <case>`, one of the decisions this person may take ---------------------
 
 
-async def form(ctx: Context, ref: FormRef) -> Form | Reply:
-    number = form_case(ctx, ref, USAGE)
-    if isinstance(number, Reply):
-        return number
-    refused = writer(ctx)
-    if refused is not None:
-        return refused
+async def form(ctx: Context, ref: FormRef, view: CaseView) -> Form | Reply:
     cfg = ctx.config
     permissions = cfg.circle.permissions()
     mine = decidable(actor(ctx), permissions)
@@ -200,13 +195,10 @@ async def form(ctx: Context, ref: FormRef) -> Form | Reply:
         deciders = [k for k in cfg.people if decidable(cfg.actor(k), permissions)]
         people = ", ".join(person_name(cfg, k) for k in deciders) or "-"
         return Reply.error(ctx.t("form_none_allowed_ask", people=people))
-    view = await open_case(ctx, number)
-    if isinstance(view, Reply):
-        return view
     return Form(
         ref=ref,
         title=ctx.t("form_decide_title"),
-        intro=intro(ctx, number, ctx.t("form_only_allowed")),
+        intro=intro(ctx, view, ctx.t("form_only_allowed")),
         submit=ctx.t("form_submit"),
         fields=(
             FormField(
@@ -235,19 +227,15 @@ async def form(ctx: Context, ref: FormRef) -> Form | Reply:
 _BY_NAME = {a.name: a for a in ACTIONS}
 
 
-async def submitted(ctx: Context, ref: FormRef, values: Mapping[str, str]) -> Checked:
-    number = form_case(ctx, ref, USAGE)
-    if isinstance(number, Reply):
-        return number
+async def submitted(
+    ctx: Context, ref: FormRef, view: CaseView, values: Mapping[str, str]
+) -> Checked:
     action = _BY_NAME.get(value(values, "action"))
     amount, day, note = value(values, "amount"), value(values, "date"), value(values, "note")
     errors: dict[str, str] = {}
     if action is None:
         errors["action"] = ctx.t("form_err_action_required")
     if amount:
-        view = await ctx.read(load_case, number)
-        if view is None:
-            return Reply.error(ctx.t("no_case", case=number))
         money = check_amount(ctx, view, amount, None)
         if isinstance(money, Wrong):
             errors["amount"] = money.text
@@ -261,11 +249,11 @@ async def submitted(ctx: Context, ref: FormRef, values: Mapping[str, str]) -> Ch
         errors["date"] = ctx.t("decision_needs_date", action=action.label(ctx.locale))
     if errors or action is None:
         return FormErrors(errors)
-    args = [str(number), action.name]
+    args = [str(view.id), action.name]
     args += ["--amount", amount] if amount else []
     args += ["--date", day] if day else []
     # After `--` the note is only a note, whatever it says (`-x`, `USD paid`, `plan ...`).
     return [*args, "--", note] if note else args
 
 
-FORM = FormSpec(build=form, check=submitted)
+FORM = FormSpec(USAGE, build=form, check=submitted)

@@ -23,19 +23,21 @@ from dataclasses import dataclass
 
 from bot.kernel.forms import Choice, Form, FormErrors, FormRef
 from bot.kernel.messages import Reply
-from handlers.circle_common import case_number, refusal
+from handlers.circle_common import case_number, refusal, writer
 from handlers.context import Context
 from playbook.case_view import CaseView
 from storage.circle import CircleError, load_case
 
-Builder = Callable[[Context, FormRef], Awaitable[Form | Reply]]
+# The form for this person, on this case (loaded, still open), or the command's refusal.
+Builder = Callable[[Context, FormRef, CaseView], Awaitable[Form | Reply]]
 # The command's arguments, or what is wrong (by field), or a refusal of the whole form.
 Checked = list[str] | FormErrors | Reply
-Checker = Callable[[Context, FormRef, Mapping[str, str]], Awaitable[Checked]]
+Checker = Callable[[Context, FormRef, CaseView, Mapping[str, str]], Awaitable[Checked]]
 
 
 @dataclass(frozen=True)
 class FormSpec:
+    usage: str  # the verb's usage line: the first of a form's args is the case, read as typed
     build: Builder
     check: Checker
 
@@ -49,15 +51,36 @@ def lookup_form(verb: str) -> FormSpec | None:
     return forms.get(verb)
 
 
+async def build_form(spec: FormSpec, ctx: Context, ref: FormRef) -> Form | Reply:
+    """The form, for someone who may change this case (as the command would have it)."""
+    number = case_number(ctx, ref.args[0] if ref.args else None, spec.usage)
+    if isinstance(number, Reply):
+        return number
+    refused = writer(ctx)
+    if refused is not None:
+        return refused
+    view = await open_case(ctx, number)
+    return view if isinstance(view, Reply) else await spec.build(ctx, ref, view)
+
+
+async def check_form(
+    spec: FormSpec, ctx: Context, ref: FormRef, values: Mapping[str, str]
+) -> Checked:
+    """The submitted values checked against the case (the handler refuses the rest itself:
+    who may, a case closed meanwhile, in its own words)."""
+    number = case_number(ctx, ref.args[0] if ref.args else None, spec.usage)
+    if isinstance(number, Reply):
+        return number
+    view = await ctx.read(load_case, number)
+    if view is None:
+        return Reply.error(ctx.t("no_case", case=number))
+    return await spec.check(ctx, ref, view, values)
+
+
 def value(values: Mapping[str, str], name: str) -> str:
     """A submitted value, "" when missing or blank (a form sends what the person typed)."""
     found = values.get(name)
     return found.strip() if isinstance(found, str) else ""
-
-
-def form_case(ctx: Context, ref: FormRef, usage: str) -> int | Reply:
-    """The case number a form's ref names, read as the typed command reads it."""
-    return case_number(ctx, ref.args[0] if ref.args else None, usage)
 
 
 async def open_case(ctx: Context, number: int) -> CaseView | Reply:
@@ -72,8 +95,8 @@ async def open_case(ctx: Context, number: int) -> CaseView | Reply:
     return view
 
 
-def intro(ctx: Context, number: int, *more: str) -> str:
-    return " · ".join((ctx.t("form_case", case=number), *more))
+def intro(ctx: Context, view: CaseView, *more: str) -> str:
+    return " · ".join((ctx.t("form_case", case=view.id), *more))
 
 
 def choices(pairs: Mapping[str, str]) -> tuple[Choice, ...]:

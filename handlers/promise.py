@@ -24,7 +24,8 @@ from handlers.circle_args import (
 from handlers.circle_common import case_number, owed_text, writer
 from handlers.common import shorten
 from handlers.context import Context
-from handlers.forms import Checked, FormSpec, form_case, intro, open_case, value
+from handlers.forms import Checked, FormSpec, intro, value
+from playbook.case_view import CaseView
 from playbook.money import format_money, from_minor
 from storage.circle import add_promise, load_case
 from storage.offloop import Conn
@@ -104,16 +105,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
 # --- the form: `promise <case>`, an amount (in one of the currencies owed) and a date --------
 
 
-async def form(ctx: Context, ref: FormRef) -> Form | Reply:
-    number = form_case(ctx, ref, USAGE)
-    if isinstance(number, Reply):
-        return number
-    refused = writer(ctx)
-    if refused is not None:
-        return refused
-    view = await open_case(ctx, number)
-    if isinstance(view, Reply):
-        return view
+async def form(ctx: Context, ref: FormRef, view: CaseView) -> Form | Reply:
     owed = {c: a for c, a in view.outstanding_by_currency().items() if a > 0}
     fields = [
         FormField(
@@ -143,26 +135,20 @@ async def form(ctx: Context, ref: FormRef) -> Form | Reply:
         title=ctx.t("form_promise_title"),
         fields=tuple(fields),
         submit=ctx.t("form_submit"),
-        intro=intro(ctx, number, *([owes] if owes else [])),
+        intro=intro(ctx, view, *([owes] if owes else [])),
     )
 
 
-async def submitted(ctx: Context, ref: FormRef, values: Mapping[str, str]) -> Checked:
-    number = form_case(ctx, ref, USAGE)
-    if isinstance(number, Reply):
-        return number
-    amount, day, currency = (
-        value(values, "amount"),
-        value(values, "date"),
-        value(values, "currency"),
-    )
+async def submitted(
+    ctx: Context, ref: FormRef, view: CaseView, values: Mapping[str, str]
+) -> Checked:
+    amount = value(values, "amount")
+    day = value(values, "date")
+    currency = value(values, "currency")
     errors: dict[str, str] = {}
     if not amount:
         errors["amount"] = ctx.t("form_err_amount_required")
     else:
-        view = await ctx.read(load_case, number)
-        if view is None:
-            return Reply.error(ctx.t("no_case", case=number))
         money = check_amount(ctx, view, amount, currency or None)
         if isinstance(money, Wrong):
             errors["amount"] = money.text
@@ -174,7 +160,7 @@ async def submitted(ctx: Context, ref: FormRef, values: Mapping[str, str]) -> Ch
             errors["date"] = found.text
     if errors:
         return FormErrors(errors)
-    return [str(number), amount, day, *(["--currency", currency] if currency else [])]
+    return [str(view.id), amount, day, *(["--currency", currency] if currency else [])]
 
 
-FORM = FormSpec(build=form, check=submitted)
+FORM = FormSpec(USAGE, build=form, check=submitted)

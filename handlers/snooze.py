@@ -27,7 +27,8 @@ from handlers.circle_common import (
 )
 from handlers.common import shorten
 from handlers.context import Context
-from handlers.forms import Checked, FormSpec, choices, form_case, intro, open_case, value
+from handlers.forms import Checked, FormSpec, choices, intro, value
+from playbook.case_view import CaseView
 from playbook.decisions import snoozable
 from storage.circle import CircleError
 from storage.circle_decisions import Snoozed, snooze
@@ -163,24 +164,15 @@ async def _mine(ctx: Context, number: int) -> tuple[str, ...]:
     return tuple(sorted(mine, key=lambda t: order.index(t) if t in order else len(order)))
 
 
-async def form(ctx: Context, ref: FormRef) -> Form | Reply:
-    number = form_case(ctx, ref, USAGE)
-    if isinstance(number, Reply):
-        return number
-    refused = writer(ctx)
-    if refused is not None:
-        return refused
-    view = await open_case(ctx, number)
-    if isinstance(view, Reply):
-        return view
+async def form(ctx: Context, ref: FormRef, view: CaseView) -> Form | Reply:
     cfg = ctx.config
-    teams = await _mine(ctx, number)
+    teams = await _mine(ctx, view.id)
     if not teams:
         managers = [k for k, p in cfg.people.items() if p.role == "manager"]
         people = ", ".join(person_name(cfg, k) for k in managers) or "-"
         return Reply.error(ctx.t("form_none_snooze_ask", people=people))
     fields: list[FormField] = []
-    lines = [intro(ctx, number)]
+    lines = [intro(ctx, view)]
     if set(teams) <= actor(ctx).own_teams:
         # Only their own team's clock: nothing to choose, but say so.
         lines.append(ctx.t("form_own_seat", team=teams_text(ctx, list(teams))))
@@ -218,15 +210,12 @@ async def form(ctx: Context, ref: FormRef) -> Form | Reply:
     )
 
 
-async def submitted(ctx: Context, ref: FormRef, values: Mapping[str, str]) -> Checked:
-    number = form_case(ctx, ref, USAGE)
-    if isinstance(number, Reply):
-        return number
-    duration, seat, reason = (
-        value(values, "duration"),
-        value(values, "seat"),
-        value(values, "reason"),
-    )
+async def submitted(
+    ctx: Context, ref: FormRef, view: CaseView, values: Mapping[str, str]
+) -> Checked:
+    duration = value(values, "duration")
+    seat = value(values, "seat")
+    reason = value(values, "reason")
     errors: dict[str, str] = {}
     if not duration:
         errors["duration"] = ctx.t("form_err_duration")
@@ -239,7 +228,7 @@ async def submitted(ctx: Context, ref: FormRef, values: Mapping[str, str]) -> Ch
     if errors:
         return FormErrors(errors)
     team = ["--team", seat] if seat and seat != ALL_SEATS else []
-    return [str(number), duration, *team, "--", reason]
+    return [str(view.id), duration, *team, "--", reason]
 
 
-FORM = FormSpec(build=form, check=submitted)
+FORM = FormSpec(USAGE, build=form, check=submitted)

@@ -12,7 +12,8 @@ from bot.kernel.when import day_time
 from handlers.circle_common import case_number, writer
 from handlers.common import shorten
 from handlers.context import Context
-from handlers.forms import Checked, FormSpec, form_case, intro, open_case, value
+from handlers.forms import Checked, FormSpec, intro, value
+from playbook.case_view import CaseView
 from storage.circle import InputResult, record_input
 from storage.circle_reads import seats_now
 from storage.offloop import Conn
@@ -136,24 +137,15 @@ def _form_team(ctx: Context, ref: FormRef) -> str | Reply:
     return team
 
 
-async def form(ctx: Context, ref: FormRef) -> Form | Reply:
-    number = form_case(ctx, ref, USAGE)
-    if isinstance(number, Reply):
-        return number
-    refused = writer(ctx)
-    if refused is not None:
-        return refused
+async def form(ctx: Context, ref: FormRef, view: CaseView) -> Form | Reply:
     team = _form_team(ctx, ref)
     if isinstance(team, Reply):
         return team
-    view = await open_case(ctx, number)
-    if isinstance(view, Reply):
-        return view
     name = team_name(ctx.config, team)
     return Form(
         ref=ref,
         title=ctx.t("form_input_title", team=name),
-        intro=intro(ctx, number, name),
+        intro=intro(ctx, view, name),
         submit=ctx.t("form_submit"),
         fields=(
             FormField(
@@ -174,10 +166,9 @@ async def form(ctx: Context, ref: FormRef) -> Form | Reply:
 _LINK = re.compile(r"^https?://\S+$")
 
 
-async def submitted(ctx: Context, ref: FormRef, values: Mapping[str, str]) -> Checked:
-    number = form_case(ctx, ref, USAGE)
-    if isinstance(number, Reply):
-        return number
+async def submitted(
+    ctx: Context, ref: FormRef, view: CaseView, values: Mapping[str, str]
+) -> Checked:
     team = _form_team(ctx, ref)
     if isinstance(team, Reply):
         return team
@@ -193,7 +184,7 @@ async def submitted(ctx: Context, ref: FormRef, values: Mapping[str, str]) -> Ch
         text = f"{text} (link: {link})"
     # One value, one argument: the handler reads the text back exactly as it was typed.
     as_team = [] if ctx.config.speaks_for(ctx.person, team) else ["--as-team"]
-    return [str(number), team, *as_team, text]
+    return [str(view.id), team, *as_team, text]
 
 
-FORM = FormSpec(build=form, check=submitted)
+FORM = FormSpec(USAGE, build=form, check=submitted)

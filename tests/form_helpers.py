@@ -12,7 +12,7 @@ from bot.kernel.config import Config
 from bot.kernel.forms import Form, FormErrors, FormRef
 from bot.kernel.messages import Reply
 from handlers.context import Context
-from handlers.forms import lookup_form
+from handlers.forms import build_form, check_form, lookup_form
 from playbook.case_view import CaseView
 from storage.circle import load_case
 from storage.circle_reads import SeatNow, seats_now
@@ -65,7 +65,7 @@ def form_context(
 async def build(ctx: Context, ref: FormRef) -> Form | Reply:
     spec = lookup_form(ref.verb)
     assert spec is not None, ref
-    return await spec.build(ctx, ref)
+    return await build_form(spec, ctx, ref)
 
 
 async def check(
@@ -73,4 +73,4 @@ async def check(
 ) -> list[str] | FormErrors | Reply:
     spec = lookup_form(ref.verb)
     assert spec is not None, ref
-    return await spec.check(ctx, ref, values)
+    return await check_form(spec, ctx, ref, values)
