@@ -7,17 +7,23 @@ import contextlib
 import gc
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import Any, Literal, TextIO, cast
 
+from bot import http
+from bot.adapters import registry
+from bot.adapters.base import Messenger, Services, SetupError
 from bot.audit_cli import audit_key, checkpoint_path
 from bot.circle_env import circle_env
+from bot.kernel.capabilities import Capabilities, adapt
 from bot.kernel.clock import Clock, today
 from bot.kernel.config import Config
 from bot.kernel.i18n import t
+from bot.kernel.identity import Identities
 from bot.kernel.messages import Reply
 from bot.router import Router
 from jobs.audit import audit_checkpoint
@@ -34,36 +40,9 @@ from storage.ledger import ImportOptions, ImportResult
 from storage.outbox import OutRow
 from storage.sample import load_sample, sample_path
 
-if TYPE_CHECKING:
-    from bot.adapters.slack.messenger import SlackMessenger
+Command = Literal["run", "serve"]
 
 log = logging.getLogger(__name__)
-
-# Messengers this build can run, and the environment each needs before it can start.
-ADAPTERS = ("console", "slack")
-CREDENTIALS: dict[str, dict[str, tuple[str, ...]]] = {
-    "slack": {
-        "http": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
-        "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),
-    },
-    "telegram": {
-        "polling": ("TELEGRAM_BOT_TOKEN",),
-        "webhook": ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"),
-    },
-    "wecom": {"": ("WECOM_CORP_ID", "WECOM_CORP_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY")},
-    "feishu": {"": ("FEISHU_APP_ID", "FEISHU_APP_SECRET")},
-    "dingtalk": {"": ("DINGTALK_APP_KEY", "DINGTALK_APP_SECRET")},
-}
-
-
-def required_env(config: Config, platform: str) -> tuple[str, ...]:
-    options = CREDENTIALS.get(platform, {})
-    mode = getattr(getattr(config.platforms, platform), "mode", "")
-    return options.get(mode, options.get("", ()))
-
-
-def missing_env(config: Config, platform: str, env: Mapping[str, str]) -> list[str]:
-    return [name for name in required_env(config, platform) if not env.get(name)]
 
 
 def ledger_options(config: Config, **overrides: object) -> ImportOptions:
@@ -96,21 +75,26 @@ class Runtime:
         return today(self.clock, self.config.company.zone)
 
 
-def running_messengers(config: Config, command: str = "run") -> tuple[str, ...]:
-    """The messengers a process serves: enabled in the config and built in this version.
+def running_messengers(config: Config, command: Command = "run") -> tuple[str, ...]:
+    """The messengers a process serves: enabled in the config, built in this version, and
+    served by this command (`arcircle serve`: every one; `run`: those that need no public
+    address, plus the console)."""
+    return tuple(p.name for p in registry.enabled(config) if p.runs_in(config, command))
 
-    `arcircle run` has the console and Slack in Socket Mode; `arcircle serve` has Slack over
-    HTTP. Slack over HTTP needs a public address, so `run` leaves it to `serve`.
-    """
-    names = []
-    for name in ADAPTERS:
-        platform = getattr(config.platforms, name)
-        if not platform.enabled:
-            continue
-        over_http = name == "slack" and platform.mode == "http"
-        if (command == "serve") == over_http:
-            names.append(name)
-    return tuple(names)
+
+def unavailable_messengers(config: Config) -> list[str]:
+    """Messengers the config enables that this build has no plugin for."""
+    known = registry.plugins()
+    return [
+        name
+        for name in type(config.platforms).model_fields
+        if getattr(config.platforms, name).enabled and name not in known
+    ]
+
+
+def missing_env(config: Config, platform: str, env: Mapping[str, str]) -> list[str]:
+    plugin = registry.plugin(platform)
+    return [] if plugin is None else plugin.missing_env(config, env)
 
 
 def build_runtime(
@@ -157,14 +141,108 @@ def ensure_sample(rt: Runtime) -> ImportResult | None:
     )
 
 
-def unavailable_messengers(config: Config) -> list[str]:
-    """Messengers the config enables that this build cannot run yet."""
-    names = ("slack", "telegram", "wecom", "feishu", "dingtalk")
-    return [n for n in names if getattr(config.platforms, n).enabled and n not in ADAPTERS]
-
-
 class StartError(RuntimeError):
     """A messenger cannot start as configured: one line that says what to fix."""
+
+
+async def serve(
+    rt: Runtime,
+    command: Command,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    env: Mapping[str, str] | None = None,
+    tick_every: timedelta | None = None,
+    listen: tuple[str, int] | None = None,
+    tuning: Mapping[str, float] | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> None:
+    """`arcircle run` or `serve`: every messenger of this command, the HTTP server when one
+    takes HTTP (always under `serve`), and the jobs.
+
+    Each messenger's credentials are checked before anything runs (StartError). The process
+    lasts as long as its foreground: the console under `run` (end of input), the HTTP server
+    under `serve`, else until it is stopped. A messenger's connection that ends for good is
+    one line for the operator; the rest keeps running.
+    """
+    services = Services(
+        router=rt.router,
+        config=rt.config,
+        db=rt.db,
+        clock=rt.clock,
+        env=os.environ if env is None else env,
+        identities=Identities(rt.config),
+        stdin=stdin,
+        stdout=stdout,
+        tuning=tuning or {},
+    )
+    messengers = await start_messengers(rt.config, command, services)
+    say = _operator(messengers)
+    transports = {m.name: t for m in messengers if (t := m.transport()) is not None}
+    jobs = Jobs(
+        rt,
+        transports,
+        on_lease=say,
+        tick_every=tick_every,
+        capabilities={m.name: m.capabilities for m in messengers},
+    )
+    jobs.start()
+    background: list[asyncio.Task[None]] = []
+    foreground: Coroutine[Any, Any, None] | None = None
+    for m in messengers:
+        running = m.connection()
+        if running is None:
+            continue
+        if m.foreground and foreground is None:
+            foreground = running
+            continue
+        task = asyncio.create_task(running, name=f"{m.name} connection")
+        task.add_done_callback(partial(_report_stop, title=_title(m.name), say=say))
+        background.append(task)
+    if command == "serve" or any(m.routes() for m in messengers):
+        host, port = listen or rt.config.listen()
+        app = http.http_app(messengers)
+        if announce is not None:
+            paths = [getattr(r, "path", "") for r in app.routes]
+            announce(f"listening on {host}:{port}: {', '.join(paths)}")
+        server = http.serve(app, host, port)
+        if command == "serve":
+            # What start-up made lives as long as the process: out of the collector's sight,
+            # so a full collection in a burst of requests walks only what the requests made
+            # (bench.serve: the first burst's ack p99 fell from 0.17-0.38 s to under 0.1 s).
+            gc.collect()
+            gc.freeze()
+            foreground = server
+        else:
+            background.append(asyncio.create_task(server, name="http server"))
+    try:
+        if foreground is not None:
+            await foreground
+        else:
+            await asyncio.Event().wait()  # until cancelled (Ctrl-C)
+    finally:
+        await jobs.stop()
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        for m in messengers:
+            with contextlib.suppress(Exception):
+                await m.stop()
+
+
+async def start_messengers(config: Config, command: Command, services: Services) -> list[Messenger]:
+    """Build and check every messenger of this command; a StartError names what to fix."""
+    messengers = []
+    for plugin in registry.enabled(config):
+        if not plugin.runs_in(config, command):
+            continue
+        try:
+            messenger = plugin.build(services)
+            await messenger.start()
+        except SetupError as exc:
+            raise StartError(str(exc)) from None
+        messengers.append(messenger)
+    return messengers
 
 
 async def serve_console(
@@ -175,96 +253,40 @@ async def serve_console(
     env: Mapping[str, str] | None = None,
     socket_ping: float = 10.0,
 ) -> None:
-    """`arcircle run`: the console, and Slack in Socket Mode when the config enables it.
-
-    Slack's tokens are checked before anything runs (StartError); a Socket Mode connection
-    that later ends for good is one line in the log and on the console, which keeps running.
-    """
-    from bot.adapters.console.messenger import ConsoleMessenger
-
-    env = os.environ if env is None else env
-    console = ConsoleMessenger(rt.router, rt.config, stdin=stdin, stdout=stdout)
-    transports: dict[str, Transport] = {"console": console}
-    background: list[asyncio.Task[None]] = []
-    if "slack" in running_messengers(rt.config):
-        from bot.adapters.slack.outbound import SlackSetupError, SlackTransport
-        from bot.adapters.slack.socket_mode import check_app_token, serve_socket
-
-        slack = await slack_messenger(rt, env)
-        token = env.get("SLACK_APP_TOKEN", "")
-        try:
-            url = await check_app_token(slack.app.client, token)
-        except SlackSetupError as exc:
-            raise StartError(str(exc)) from None
-        transports["slack"] = SlackTransport(slack.outbox_client, rt.config)
-        socket = asyncio.create_task(
-            serve_socket(slack.app, token, wss_url=url, ping_interval=socket_ping)
-        )
-        socket.add_done_callback(lambda task: _report_stop(task, console.say))
-        background.append(socket)
-    jobs = Jobs(rt, transports, on_lease=console.say, tick_every=tick_every)
-    jobs.start()
-    try:
-        await console.run()
-    finally:
-        await jobs.stop()
-        for task in background:
-            task.cancel()
-        await asyncio.gather(*background, return_exceptions=True)
+    """`arcircle run`: the console and every messenger with a connection of its own."""
+    await serve(
+        rt,
+        "run",
+        stdin=stdin,
+        stdout=stdout,
+        env=env,
+        tick_every=tick_every,
+        tuning={"slack.socket_ping": socket_ping},
+    )
 
 
-def _report_stop(task: asyncio.Task[None], say: Callable[[str], None]) -> None:
-    """A Socket Mode connection that ended for good: one line in the log and on the console."""
+def _title(name: str) -> str:
+    plugin = registry.plugin(name)
+    return plugin.title if plugin is not None else name
+
+
+def _operator(messengers: list[Messenger]) -> Callable[[str], None]:
+    """Where a line for whoever runs the process goes: the foreground messenger when it can
+    show one (the console), else the log."""
+    for m in messengers:
+        say = getattr(m, "say", None)
+        if m.foreground and callable(say):
+            return cast(Callable[[str], None], say)
+    return lambda line: log.warning("%s", line)
+
+
+def _report_stop(task: asyncio.Task[None], *, title: str, say: Callable[[str], None]) -> None:
+    """A connection that ended for good: one line in the log and for the operator."""
     if task.cancelled() or task.exception() is None:
         return
     reason = str(task.exception())
     log.error("%s", reason)
-    say(reason + " — Slack is not being served; fix it and restart arcircle")
-
-
-async def slack_messenger(rt: Runtime, env: Mapping[str, str]) -> SlackMessenger:
-    """The Slack app, its token checked with auth.test before anything else runs."""
-    from bot.adapters.slack.messenger import SlackMessenger
-    from bot.adapters.slack.outbound import SlackSetupError
-
-    mode = rt.config.platforms.slack.mode
-    try:
-        messenger = SlackMessenger(
-            rt.router,
-            rt.config,
-            rt.db,
-            rt.clock,
-            token=env.get("SLACK_BOT_TOKEN", ""),
-            signing_secret=env.get("SLACK_SIGNING_SECRET"),
-            api_url=env.get("SLACK_API_URL") or None,
-            mode=mode,
-        )
-        await messenger.start_checks()
-    except (SlackSetupError, ValueError) as exc:
-        raise StartError(str(exc)) from None
-    return messenger
-
-
-async def serve_slack_http(
-    rt: Runtime, host: str, port: int, env: Mapping[str, str] | None = None
-) -> None:
-    """`arcircle serve`: Slack's Events API, commands and interactivity over HTTP, and the jobs."""
-    from bot.adapters.slack.http import serve_http
-    from bot.adapters.slack.outbound import SlackTransport
-
-    env = os.environ if env is None else env
-    slack = await slack_messenger(rt, env)
-    jobs = Jobs(rt, {"slack": SlackTransport(slack.outbox_client, rt.config)})
-    jobs.start()
-    # What start-up made lives as long as the process: out of the collector's sight, so a full
-    # collection in a burst of requests walks only what the requests made (bench.serve: the
-    # first burst's ack p99 fell from 0.17-0.38 s to under 0.1 s).
-    gc.collect()
-    gc.freeze()
-    try:
-        await serve_http(slack, host, port)
-    finally:
-        await jobs.stop()
+    say(f"{reason} — {title} is not being served; fix it and restart arcircle")
 
 
 class Jobs:
@@ -282,8 +304,11 @@ class Jobs:
         on_lease: Callable[[str], None] | None = None,
         retry_lease: timedelta = timedelta(seconds=5),
         tick_every: timedelta | None = None,
+        capabilities: Mapping[str, Capabilities] | None = None,
     ) -> None:
         self.rt = rt
+        # What each messenger can do (the console's and Slack's when not told: they edit).
+        self.capabilities = capabilities or {}
         self.tick_every = tick_every or rt.config.circle.tick_every
         self.transports = transports
         self.lease = SchedulerLease(rt.db)
@@ -406,7 +431,9 @@ class Jobs:
         def render(row: OutRow) -> Reply | None:
             # The worker calls this in a thread, off the event loop.
             with self.rt.db.engine.connect() as conn:
-                return render_row(conn, row, cfg, self.rt.clock.now())
+                message = render_row(conn, row, cfg, self.rt.clock.now())
+            caps = self.capabilities.get(row.platform)
+            return message if message is None or caps is None else adapt(message, row.kind, caps)
 
         worker = OutboxWorker(
             self.rt.db,

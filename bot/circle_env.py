@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot.adapters import registry
 from bot.kernel.config import Config
 from playbook import circle as machine
 from storage.circle import CircleEnv, Target, TeamContacts
@@ -37,9 +38,11 @@ def circle_targets(config: Config, platforms: Iterable[str]) -> tuple[Target, ..
     """The circle channel of each running messenger."""
     targets = []
     for platform in platforms:
-        channel = config.circle.channels.get(platform)
-        if channel is None and platform == "console":
-            channel = config.platforms.console.channel
+        plugin = registry.plugin(platform)
+        if plugin is not None:
+            channel = plugin.circle_channel(config)
+        else:
+            channel = config.circle.channels.get(platform)
         if channel:
             targets.append(Target(platform, channel))
     return tuple(targets)

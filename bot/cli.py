@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.adapters import registry
 from bot.kernel.clock import Clock, ScaledClock, SystemClock, clock_start, today
 from bot.kernel.config import Config, ConfigError, default_path, load_config
 
@@ -132,14 +133,15 @@ def cmd_run(
     if missing:
         print(
             f"({', '.join(missing)}: enabled in the config but not available in this "
-            "version; starting the console only)",
+            "version; it is not started)",
             file=sys.stderr,
         )
-    slack = config.platforms.slack
-    if slack.enabled and slack.mode == "http":
-        print("(slack is in HTTP mode: `arcircle serve` runs it)", file=sys.stderr)
-    elif slack.enabled:
-        _require_env(config, "slack")
+    for plugin in registry.enabled(config):
+        if not plugin.runs_in(config, "run"):
+            mode = plugin.mode(config).upper()
+            print(f"({plugin.name} is in {mode} mode: `arcircle serve` runs it)", file=sys.stderr)
+        else:
+            _require_env(config, plugin.name)
     if isinstance(clock, ScaledClock):
         clock.release()
     try:
@@ -165,21 +167,31 @@ def _require_env(config: Config, platform: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.app import StartError, build_runtime, running_messengers, serve_slack_http
+    """Every enabled messenger on one HTTP server (and those with connections of their own)."""
+    from bot.app import StartError, build_runtime, running_messengers, serve
 
     config = _config(args)
-    slack = config.platforms.slack
-    if not slack.enabled or slack.mode != "http":
+    names = running_messengers(config, "serve")
+    if not any(registry.plugins()[n].takes_http(config) for n in names):
+        hints = [h for p in registry.plugins().values() if (h := p.serve_hint())]
         raise Fail(
-            "arcircle serve runs Slack over HTTP: set platforms.slack.enabled: true and "
-            "mode: http (Socket Mode runs inside `arcircle run`)"
+            "arcircle serve has no messenger that takes HTTP: "
+            + "; or ".join(hints)
+            + " (Socket Mode and polling run inside `arcircle run`)"
         )
-    _require_env(config, "slack")
-    rt = build_runtime(
-        config, SystemClock(), args.database, platforms=running_messengers(config, "serve")
-    )
+    for name in names:
+        _require_env(config, name)
+    rt = build_runtime(config, SystemClock(), args.database, platforms=names)
+    host, port = config.listen()
     try:
-        asyncio.run(serve_slack_http(rt, args.host or slack.host, args.port or slack.port))
+        asyncio.run(
+            serve(
+                rt,
+                "serve",
+                listen=(args.host or host, args.port or port),
+                announce=lambda line: print(f"(arcircle serve: {line})", file=sys.stderr),
+            )
+        )
     except StartError as exc:
         raise Fail(f"arcircle serve: {exc}", 1) from None
     except KeyboardInterrupt:
@@ -417,10 +429,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run, log_default="WARNING")
 
     srv = sub.add_parser(
-        "serve", parents=[common], help="serve Slack over HTTP (POST /slack/events, GET /healthz)"
+        "serve",
+        parents=[common],
+        help="serve every enabled messenger on one HTTP server (/slack/events, "
+        "/wecom/callback, /telegram/webhook, GET /healthz)",
     )
-    srv.add_argument("--host", help="address to listen on (default: platforms.slack.host)")
-    srv.add_argument("--port", type=int, help="port (default: platforms.slack.port, 3000)")
+    srv.add_argument("--host", help="address to listen on (default: server.host, 0.0.0.0)")
+    srv.add_argument("--port", type=int, help="port (default: server.port, 3000)")
     srv.set_defaults(func=cmd_serve, log_default="INFO")
 
     imp = sub.add_parser("import", parents=[common], help="import a ledger file (CSV or XLSX)")

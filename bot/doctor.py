@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,20 +12,14 @@ from typing import Literal, TextIO
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import ADAPTERS, missing_env, required_env
+from bot.adapters import registry
+from bot.adapters.base import Plugin
 from bot.audit_cli import doctor_checks as audit_checks
 from bot.kernel.config import Config, ConfigError, default_path, load_config
+from bot.kernel.identity import Identities
 
 Status = Literal["ok", "warn", "fail"]
 _MARK = {"ok": "✓", "warn": "!", "fail": "✗"}
-PLATFORMS = ("slack", "telegram", "wecom", "feishu", "dingtalk")
-_ID_FIELD = {
-    "slack": "slack",
-    "telegram": "telegram",
-    "wecom": "wecom",
-    "feishu": "feishu",
-    "dingtalk": "dingtalk",
-}
 
 
 @dataclass(frozen=True)
@@ -109,56 +104,58 @@ def database_checks(url: str | None) -> list[Check]:
 
 
 def messenger_checks(cfg: Config, env: Mapping[str, str], online: bool = True) -> list[Check]:
-    """What the config and the environment say; with `online`, also what Slack says."""
+    """Per enabled messenger: its environment, people without an id there, its circle
+    channel, and what the plugin itself checks (with `online`, by asking the messenger)."""
+    plugins = registry.plugins()
     checks = []
-    if cfg.platforms.console.enabled:
-        checks.append(Check("ok", "console", f"enabled, channel {cfg.platforms.console.channel}"))
-    for name in PLATFORMS:
-        platform = getattr(cfg.platforms, name)
-        if not platform.enabled:
+    for name in type(cfg.platforms).model_fields:
+        section = getattr(cfg.platforms, name)
+        if not section.enabled:
             continue
-        missing = missing_env(cfg, name, env)
-        mode = getattr(platform, "mode", None)
-        where = f"{name}" + (f" ({mode})" if mode else "")
-        if name not in ADAPTERS:
+        plugin = plugins.get(name)
+        if plugin is None:
             checks.append(
                 Check(
                     "fail",
-                    where,
-                    "enabled, but this version has no adapter for it yet; set it to enabled: false",
+                    name,
+                    "enabled, but this version has no plugin for it yet; set it to enabled: false",
                 )
             )
-        if missing:
-            checks.append(Check("fail", where, f"missing environment: {', '.join(missing)}"))
-        elif name in ADAPTERS:
-            checks.append(
-                Check("ok", where, f"credentials present ({', '.join(required_env(cfg, name))})")
-            )
-        without = [k for k, p in cfg.people.items() if getattr(p, _ID_FIELD[name]) is None]
-        if without:
-            checks.append(
-                Check(
-                    "warn",
-                    where,
-                    f"no {name} id for: {', '.join(without)} (they cannot be @mentioned there)",
-                )
-            )
-        if name not in cfg.circle.channels:
-            checks.append(Check("warn", where, f"circle.channels has no {name} channel"))
-        if name == "slack" and online and not missing:
-            from bot.adapters.slack.doctor import slack_findings
+            continue
+        checks.extend(_plugin_checks(plugin, cfg, env, online))
+    return checks
 
-            checks.extend(Check(status, where, text) for status, text in slack_findings(cfg, env))
-        if name == "slack" and env.get("SLACK_CLIENT_ID") and env.get("SLACK_CLIENT_SECRET"):
-            # slack-bolt then switches to multi-workspace OAuth and ignores the bot token.
-            checks.append(
-                Check(
-                    "warn",
-                    where,
-                    "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set: unset them, arcircle uses "
-                    "the bot token of one workspace",
-                )
+
+def _plugin_checks(
+    plugin: Plugin, cfg: Config, env: Mapping[str, str], online: bool
+) -> list[Check]:
+    name = plugin.name
+    mode = plugin.mode(cfg)
+    where = name + (f" ({mode})" if mode else "")
+    checks = []
+    missing = plugin.missing_env(cfg, env)
+    needed = [v.name for v in plugin.env_vars() if v.required(mode)]
+    if missing:
+        checks.append(Check("fail", where, f"missing environment: {', '.join(missing)}"))
+    elif needed:
+        checks.append(Check("ok", where, f"credentials present ({', '.join(needed)})"))
+    ids = Identities(cfg)
+    without = [k for k in cfg.people if ids.external_id(k, name) is None]
+    if without and plugin.mentions_by_id:
+        checks.append(
+            Check(
+                "warn",
+                where,
+                f"no {name} id for: {', '.join(without)} (they cannot be @mentioned there)",
             )
+        )
+    channel = plugin.circle_channel(cfg)
+    if channel is None:
+        checks.append(Check("warn", where, f"circle.channels has no {name} channel"))
+    elif not needed:
+        checks.append(Check("ok", where, f"enabled, channel {channel}"))
+    found = asyncio.run(plugin.doctor(cfg, env, online=online))
+    checks.extend(Check(f.status, where, f.text) for f in found)
     return checks
 
 

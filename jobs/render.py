@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection
-
 from bot.kernel.cards import needs_case, render_message
 from bot.kernel.config import Config
 from bot.kernel.messages import Reply
 from storage.circle import load_case
+from storage.offloop import Conn
 from storage.outbox import OutRow
 
 
-def render_row(conn: Connection, row: OutRow, config: Config, now: datetime) -> Reply | None:
+def render_row(conn: Conn, row: OutRow, config: Config, now: datetime) -> Reply | None:
     """The message an outbox row stands for, showing the case as it is now (None: nothing to
     send, the case is gone)."""
     case_id = row.payload.get("case")

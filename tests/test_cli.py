@@ -320,14 +320,14 @@ def test_make_run_path_with_the_shipped_sample(env: dict[str, str], tmp_path: Pa
 def test_run_says_which_messengers_it_cannot_start(env: dict[str, str], tmp_path: Path) -> None:
     config = Path(env["ARCIRCLE_CONFIG"])
     config.write_text(
-        TEST_CONFIG.replace("platforms:\n", "platforms:\n  telegram: {enabled: true}\n"),
+        TEST_CONFIG.replace("platforms:\n", "platforms:\n  feishu: {enabled: true}\n"),
         encoding="utf-8",
     )
     proc = arcircle(env, "run", "--no-sample", stdin="/ar help\n")
     assert proc.returncode == 0
     assert (
-        "(telegram: enabled in the config but not available in this version; starting "
-        "the console only)" in proc.stderr
+        "(feishu: enabled in the config but not available in this version; it is not "
+        "started)" in proc.stderr
     )
     assert "[#test] arcircle → tom.baker: arcircle — receivables collection" in proc.stdout
 

@@ -22,36 +22,28 @@ registry imports every plugin to read its config and environment.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TextIO
+
+from bot.kernel.capabilities import Capabilities
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
+    from bot.kernel.access import ReadAccess
     from bot.kernel.clock import Clock
     from bot.kernel.config import Config
+    from bot.kernel.forms import Form, FormErrors, FormRef
     from bot.kernel.identity import Identities
-    from bot.router import Router
+    from bot.kernel.messages import Reply
     from jobs.outbox import Transport
     from storage.db import Database
 
+# Capabilities are the kernel's (it adapts messages to them); re-exported for plugins.
+__all__ = ["Capabilities", "Dispatch", "EnvVar", "Finding", "Messenger", "Plugin", "Services"]
+
 Status = Literal["ok", "warn", "fail"]
-
-
-@dataclass(frozen=True)
-class Capabilities:
-    edit: bool = False  # a sent message can be changed in place
-    threads: bool = False  # replies can hang under a message
-    direct_messages: bool = False  # the bot can write to one person privately
-    buttons: bool = False
-    # How a button's form is shown: a modal (Slack), inputs in the card itself, questions in
-    # replies (Telegram), or not at all (the command to type).
-    forms: Literal["modal", "card", "guided", "none"] = "none"
-    files: bool = False
-    user_groups: bool = False  # one handle mentions a whole team
-    max_text: int = 4000  # the longest message text
-    text_unit: Literal["chars", "bytes"] = "chars"  # what max_text counts (WeCom: UTF-8 bytes)
 
 
 @dataclass(frozen=True)
@@ -78,18 +70,60 @@ class SetupError(RuntimeError):
     """A messenger cannot start as configured: one line that says what to fix (no secret)."""
 
 
+class Dispatch(Protocol):
+    """What a plugin may ask of the router (bot.router.Router is one): answer a message, tell
+    which case a command changes, who may read. Plugins never import the router itself."""
+
+    clock: Clock
+    access: ReadAccess
+
+    async def handle(
+        self,
+        text: str,
+        *,
+        platform: str,
+        channel: str,
+        user_id: str,
+        person: str | None,
+        addressed: bool = False,
+    ) -> Reply | None: ...
+
+    def case_of(self, text: str) -> int | None: ...
+
+    # A button's form (bot.kernel.forms): open it for this person (a Reply: show that instead,
+    # they may not), and submit it (FormErrors: show them in the form; else the answer, as if
+    # the command had been typed).
+    async def open_form(
+        self, ref: FormRef, *, platform: str, user_id: str, person: str | None = None
+    ) -> Form | Reply: ...
+
+    async def submit_form(
+        self,
+        ref: FormRef,
+        values: Mapping[str, str],
+        *,
+        platform: str,
+        channel: str,
+        user_id: str,
+        person: str | None = None,
+    ) -> FormErrors | Reply | None: ...
+
+
 @dataclass
 class Services:
     """What the composition root hands a plugin when it builds the messenger."""
 
-    router: Router
+    router: Dispatch
     config: Config
     db: Database
     clock: Clock
     env: Mapping[str, str]
     identities: Identities
-    # A line for whoever runs the process (the console, else the log).
-    say: Callable[[str], None] = field(default=lambda line: None)
+    # The terminal of `arcircle run` (tests give their own); None: the process's own.
+    stdin: TextIO | None = None
+    stdout: TextIO | None = None
+    # Timings tests shorten (a messenger reads only its own, e.g. "slack.socket_ping").
+    tuning: Mapping[str, float] = field(default_factory=dict)
 
 
 class Messenger(ABC):
@@ -97,6 +131,8 @@ class Messenger(ABC):
 
     name: ClassVar[str]
     capabilities: Capabilities
+    # The process ends when this messenger's connection ends (the console at end of input).
+    foreground: ClassVar[bool] = False
 
     async def start(self) -> None:
         """Before anything is served: check the credentials (auth.test, getMe ...) and raise
@@ -126,9 +162,16 @@ class Plugin(ABC):
 
     name: ClassVar[str]
     title: ClassVar[str]  # how people call it: "Slack", "WeCom (企业微信)"
+    # People are mentioned by their id on it (config `ids`); doctor names those without one.
+    mentions_by_id: ClassVar[bool] = True
+
+    def circle_channel(self, config: Config) -> str | None:
+        """Where circle cards go on it (config `circle.channels.<name>`)."""
+        return config.circle.channels.get(self.name)
 
     def section(self, config: Config) -> Any:
-        return getattr(config.platforms, self.name)
+        """Its part of config.yaml, `platforms.<name>` (None when the config has none)."""
+        return getattr(config.platforms, self.name, None)
 
     def enabled(self, config: Config) -> bool:
         return bool(getattr(self.section(config), "enabled", False))
@@ -145,6 +188,10 @@ class Plugin(ABC):
         return [
             v.name for v in self.env_vars() if v.required(mode) and not env.get(v.name, "").strip()
         ]
+
+    def serve_hint(self) -> str | None:
+        """How to switch it on for `arcircle serve` (None: it never takes HTTP)."""
+        return None
 
     def takes_http(self, config: Config) -> bool:
         """Whether it receives over the shared HTTP server (then `arcircle serve` runs it;

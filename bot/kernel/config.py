@@ -568,9 +568,9 @@ class ConsolePlatform(Strict):
 class SlackPlatform(Strict):
     enabled: bool = False
     mode: Literal["http", "socket"] = "http"
-    # Where `arcircle serve` listens in HTTP mode (Slack posts to /slack/events).
-    host: str = "0.0.0.0"
-    port: int = Field(default=3000, ge=1, le=65535)
+    # Before `server:` existed, where `arcircle serve` listened; still honoured when set.
+    host: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
     # A Slack user group (S…) whose members may read receivables too (access.read: configured).
     readers_group: PlatformId | None = None
 
@@ -583,6 +583,13 @@ class TelegramPlatform(Strict):
 
 class WebhookPlatform(Strict):
     enabled: bool = False
+
+
+class Server(Strict):
+    """The one HTTP server of `arcircle serve`: every messenger's routes and /healthz."""
+
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=1, le=65535)
 
 
 class Platforms(Strict):
@@ -638,7 +645,13 @@ class Config(Strict):
     phrasing: Phrasing = Field(default_factory=Phrasing)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     platforms: Platforms = Field(default_factory=Platforms)
+    server: Server = Field(default_factory=Server)
     access: Access = Field(default_factory=Access)
+
+    def listen(self) -> tuple[str, int]:
+        """Where `arcircle serve` listens: `server:`, or the older platforms.slack.host/port."""
+        slack = self.platforms.slack
+        return slack.host or self.server.host, slack.port or self.server.port
 
     def aging_policy(self) -> rules.AgingPolicy:
         st = self.aging.stages

@@ -11,8 +11,6 @@ from bot.kernel.i18n_forms import EN as _FORMS_EN
 from bot.kernel.i18n_forms import ZH as _FORMS_ZH
 from bot.kernel.i18n_phrase import EN as _PHRASE_EN
 from bot.kernel.i18n_phrase import ZH as _PHRASE_ZH
-from bot.kernel.i18n_slack import EN as _SLACK_EN
-from bot.kernel.i18n_slack import ZH as _SLACK_ZH
 from bot.kernel.rich import Inline, Mention, RichText
 
 _EN: dict[str, str] = {
@@ -159,11 +157,23 @@ _EN.update(_CIRCLE_EN)
 _ZH.update(_CIRCLE_ZH)
 _EN.update(_PHRASE_EN)
 _ZH.update(_PHRASE_ZH)
-_EN.update(_SLACK_EN)
-_ZH.update(_SLACK_ZH)
 _EN.update(_FORMS_EN)
 _ZH.update(_FORMS_ZH)
 CATALOGS: dict[str, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}
+
+
+def register(en: dict[str, str], zh: dict[str, str]) -> None:
+    """A messenger plugin's own texts, added when its module is imported. A key may not be
+    taken twice: two plugins (or a plugin and the kernel) would otherwise overwrite each
+    other's words without anyone noticing."""
+    taken = sorted(set(en) & set(_EN))
+    if taken:
+        raise ValueError(f"i18n keys already taken: {', '.join(taken)}")
+    missing = sorted(set(en) - set(zh))
+    if missing:
+        raise ValueError(f"i18n keys without a Chinese text: {', '.join(missing)}")
+    _EN.update(en)
+    _ZH.update(zh)
 
 
 def _template(locale: str, key: str) -> str:

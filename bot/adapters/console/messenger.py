@@ -17,12 +17,13 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from typing import TextIO
+from collections.abc import Coroutine
+from typing import Any, TextIO
 
+from bot.adapters.base import Capabilities, Dispatch, Messenger
 from bot.kernel.config import MAX_DURATION, Config, parse_duration
 from bot.kernel.i18n import t
 from bot.kernel.messages import Reply, RichText, Text, display_names, plain
-from bot.router import Router
 from storage.outbox import OutRow
 
 # What a terminal would act on: C0 and C1 controls but newline and tab, DEL, the Unicode line
@@ -48,12 +49,16 @@ _AS = re.compile(r"^as\s+(?P<who>[^:：\s]+)\s*[:：]?\s*(?P<text>.*)$", re.IGNO
 _WAIT = re.compile(r"^wait\s+(?P<span>\S+)$", re.IGNORECASE)
 
 
-class ConsoleMessenger:
+class ConsoleMessenger(Messenger):
+    name = "console"
     platform = "console"
+    foreground = True
+    # A terminal: no edit (an update prints a summary), threads shown as `#ar-circle › #42`.
+    capabilities = Capabilities(max_text=1_000_000)
 
     def __init__(
         self,
-        router: Router,
+        router: Dispatch,
         config: Config,
         *,
         stdin: TextIO | None = None,
@@ -68,6 +73,12 @@ class ConsoleMessenger:
         self.channel = config.platforms.console.channel
         self.person = config.platforms.console.default_person or next(iter(config.people))
         self._names = display_names(config)
+
+    def transport(self) -> ConsoleMessenger:
+        return self
+
+    def connection(self) -> Coroutine[Any, Any, None]:
+        return self.run()
 
     # -- output ------------------------------------------------------------------------
 

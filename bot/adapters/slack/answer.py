@@ -29,13 +29,13 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.adapters.base import Dispatch
 from bot.adapters.slack.blocks import blocks_for, fallback_text
 from bot.adapters.slack.outbound import DEFAULT_TIMEOUT, upload_files
 from bot.adapters.slack.payloads import Where
 from bot.kernel.config import Config
 from bot.kernel.i18n import t
 from bot.kernel.messages import Reply
-from bot.router import Router
 from storage.db import Database
 from storage.outbox import card_has_replies, card_place
 
@@ -56,7 +56,7 @@ class Answerer:
         client: AsyncWebClient,
         config: Config,
         db: Database,
-        router: Router,
+        router: Dispatch,
         retry_handlers: Sequence[AsyncRetryHandler],
     ) -> None:
         self.client = client

@@ -24,7 +24,6 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import uvicorn
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
@@ -49,7 +48,19 @@ JSON = "application/json"
 
 
 def http_app(messenger: SlackMessenger, *, max_body: int = 1_000_000) -> Starlette:
-    """`POST /slack/events` (commands, events, interactivity) and `GET /healthz`."""
+    """Slack's routes alone on an app of their own, with `GET /healthz` (bot.http serves them
+    beside the other messengers')."""
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    return Starlette(
+        routes=[*routes(messenger, max_body=max_body), Route("/healthz", healthz, methods=["GET"])]
+    )
+
+
+def routes(messenger: SlackMessenger, *, max_body: int = 1_000_000) -> list[Route]:
+    """`POST /slack/events`: commands, events and interactivity."""
     if not messenger.signing_secret:
         raise ValueError(EMPTY_SECRET)
     handler = AsyncSlackRequestHandler(messenger.app)
@@ -104,15 +115,7 @@ def http_app(messenger: SlackMessenger, *, max_body: int = 1_000_000) -> Starlet
             log.warning("slack: a signed request could not be handled", exc_info=True)
             return JSONResponse({"error": "malformed request"}, status_code=400)
 
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"ok": True})
-
-    return Starlette(
-        routes=[
-            Route("/slack/events", events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ]
-    )
+    return [Route("/slack/events", events, methods=["POST"])]
 
 
 def parsed(raw: bytes, ctype: str) -> Any:
@@ -165,9 +168,3 @@ def _replay(body: bytes) -> Callable[[], Awaitable[Message]]:
         return {"type": "http.disconnect"}
 
     return receive
-
-
-async def serve_http(messenger: SlackMessenger, host: str, port: int) -> None:
-    """Serve `http_app` with uvicorn until the process is told to stop."""
-    config = uvicorn.Config(http_app(messenger), host=host, port=port, log_level="warning")
-    await uvicorn.Server(config).serve()

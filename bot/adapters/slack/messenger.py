@@ -27,6 +27,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.adapters.base import Dispatch
 from bot.adapters.slack.answer import Answerer
 from bot.adapters.slack.blocks import ACTION_PREFIX
 from bot.adapters.slack.directory import SlackDirectory
@@ -57,7 +58,6 @@ from bot.kernel.config import Config
 from bot.kernel.forms import FormErrors, FormRef
 from bot.kernel.i18n import t
 from bot.kernel.messages import Reply
-from bot.router import Router
 from storage.db import Database
 from storage.inbound import first_time
 
@@ -115,7 +115,7 @@ class SlackMessenger:
 
     def __init__(
         self,
-        router: Router,
+        router: Dispatch,
         config: Config,
         db: Database,
         clock: Clock,

@@ -1,10 +1,12 @@
-"""Texts only the Slack messenger says, English and Chinese (bot.kernel.i18n merges them).
+"""Texts only the Slack messenger says, English and Chinese, added to the catalogue on import.
 
 `{channel}` and `{link}` are filled with Slack markup made by the adapter (a channel mention,
 a permalink), never with user text.
 """
 
 from __future__ import annotations
+
+from bot.kernel.i18n import register
 
 EN: dict[str, str] = {
     "slack_sorry": "Sorry, something went wrong (ref {ref}).",
@@ -19,3 +21,5 @@ ZH: dict[str, str] = {
     "slack_posted_channel": "已完成，已发到 {channel}{link}。",
     "slack_open_link": "查看",
 }
+
+register(EN, ZH)
