@@ -256,3 +256,31 @@ async def test_a_snooze_form_opens_only_for_someone_with_a_clock_to_pause(
         await fake_slack.wait_for("chat.postEphemeral", timeout=DEADLINE)
         assert "may not snooze any clock in this case" in visible_text(fake_slack, "U4")
         assert len(fake_slack.calls_to("views.open")) == 1
+
+
+async def test_a_cards_form_button_opens_its_form_and_answers_as_the_command(
+    fake_slack: FakeSlack,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The value a card's button carries now (`form:` and the FormRef's key), end to end."""
+    async with serve(fake_slack, tmp_path) as srv:
+        await click(srv, "form:input 1 finance", user="U2")
+        [opened] = await fake_slack.wait_for("views.open", timeout=DEADLINE)
+        view = decoded(opened.body["view"])
+        meta = json.loads(view["private_metadata"])
+        assert meta["form"] == "input 1 finance" and meta["main"] == "text"
+        typed = "<!channel> paid -- --ack"
+        sent = submission_payload(
+            view, {"text": {"type": "plain_text_input", "value": typed}}, user="U2"
+        )
+        resp = await srv.post(interaction_body(sent))
+        assert resp.status_code == 200 and resp.text == ""
+        await poll(lambda: srv.world.counts()["team_input"] == 1, "the input recorded")
+        with srv.world.rt.db.engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT team, person, text FROM team_input")).one()
+        assert tuple(row) == ("finance", "li.na", typed)
+        # A form key no verb has: told so, nothing opens.
+        await click(srv, "form:frobnicate 1", user="U2")
+        await fake_slack.wait_for("chat.postEphemeral", timeout=DEADLINE)
+        assert "There is no form for 'frobnicate'" in visible_text(fake_slack, "U2")
+        assert len(fake_slack.calls_to("views.open")) == 1
