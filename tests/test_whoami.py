@@ -17,6 +17,7 @@ from bot.adapters.slack.blocks import blocks_for, fallback_text
 from bot.app import Runtime, build_runtime
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import load_config
+from bot.kernel.forms import FormRef
 from bot.kernel.messages import Reply
 from tests.fake_slack import FakeSlack, fake_slack  # noqa: F401 - the fixture
 from tests.test_slack_inbound import CONFIG, build_world, serving
@@ -225,3 +226,14 @@ async def test_the_rights_follow_circle_decisions(tmp_path: Path) -> None:
         )
     finally:
         rt.db.dispose()
+
+
+async def test_a_form_finds_its_sender_and_tells_the_unknown_how_to_be_added(rt: Runtime) -> None:
+    promise = FormRef("promise", ("1",), ("<amount>", "<date>"))
+    refused = await rt.router.open_form(promise, platform="slack", user_id="U999")
+    assert isinstance(refused, Reply)
+    assert "`ids: {slack: U999}`" in refused.plain()
+    # The same button for li.na (known by her Slack id alone) passes the gate and answers in
+    # her language: there is no case 1 yet.
+    hers = await rt.router.open_form(promise, platform="slack", user_id="U2")
+    assert isinstance(hers, Reply) and hers.plain().startswith("没有案件 #1")
