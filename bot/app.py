@@ -167,7 +167,7 @@ async def serve(
         db=rt.db,
         clock=rt.clock,
         env=os.environ if env is None else env,
-        identities=Identities(rt.config),
+        identities=rt.router.identities,
         stdin=stdin,
         stdout=stdout,
         tuning=tuning or {},
