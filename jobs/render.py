@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.kernel.cards import needs_case, render_message
+from bot.kernel.circle_messages import needs_case, render_message
 from bot.kernel.config import Config
 from bot.kernel.messages import Reply
 from storage.circle import load_case
