@@ -1,0 +1,164 @@
+"""Telegram inbound: commands in groups and private chats, who the bot answers, duplicated
+updates, callback queries (good, unknown, expired), user text shown literally, and the old
+update shapes of Telegram's own examples."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tests.fake_telegram import BOT_ID, BOT_USERNAME, FakeTelegram, fake_telegram  # noqa: F401
+from tests.fake_telegram import visible
+from tests.telegram_world import (
+    GROUP,
+    LI,
+    STRANGER,
+    WANG,
+    World,
+    click,
+    group_message,
+    keyboard,
+    private_message,
+    open_case,
+    world,  # noqa: F401
+)
+
+
+def shown(fake: FakeTelegram, chat: int = GROUP) -> list[str]:
+    return [visible(m["text"]) for m in fake.sent(chat)]
+
+
+async def test_ar_commands_in_a_group_and_plain_chinese_in_a_dm(world: World) -> None:
+    await open_case(world)
+    m = await world.messenger()
+    fake = world.fake
+    assert await m.inbound.update(group_message("/ar 逾期", WANG))
+    assert await m.inbound.update(group_message(f"/ar@{BOT_USERNAME} case 1", WANG))
+    assert await m.inbound.update(group_message("/overdue", WANG))
+    texts = shown(fake)
+    assert len(texts) == 3
+    assert "Northwind Trading" in texts[0] and "Northwind Trading" in texts[2]
+    assert "Case #1" in texts[1]
+    # Each answer replies to the command that asked.
+    assert all(msg["reply_to"] for msg in fake.sent(GROUP))
+    assert await m.inbound.update(private_message("逾期", LI))
+    assert "Northwind Trading" in shown(fake, LI)[0]
+
+
+async def test_in_a_group_only_what_is_addressed_to_the_bot_runs(world: World) -> None:
+    await open_case(world)
+    m = await world.messenger()
+    fake = world.fake
+    for text in ("逾期", "/overdue@some_other_bot", "/ar@some_other_bot overdue", "/weather"):
+        assert await m.inbound.update(group_message(text, WANG))
+    assert fake.sent(GROUP) == []
+    await m.inbound.update(group_message(f"@{BOT_USERNAME} 逾期", WANG))
+    bot_msg = {"message_id": 1, "from": {"id": BOT_ID, "is_bot": True, "first_name": "a"},
+               "chat": {"id": GROUP, "type": "supergroup"}, "date": 1, "text": "hi"}  # fmt: skip
+    await m.inbound.update(group_message("case 1", WANG, reply_to=bot_msg))
+    texts = shown(fake)
+    assert len(texts) == 2 and "Northwind" in texts[0] and "Case #1" in texts[1]
+
+
+async def test_short_commands_are_registered_and_the_webhook_deleted_for_polling(
+    world: World,
+) -> None:
+    await world.messenger()
+    names = [c["command"] for c in world.fake.commands]
+    assert {"ar", "overdue", "case", "help", "whoami", "cancel"} <= set(names)
+    assert world.fake.calls_to("deleteWebhook") and world.fake.webhook is None
+
+
+async def test_a_duplicated_update_runs_once(world: World) -> None:
+    m = await world.messenger()
+    update = {**group_message("/ar overdue", WANG), "update_id": 777}
+    assert await m.inbound.update(update)
+    assert not await m.inbound.update(update)
+    assert len(world.fake.sent(GROUP)) == 1
+
+
+async def test_user_text_is_shown_literally(world: World) -> None:
+    m = await world.messenger()
+    hostile = '<a href="tg://user?id=1">x</a> & <b>'
+    await m.inbound.update(group_message(f"/ar customer {hostile}", WANG))
+    [html] = [msg["text"] for msg in world.fake.sent(GROUP)]
+    assert "<a href" not in html and "<b>" not in html
+    assert hostile in visible(html)  # exactly what was typed, as text
+
+
+async def test_a_card_has_a_keyboard_and_a_click_runs_its_command(world: World) -> None:
+    await open_case(world)
+    m = await world.messenger()
+    fake = world.fake
+    await m.inbound.update(group_message("/case 1", WANG))
+    [card] = fake.sent(GROUP)
+    buttons = keyboard(card)
+    assert {"Sales input", "Suggest phrasing", "Decide"} <= set(buttons)
+    assert all(len(data.encode()) <= 64 for data in buttons.values())
+    assert not any("/ar" in data for data in buttons.values())  # opaque, not the command
+    await m.inbound.update(click(buttons["Suggest phrasing"], WANG, card))
+    [answered] = fake.calls_to("answerCallbackQuery")
+    assert "text" not in answered.params  # a plain acknowledgement
+    [_, phrase] = fake.sent(GROUP)
+    assert phrase["reply_to"] == card["message_id"]
+    assert "Northwind" in visible(phrase["text"])
+
+
+async def test_unknown_and_expired_buttons_run_nothing(world: World) -> None:
+    await open_case(world)
+    m = await world.messenger()
+    fake = world.fake
+    await m.inbound.update(group_message("/ar case 1", WANG))
+    [card] = fake.sent(GROUP)
+    data = next(iter(keyboard(card).values()))
+    await m.inbound.update(click("no-such-token", WANG, card))
+    world.rt.clock.advance(timedelta(days=31))  # buttons live 30 days
+    await m.inbound.update(click(data, WANG, card))
+    answers = fake.calls_to("answerCallbackQuery")
+    assert [a.params.get("text") for a in answers] == [
+        "This button has expired: type /ar case 1"
+    ] * 2
+    assert len(fake.sent(GROUP)) == 1  # nothing ran
+
+
+# Telegram's own examples (https://core.telegram.org/bots/webhooks#testing-your-bot-with-updates,
+# "Message with text", "Callback query"): older shapes, `from` without is_bot, a callback query
+# without its message. Inbound must not crash on them.
+OLD_MESSAGE: dict[str, Any] = {
+    "update_id": 10000,
+    "message": {
+        "date": 1441645532,
+        "chat": {"last_name": "Test Lastname", "id": 1111111, "first_name": "Test",
+                 "username": "Test"},  # fmt: skip
+        "message_id": 1365,
+        "from": {"last_name": "Test Lastname", "id": 1111111, "first_name": "Test",
+                 "username": "Test"},  # fmt: skip
+        "text": "/start",
+    },
+}
+OLD_CALLBACK: dict[str, Any] = {
+    "update_id": 10001,
+    "callback_query": {
+        "id": "4382bfdwdsb323b2d9",
+        "from": {"last_name": "Test Lastname", "type": "private", "id": 1111111,
+                 "first_name": "Test", "username": "Test"},  # fmt: skip
+        "data": "Data from button callback",
+        "inline_message_id": "1234csdbsk4839",
+    },
+}
+
+
+async def test_old_update_shapes_do_not_crash(world: World) -> None:
+    m = await world.messenger()
+    assert await m.inbound.update(OLD_MESSAGE)  # a private chat without a type: not a DM
+    assert await m.inbound.update(OLD_CALLBACK)
+    [answer] = world.fake.calls_to("answerCallbackQuery")
+    assert answer.params["text"] == "This button has expired: type /ar case <number>"
+    assert not await m.inbound.update({"no": "update id"})
+
+
+async def test_a_stranger_is_told_how_to_be_added(world: World) -> None:
+    m = await world.messenger()
+    await m.inbound.update(group_message("/ar overdue", STRANGER))
+    [text] = shown(world.fake)
+    assert "Northwind" not in text and "may see receivables" in text
