@@ -2,9 +2,10 @@
 
 Each update is handled, then recorded as handled (storage.telegram_state.handled), and the
 next getUpdates asks from the one after it. A restart reads the offset back: nothing handled
-is asked for again, nothing unhandled is skipped. An update handled but not yet recorded when
-the process died comes back once more and is dropped by the update_id dedup
-(storage.inbound.first_time), so it never runs twice.
+is asked for again, nothing unhandled is skipped. A stop finishes the update in hand first.
+An update handled but not yet recorded when the process was killed comes back once more and
+is dropped by the update_id dedup (storage.inbound.first_time), so it never runs twice; one
+killed in the middle of its handling is not run again either (at most once).
 
 Updates are fetched as raw JSON (`do_api_request`), not parsed into PTB objects: one update
 of a shape PTB does not expect must not stop the loop on it for ever.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from bot.adapters.telegram.client import describe, seconds
@@ -75,15 +77,31 @@ class Polling:
                 update_id = update.get("update_id") if isinstance(update, dict) else None
                 if not isinstance(update_id, int):
                     continue
-                await self.inbound.update(update)
-                await self.db.threads.write(state.handled, key, update_id, self.clock.now())
+                current = asyncio.ensure_future(self._one(key, update, update_id))
+                try:
+                    await asyncio.shield(current)
+                except asyncio.CancelledError:
+                    # Stopping: the update in hand is finished and recorded first, so the
+                    # next process neither loses it (dedup marked, never answered) nor
+                    # runs it again.
+                    await current
+                    raise
                 offset = update_id + 1
 
+    async def _one(self, key: str, update: dict[str, Any], update_id: int) -> None:
+        await self.inbound.update(update)
+        await self.db.threads.write(state.handled, key, update_id, self.clock.now())
+
     async def fetch(self, offset: int | None) -> list[Any]:
+        from telegram.warnings import PTBUserWarning
+
         kwargs: dict[str, Any] = {"timeout": self.long_poll, "allowed_updates": self.allowed}
         if offset is not None:
             kwargs["offset"] = offset
-        result = await self.bot.do_api_request(
-            "getUpdates", api_kwargs=kwargs, read_timeout=self.long_poll + 10
-        )
+        with warnings.catch_warnings():
+            # PTB suggests Bot.get_updates, which parses into PTB objects: raw JSON on purpose.
+            warnings.simplefilter("ignore", PTBUserWarning)
+            result = await self.bot.do_api_request(
+                "getUpdates", api_kwargs=kwargs, read_timeout=self.long_poll + 10
+            )
         return list(result) if isinstance(result, list) else []
