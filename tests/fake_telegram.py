@@ -309,8 +309,7 @@ class FakeTelegram:
             "reply_to": reply.get("message_id") if isinstance(reply, dict) else None,
         }
         self.messages[chat].append(message)
-        shown = {k: v for k, v in message.items() if v is not None and k != "html"}
-        return shown
+        return _as_sent(message)
 
     def _editMessageText(self, p: dict[str, Any]) -> dict[str, Any]:
         chat = int(p["chat_id"])
@@ -325,7 +324,7 @@ class FakeTelegram:
                                              "new message content and reply markup are exactly "
                                              "the same"))  # fmt: skip
         found.update(text=text, html=text, reply_markup=markup, edited=found.get("edited", 0) + 1)
-        return {k: v for k, v in found.items() if v is not None and k not in ("html", "edited")}
+        return _as_sent(found)
 
     def _getChat(self, p: dict[str, Any]) -> dict[str, Any]:
         chat = int(p["chat_id"])
@@ -343,6 +342,17 @@ class FakeTelegram:
         thread = next(self._ids)
         self.topics[chat].append(thread)
         return {"message_thread_id": thread, "name": p.get("name"), "icon_color": 7322096}
+
+
+def _as_sent(message: dict[str, Any]) -> dict[str, Any]:
+    """A kept message as the Bot API returns it (only an inline keyboard comes back)."""
+    out = {k: v for k, v in message.items() if v is not None and k not in _LOCAL}
+    if "inline_keyboard" not in (out.get("reply_markup") or {}):
+        out.pop("reply_markup", None)
+    return out
+
+
+_LOCAL = {"html", "edited", "reply_to"}
 
 
 class _Refused(Exception):
