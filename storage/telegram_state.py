@@ -83,9 +83,7 @@ def attach(conn: Connection, tokens: Iterable[str], message_id: int) -> None:
         )
 
 
-def replace_keyboard(
-    conn: Connection, chat: str, message_id: int, keep: Iterable[str]
-) -> int:
+def replace_keyboard(conn: Connection, chat: str, message_id: int, keep: Iterable[str]) -> int:
     """An edited message's old buttons stop working: the new keyboard replaced them."""
     kept = list(keep)
     stmt = delete(_button).where(_button.c.chat == chat, _button.c.message_id == message_id)

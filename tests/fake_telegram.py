@@ -47,14 +47,30 @@ from urllib.parse import parse_qsl
 import pytest_asyncio
 from aiohttp import web
 
-__all__ = ["Answer", "Call", "FakeTelegram", "fake_telegram", "visible"]
+__all__ = ["Answer", "Call", "FakeTelegram", "fake_telegram_fixture", "visible"]
 
 TOKEN = "123456789:AAHfakefakefakefakefakefakefakefake12"
 BOT_ID = 123456789
 BOT_USERNAME = "arcircle_test_bot"
 _STRINGS = {"text", "secret_token", "url", "callback_query_id", "name", "parse_mode"}
-_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-         "tg-spoiler", "span", "blockquote", "tg-emoji"}  # fmt: skip
+_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
 
 
 @dataclass
@@ -101,12 +117,12 @@ class _Checker(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _TAGS:
-            self.problem = self.problem or f"unsupported start tag \"{tag}\""
+            self.problem = self.problem or f'unsupported start tag "{tag}"'
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
-            self.problem = self.problem or f"unexpected end tag \"{tag}\""
+            self.problem = self.problem or f'unexpected end tag "{tag}"'
             return
         self.stack.pop()
 
@@ -233,9 +249,15 @@ class FakeTelegram:
         return _reply(Answer(body={"ok": True, "result": result}))
 
     def _getMe(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {"id": BOT_ID, "is_bot": True, "first_name": "arcircle", "username": BOT_USERNAME,
-                "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": False}  # fmt: skip
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "arcircle",
+            "username": BOT_USERNAME,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     def _setWebhook(self, p: dict[str, Any]) -> bool:
         self.webhook = {"url": p.get("url"), "secret_token": p.get("secret_token")}
@@ -251,9 +273,14 @@ class FakeTelegram:
 
     async def _getUpdates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         if self.webhook is not None:
-            raise _Refused(Answer.error(409, "Conflict: can't use getUpdates method while "
-                                             "webhook is active; use deleteWebhook to delete "
-                                             "the webhook first"))  # fmt: skip
+            raise _Refused(
+                Answer.error(
+                    409,
+                    "Conflict: can't use getUpdates method while "
+                    "webhook is active; use deleteWebhook to delete "
+                    "the webhook first",
+                )
+            )
         offset = int(p.get("offset") or 0)
         limit = int(p.get("limit") or 100)
         timeout = float(p.get("timeout") or 0)
@@ -320,20 +347,34 @@ class FakeTelegram:
             raise _Refused(Answer.error(400, "Bad Request: message to edit not found"))
         markup = p.get("reply_markup")
         if found["text"] == text and found["reply_markup"] == markup:
-            raise _Refused(Answer.error(400, "Bad Request: message is not modified: specified "
-                                             "new message content and reply markup are exactly "
-                                             "the same"))  # fmt: skip
+            raise _Refused(
+                Answer.error(
+                    400,
+                    "Bad Request: message is not modified: specified "
+                    "new message content and reply markup are exactly "
+                    "the same",
+                )
+            )
         found.update(text=text, html=text, reply_markup=markup, edited=found.get("edited", 0) + 1)
         return _as_sent(found)
 
     def _getChat(self, p: dict[str, Any]) -> dict[str, Any]:
         chat = int(p["chat_id"])
         self._chat_checks(chat)
-        return {"id": chat, "type": "supergroup" if chat < 0 else "private",
-                "title": "Circle", "is_forum": chat in self.forums,
-                "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
-                                        "unique_gifts": False, "premium_subscription": False}}  # fmt: skip
+        return {
+            "id": chat,
+            "type": "supergroup" if chat < 0 else "private",
+            "title": "Circle",
+            "is_forum": chat in self.forums,
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+            },
+        }
 
     def _createForumTopic(self, p: dict[str, Any]) -> dict[str, Any]:
         chat = int(p["chat_id"])
@@ -375,7 +416,7 @@ def _reply(answer: Answer) -> web.Response:
 
 
 @pytest_asyncio.fixture(name="fake_telegram")
-async def fake_telegram() -> AsyncIterator[FakeTelegram]:
+async def fake_telegram_fixture() -> AsyncIterator[FakeTelegram]:
     fake = await FakeTelegram().start()
     try:
         yield fake

@@ -100,8 +100,8 @@ class World:
             await m.stop()
 
 
-@pytest_asyncio.fixture
-async def world(fake_telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[World]:
+@pytest_asyncio.fixture(name="world")
+async def world_fixture(fake_telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[World]:
     config = load_config(write_config(tmp_path), env={})
     clock = FakeClock(datetime(2026, 3, 16, 2, 0, tzinfo=UTC))  # Monday 10:00 in Shanghai
     rt = build_runtime(config, clock, f"sqlite:///{tmp_path}/tg.db", platforms=("telegram",))
@@ -150,7 +150,7 @@ def private_message(text: str, uid: int) -> dict[str, Any]:
             "chat": {"id": uid, "type": "private", "first_name": "User"},
             "date": 1773626400,
             "text": text,
-        }
+        },
     }
 
 

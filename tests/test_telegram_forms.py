@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.kernel.forms import Choice, Form, FormErrors, FormField, FormRef
 from bot.kernel.messages import Button, Card, Reply
-from tests.fake_telegram import FakeTelegram, fake_telegram, visible  # noqa: F401
+from tests.fake_telegram import FakeTelegram, fake_telegram_fixture, visible  # noqa: F401
 from tests.telegram_world import (
     GROUP,
     LI,
@@ -22,7 +22,7 @@ from tests.telegram_world import (
     click,
     group_message,
     keyboard,
-    world,  # noqa: F401
+    world_fixture,  # noqa: F401
 )
 
 REF = FormRef("promise", ("1",), ("<amount>", "<date>"))
@@ -33,8 +33,12 @@ FORM = Form(
     fields=(
         FormField("amount", "amount", "Amount promised", hint="e.g. 1500 or 1,500.00"),
         FormField("date", "date", "Pay by", hint="YYYY-MM-DD"),
-        FormField("how", "choice", "How", choices=(Choice("bank", "Bank transfer"),
-                                                   Choice("cash", "Cash"))),  # fmt: skip
+        FormField(
+            "how",
+            "choice",
+            "How",
+            choices=(Choice("bank", "Bank transfer"), Choice("cash", "Cash")),
+        ),
         FormField("note", "text", "Note", required=False),
     ),
 )
@@ -91,7 +95,7 @@ async def test_a_guided_form_with_an_error_a_restart_and_a_retry(world: World) -
     assert "Promise for case #1" in text and "Amount promised" in text
     assert "<outstanding>" in text  # the intro is text, escaped
     assert q1["reply_markup"]["force_reply"] and q1["reply_markup"]["selective"]
-    assert f'tg://user?id={LI}' in q1["text"]  # the person is mentioned: their reply box opens
+    assert f"tg://user?id={LI}" in q1["text"]  # the person is mentioned: their reply box opens
 
     # Someone else's reply, and a reply to another message, answer nothing.
     await m.inbound.update(group_message("999", WANG, reply_to=q1))
@@ -120,8 +124,12 @@ async def test_a_guided_form_with_an_error_a_restart_and_a_retry(world: World) -
     assert "Not an amount: lots" in visible(again["text"])
     assert "Amount promised" in visible(again["text"])
     await m.inbound.update(group_message("1500", LI, reply_to=again))
-    assert router.submitted[-1] == {"amount": "1500", "date": "2026-04-01", "how": "bank",
-                                    "note": ""}  # fmt: skip
+    assert router.submitted[-1] == {
+        "amount": "1500",
+        "date": "2026-04-01",
+        "how": "bank",
+        "note": "",
+    }
     assert visible(fake.sent(GROUP)[-1]["text"]) == "Promise recorded: 1500 by 2026-04-01"
     # Done: a further reply to the old question is no longer an answer to the form.
     await m.inbound.update(group_message("2000", LI, reply_to=again))

@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from tests.fake_telegram import BOT_ID, BOT_USERNAME, FakeTelegram, fake_telegram  # noqa: F401
-from tests.fake_telegram import visible
+from tests.fake_telegram import BOT_ID, BOT_USERNAME, FakeTelegram, fake_telegram_fixture, visible  # noqa: F401
 from tests.telegram_world import (
     GROUP,
     LI,
@@ -18,9 +17,9 @@ from tests.telegram_world import (
     click,
     group_message,
     keyboard,
-    private_message,
     open_case,
-    world,  # noqa: F401
+    private_message,
+    world_fixture,  # noqa: F401
 )
 
 
@@ -53,8 +52,13 @@ async def test_in_a_group_only_what_is_addressed_to_the_bot_runs(world: World) -
         assert await m.inbound.update(group_message(text, WANG))
     assert fake.sent(GROUP) == []
     await m.inbound.update(group_message(f"@{BOT_USERNAME} 逾期", WANG))
-    bot_msg = {"message_id": 1, "from": {"id": BOT_ID, "is_bot": True, "first_name": "a"},
-               "chat": {"id": GROUP, "type": "supergroup"}, "date": 1, "text": "hi"}  # fmt: skip
+    bot_msg = {
+        "message_id": 1,
+        "from": {"id": BOT_ID, "is_bot": True, "first_name": "a"},
+        "chat": {"id": GROUP, "type": "supergroup"},
+        "date": 1,
+        "text": "hi",
+    }
     await m.inbound.update(group_message("case 1", WANG, reply_to=bot_msg))
     texts = shown(fake)
     assert len(texts) == 2 and "Northwind" in texts[0] and "Case #1" in texts[1]
@@ -128,11 +132,19 @@ OLD_MESSAGE: dict[str, Any] = {
     "update_id": 10000,
     "message": {
         "date": 1441645532,
-        "chat": {"last_name": "Test Lastname", "id": 1111111, "first_name": "Test",
-                 "username": "Test"},  # fmt: skip
+        "chat": {
+            "last_name": "Test Lastname",
+            "id": 1111111,
+            "first_name": "Test",
+            "username": "Test",
+        },
         "message_id": 1365,
-        "from": {"last_name": "Test Lastname", "id": 1111111, "first_name": "Test",
-                 "username": "Test"},  # fmt: skip
+        "from": {
+            "last_name": "Test Lastname",
+            "id": 1111111,
+            "first_name": "Test",
+            "username": "Test",
+        },
         "text": "/start",
     },
 }
@@ -140,8 +152,13 @@ OLD_CALLBACK: dict[str, Any] = {
     "update_id": 10001,
     "callback_query": {
         "id": "4382bfdwdsb323b2d9",
-        "from": {"last_name": "Test Lastname", "type": "private", "id": 1111111,
-                 "first_name": "Test", "username": "Test"},  # fmt: skip
+        "from": {
+            "last_name": "Test Lastname",
+            "type": "private",
+            "id": 1111111,
+            "first_name": "Test",
+            "username": "Test",
+        },
         "data": "Data from button callback",
         "inline_message_id": "1234csdbsk4839",
     },

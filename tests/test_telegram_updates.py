@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot import http
-from tests.fake_telegram import TOKEN, FakeTelegram, fake_telegram  # noqa: F401
-from tests.telegram_world import GROUP, SECRET, WANG, World, group_message, world  # noqa: F401
+from tests.fake_telegram import TOKEN, FakeTelegram, fake_telegram_fixture  # noqa: F401
+from tests.telegram_world import GROUP, SECRET, WANG, World, group_message, world_fixture  # noqa: F401
 from tests.test_slack_inbound import poll
 
 HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from bot.kernel.messages import DeliveryError, PermanentError, RetryAfter, Trans
 from jobs.outbox import scrub
 
 if TYPE_CHECKING:
+    from telegram import Bot
     from telegram.ext import Application
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -78,7 +80,14 @@ def make_application(token: str, api_url: str | None, *, read_timeout: float = 2
     )
 
 
-def seconds(value: int | float | timedelta) -> float:
+def retry_seconds(exc: Any) -> float:
+    """A RetryAfter's wait in seconds, whichever type PTB gives it (an int now, a timedelta
+    with PTB_TIMEDELTA set or in a later major version; reading it warns about that)."""
+    from telegram.warnings import PTBDeprecationWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -102,12 +111,11 @@ def delivery_error(exc: BaseException, *, chat: str = "?") -> DeliveryError:
     if isinstance(exc, DeliveryError):
         return exc
     if isinstance(exc, tg.RetryAfter):
-        wait = seconds(exc.retry_after)
+        wait = retry_seconds(exc)
         return RetryAfter(max(wait, 1.0), reason=f"Telegram flood control ({wait:g}s)")
     if isinstance(exc, tg.ChatMigrated):
         return PermanentError(
-            f"chat {chat} became a supergroup: set circle.channels.telegram to "
-            f"{exc.new_chat_id}"
+            f"chat {chat} became a supergroup: set circle.channels.telegram to {exc.new_chat_id}"
         )
     if isinstance(exc, tg.InvalidToken):
         return PermanentError("Telegram rejected TELEGRAM_BOT_TOKEN: set the token BotFather gave")
@@ -138,5 +146,15 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {_clean(str(exc))}"
 
 
-def as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+async def raw_call(bot: Bot, method: str, read_timeout: float | None = None, **params: Any) -> Any:
+    """A Bot API call answered as plain JSON. For answers PTB would parse into objects whose
+    required fields change between API versions (getChat's ChatFullInfo) or which must never
+    stop on one odd item (getUpdates)."""
+    from telegram.warnings import PTBUserWarning
+
+    with warnings.catch_warnings():
+        # PTB suggests its typed methods instead; plain JSON is the point here.
+        warnings.simplefilter("ignore", PTBUserWarning)
+        if read_timeout is None:
+            return await bot.do_api_request(method, api_kwargs=params)
+        return await bot.do_api_request(method, api_kwargs=params, read_timeout=read_timeout)

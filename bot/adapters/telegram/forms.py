@@ -44,8 +44,9 @@ class GuidedForms:
     async def _open(self, ref: FormRef, user_id: str, person: str | None) -> Form | Reply:
         opener = getattr(self.router, "open_form", None)
         if opener is None:  # neutral forms not in this build: the command to type
-            return Reply(text=t(self.config.locale_of(person), "telegram_type_it",
-                                command=ref.command()))  # fmt: skip
+            return Reply(
+                text=t(self.config.locale_of(person), "telegram_type_it", command=ref.command())
+            )
         result: Form | Reply = await opener(ref, platform=NAME, user_id=user_id, person=person)
         return result
 
@@ -126,8 +127,11 @@ class GuidedForms:
         submit = getattr(self.router, "submit_form", None)
         result: FormErrors | Reply | None
         if submit is None:
-            result = Reply(text=t(self.config.locale_of(person), "telegram_type_it",
-                                  command=form.ref.command()))  # fmt: skip
+            result = Reply(
+                text=t(
+                    self.config.locale_of(person), "telegram_type_it", command=form.ref.command()
+                )
+            )
         else:
             result = await submit(
                 form.ref,
@@ -155,7 +159,8 @@ class GuidedForms:
         field = form.field(current.pending[0])
         lines: list[str] = []
         # The person is mentioned so that the selective ForceReply opens their reply box.
-        who = f'<a href="tg://user?id={int(current.user_id)}">{escape(current.extra.get("name") or "…")}</a>'
+        name = escape(current.extra.get("name") or "…")
+        who = f'<a href="tg://user?id={int(current.user_id)}">{name}</a>'
         if current.extra.pop("intro", None):
             lines.append(f"{who} · <b>{escape(form.title)}</b>")
             if form.intro:

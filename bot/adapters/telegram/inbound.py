@@ -110,15 +110,19 @@ class Inbound:
         person = self.identities.person(NAME, str(user_id))
         replied = _dict(msg.get("reply_to_message"))
         where = str(chat_id)
-        answered = await self.forms.answer(
-            chat=where,
-            user_id=str(user_id),
-            person=person,
-            text=text,
-            reply_to=_int(replied.get("message_id")),
-            private=private,
-            message_id=message_id,
-        ) if not _is_cancel(text) else False  # fmt: skip
+        answered = (
+            await self.forms.answer(
+                chat=where,
+                user_id=str(user_id),
+                person=person,
+                text=text,
+                reply_to=_int(replied.get("message_id")),
+                private=private,
+                message_id=message_id,
+            )
+            if not _is_cancel(text)
+            else False
+        )
         if answered:
             return
         replied_to = _int(_dict(replied.get("from")).get("id"))

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from typing import TYPE_CHECKING, Any
 
-from bot.adapters.telegram.client import describe, seconds
+from bot.adapters.telegram.client import describe, raw_call, retry_seconds
 from bot.adapters.telegram.inbound import Inbound
 from bot.kernel.clock import Clock
 from storage import telegram_state as state
@@ -65,7 +64,7 @@ class Polling:
                 log.error("telegram polling: the token was refused; polling stops")
                 return
             except tg.RetryAfter as exc:
-                await asyncio.sleep(seconds(exc.retry_after))
+                await asyncio.sleep(retry_seconds(exc))
                 continue
             except (tg.TelegramError, OSError) as exc:
                 # A 5xx, a timeout, a Conflict (another poller or a webhook): try again.
@@ -93,15 +92,8 @@ class Polling:
         await self.db.threads.write(state.handled, key, update_id, self.clock.now())
 
     async def fetch(self, offset: int | None) -> list[Any]:
-        from telegram.warnings import PTBUserWarning
-
         kwargs: dict[str, Any] = {"timeout": self.long_poll, "allowed_updates": self.allowed}
         if offset is not None:
             kwargs["offset"] = offset
-        with warnings.catch_warnings():
-            # PTB suggests Bot.get_updates, which parses into PTB objects: raw JSON on purpose.
-            warnings.simplefilter("ignore", PTBUserWarning)
-            result = await self.bot.do_api_request(
-                "getUpdates", api_kwargs=kwargs, read_timeout=self.long_poll + 10
-            )
+        result = await raw_call(self.bot, "getUpdates", read_timeout=self.long_poll + 10, **kwargs)
         return list(result) if isinstance(result, list) else []

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from bot.adapters.telegram.client import delivery_error, describe
+from bot.adapters.telegram.client import delivery_error, describe, raw_call
 from bot.adapters.telegram.html import Renderer, split
 from bot.kernel.clock import Clock
 from bot.kernel.identity import Identities
@@ -79,7 +79,10 @@ class Poster:
             form = button_form(b)
             entries.append((secrets.token_urlsafe(12), b.command, form.key() if form else None))
         await self.db.threads.write(state.add_buttons, chat, entries, self.clock.now())
-        keys = [InlineKeyboardButton(b.label, callback_data=tok) for b, (tok, _, _) in zip(buttons, entries, strict=True)]
+        keys = [
+            InlineKeyboardButton(b.label, callback_data=tok)
+            for b, (tok, _, _) in zip(buttons, entries, strict=True)
+        ]
         rows = [keys[i : i + 2] for i in range(0, len(keys), 2)]
         return InlineKeyboardMarkup(rows), [tok for tok, _, _ in entries]
 
@@ -207,8 +210,8 @@ class TelegramTransport:
 
         if chat not in self._forums:
             try:
-                found = await self.poster.bot.get_chat(_chat_id(chat))
-                self._forums[chat] = bool(getattr(found, "is_forum", False))
+                found = await raw_call(self.poster.bot, "getChat", chat_id=_chat_id(chat))
+                self._forums[chat] = isinstance(found, dict) and found.get("is_forum") is True
             except tg.TelegramError as exc:
                 raise delivery_error(exc, chat=chat) from None
         if not self._forums[chat]:
