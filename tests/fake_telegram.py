@@ -36,6 +36,7 @@ import itertools
 import json
 import re
 import socket
+import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator
@@ -47,7 +48,14 @@ from urllib.parse import parse_qsl
 import pytest_asyncio
 from aiohttp import web
 
-__all__ = ["Answer", "Call", "FakeTelegram", "fake_telegram_fixture", "visible"]
+__all__ = [
+    "Answer",
+    "Call",
+    "FakeTelegram",
+    "FakeTelegramThread",
+    "fake_telegram_fixture",
+    "visible",
+]
 
 TOKEN = "123456789:AAHfakefakefakefakefakefakefakefake12"
 BOT_ID = 123456789
@@ -422,3 +430,51 @@ async def fake_telegram_fixture() -> AsyncIterator[FakeTelegram]:
         yield fake
     finally:
         await fake.stop()
+
+
+class FakeTelegramThread:
+    """A FakeTelegram on its own event loop in a thread, for tests that run `arcircle` as a
+    process (the test waits on the process; the fake must keep answering meanwhile)."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.fake: FakeTelegram
+
+    def __enter__(self) -> FakeTelegramThread:
+        self._thread.start()
+        self.fake = self._run(self._start())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._run(self.fake.stop())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+            self._loop.close()
+
+    @property
+    def url(self) -> str:
+        return self.fake.url
+
+    def push(self, update: dict[str, Any]) -> None:
+        """An update for getUpdates, added on the fake's own loop."""
+
+        async def add() -> None:
+            self.fake.push(update)
+
+        self._run(add())
+
+    def sent_texts(self, chat: int) -> list[str]:
+        async def read() -> list[str]:
+            return [visible(m["text"]) for m in self.fake.sent(chat)]
+
+        result: list[str] = self._run(read())
+        return result
+
+    async def _start(self) -> FakeTelegram:
+        return await FakeTelegram().start()
+
+    def _run(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)

@@ -47,10 +47,30 @@ class _NoToken(logging.Filter):
 _FILTER = _NoToken()
 
 
+# A logger's filter does not see records of its children: each logger that may write a URL.
+_LOGGERS = (
+    "httpx",
+    "httpx._client",
+    "httpcore",
+    "telegram",
+    "telegram.Bot",
+    "telegram._bot",
+    "telegram.ext",
+    "telegram.ext.ExtBot",
+    "telegram.ext.Application",
+    "telegram.request",
+    "telegram.request.HTTPXRequest",
+    "telegram.request.BaseRequest",
+)
+
+
 def quiet_loggers() -> None:
-    """No request URL (which holds the token) in the log, at any level."""
+    """No request URL (which holds the token) in the log, at any level: PTB logs its URLs at
+    DEBUG and httpx every request at INFO, so both are held above that, and what they do log
+    has anything shaped like a token cut out."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    for name in ("httpx", "httpcore", "telegram", "telegram.ext", "telegram._bot"):
+    logging.getLogger("telegram").setLevel(logging.INFO)
+    for name in _LOGGERS:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
