@@ -86,7 +86,14 @@ def make_application(token: str, api_url: str | None, *, read_timeout: float = 2
     from telegram.ext import Application
     from telegram.request import HTTPXRequest
 
+    from telegram.warnings import PTBDeprecationWarning
+
     quiet_loggers()
+    # PTB warns, on every flood-control answer, that RetryAfter.retry_after becomes a
+    # timedelta one day; retry_seconds reads both.
+    warnings.filterwarnings(
+        "ignore", message=r".*`retry_after` will be", category=PTBDeprecationWarning
+    )
     root = api_root(api_url)
     return (
         Application.builder()
