@@ -85,7 +85,6 @@ def make_application(token: str, api_url: str | None, *, read_timeout: float = 2
     offset lives in the database (bot.adapters.telegram.polling)."""
     from telegram.ext import Application
     from telegram.request import HTTPXRequest
-
     from telegram.warnings import PTBDeprecationWarning
 
     quiet_loggers()
