@@ -2,6 +2,9 @@
 #   docker build -t arcircle .
 #   docker run -it -v "$PWD/data:/data" arcircle            # console, SQLite in /data
 #   docker run -v "$PWD/data:/data" -e DATABASE_URL=postgresql://... arcircle run
+#   docker run -p 3000:3000 -v "$PWD/data:/data" --env-file secrets.env arcircle serve
+#     (every messenger that takes HTTP, on one server: /slack/events, /wecom/callback,
+#      /telegram/webhook, GET /healthz)
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -29,6 +32,7 @@ ENV ARCIRCLE_CONFIG=/data/config.yaml \
     ARCIRCLE_SAMPLE_LEDGER=/app/examples/sample_ledger.csv
 
 VOLUME ["/data"]
+EXPOSE 3000
 USER arcircle
 # A fresh volume gets the example config, so the first `docker run` already works.
 ENTRYPOINT ["sh", "-c", "[ -f \"$ARCIRCLE_CONFIG\" ] || cp /app/config.example.yaml \"$ARCIRCLE_CONFIG\"; exec arcircle \"$@\"", "arcircle"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from bot.kernel import textsplit
 from bot.kernel.config import Config
 from bot.kernel.rich import Mention, Text, display_names, parts_of, plain
 
@@ -84,57 +85,18 @@ def plain_text(text: Text, config: Config) -> str:
     return plain(text, display_names(config))
 
 
-def _cut_point(text: str, at: int) -> int:
-    """An index ≤ at that does not split an entity (&amp;) or a token (<@U1>, <!channel>)."""
-    head = text[:at]
-    lt = head.rfind("<")
-    if lt != -1 and head.find(">", lt) == -1:
-        at = lt
-        head = text[:at]
-    amp = head.rfind("&")
-    if amp != -1 and ";" not in head[amp:]:
-        at = amp
-    return at
-
-
 def clip(text: str, limit: int, *, rendered: bool = True) -> str:
     """At most `limit` characters, ending in … when something was cut."""
     if len(text) <= limit:
         return text
-    at = (_cut_point(text, limit - 1) or limit - 1) if rendered else limit - 1
+    at = textsplit.cut_point(text, limit - 1, len) if rendered else limit - 1
     return text[:at].rstrip() + "…"
 
 
 def split(text: str, limit: int) -> list[str]:
-    """Rendered mrkdwn in pieces of at most `limit` characters, at line ends where it can."""
-    pieces: list[str] = []
-    buf: list[str] = []
-    size = -1  # the joining newlines: n lines take n-1 of them
-
-    def flush() -> None:
-        nonlocal buf, size
-        if buf:
-            pieces.append("\n".join(buf))
-        buf, size = [], -1
-
-    for line in text.split("\n"):
-        if len(line) > limit and limit - size - 1 >= 100:
-            # An endless line first fills what is left of the piece it starts in.
-            at = _cut_point(line, limit - size - 1) or limit - size - 1
-            buf.append(line[:at])
-            line = line[at:]
-            flush()
-        while len(line) > limit:
-            flush()
-            at = _cut_point(line, limit) or limit
-            pieces.append(line[:at])
-            line = line[at:]
-        if size + 1 + len(line) > limit:
-            flush()
-        buf.append(line)
-        size += 1 + len(line)
-    flush()
-    return [p for p in pieces if p.strip()]
+    """Rendered mrkdwn in pieces of at most `limit` characters, at line ends where it can,
+    never inside a mention or an entity."""
+    return textsplit.split(text, limit)
 
 
 # --- in ---------------------------------------------------------------------------------------
