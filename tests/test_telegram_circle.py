@@ -1,7 +1,7 @@
 """The whole circle on Telegram, against the fake Bot API and the real webhook endpoint.
 
 The overdue scan opens a case; its card goes to the group with an inline keyboard (Telegram
-answers 429 first: the outbox waits as told); finance answers by command, in a reply; sales
+answers 429 first: the outbox waits as told); finance answers by button (a guided form in replies); sales
 does not answer and its lead is mentioned by Telegram user id after the window, under the
 card; legal records a decision; the card is edited in place. The clock is fake; the jobs are
 driven step by step.
@@ -25,6 +25,7 @@ from tests.telegram_world import (
     WANG,
     ZHAO,
     World,
+    click,
     group_message,
     keyboard,
     world_fixture,  # noqa: F401
@@ -58,17 +59,18 @@ async def test_the_whole_circle_on_telegram(world: World) -> None:
         seconds=3
     )
     await d.drain()
-    cards = [msg for msg in fake.sent(GROUP) if "Case #1 ·" in msg["text"]]
+    cards = [msg for msg in fake.sent(GROUP) if "Case #1 ·" in msg["text"] and keyboard(msg)]
     assert len(cards) == 1, "the card is in the group exactly once"
     card = cards[0]
     assert {"Sales input", "Finance input", "Legal input", "Decide"} <= set(keyboard(card))
 
-    # Finance answers with the command, replying to the card.
-    await send(
-        group_message(
-            "/ar input 1 finance Statement sent; they confirm <receipt>", LI, reply_to=card
-        )
-    )
+    # Finance answers by button: the bot asks in a reply (ForceReply), finance replies.
+    await send(click(keyboard(card)["Finance input"], LI, card))
+    question = fake.sent(GROUP)[-1]
+    assert question["reply_markup"]["force_reply"]
+    assert "Your team's answer" in visible(question["text"])
+    await send(group_message("Statement sent; they confirm <receipt>", LI, reply_to=question))
+    await send(group_message("-", LI, reply_to=fake.sent(GROUP)[-1]))  # no attachment link
     assert "recorded" in visible(fake.sent(GROUP)[-1]["text"]).lower()
 
     # Sales does not answer: after the window its lead is mentioned by Telegram id, under the card.
@@ -80,7 +82,7 @@ async def test_the_whole_circle_on_telegram(world: World) -> None:
         for msg in fake.sent(GROUP)
         if "has not answered in time" in visible(msg["text"]) and "Sales" in visible(msg["text"])
     ]
-    assert len(escalations) == 1
+    assert len(escalations) == 1, [visible(e["text"]) for e in escalations]
     assert f'<a href="tg://user?id={WANG}">' in escalations[0]["text"]
     assert escalations[0]["reply_to"] == card["message_id"]
 
@@ -96,6 +98,8 @@ async def test_the_whole_circle_on_telegram(world: World) -> None:
     final = visible(fake.message(GROUP, card["message_id"])["text"])  # type: ignore[index]
     assert "Lawyer's letter" in final and "Statement sent; they confirm <receipt>" in final
     assert keyboard(fake.message(GROUP, card["message_id"]) or {})  # still has its buttons
-    assert len([msg for msg in fake.sent(GROUP) if "Case #1 ·" in msg["text"]]) == 1
+    assert (
+        len([msg for msg in fake.sent(GROUP) if "Case #1 ·" in msg["text"] and keyboard(msg)]) == 1
+    )
     await web.aclose()
     await asyncio.sleep(0)

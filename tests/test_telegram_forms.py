@@ -55,8 +55,7 @@ class FormRouter:
 
     async def handle(self, text: str, **kw: Any) -> Reply | None:
         if text.strip() in ("case 1", "/ar case 1"):
-            button = Button("Promise", REF.command())
-            object.__setattr__(button, "form", REF)  # FORMS adds Button.form
+            button = Button("Promise", REF.command(), form=REF)
             return Reply(card=Card(title="Case #1 · Northwind Trading", buttons=(button,)))
         result: Reply | None = await self.real.handle(text, **kw)
         return result
@@ -153,8 +152,8 @@ async def test_cancel_stops_a_form(world: World) -> None:
     assert visible(fake.sent(GROUP)[-1]["text"]) == "There is nothing to cancel."
 
 
-async def test_without_the_form_api_the_button_shows_the_command(world: World) -> None:
-    # The real router before FORMS: a placeholder button tells what to type.
+async def test_a_real_form_answers_for_the_team(world: World) -> None:
+    # The router's own forms (handlers.forms): finance's answer by button and reply.
     from tests.telegram_world import open_case
 
     await open_case(world)
@@ -163,6 +162,13 @@ async def test_without_the_form_api_the_button_shows_the_command(world: World) -
     await m.inbound.update(group_message("/ar case 1", LI))
     [card] = fake.sent(GROUP)
     await m.inbound.update(click(keyboard(card)["Finance input"], LI, card))
-    assert visible(fake.sent(GROUP)[-1]["text"]) == (
-        "Type it with your values: /ar input 1 finance <text>"
-    )
+    [question] = questions(fake)
+    assert "Your team's answer" in visible(question["text"])
+    await m.inbound.update(group_message("Statement sent <b>today</b>", LI, reply_to=question))
+    link = questions(fake)[-1]
+    assert "Attachment link" in visible(link["text"])  # optional: "-" leaves it empty
+    await m.inbound.update(group_message("-", LI, reply_to=link))
+    done = visible(fake.sent(GROUP)[-1]["text"])
+    assert "recorded" in done.lower(), done
+    await m.inbound.update(group_message("/ar case 1", LI))
+    assert "Statement sent <b>today</b>" in visible(fake.sent(GROUP)[-1]["text"])

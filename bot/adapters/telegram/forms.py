@@ -42,13 +42,7 @@ class GuidedForms:
         return self.poster.clock.now()
 
     async def _open(self, ref: FormRef, user_id: str, person: str | None) -> Form | Reply:
-        opener = getattr(self.router, "open_form", None)
-        if opener is None:  # neutral forms not in this build: the command to type
-            return Reply(
-                text=t(self.config.locale_of(person), "telegram_type_it", command=ref.command())
-            )
-        result: Form | Reply = await opener(ref, platform=NAME, user_id=user_id, person=person)
-        return result
+        return await self.router.open_form(ref, platform=NAME, user_id=user_id, person=person)
 
     async def start(
         self,
@@ -124,23 +118,14 @@ class GuidedForms:
     async def _submit(
         self, current: state.FormState, form: Form, person: str | None, message_id: int
     ) -> None:
-        submit = getattr(self.router, "submit_form", None)
-        result: FormErrors | Reply | None
-        if submit is None:
-            result = Reply(
-                text=t(
-                    self.config.locale_of(person), "telegram_type_it", command=form.ref.command()
-                )
-            )
-        else:
-            result = await submit(
-                form.ref,
-                dict(current.values),
-                platform=NAME,
-                channel=current.chat,
-                user_id=current.user_id,
-                person=person,
-            )
+        result = await self.router.submit_form(
+            form.ref,
+            dict(current.values),
+            platform=NAME,
+            channel=current.chat,
+            user_id=current.user_id,
+            person=person,
+        )
         if isinstance(result, FormErrors):
             wrong = [f.name for f in form.fields if f.name in result.errors]
             current.pending = wrong or [f.name for f in form.fields]

@@ -51,11 +51,6 @@ def make_ref(message_id: int, thread: int | None) -> str:
     return f"{message_id}:{thread}" if thread else str(message_id)
 
 
-def button_form(button: Button) -> Any:
-    """The button's FormRef, once the neutral forms give Button one (None until then)."""
-    return getattr(button, "form", None)
-
-
 class Poster:
     """Sends rendered messages with their keyboards; shared by replies and the outbox."""
 
@@ -76,8 +71,8 @@ class Poster:
 
         entries = []
         for b in buttons:
-            form = button_form(b)
-            entries.append((secrets.token_urlsafe(12), b.command, form.key() if form else None))
+            form = b.form.key() if b.form is not None else None
+            entries.append((secrets.token_urlsafe(12), b.command, form))
         await self.db.threads.write(state.add_buttons, chat, entries, self.clock.now())
         keys = [
             InlineKeyboardButton(b.label, callback_data=tok)
