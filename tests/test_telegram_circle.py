@@ -3,8 +3,8 @@
 The overdue scan opens a case; its card goes to the group with an inline keyboard (Telegram
 answers 429 first: the outbox waits as told); finance answers by button (a guided form in
 replies); sales does not answer and its lead is mentioned by Telegram user id after the
-window, under the card; legal records a decision by command; the card is edited in place. The clock is fake; the jobs are
-driven step by step.
+window, under the card; legal records a decision by command; the card is edited in place.
+The clock is fake; the jobs are driven step by step.
 """
 
 from __future__ import annotations
