@@ -179,3 +179,13 @@ async def test_a_stranger_is_told_how_to_be_added(world: World) -> None:
     await m.inbound.update(group_message("/ar overdue", STRANGER))
     [text] = shown(world.fake)
     assert "Northwind" not in text and "may see receivables" in text
+
+
+async def test_a_reply_waits_out_a_short_flood_control_once(world: World) -> None:
+    from tests.fake_telegram import Answer
+
+    m = await world.messenger()
+    world.fake.script("sendMessage", Answer.retry_after(1))
+    await m.inbound.update(group_message("/ar help", WANG))
+    assert len(world.fake.calls_to("sendMessage")) == 2
+    assert len(world.fake.sent(GROUP)) == 1

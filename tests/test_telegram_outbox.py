@@ -13,7 +13,7 @@ import pytest
 
 from bot.kernel.capabilities import adapt
 from bot.kernel.clock import FakeClock
-from bot.kernel.messages import PermanentError, Reply
+from bot.kernel.messages import Reply
 from jobs.outbox import OutboxWorker
 from jobs.render import render_row
 from storage import outbox as ob
@@ -158,16 +158,24 @@ async def test_a_forum_group_gets_a_topic_per_case(world: World) -> None:
 
 async def test_a_direct_message_goes_to_the_persons_user_id(world: World) -> None:
     m = await world.messenger()
+    fake = world.fake
     row = _row("@wang.wei", "predue")
     ref = await m.transport().deliver(
         row, Reply(text="INV-1 is due in 7 days"), update_ref=None, thread_ref=None
     )
-    [dm] = world.fake.sent(WANG)
+    [dm] = fake.sent(WANG)
     assert ref == str(dm["message_id"]) and visible(dm["text"]) == "INV-1 is due in 7 days"
-    with pytest.raises(PermanentError, match="no telegram id for ghost"):
-        await m.transport().deliver(
-            _row("@ghost", "predue"), Reply(text="x"), update_ref=None, thread_ref=None
-        )
+    # Someone without a Telegram id, or who never started the bot: the group, mentioned.
+    await m.transport().deliver(
+        _row("@ghost", "predue"), Reply(text="due soon"), update_ref=None, thread_ref=None
+    )
+    fake.script("sendMessage", Answer.error(403, "Forbidden: bot can't initiate conversation"))
+    await m.transport().deliver(
+        _row("@li.na", "predue"), Reply(text="due too"), update_ref=None, thread_ref=None
+    )
+    ghost, li = fake.sent(GROUP)
+    assert visible(ghost["text"]) == "@ghost\ndue soon"
+    assert li["text"].startswith(f'<a href="tg://user?id={LI}">李娜</a>\ndue too')
 
 
 async def test_a_long_message_is_split_and_each_part_accepted(world: World) -> None:

@@ -14,13 +14,14 @@ command, `/ar 逾期` as well as plain `逾期`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import timedelta
 from typing import Any
 
 from bot.adapters.base import Dispatch
-from bot.adapters.telegram.client import describe
+from bot.adapters.telegram.client import describe, retry_seconds
 from bot.adapters.telegram.forms import GuidedForms
 from bot.adapters.telegram.transport import Poster
 from bot.kernel.config import Config
@@ -39,6 +40,7 @@ SHORT = ("help", "overdue", "case", "customer", "whoami", "digest")
 _COMMAND = re.compile(r"^[/／]([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?:\s+|$)")
 _CASE = re.compile(r"#(\d{1,9})")
 _PLACEHOLDER = re.compile(r"<[^<>\s]+>")
+REPLY_WAIT = 5.0  # seconds of flood control a reply to a command may wait
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -142,7 +144,7 @@ class Inbound:
                 addressed=True,
             )
         if reply is not None:
-            await self.poster.send(where, reply, thread=thread, reply_to=message_id)
+            await self.answer(where, reply, thread=thread, reply_to=message_id)
 
     def addressed(self, text: str, *, private: bool, reply_to_bot: bool) -> str | None:
         """The command in a message for the bot, else None."""
@@ -230,7 +232,24 @@ class Inbound:
                 addressed=True,
             )
         if reply is not None:
-            await self.poster.send(found.chat, reply, thread=thread, reply_to=found.message_id)
+            await self.answer(found.chat, reply, thread=thread, reply_to=found.message_id)
+
+    async def answer(
+        self, chat: str, reply: Reply, *, thread: int | None, reply_to: int | None
+    ) -> None:
+        """The reply to a command. A short flood-control wait is waited once (the person is
+        waiting for it); a longer one drops the reply with a log line rather than hold up
+        other updates."""
+        from telegram import error as tg
+
+        try:
+            await self.poster.send(chat, reply, thread=thread, reply_to=reply_to)
+        except tg.RetryAfter as exc:
+            wait = retry_seconds(exc)
+            if wait > REPLY_WAIT:
+                raise
+            await asyncio.sleep(wait)
+            await self.poster.send(chat, reply, thread=thread, reply_to=reply_to)
 
 
 def _is_cancel(text: str) -> bool:

@@ -90,7 +90,9 @@ class TelegramRunning(Messenger):
             long_poll=int(tuning.get("telegram.long_poll", 30)),
             allowed=ALLOWED_UPDATES,
         )
-        self._transport = TelegramTransport(self.poster, services.identities)
+        self._transport = TelegramTransport(
+            self.poster, services.identities, services.config.circle.channels.get("telegram")
+        )
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:

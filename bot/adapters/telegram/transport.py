@@ -23,7 +23,7 @@ from bot.adapters.telegram.client import delivery_error, describe, raw_call
 from bot.adapters.telegram.html import Renderer, split
 from bot.kernel.clock import Clock
 from bot.kernel.identity import Identities
-from bot.kernel.messages import Button, DeliveryError, PermanentError, Reply
+from bot.kernel.messages import Button, DeliveryError, Mention, PermanentError, Reply, RichText
 from storage import telegram_state as state
 from storage.db import Database
 from storage.outbox import OutRow
@@ -162,15 +162,28 @@ def _no_preview() -> Any:
 class TelegramTransport:
     """The outbox's Transport for Telegram."""
 
-    def __init__(self, poster: Poster, identities: Identities) -> None:
+    def __init__(self, poster: Poster, identities: Identities, circle: str | None) -> None:
         self.poster = poster
         self.identities = identities
+        self.circle = circle  # the circle's group (circle.channels.telegram)
         self._forums: dict[str, bool] = {}
 
     async def deliver(
         self, row: OutRow, message: Reply, *, update_ref: str | None, thread_ref: str | None
     ) -> str | None:
-        chat = self._chat(row.destination)
+        person = row.destination[1:] if row.destination.startswith("@") else None
+        if person is not None:
+            return await self._direct(person, message)
+        return await self._deliver(row.destination, row.kind, message, update_ref, thread_ref)
+
+    async def _deliver(
+        self,
+        chat: str,
+        kind: str,
+        message: Reply,
+        update_ref: str | None,
+        thread_ref: str | None,
+    ) -> str | None:
         try:
             if update_ref is not None:
                 message_id, thread = parse_ref(update_ref)
@@ -179,7 +192,7 @@ class TelegramTransport:
                 await self.poster.edit(chat, message_id, message)
                 return update_ref
             reply_to, thread = parse_ref(thread_ref)
-            if row.kind == "card" and thread is None and message.card is not None:
+            if kind == "card" and thread is None and message.card is not None:
                 thread = await self._case_topic(chat, message.card.title)
             sent = await self.poster.send(chat, message, thread=thread, reply_to=reply_to)
             return make_ref(sent, thread) if sent is not None else None
@@ -188,16 +201,34 @@ class TelegramTransport:
         except Exception as exc:
             raise delivery_error(exc, chat=chat) from None
 
-    def _chat(self, destination: str) -> str:
-        if not destination.startswith("@"):
-            return destination
-        person = destination[1:]
+    async def _direct(self, person: str, message: Reply) -> str | None:
+        """A direct message by the person's Telegram user id. Without one, or when the person
+        never started the bot (Telegram forbids writing first), the circle's group gets it
+        with the person mentioned."""
+        from telegram import error as tg
+
         user_id = self.identities.external_id(person, NAME)
-        if not user_id:
+        if user_id:
+            try:
+                sent = await self.poster.send(user_id, message)
+                return str(sent) if sent is not None else None
+            except tg.Forbidden:
+                log.info("telegram: %s has not started the bot; into the group instead", person)
+            except DeliveryError:
+                raise
+            except Exception as exc:
+                raise delivery_error(exc, chat=user_id) from None
+        group = self.circle
+        if not group:
             raise PermanentError(
                 f"no telegram id for {person}: add people.{person}.telegram to config.yaml"
             )
-        return user_id  # a private chat's id is the person's user id
+        mentioned = Reply(
+            text=RichText(Mention.person(person), "\n", message.text or ""),
+            card=message.card,
+            ephemeral=False,
+        )
+        return await self._deliver(group, "dm", mentioned, None, None)
 
     async def _case_topic(self, chat: str, title: str) -> int | None:
         """A forum topic for the case where the group is a forum and lets the bot make one."""
