@@ -187,3 +187,19 @@ async def open_case(world: World, customer: str = "Northwind Trading") -> None:
         person="wang.wei",
     )
     assert reply is not None and "is open" in reply.plain(), reply
+
+
+async def case_card(messenger: TelegramRunning, world: World, uid: int) -> dict[str, Any]:
+    """Case 1's card, asked for in the group by `uid` (`/ar case 1`): the message sent."""
+    await messenger.inbound.update(group_message("/ar case 1", uid))
+    [card] = world.fake.sent(GROUP)
+    return card
+
+
+async def form_from_card(
+    messenger: TelegramRunning, world: World, uid: int, button: str
+) -> dict[str, Any]:
+    """The first question of the form behind a button of case 1's card."""
+    card = await case_card(messenger, world, uid)
+    await messenger.inbound.update(click(keyboard(card)[button], uid, card))
+    return world.fake.sent(GROUP)[-1]

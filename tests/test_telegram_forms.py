@@ -19,9 +19,8 @@ from tests.telegram_world import (
     LI,
     WANG,
     World,
-    click,
+    form_from_card,
     group_message,
-    keyboard,
     world_fixture,  # noqa: F401
 )
 
@@ -85,11 +84,8 @@ async def test_a_guided_form_with_an_error_a_restart_and_a_retry(world: World) -
     router = FormRouter(world.rt.router)
     m = await world.messenger(router=router)
     fake = world.fake
-    await m.inbound.update(group_message("/ar case 1", LI))
-    [card] = fake.sent(GROUP)
-    await m.inbound.update(click(keyboard(card)["Promise"], LI, card))
-
-    [q1] = questions(fake)
+    q1 = await form_from_card(m, world, LI, "Promise")
+    assert questions(fake) == [q1]
     text = visible(q1["text"])
     assert "Promise for case #1" in text and "Amount promised" in text
     assert "<outstanding>" in text  # the intro is text, escaped
@@ -140,10 +136,7 @@ async def test_cancel_stops_a_form(world: World) -> None:
     router = FormRouter(world.rt.router)
     m = await world.messenger(router=router)
     fake = world.fake
-    await m.inbound.update(group_message("/ar case 1", LI))
-    [card] = fake.sent(GROUP)
-    await m.inbound.update(click(keyboard(card)["Promise"], LI, card))
-    [q1] = questions(fake)
+    q1 = await form_from_card(m, world, LI, "Promise")
     await m.inbound.update(group_message("/cancel", LI, reply_to=q1))
     assert visible(fake.sent(GROUP)[-1]["text"]) == "Cancelled: nothing was recorded."
     await m.inbound.update(group_message("1500", LI, reply_to=q1))
@@ -159,10 +152,7 @@ async def test_a_real_form_answers_for_the_team(world: World) -> None:
     await open_case(world)
     m = await world.messenger()
     fake = world.fake
-    await m.inbound.update(group_message("/ar case 1", LI))
-    [card] = fake.sent(GROUP)
-    await m.inbound.update(click(keyboard(card)["Finance input"], LI, card))
-    [question] = questions(fake)
+    question = await form_from_card(m, world, LI, "Finance input")
     assert "Your team's answer" in visible(question["text"])
     await m.inbound.update(group_message("Statement sent <b>today</b>", LI, reply_to=question))
     link = questions(fake)[-1]

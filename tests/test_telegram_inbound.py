@@ -14,6 +14,7 @@ from tests.telegram_world import (
     STRANGER,
     WANG,
     World,
+    case_card,
     click,
     group_message,
     keyboard,
@@ -112,8 +113,7 @@ async def test_unknown_and_expired_buttons_run_nothing(world: World) -> None:
     await open_case(world)
     m = await world.messenger()
     fake = world.fake
-    await m.inbound.update(group_message("/ar case 1", WANG))
-    [card] = fake.sent(GROUP)
+    card = await case_card(m, world, WANG)
     data = next(iter(keyboard(card).values()))
     await m.inbound.update(click("no-such-token", WANG, card))
     world.rt.clock.advance(timedelta(days=31))  # buttons live 30 days
