@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from tests.fake_telegram import BOT_ID, BOT_USERNAME, FakeTelegram, fake_telegram_fixture, visible  # noqa: F401
 from tests.telegram_world import (
     GROUP,
@@ -49,7 +51,13 @@ async def test_in_a_group_only_what_is_addressed_to_the_bot_runs(world: World) -
     await open_case(world)
     m = await world.messenger()
     fake = world.fake
-    for text in ("逾期", "/overdue@some_other_bot", "/ar@some_other_bot overdue", "/weather"):
+    for text in (
+        "逾期",
+        "/overdue@some_other_bot",
+        "/ar@some_other_bot overdue",
+        "/weather",
+        "/start",
+    ):
         assert await m.inbound.update(group_message(text, WANG))
     assert fake.sent(GROUP) == []
     await m.inbound.update(group_message(f"@{BOT_USERNAME} 逾期", WANG))
@@ -125,52 +133,213 @@ async def test_unknown_and_expired_buttons_run_nothing(world: World) -> None:
     assert len(fake.sent(GROUP)) == 1  # nothing ran
 
 
-# Telegram's own examples (https://core.telegram.org/bots/webhooks#testing-your-bot-with-updates,
-# "Message with text", "Callback query"): older shapes, `from` without is_bot, a callback query
-# without its message. Inbound must not crash on them.
-OLD_MESSAGE: dict[str, Any] = {
-    "update_id": 10000,
-    "message": {
-        "date": 1441645532,
-        "chat": {
-            "last_name": "Test Lastname",
-            "id": 1111111,
-            "first_name": "Test",
-            "username": "Test",
+# Telegram's own "Update examples" (https://core.telegram.org/bots/webhooks#testing-your-bot-with-
+# updates, archived in GitHub MarshalX/telegram-crawler, data/web/core.telegram.org/bots/
+# webhooks.html at commit 09858599ec29fff5893cd1699b24ae44c3418d54), copied as literals: old
+# shapes (2015-2016): `from` without is_bot, a chat without type, a callback query without
+# chat_instance or message. Inbound must not crash on them: each is handled or ignored.
+# (update, how many messages the bot sends: /start in a private chat is help)
+VECTORS: list[tuple[dict[str, Any], int]] = [
+    # 01_message_text_start_minimal.json (no chat type: a positive chat id is a private chat)
+    (
+        {
+            "update_id": 10000,
+            "message": {
+                "date": 1441645532,
+                "chat": {
+                    "last_name": "Test Lastname",
+                    "id": 1111111,
+                    "first_name": "Test",
+                    "username": "Test",
+                },
+                "message_id": 1365,
+                "from": {
+                    "last_name": "Test Lastname",
+                    "id": 1111111,
+                    "first_name": "Test",
+                    "username": "Test",
+                },
+                "text": "/start",
+            },
         },
-        "message_id": 1365,
-        "from": {
-            "last_name": "Test Lastname",
-            "id": 1111111,
-            "first_name": "Test",
-            "username": "Test",
+        1,
+    ),
+    # 02_message_text_start.json
+    (
+        {
+            "update_id": 10000,
+            "message": {
+                "date": 1441645532,
+                "chat": {
+                    "last_name": "Test Lastname",
+                    "id": 1111111,
+                    "type": "private",
+                    "first_name": "Test Firstname",
+                    "username": "Testusername",
+                },
+                "message_id": 1365,
+                "from": {
+                    "last_name": "Test Lastname",
+                    "id": 1111111,
+                    "first_name": "Test Firstname",
+                    "username": "Testusername",
+                },
+                "text": "/start",
+            },
         },
-        "text": "/start",
-    },
-}
-OLD_CALLBACK: dict[str, Any] = {
-    "update_id": 10001,
-    "callback_query": {
-        "id": "4382bfdwdsb323b2d9",
-        "from": {
-            "last_name": "Test Lastname",
-            "type": "private",
-            "id": 1111111,
-            "first_name": "Test",
-            "username": "Test",
+        1,
+    ),
+    # 05_message_with_reply.json
+    (
+        {
+            "update_id": 10000,
+            "message": {
+                "date": 1441645532,
+                "chat": {
+                    "last_name": "Test Lastname",
+                    "type": "private",
+                    "id": 1111111,
+                    "first_name": "Test Firstname",
+                    "username": "Testusername",
+                },
+                "message_id": 1365,
+                "from": {
+                    "last_name": "Test Lastname",
+                    "id": 1111111,
+                    "first_name": "Test Firstname",
+                    "username": "Testusername",
+                },
+                "text": "/start",
+                "reply_to_message": {
+                    "date": 1441645000,
+                    "chat": {
+                        "last_name": "Reply Lastname",
+                        "type": "private",
+                        "id": 1111112,
+                        "first_name": "Reply Firstname",
+                        "username": "Testusername",
+                    },
+                    "message_id": 1334,
+                    "text": "Original",
+                },
+            },
         },
-        "data": "Data from button callback",
-        "inline_message_id": "1234csdbsk4839",
-    },
-}
+        1,
+    ),
+    # 06_edited_message.json
+    (
+        {
+            "update_id": 10000,
+            "edited_message": {
+                "date": 1441645532,
+                "chat": {
+                    "last_name": "Test Lastname",
+                    "type": "private",
+                    "id": 1111111,
+                    "first_name": "Test Firstname",
+                    "username": "Testusername",
+                },
+                "message_id": 1365,
+                "from": {
+                    "last_name": "Test Lastname",
+                    "id": 1111111,
+                    "first_name": "Test Firstname",
+                    "username": "Testusername",
+                },
+                "text": "Edited text",
+                "edit_date": 1441646600,
+            },
+        },
+        0,
+    ),
+    # 09_voice_message.json
+    (
+        {
+            "update_id": 10000,
+            "message": {
+                "date": 1441645532,
+                "chat": {
+                    "last_name": "Test Lastname",
+                    "type": "private",
+                    "id": 1111111,
+                    "first_name": "Test Firstname",
+                    "username": "Testusername",
+                },
+                "message_id": 1365,
+                "from": {
+                    "last_name": "Test Lastname",
+                    "id": 1111111,
+                    "first_name": "Test Firstname",
+                    "username": "Testusername",
+                },
+                "voice": {
+                    "file_id": "AwADBAADbXXXXXXXXXXXGBdhD2l6_XX",
+                    "duration": 5,
+                    "mime_type": "audio/ogg",
+                    "file_size": 23000,
+                },
+            },
+        },
+        0,
+    ),
+    # 11_inline_query.json
+    (
+        {
+            "update_id": 10000,
+            "inline_query": {
+                "id": 134567890097,
+                "from": {
+                    "last_name": "Test Lastname",
+                    "type": "private",
+                    "id": 1111111,
+                    "first_name": "Test Firstname",
+                    "username": "Testusername",
+                },
+                "query": "inline query",
+                "offset": "",
+            },
+        },
+        0,
+    ),
+    # 13_callback_query.json
+    (
+        {
+            "update_id": 10000,
+            "callback_query": {
+                "id": "4382bfdwdsb323b2d9",
+                "from": {
+                    "last_name": "Test Lastname",
+                    "type": "private",
+                    "id": 1111111,
+                    "first_name": "Test Firstname",
+                    "username": "Testusername",
+                },
+                "data": "Data from button callback",
+                "inline_message_id": "1234csdbsk4839",
+            },
+        },
+        0,
+    ),
+]
 
 
-async def test_old_update_shapes_do_not_crash(world: World) -> None:
+@pytest.mark.parametrize(("update", "answers"), VECTORS)
+async def test_telegrams_own_update_examples(
+    world: World, update: dict[str, Any], answers: int
+) -> None:
     m = await world.messenger()
-    assert await m.inbound.update(OLD_MESSAGE)  # a private chat without a type: not a DM
-    assert await m.inbound.update(OLD_CALLBACK)
-    [answer] = world.fake.calls_to("answerCallbackQuery")
-    assert answer.params["text"] == "This button has expired: type /ar case <number>"
+    assert await m.inbound.update(update)
+    assert len(world.fake.sent(1111111)) == answers
+    if answers:
+        assert "/ar overdue" in visible(world.fake.sent(1111111)[0]["text"])
+    if "callback_query" in update:
+        [answer] = world.fake.calls_to("answerCallbackQuery")
+        assert answer.params["text"] == "This button has expired: type /ar case <number>"
+    assert not await m.inbound.update(update)  # the same update_id again: nothing
+
+
+async def test_an_update_without_an_update_id_is_ignored(world: World) -> None:
+    m = await world.messenger()
     assert not await m.inbound.update({"no": "update id"})
 
 

@@ -107,7 +107,9 @@ class Inbound:
             return  # a photo, a service message, a channel post: nothing to answer
         if sender.get("is_bot") is True:
             return
-        private = chat.get("type") == "private"
+        # Private chats have the person's (positive) id; old updates have no chat type.
+        kind = chat.get("type")
+        private = kind == "private" or (kind is None and chat_id > 0)
         thread = _int(msg.get("message_thread_id")) if msg.get("is_topic_message") else None
         person = self.identities.person(NAME, str(user_id))
         replied = _dict(msg.get("reply_to_message"))
@@ -159,8 +161,8 @@ class Inbound:
                 return rest or "help"
             if command == "cancel":
                 return "/cancel"
-            if command == "start":
-                return "help"
+            if command == "start":  # the bot's own chat opened: say what it can do
+                return "help" if private or target else None
             if command in SHORT or target or private:
                 return f"{command} {rest}".strip()
             return None  # `/foo` in a group: perhaps another bot's
