@@ -8,7 +8,9 @@ or a readable `@Name` where the person has no Telegram id.
 
 Telegram takes at most 4,096 characters per message. `split` cuts at line boundaries and,
 for a line longer than that, between whole atoms (a tag, an entity, a mention, a character):
-open tags are closed at the cut and opened again in the next part.
+open tags are closed at the cut and opened again in the next part. (bot.kernel.textsplit keeps
+atoms whole too, but a `<pre>` table or a bold title cut across parts would leave each part
+with an unbalanced tag, which Telegram refuses: "can't parse entities".)
 """
 
 from __future__ import annotations
