@@ -77,8 +77,14 @@ async def test_short_commands_are_registered_and_the_webhook_deleted_for_polling
     world: World,
 ) -> None:
     await world.messenger()
-    names = [c["command"] for c in world.fake.commands]
+    menus = {
+        c.params.get("language_code"): c.params["commands"]
+        for c in world.fake.calls_to("setMyCommands")
+    }
+    assert set(menus) == {None, "zh", "en"}
+    names = [c["command"] for c in menus[None]]
     assert {"ar", "overdue", "case", "help", "whoami", "cancel"} <= set(names)
+    assert {c["command"]: c["description"] for c in menus["zh"]}["overdue"] == "逾期发票"
     assert world.fake.calls_to("deleteWebhook") and world.fake.webhook is None
 
 

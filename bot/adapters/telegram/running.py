@@ -109,12 +109,15 @@ class TelegramRunning(Messenger):
         me = self.app.bot
         self.inbound.bot_id = me.id
         self.inbound.username = self.inbound.username or (me.username or "")
-        locale = self.config.company.locale
-        commands = [BotCommand("ar", t(locale, "telegram_cmd_ar"))]
-        commands += [BotCommand(c, t(locale, f"telegram_cmd_{c}")) for c in SHORT]
-        commands.append(BotCommand("cancel", t(locale, "telegram_cmd_cancel")))
+        # The command menu: in the company's language by default, and in Chinese and English
+        # for people whose Telegram speaks those.
+        menus = ((None, self.config.company.locale), ("zh", "zh-CN"), ("en", "en"))
         try:
-            await me.set_my_commands(commands)
+            for language, locale in menus:
+                commands = [BotCommand("ar", t(locale, "telegram_cmd_ar"))]
+                commands += [BotCommand(c, t(locale, f"telegram_cmd_{c}")) for c in SHORT]
+                commands.append(BotCommand("cancel", t(locale, "telegram_cmd_cancel")))
+                await me.set_my_commands(commands, language_code=language)
         except tg.TelegramError as exc:  # the menu is a convenience: commands work without
             log.warning("telegram: setMyCommands failed: %s", describe(exc))
         try:
