@@ -162,3 +162,19 @@ async def test_a_real_form_answers_for_the_team(world: World) -> None:
     assert "recorded" in done.lower(), done
     await m.inbound.update(group_message("/ar case 1", LI))
     assert "Statement sent <b>today</b>" in visible(fake.sent(GROUP)[-1]["text"])
+
+
+async def test_in_a_private_chat_any_message_answers_but_a_command_stays_one(world: World) -> None:
+    from tests.telegram_world import click, keyboard, private_message
+
+    router = FormRouter(world.rt.router)
+    m = await world.messenger(router=router)
+    fake = world.fake
+    await m.inbound.update(private_message("case 1", LI))
+    [card] = fake.sent(LI)
+    await m.inbound.update(click(keyboard(card)["Promise"], LI, card))
+    assert "Amount promised" in visible(fake.sent(LI)[-1]["text"])
+    await m.inbound.update(private_message("/ar help", LI))  # a command, not the amount
+    assert "/ar overdue" in visible(fake.sent(LI)[-1]["text"])
+    await m.inbound.update(private_message("1500", LI))  # no reply needed in a private chat
+    assert "Pay by" in visible(fake.sent(LI)[-1]["text"])

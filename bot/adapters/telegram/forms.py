@@ -90,8 +90,11 @@ class GuidedForms:
         current = await self.db.threads.read(state.load_form, chat, user_id)
         if current is None or not current.pending:
             return False
-        if not private and (reply_to is None or reply_to != current.prompt_id):
+        replying = reply_to is not None and reply_to == current.prompt_id
+        if not private and not replying:
             return False  # in a group only a reply to the question answers it
+        if private and not replying and text.lstrip().startswith(("/", "／")):
+            return False  # in a private chat a command is a command, not an answer
         ref = FormRef.from_key(current.form_key)
         form = await self._open(ref, user_id, person) if ref is not None else None
         if not isinstance(form, Form):
