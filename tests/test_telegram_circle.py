@@ -97,6 +97,7 @@ async def test_the_whole_circle_on_telegram(world: World) -> None:
     assert edits, "the card was edited with editMessageText"
     final = visible(fake.message(GROUP, card["message_id"])["text"])  # type: ignore[index]
     assert "Lawyer's letter" in final and "Statement sent; they confirm <receipt>" in final
+    assert final.startswith("Case #1 · ")  # the card itself, not the update's summary line
     assert keyboard(fake.message(GROUP, card["message_id"]) or {})  # still has its buttons
     assert (
         len([msg for msg in fake.sent(GROUP) if "Case #1 ·" in msg["text"] and keyboard(msg)]) == 1

@@ -124,7 +124,10 @@ class Poster:
         from telegram import error as tg
         from telegram.constants import ParseMode
 
-        parts = split(self.renderer.reply(message)) or ["…"]
+        # The card itself: a card_update's text is the one-line summary meant for messengers
+        # that cannot edit (they post it as a follow-up), not part of the card.
+        shown = Reply(card=message.card) if message.card is not None else message
+        parts = split(self.renderer.reply(shown)) or ["…"]
         buttons = message.card.buttons if message.card is not None else ()
         markup, tokens = await self.keyboard(chat, buttons)
         try:
