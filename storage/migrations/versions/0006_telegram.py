@@ -1,7 +1,7 @@
 """telegram: the polling offset, inline keyboard buttons and guided forms in progress
 
-Revision ID: 0005_telegram
-Revises: 0004
+Revision ID: 0006_telegram
+Revises: 0005_identity
 Create Date: 2026-11-28
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_telegram"
-down_revision: str | None = "0004"
+revision: str = "0006_telegram"
+down_revision: str | None = "0005_identity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
