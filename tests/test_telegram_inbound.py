@@ -364,3 +364,13 @@ async def test_a_reply_waits_out_a_short_flood_control_once(world: World) -> Non
     await m.inbound.update(group_message("/ar help", WANG))
     assert len(world.fake.calls_to("sendMessage")) == 2
     assert len(world.fake.sent(GROUP)) == 1
+
+
+async def test_whoami_by_the_short_command(world: World) -> None:
+    m = await world.messenger()
+    await m.inbound.update(private_message("/whoami", LI))
+    await m.inbound.update(private_message("/whoami", STRANGER))
+    known = visible(world.fake.sent(LI)[0]["text"])
+    assert "Snooze your own team's seat: yes." in known
+    stranger = visible(world.fake.sent(STRANGER)[0]["text"])
+    assert f"ask an admin to add `ids: {{telegram: {STRANGER}}}`" in stranger
