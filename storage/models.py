@@ -329,3 +329,45 @@ class InboundEvent(SQLModel, table=True):
     platform: str = Field(max_length=20)
     event_id: str = Field(max_length=120)
     received_at: datetime
+
+
+# --- Telegram (bot.adapters.telegram): state that must survive a restart -------------------
+
+
+class TelegramOffset(SQLModel, table=True):
+    """The last update handled per bot (polling): a restart neither loses nor replays one."""
+
+    __tablename__ = "telegram_offset"
+
+    bot: str = Field(primary_key=True, max_length=40)  # the bot's numeric id (getMe)
+    last_update_id: int = Field(sa_type=BigInteger)
+    updated_at: datetime
+
+
+class TelegramButton(SQLModel, table=True):
+    """An inline keyboard button: the opaque callback_data token and what it stands for."""
+
+    __tablename__ = "telegram_button"
+    __table_args__ = (Index("ix_telegram_button_message", "chat", "message_id"),)
+
+    token: str = Field(primary_key=True, max_length=40)
+    command: str | None = Field(default=None, sa_column=Column(Text))
+    form_key: str | None = Field(default=None, max_length=200)
+    chat: str = Field(max_length=40)
+    message_id: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = Field(index=True)
+
+
+class TelegramForm(SQLModel, table=True):
+    """A guided form in progress: one per person and chat (Telegram has no modals)."""
+
+    __tablename__ = "telegram_form"
+    __table_args__ = (UniqueConstraint("chat", "user_id", name="uq_telegram_form"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat: str = Field(max_length=40)
+    user_id: str = Field(max_length=40)
+    form_key: str = Field(max_length=200)
+    state: str = Field(sa_column=Column(Text, nullable=False))  # JSON: values, pending, errors
+    prompt_id: int | None = Field(default=None, sa_type=BigInteger)
+    updated_at: datetime

@@ -577,8 +577,12 @@ class SlackPlatform(Strict):
 
 class TelegramPlatform(Strict):
     enabled: bool = False
+    # polling: `arcircle run`, no public address; webhook: POST /telegram/webhook on serve.
     mode: Literal["polling", "webhook"] = "polling"
+    # The public https address Telegram calls (setWebhook at start-up); none: skipped.
     webhook_url: str | None = None
+    # The bot's @name for `/ar@name` in groups; by default what getMe says.
+    bot_username: str | None = Field(default=None, pattern=r"^@?[A-Za-z0-9_]{3,64}$")
 
 
 class WebhookPlatform(Strict):
