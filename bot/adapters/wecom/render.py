@@ -137,6 +137,10 @@ def split(markdown: str, limit: int = MARKDOWN_LIMIT) -> list[str]:
 
 
 def button_key(command: str) -> str | None:
+    """The key a click sends back; None when the command cannot be a button: it has
+    `<placeholders>` to fill in (a smart robot card takes no free text) or is too long."""
+    if "<" in command:
+        return None
     key = KEY_PREFIX + command
     return key if len(key.encode("utf-8")) <= KEY_LIMIT else None
 
