@@ -191,7 +191,9 @@ class FakeWecom:
     def open_reply(self, answer: dict[str, Any]) -> dict[str, Any]:
         """A passive reply's content: its signature checked, decrypted, receive id checked."""
         encrypted = answer["encrypt"]
-        expected = self.crypto.sign(self.token, str(answer["timestamp"]), answer["nonce"], encrypted)
+        expected = self.crypto.sign(
+            self.token, str(answer["timestamp"]), answer["nonce"], encrypted
+        )
         assert answer["msgsignature"] == expected, "passive reply signature does not verify"
         message, rid = self.crypto.decrypt(encrypted)
         assert rid == self.receive_id

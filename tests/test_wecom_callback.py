@@ -14,7 +14,7 @@ import pytest
 
 from bot.adapters.wecom import render
 from tests.fake_wecom import SenderCrypto
-from tests.wecom_helpers import AES_KEY, GROUP, TOKEN, Rig, rig
+from tests.wecom_helpers import AES_KEY, GROUP, TOKEN, rig
 
 
 def content(reply: dict[str, Any]) -> str:
@@ -42,7 +42,12 @@ async def test_url_verification_answers_the_decrypted_echostr(tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     ("text", "chat"),
-    [("@arcircle /ar overdue", GROUP), ("@催收助手 逾期", GROUP), ("逾期", None), ("/ar 逾期", None)],
+    [
+        ("@arcircle /ar overdue", GROUP),
+        ("@催收助手 逾期", GROUP),
+        ("逾期", None),
+        ("/ar 逾期", None),
+    ],
     ids=["group-slash", "group-chinese", "dm-chinese", "dm-slash"],
 )
 async def test_a_command_round_trip(tmp_path: Path, text: str, chat: str | None) -> None:
@@ -89,7 +94,16 @@ def _tamper(encrypt: str, how: str) -> str:
     return base64.b64encode(bytes(raw)).decode()
 
 
-TAMPERED = ["signature", "stale", "future", "garbage", "padding", "receive_id", "not-json", "no-encrypt"]
+TAMPERED = [
+    "signature",
+    "stale",
+    "future",
+    "garbage",
+    "padding",
+    "receive_id",
+    "not-json",
+    "no-encrypt",
+]
 
 
 @pytest.mark.parametrize("how", TAMPERED)
@@ -110,13 +124,17 @@ async def test_a_tampered_callback_is_refused_and_runs_nothing(
         elif how in ("garbage", "padding"):
             bad = "!!notbase64!!" if how == "garbage" else _tamper(encrypt, how)
             body = json.dumps({"encrypt": bad}).encode()
-            params["msg_signature"] = w.crypto.sign(TOKEN, params["timestamp"], params["nonce"], bad)
+            params["msg_signature"] = w.crypto.sign(
+                TOKEN, params["timestamp"], params["nonce"], bad
+            )
         elif how == "receive_id":
             params, body = w.sealed(message, receive_id="someone-else")
         elif how == "not-json":
             bad = SenderCrypto(TOKEN, AES_KEY, "aibot-1").encrypt("not json")
             body = json.dumps({"encrypt": bad}).encode()
-            params["msg_signature"] = w.crypto.sign(TOKEN, params["timestamp"], params["nonce"], bad)
+            params["msg_signature"] = w.crypto.sign(
+                TOKEN, params["timestamp"], params["nonce"], bad
+            )
         elif how == "no-encrypt":
             body = b'{"msg": 1}'
         with caplog.at_level(logging.WARNING):
@@ -153,7 +171,9 @@ async def test_a_stranger_is_told_how_to_be_added(tmp_path: Path) -> None:
 
 
 def test_user_text_never_becomes_markup() -> None:
-    hostile = "<@all> [x](http://evil) **b** `c` # h <font color=\"warning\">"
+    hostile = '# h\n  # h2\n<@all> [x](http://evil) **b** `c` <font color="warning">'
     out = render.escape(hostile)
-    for mark in ("<", ">", "[", "]", "**", "`", "#"):
+    for mark in ("<", ">", "[", "]", "**", "`"):
         assert mark not in out
+    assert not any(line.lstrip().startswith("#") for line in out.split("\n"))
+    assert render.escape("Case #1") == "Case #1"

@@ -30,7 +30,9 @@ VERIFY = {
     "msg_signature": "012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb",
     "timestamp": "1476416373",
     "nonce": "47744683",
-    "echostr": "fsi1xnbH4yQh0+PJxcOdhhK6TDXkjMyhEPA7xB2TGz6b+g7xyAbEkRxN/3cNXW9qdqjnoVzEtpbhnFyq6SVHyA==",
+    "echostr": (
+        "fsi1xnbH4yQh0+PJxcOdhhK6TDXkjMyhEPA7xB2TGz6b+g7xyAbEkRxN/3cNXW9qdqjnoVzEtpbhnFyq6SVHyA=="
+    ),
 }
 VERIFY_PLAIN = "1288432023552776189"
 
@@ -39,7 +41,14 @@ POST = {
     "msg_signature": "0c3914025cb4b4d68103f6bfc8db550f79dcf48e",
     "timestamp": "1476422779",
     "nonce": "1597212914",
-    "encrypt": "Kl7kjoSf6DMD1zh7rtrHjFaDapSCkaOnwu3bqLc5tAybhhMl9pFeK8NslNPVdMwmBQTNoW4mY7AIjeLvEl3NyeTkAgGzBhzTtRLNshw2AEew+kkYcD+Fq72Kt00fT0WnN87hGrW8SqGc+NcT3mu87Ha3dz1pSDi6GaUA6A0sqfde0VJPQbZ9U+3JWcoD4Z5jaU0y9GSh010wsHF8KZD24YhmZH4ch4Ka7ilEbjbfvhKkNL65HHL0J6EYJIZUC2pFrdkJ7MhmEbU2qARR4iQHE7wy24qy0cRX3Mfp6iELcDNfSsPGjUQVDGxQDCWjayJOpcwocugux082f49HKYg84EpHSGXAyh+/oxwaWbvL6aSDPOYuPDGOCI8jmnKiypE+",
+    "encrypt": (
+        "Kl7kjoSf6DMD1zh7rtrHjFaDapSCkaOnwu3bqLc5tAybhhMl9pFeK8NslNPVdMwmBQTNoW4mY7AI"
+        "jeLvEl3NyeTkAgGzBhzTtRLNshw2AEew+kkYcD+Fq72Kt00fT0WnN87hGrW8SqGc+NcT3mu87Ha3"
+        "dz1pSDi6GaUA6A0sqfde0VJPQbZ9U+3JWcoD4Z5jaU0y9GSh010wsHF8KZD24YhmZH4ch4Ka7ilE"
+        "bjbfvhKkNL65HHL0J6EYJIZUC2pFrdkJ7MhmEbU2qARR4iQHE7wy24qy0cRX3Mfp6iELcDNfSsPG"
+        "jUQVDGxQDCWjayJOpcwocugux082f49HKYg84EpHSGXAyh+/oxwaWbvL6aSDPOYuPDGOCI8jmnKi"
+        "ypE+"
+    ),
 }
 POST_PLAIN = (
     "<xml><ToUserName>ww1436e0e65a779aee</ToUserName><FromUserName>ChenJiaShun</FromUserName>"
@@ -48,19 +57,33 @@ POST_PLAIN = (
 )
 
 # Docstring values of the same Sample.py (pad byte 30).
-OLD_TOKEN, OLD_KEY, OLD_CORP = "QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "wx5823bf96d3bd56c7"
+OLD_TOKEN, OLD_KEY, OLD_CORP = (
+    "QDG6eK",
+    "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+    "wx5823bf96d3bd56c7",
+)
 OLD_VERIFY = {
     "msg_signature": "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3",
     "timestamp": "1409659589",
     "nonce": "263014780",
-    "echostr": "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==",
+    "echostr": (
+        "P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ=="
+    ),
 }
 OLD_VERIFY_PLAIN = "1616140317555161061"
 
 # wechatpy tests/test_crypto.py.
-WP_TOKEN, WP_KEY, WP_ID = "123456", "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR", "wx49f0ab532d5d035a"
-WP_CHECK = ("dd6b9c95b495b3f7e2901bfbc76c664930ffdb96", "1411443780", "437374425",
-            "4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchLF6p+Q==")
+WP_TOKEN, WP_KEY, WP_ID = (
+    "123456",
+    "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR",
+    "wx49f0ab532d5d035a",
+)
+WP_CHECK = (
+    "dd6b9c95b495b3f7e2901bfbc76c664930ffdb96",
+    "1411443780",
+    "437374425",
+    "4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchLF6p+Q==",
+)
 WP_CHECK_PLAIN = "5927782489442352469"
 
 
@@ -96,8 +119,9 @@ def test_wechatpy_signature_and_its_negative_case() -> None:
 
 
 def test_signature_is_sha1_of_the_sorted_strings() -> None:
-    assert signature(OFFICIAL_TOKEN, POST["timestamp"], POST["nonce"], POST["encrypt"]) == (
-        POST["msg_signature"]
+    assert (
+        signature(OFFICIAL_TOKEN, POST["timestamp"], POST["nonce"], POST["encrypt"])
+        == (POST["msg_signature"])
     )
 
 

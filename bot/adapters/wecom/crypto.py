@@ -87,9 +87,7 @@ class WecomCrypto:
             receive_id = plain[20 + length :].decode("utf-8")
         except UnicodeDecodeError:
             raise CryptoError("message is not UTF-8") from None
-        if check_id is not None and not hmac.compare_digest(
-            receive_id.encode(), check_id.encode()
-        ):
+        if check_id is not None and not hmac.compare_digest(receive_id.encode(), check_id.encode()):
             raise CryptoError("wrong receive id")
         return message
 

@@ -102,7 +102,8 @@ async def _probe_app(client: httpx.AsyncClient, base: str, env: Mapping[str, str
         return Finding("fail", "WeCom's gettoken did not answer")
     if answer.get("errcode", 0) != 0 or not answer.get("access_token"):
         return Finding(
-            "fail", f"the app got no access token (errcode {answer.get('errcode')}): check "
-            "WECOM_CORP_ID and WECOM_APP_SECRET"
+            "fail",
+            f"the app got no access token (errcode {answer.get('errcode')}): check "
+            "WECOM_CORP_ID and WECOM_APP_SECRET",
         )
     return Finding("ok", "the app gets an access token")

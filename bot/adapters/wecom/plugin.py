@@ -25,9 +25,7 @@ class WecomPlugin(Plugin):
                 optional=True,
             ),
             EnvVar("WECOM_CORP_ID", "the company's CorpID (app direct messages)", optional=True),
-            EnvVar(
-                "WECOM_AGENT_ID", "the self-built app's AgentId", optional=True, secret=False
-            ),
+            EnvVar("WECOM_AGENT_ID", "the self-built app's AgentId", optional=True, secret=False),
             EnvVar("WECOM_APP_SECRET", "the self-built app's Secret", optional=True),
             EnvVar("WECOM_API_URL", "WeCom's API base (tests)", optional=True, secret=False),
         )

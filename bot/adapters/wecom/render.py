@@ -5,7 +5,8 @@ WeCom markdown (消息推送 "markdown类型", 智能机器人 markdown) knows h
 (`**`), links (`[x](url)`), inline code, quotes (`>`), `<font color=...>` and the mention
 `<@userid>`. WeCom documents NO escape syntax for it, so literal text cannot be
 backslash-escaped reliably; instead every character that could start markup is replaced by
-its full-width look-alike (`<` -> `＜`, `[` -> `［`, `*` -> `＊`, ...). Text a user, the
+its full-width look-alike (`<` -> `＜`, `[` -> `［`, `*` -> `＊`, a
+`#` that starts a line -> `＃`). Text a user, the
 ledger or a config name supplied therefore never becomes a mention, a link or formatting.
 Only a `Mention` part (made by code) becomes `<@userid>`, and only with a well-formed WeCom
 user id from the identity table; otherwise it reads `@Name`.
@@ -45,15 +46,15 @@ SUBTITLE_LIMIT = 1000  # robot docs give none; keeps a card readable on a phone
 # WeCom user ids: letters, digits and _ - . @ (docs: 1-64 bytes).
 USER_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 # Characters that could start WeCom markdown, and look-alikes that never do.
-_FULL_WIDTH = str.maketrans(
-    {"<": "＜", ">": "＞", "[": "［", "]": "］", "*": "＊", "`": "｀", "_": "＿", "#": "＃"}
-)
+_FULL_WIDTH = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "*": "＊", "`": "｀"})
+# `#` makes a heading only at the start of a line ("Case #1" stays as it is).
+_HEADING = re.compile(r"^(\s*)#", re.MULTILINE)
 
 Names = Callable[[Mention], str]
 
 
 def escape(text: str) -> str:
-    return text.translate(_FULL_WIDTH)
+    return _HEADING.sub("\\1＃", text.translate(_FULL_WIDTH))
 
 
 def mentions(config: Config, identities: Identities) -> Names:
