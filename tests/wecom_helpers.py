@@ -87,6 +87,13 @@ class Rig:
     async def send(self, params: Mapping[str, str], body: bytes) -> httpx.Response:
         return await self.web.post("/wecom/callback", params=params, content=body)
 
+    async def say(self, text: str, *, user: str, chat: str | None = GROUP) -> dict[str, Any]:
+        """A message from WeCom now (the sender's clock is ours); the decrypted reply."""
+        self.wecom.now = int(self.clock.now().timestamp())
+        answer = await self.send(*self.wecom.text(text, user=user, chat=chat))
+        assert answer.status_code == 200, answer.text
+        return self.wecom.open_reply(answer.json()) if answer.content else {}
+
 
 def env_for(wecom: FakeWecom, **more: str) -> dict[str, str]:
     return {
