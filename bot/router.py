@@ -13,15 +13,18 @@ import re
 import secrets
 import shlex
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.circle_env import circle_env
 from bot.kernel.access import OPEN_VERBS, ReadAccess
 from bot.kernel.clock import Clock
 from bot.kernel.config import Config
+from bot.kernel.forms import Form, FormErrors, FormRef
 from bot.kernel.i18n import t
 from bot.kernel.messages import Command, Reply
 from handlers.context import Context
+from handlers.forms import FormSpec, build_form, check_form, lookup_form
 from handlers.registry import Verb, lookup
 from storage.circle import CircleEnv
 from storage.db import Database, bounded_id
@@ -186,6 +189,78 @@ class Router:
             ref = secrets.token_hex(3)
             log.exception("handler %s failed (ref %s) for %r", parsed.verb.name, ref, text)
             return Reply.error(t(ctx.locale, "internal_error", ref=ref))
+
+    # --- forms (handlers.forms): a button's form, opened and submitted -------------------------
+
+    async def _form_gate(
+        self, ref: FormRef, platform: str, user_id: str, person: str | None, ctx: Context
+    ) -> tuple[Verb, FormSpec] | Reply:
+        """The verb and its form, if this person may use it: the same gate as `handle`."""
+        verb = self.verbs.get(ref.verb.casefold())
+        spec = lookup_form(verb.name) if verb is not None else None
+        if verb is None or spec is None:
+            return Reply.error(ctx.t("form_unknown", verb=ref.verb[:_ECHO]))
+        if verb.name not in OPEN_VERBS:
+            refused = await self.access.check(platform, user_id, person)
+            if refused is not None:
+                return Reply.error(self.access.refusal_text(refused, ctx.locale))
+        return verb, spec
+
+    async def open_form(
+        self, ref: FormRef, *, platform: str, user_id: str, person: str | None = None
+    ) -> Form | Reply:
+        """The form behind a button, made for this person; a Reply (show it instead of the
+        form) when the typed command would refuse them anyway."""
+        ctx = self.context(person)
+        try:
+            gate = await self._form_gate(ref, platform, user_id, person, ctx)
+            if isinstance(gate, Reply):
+                return gate
+            return await build_form(gate[1], ctx, ref)
+        except Exception:
+            return self._failed("form", ref.key(), ctx.locale)
+
+    async def submit_form(
+        self,
+        ref: FormRef,
+        values: Mapping[str, str],
+        *,
+        platform: str,
+        channel: str,
+        user_id: str,
+        person: str | None = None,
+    ) -> FormErrors | Reply | None:
+        """A submitted form: FormErrors (by field, in the command's words) while a value is
+        wrong, else the verb's handler runs with the values as its arguments and its Reply is
+        the answer, exactly as if the command had been typed."""
+        ctx = self.context(person)
+        try:
+            gate = await self._form_gate(ref, platform, user_id, person, ctx)
+            if isinstance(gate, Reply):
+                return gate
+            verb, spec = gate
+            checked = await check_form(spec, ctx, ref, values)
+            if not isinstance(checked, list):
+                return checked
+            typed = shlex.join(checked)
+            cmd = Command(
+                verb=verb.name,
+                args=checked,
+                text=typed,
+                person=person,
+                platform=platform,
+                channel=channel,
+                user_id=user_id,
+                raw=f"/ar {verb.name} {typed}",
+            )
+            return await verb.handle(cmd, ctx)
+        except Exception:
+            return self._failed("form submission", ref.key(), ctx.locale)
+
+    def _failed(self, what: str, text: str, locale: str) -> Reply:
+        ref = secrets.token_hex(3)
+        log.exception("%s failed (ref %s) for %r", what, ref, text)
+        return Reply.error(t(locale, "internal_error", ref=ref))
 
     def _unknown(self, word: str, locale: str) -> Reply:
         # A pasted page is not a verb: echo (and compare) only its start.

@@ -99,44 +99,53 @@ def read_options(
     return out
 
 
-def owed_refusal(ctx: Context, case: int, currency: str, owed: Mapping[str, Decimal]) -> Reply:
+@dataclass(frozen=True)
+class Wrong:
+    """What is wrong with a value, in the command's words: a typed command answers it with its
+    usage line (`usage`) or alone; a form shows it under the field (handlers.forms)."""
+
+    text: str
+    usage: bool = True
+
+    def reply(self, ctx: Context, usage: str) -> Reply:
+        return Reply.usage(usage, self.text, ctx.locale) if self.usage else Reply.error(self.text)
+
+
+def owed_wrong(ctx: Context, case: int, currency: str, owed: Mapping[str, Decimal]) -> Wrong:
     """The case owes nothing in that currency: say what it does owe."""
     if not owed:
-        return Reply.error(ctx.t("amount_nothing_owed", case=case))
-    return Reply.error(
-        ctx.t("amount_currency", case=case, currency=currency, owed=owed_text(ctx, owed))
+        return Wrong(ctx.t("amount_nothing_owed", case=case), usage=False)
+    return Wrong(
+        ctx.t("amount_currency", case=case, currency=currency, owed=owed_text(ctx, owed)),
+        usage=False,
     )
 
 
-def read_amount(
-    ctx: Context,
-    view: CaseView,
-    text: str,
-    currency_text: str | None,
-    usage: str,
-) -> tuple[int, str] | Reply:
-    """(minor units, currency) of an amount on this case, or the answer why not: not an
-    amount, zero, a currency the case owes nothing in (with what it owes), more decimals than
-    the currency has. The limit itself (at most what is owed) is checked where it is written."""
+def owed_refusal(ctx: Context, case: int, currency: str, owed: Mapping[str, Decimal]) -> Reply:
+    return Reply.error(owed_wrong(ctx, case, currency, owed).text)
+
+
+def check_amount(
+    ctx: Context, view: CaseView, text: str, currency_text: str | None
+) -> tuple[int, str] | Wrong:
+    """(minor units, currency) of an amount on this case, or what is wrong with it: not an
+    amount, zero, a currency the case owes nothing in (with what it owes), more than it owes,
+    more decimals than the currency has. The one check of an amount, typed or in a form."""
     money = parse_money(text)
     if money is None:
-        return Reply.usage(usage, ctx.t("promise_bad_amount", text=shorten(text, 40)), ctx.locale)
+        return Wrong(ctx.t("promise_bad_amount", text=shorten(text, 40)))
     if money.amount <= 0:
-        return Reply.error(ctx.t("amount_positive"))
+        return Wrong(ctx.t("amount_positive"), usage=False)
     candidates = money.currencies
     if currency_text is not None:
         named = currency_word(currency_text)
         if not named:
-            return Reply.usage(
-                usage, ctx.t("not_currency", text=shorten(currency_text, 40)), ctx.locale
-            )
+            return Wrong(ctx.t("not_currency", text=shorten(currency_text, 40)))
         if candidates and not set(named) & set(candidates):
-            return Reply.usage(
-                usage,
+            return Wrong(
                 ctx.t(
                     "currency_conflict", text=shorten(text, 40), currency=shorten(currency_text, 40)
-                ),
-                ctx.locale,
+                )
             )
         candidates = tuple(c for c in named if not candidates or c in candidates)
     owed = {c: a for c, a in view.outstanding_by_currency().items() if a > 0}
@@ -146,45 +155,61 @@ def read_amount(
         company = ctx.config.company
         currency = view.main_currency(company.currency, company.fx_rates)
     if currency not in owed:
-        return owed_refusal(ctx, view.id, currency, owed)
+        return owed_wrong(ctx, view.id, currency, owed)
     if money.amount > owed[currency]:
-        return Reply.error(
+        return Wrong(
             ctx.t(
                 "promise_too_much", outstanding=format_money(owed[currency], currency, ctx.locale)
-            )
+            ),
+            usage=False,
         )
     try:
         return to_minor(money.amount, currency), currency
     except MoneyError:
-        return Reply.usage(
-            usage,
+        return Wrong(
             ctx.t(
                 "amount_places",
                 text=shorten(text, 40),
                 currency=currency,
                 places=exponent(currency),
-            ),
-            ctx.locale,
+            )
         )
 
 
-def read_day(ctx: Context, text: str, usage: str) -> date | Reply:
-    """A day from today up to the horizon (HORIZON_YEARS ahead), or the usage line."""
+def read_amount(
+    ctx: Context,
+    view: CaseView,
+    text: str,
+    currency_text: str | None,
+    usage: str,
+) -> tuple[int, str] | Reply:
+    """check_amount, answered as a typed command answers: with the usage line where it helps.
+    (The limit is checked again where the amount is written, in the transaction.)"""
+    found = check_amount(ctx, view, text, currency_text)
+    return found.reply(ctx, usage) if isinstance(found, Wrong) else found
+
+
+def check_day(ctx: Context, text: str) -> date | Wrong:
+    """A day from today up to the horizon (HORIZON_YEARS ahead), or what is wrong with it."""
     today = ctx.today()
     day = parse_day(text, today)
     if day is None:
-        return Reply.usage(usage, ctx.t("promise_bad_date", text=shorten(text, 40)), ctx.locale)
+        return Wrong(ctx.t("promise_bad_date", text=shorten(text, 40)))
     if too_far(day, today):
-        return Reply.usage(
-            usage,
+        return Wrong(
             ctx.t(
                 "date_too_far",
                 text=shorten(text, 40),
                 years=HORIZON_YEARS,
                 last=horizon(today).isoformat(),
-            ),
-            ctx.locale,
+            )
         )
     if day < today:
-        return Reply.error(ctx.t("date_past", date=day.isoformat(), today=today.isoformat()))
+        return Wrong(ctx.t("date_past", date=day.isoformat(), today=today.isoformat()), usage=False)
     return day
+
+
+def read_day(ctx: Context, text: str, usage: str) -> date | Reply:
+    """check_day, answered with the usage line where it helps."""
+    found = check_day(ctx, text)
+    return found.reply(ctx, usage) if isinstance(found, Wrong) else found

@@ -8,14 +8,27 @@ recorded, answers their own team's seat, and the reply says whose clocks keep ru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
+from bot.kernel.cards import person_name
+from bot.kernel.forms import Form, FormErrors, FormField, FormRef
 from bot.kernel.messages import Command, Reply
-from handlers.circle_args import AMOUNT, read_amount, read_day, read_options
+from handlers.circle_args import (
+    AMOUNT,
+    Wrong,
+    check_amount,
+    check_day,
+    read_amount,
+    read_day,
+    read_options,
+)
 from handlers.circle_common import actor, case_number, teams_text, who, writer
 from handlers.common import shorten
 from handlers.context import Context
-from playbook.decisions import ACTIONS, Action, allowed, parse_action, who_may
+from handlers.forms import Checked, FormSpec, choices, intro, value
+from playbook.case_view import CaseView
+from playbook.decisions import ACTIONS, Action, allowed, decidable, parse_action, who_may
 from storage.circle import call_team, load_case
 from storage.circle_decisions import Decided, decide
 from storage.offloop import Conn
@@ -169,3 +182,78 @@ def _said(ctx: Context, number: int, action: Action, done: Decided) -> str:
         stays = "decision_held_back_open" if action.closes_case else "decision_held_back"
         lines.append(ctx.t(stays, who=ends))
     return " ".join(lines) if not ctx.zh else "".join(lines)
+
+
+# --- the form: `decide <case>`, one of the decisions this person may take ---------------------
+
+
+async def form(ctx: Context, ref: FormRef, view: CaseView) -> Form | Reply:
+    cfg = ctx.config
+    permissions = cfg.circle.permissions()
+    mine = decidable(actor(ctx), permissions)
+    if not mine:
+        deciders = [k for k in cfg.people if decidable(cfg.actor(k), permissions)]
+        people = ", ".join(person_name(cfg, k) for k in deciders) or "-"
+        return Reply.error(ctx.t("form_none_allowed_ask", people=people))
+    return Form(
+        ref=ref,
+        title=ctx.t("form_decide_title"),
+        intro=intro(ctx, view, ctx.t("form_only_allowed")),
+        submit=ctx.t("form_submit"),
+        fields=(
+            FormField(
+                "action",
+                "choice",
+                ctx.t("form_action"),
+                choices=choices({a.name: a.label(ctx.locale) for a in mine}),
+                placeholder=ctx.t("form_action_placeholder"),
+            ),
+            FormField(
+                "amount",
+                "amount",
+                ctx.t("form_amount"),
+                required=False,
+                max_length=40,
+                hint=ctx.t("form_decide_amount_hint"),
+            ),
+            FormField("date", "date", ctx.t("form_date"), required=False),
+            FormField(
+                "note", "text", ctx.t("form_note"), required=False, multiline=True, max_length=2800
+            ),
+        ),
+    )
+
+
+_BY_NAME = {a.name: a for a in ACTIONS}
+
+
+async def submitted(
+    ctx: Context, ref: FormRef, view: CaseView, values: Mapping[str, str]
+) -> Checked:
+    action = _BY_NAME.get(value(values, "action"))
+    amount, day, note = value(values, "amount"), value(values, "date"), value(values, "note")
+    errors: dict[str, str] = {}
+    if action is None:
+        errors["action"] = ctx.t("form_err_action_required")
+    if amount:
+        money = check_amount(ctx, view, amount, None)
+        if isinstance(money, Wrong):
+            errors["amount"] = money.text
+    elif action is not None and action.needs_amount:
+        errors["amount"] = ctx.t("decision_needs_amount", action=action.label(ctx.locale))
+    if day:
+        found = check_day(ctx, day)
+        if isinstance(found, Wrong):
+            errors["date"] = found.text
+    elif action is not None and action.needs_date:
+        errors["date"] = ctx.t("decision_needs_date", action=action.label(ctx.locale))
+    if errors or action is None:
+        return FormErrors(errors)
+    args = [str(view.id), action.name]
+    args += ["--amount", amount] if amount else []
+    args += ["--date", day] if day else []
+    # After `--` the note is only a note, whatever it says (`-x`, `USD paid`, `plan ...`).
+    return [*args, "--", note] if note else args
+
+
+FORM = FormSpec(USAGE, build=form, check=submitted)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 from bot.kernel.cards import person_name, team_name
+from bot.kernel.forms import Form, FormErrors, FormField, FormRef
 from bot.kernel.messages import Command, Reply
 from bot.kernel.when import day_time
 from handlers.circle_common import case_number, writer
 from handlers.common import shorten
 from handlers.context import Context
+from handlers.forms import Checked, FormSpec, intro, value
+from playbook.case_view import CaseView
 from storage.circle import InputResult, record_input
 from storage.circle_reads import seats_now
 from storage.offloop import Conn
@@ -65,7 +71,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     if not cfg.speaks_for(ctx.person, team):
         names = ", ".join(person_name(cfg, p) for p in members) or "-"
         if not cfg.circle.allow_as_team:
-            return Reply.error(ctx.t("not_member", team=team_name(cfg, team), people=names))
+            return _not_member(ctx, team)
         if not as_team:
             return Reply.error(ctx.t("not_member_as_team", team=team_name(cfg, team), people=names))
     now = ctx.clock.now()
@@ -108,3 +114,77 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         ),
         ephemeral=False,
     )
+
+
+def _not_member(ctx: Context, team: str) -> Reply:
+    names = ", ".join(person_name(ctx.config, p) for p in ctx.config.team_members(team)) or "-"
+    return Reply.error(ctx.t("not_member", team=team_name(ctx.config, team), people=names))
+
+
+# --- the form: `input <case> <team>`, the team's answer and an optional link ------------------
+
+
+def _form_team(ctx: Context, ref: FormRef) -> str | Reply:
+    """The team the form answers for, if this person may answer for it (or on its behalf)."""
+    cfg = ctx.config
+    typed = ref.args[1] if len(ref.args) > 1 else ""
+    team = next((t for t in cfg.teams if t.casefold() == typed.casefold()), None)
+    if team is None:
+        problem = ctx.t("unknown_team", team=shorten(typed, 40), teams=", ".join(cfg.teams))
+        return Reply.usage(USAGE, problem, ctx.locale)
+    if not cfg.speaks_for(ctx.person, team) and not cfg.circle.allow_as_team:
+        return _not_member(ctx, team)
+    return team
+
+
+async def form(ctx: Context, ref: FormRef, view: CaseView) -> Form | Reply:
+    team = _form_team(ctx, ref)
+    if isinstance(team, Reply):
+        return team
+    name = team_name(ctx.config, team)
+    return Form(
+        ref=ref,
+        title=ctx.t("form_input_title", team=name),
+        intro=intro(ctx, view, name),
+        submit=ctx.t("form_submit"),
+        fields=(
+            FormField(
+                "text",
+                "text",
+                ctx.t("form_input_text"),
+                multiline=True,
+                max_length=2800,
+                hint=ctx.t("form_input_text_hint"),
+            ),
+            FormField(
+                "link", "url", ctx.t("form_link"), required=False, hint=ctx.t("form_link_hint")
+            ),
+        ),
+    )
+
+
+_LINK = re.compile(r"^https?://\S+$")
+
+
+async def submitted(
+    ctx: Context, ref: FormRef, view: CaseView, values: Mapping[str, str]
+) -> Checked:
+    team = _form_team(ctx, ref)
+    if isinstance(team, Reply):
+        return team
+    text, link = value(values, "text"), value(values, "link")
+    errors = {}
+    if not text:
+        errors["text"] = ctx.t("form_err_text_required")
+    if link and not _LINK.match(link):
+        errors["link"] = ctx.t("form_err_link")
+    if errors:
+        return FormErrors(errors)
+    if link:
+        text = f"{text} (link: {link})"
+    # One value, one argument: the handler reads the text back exactly as it was typed.
+    as_team = [] if ctx.config.speaks_for(ctx.person, team) else ["--as-team"]
+    return [str(view.id), team, *as_team, text]
+
+
+FORM = FormSpec(USAGE, build=form, check=submitted)

@@ -19,11 +19,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.adapters.slack.blocks import command_from_submission, modal_for, validate_submission
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import load_config
+from bot.kernel.forms import Form, FormErrors, FormRef
+from bot.kernel.messages import Reply
 from playbook.amounts import parse_money
 from playbook.days import parse_day
+from storage.circle import begin_write, record_input
 from storage.db import Database
 from storage.models import Customer
 from tests.conftest import LEDGER_HEADER, TEST_CONFIG, run_import, write_csv
@@ -553,60 +555,66 @@ def test_days_never_raise(text: str) -> None:
 # --- the Slack forms ask the same rules ----------------------------------------------------
 
 
-def _seats_select(view: dict[str, Any]) -> list[str] | None:
-    for block in view["blocks"]:
-        if block.get("block_id") == "seat":
-            return [o["value"] for o in block["element"]["options"]]
-    return None
+def _seats_select(form: Form) -> list[str] | None:
+    field = form.field("seat")
+    return [c.value for c in field.choices] if field is not None else None
 
 
-def test_the_snooze_form_offers_only_the_clocks_one_may_snooze(world: World) -> None:
-    cfg = world.config
-    kw: dict[str, Any] = {"locale": "en", "today": date(2026, 3, 16)}
-    live = {"sales": "waiting", "finance": "waiting", "legal": "acknowledged"}
-    member = modal_for("/ar snooze 1 1h <reason>", cfg, person="tom.baker", seats=live, **kw)
-    assert member is not None and _seats_select(member) is None and "submit" in member
-    assert "Snoozes Sales's clock only" in str(member["blocks"])
-    manager = modal_for("/ar snooze 1 1h <reason>", cfg, person="liu.yang", seats=live, **kw)
-    assert manager is not None and _seats_select(manager) == ["*", "sales", "finance", "legal"]
-    answered = {"sales": "answered", "finance": "waiting"}
-    none = modal_for("/ar snooze 1 1h <reason>", cfg, person="tom.baker", seats=answered, **kw)
-    assert none is not None and "submit" not in none
-    assert "may not snooze" in str(none["blocks"])
-    outsider = modal_for("/ar snooze 1 1h <reason>", cfg, person="wu.fei", **kw)
-    assert outsider is not None and "submit" not in outsider
+async def _form(world: World, person: str | None) -> Form | Reply:
+    ref = FormRef("snooze", ("1", "1h"), ("<reason>",))
+    return await world.router.open_form(ref, platform="console", user_id="-", person=person)
 
 
-def _submitted(command: str, **values: str | None) -> dict[str, Any]:
-    import json
+def _answer(world: World, team: str) -> None:
+    with world.db.engine.begin() as conn:
+        begin_write(conn)
+        record_input(
+            conn, world.env, case_id=1, team=team, person="liu.yang", text="ok",
+            now=world.clock.now(),
+        )  # fmt: skip
 
-    state: dict[str, Any] = {}
-    for block, value in values.items():
-        if block in ("action", "duration", "seat"):
-            entry: dict[str, Any] = {"type": "static_select", "selected_option": {"value": value}}
-        elif block == "date":
-            entry = {"type": "datepicker", "selected_date": value}
-        else:
-            entry = {"type": "plain_text_input", "value": value}
-        state[block] = {"value": entry}
-    return {"private_metadata": json.dumps({"command": command}), "state": {"values": state}}
+
+async def test_the_snooze_form_offers_only_the_clocks_one_may_snooze(world: World) -> None:
+    world.scan()
+    member = await _form(world, "tom.baker")
+    assert isinstance(member, Form) and _seats_select(member) is None
+    assert member.intro is not None and "Snoozes Sales's clock only" in member.intro
+    manager = await _form(world, "liu.yang")
+    assert isinstance(manager, Form)
+    assert _seats_select(manager) == ["*", "sales", "finance", "legal"]
+    _answer(world, "sales")
+    none = await _form(world, "tom.baker")
+    assert isinstance(none, Reply) and "may not snooze any clock" in none.plain()
+    outsider = await _form(world, "wu.fei")
+    assert isinstance(outsider, Reply)
+
+
+async def _submit(world: World, person: str, ref: FormRef, **values: str) -> str:
+    reply = await world.router.submit_form(
+        ref, values, platform="console", channel="console", user_id=person, person=person
+    )
+    assert isinstance(reply, Reply), reply
+    return reply.plain()
 
 
 async def test_form_submissions_run_as_the_typed_commands(world: World) -> None:
-    view = _submitted("/ar snooze 1 1h <reason>", duration="2h", seat="legal", reason="-x")
-    command = command_from_submission(view)
-    assert command == "/ar snooze 1 2h --team legal -- -x"
-    assert "Legal snoozed until 12:00" in await world.say("liu.yang", command)
+    world.scan()
+    snooze = FormRef("snooze", ("1", "1h"))
+    said = await _submit(world, "liu.yang", snooze, duration="2h", seat="legal", reason="-x")
+    assert "Legal snoozed until 12:00" in said
     assert world.case(1).seat("legal").snooze_reason == "-x"
-    view = _submitted(
-        "/ar decide 1 <action> <note>", action="call", amount="50 usd", note="USD paid"
+    decide = FormRef("decide", ("1",))
+    said = await _submit(
+        world, "tom.baker", decide, action="call", amount="50 usd", note="USD paid"
     )
-    assert validate_submission(view, today=date(2026, 3, 16), locale="en") == {}
-    command = command_from_submission(view)
-    assert command == "/ar decide 1 call --amount 50usd -- USD paid"
-    assert "recorded" in await world.say("tom.baker", command)
+    assert "recorded" in said
     decision = world.case(1).decisions[-1]
     assert (str(decision.amount), decision.currency, decision.note) == ("50.00", "USD", "USD paid")
-    far = _submitted("/ar decide 1 <action> <note>", action="extension", date="2099-01-01")
-    errors = validate_submission(far, today=date(2026, 3, 16), locale="en")
-    assert errors == {"date": "Pick a date within 5 years"}
+    far = await world.router.submit_form(
+        decide, {"action": "extension", "date": "2099-01-01"},
+        platform="console", channel="console", user_id="-", person="tom.baker",
+    )  # fmt: skip
+    assert isinstance(far, FormErrors)
+    assert far.errors == {
+        "date": "'2099-01-01' is more than 5 years ahead: the latest date is 2031-03-16."
+    }

@@ -14,26 +14,31 @@ import pytest
 
 from bot.adapters.slack.blocks import (
     ACTION_PREFIX,
+    FORM_PREFIX,
     MAX_BLOCKS,
-    MODAL_CALLBACK_ID,
     blocks_for,
-    command_from_submission,
+    button_value,
     fallback_text,
-    modal_for,
-    needs_modal,
     render_text,
+)
+from bot.adapters.slack.modals import (
+    MODAL_CALLBACK_ID,
+    legacy_ref,
+    modal_view,
     submission_metadata,
-    validate_submission,
+    submitted_values,
+    value_ref,
 )
 from bot.kernel.cards import case_card
 from bot.kernel.config import Config, load_config
+from bot.kernel.forms import Form, FormErrors, FormRef
 from bot.kernel.messages import Button, Card, Field, Mention, Reply, RichText, Section, Table
-from bot.router import split_args
 from playbook import circle as machine
 from playbook.decisions import parse_action
 from playbook.money import parse_amount
 from storage.circle import CaseInvoiceView, CaseView, InputView, SeatView
 from tests.conftest import TEST_CONFIG
+from tests.form_helpers import build, check, form_context
 
 TODAY = date(2026, 3, 16)
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
@@ -174,7 +179,10 @@ def test_the_case_card_as_block_kit(cfg: Config) -> None:
     assert set(re.findall(r"<[@!][^>]*>", everything)) == {"<@U1>", "<!subteam^S9>"}
     actions = [b for b in blocks if b["type"] == "actions"]
     buttons = [e for b in actions for e in b["elements"]]
-    assert [e["value"] for e in buttons] == [b.command for b in card.buttons]
+    # A button with a form opens it (its key after the prefix); a plain one runs its command.
+    assert [e["value"] for e in buttons] == [button_value(b) for b in card.buttons]
+    assert buttons[0]["value"] == FORM_PREFIX + "input 42 sales"
+    assert buttons[3]["value"] == "/ar phrase 42"
     ids = [e["action_id"] for e in buttons]
     assert len(set(ids)) == len(ids) and all(i.startswith(ACTION_PREFIX) for i in ids)
     assert buttons[0]["style"] == "primary" and "style" not in buttons[3]
@@ -281,21 +289,45 @@ def inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
 
 
-def test_which_commands_need_a_form() -> None:
-    assert needs_modal("/ar input 42 sales <text>")
-    assert needs_modal("/ar promise 42 <amount> <date>")
-    assert needs_modal("/ar decide 42 <action> <note>")
-    assert needs_modal("/ar snooze 42 1h <reason>")
-    assert not needs_modal("/ar phrase 42")
-    assert not needs_modal("/ar phrase 42 --variant 1")
+def test_which_buttons_open_a_form() -> None:
+    assert value_ref("form:input 42 sales") == FormRef("input", ("42", "sales"))
+    # The buttons of cards posted before forms were neutral still open their forms.
+    assert legacy_ref("/ar input 42 sales <text>") == FormRef("input", ("42", "sales"), ("<text>",))
+    assert value_ref("/ar promise 42 <amount> <date>") == FormRef(
+        "promise", ("42",), ("<amount>", "<date>")
+    )
+    assert value_ref("/ar decide 42 <action> <note>") is not None
+    assert value_ref("/ar snooze 42 1h <reason>") == FormRef("snooze", ("42", "1h"), ("<reason>",))
+    assert value_ref("/ar phrase 42") is None
+    assert value_ref("/ar phrase 42 --variant 1") is None
+    assert value_ref("/ar frobnicate 42 <text>") is None
 
 
-def test_modal_for_team_input(cfg: Config) -> None:
+async def modal_for(
+    command: str,
+    cfg: Config,
+    *,
+    person: str | None,
+    locale: str,
+    context: dict[str, Any] | None = None,
+    seats: dict[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """The modal a click on a button with this (old-style) command opens, None when the
+    person is refused instead; case 42 is `case_view`."""
+    ref = legacy_ref(command)
+    if ref is None:
+        return None
+    ctx = form_context(cfg, person, locale=locale, view=case_view(cfg), seats=seats)
+    form = await build(ctx, ref)
+    return modal_view(form, locale=locale, context=context) if isinstance(form, Form) else None
+
+
+async def test_modal_for_team_input(cfg: Config) -> None:
     command = "/ar input 42 sales <text>"
-    view = modal_for(command, cfg, person="tom.baker", locale="en", today=TODAY)
+    view = await modal_for(command, cfg, person="tom.baker", locale="en")
     assert view is not None
     assert view["type"] == "modal" and view["callback_id"] == MODAL_CALLBACK_ID
-    assert json.loads(view["private_metadata"]) == {"command": command}
+    assert json.loads(view["private_metadata"]) == {"form": "input 42 sales", "main": "text"}
     assert view["title"]["text"] == "Sales input" and len(view["title"]["text"]) <= 24
     assert view["submit"]["type"] == "plain_text" and view["close"]["type"] == "plain_text"
     blocks = inputs(view)
@@ -307,10 +339,8 @@ def test_modal_for_team_input(cfg: Config) -> None:
     assert blocks["link"]["optional"] is True
 
 
-def test_modal_for_promise(cfg: Config) -> None:
-    view = modal_for(
-        "/ar promise 42 <amount> <date>", cfg, person="li.na", locale="zh-CN", today=TODAY
-    )
+async def test_modal_for_promise(cfg: Config) -> None:
+    view = await modal_for("/ar promise 42 <amount> <date>", cfg, person="li.na", locale="zh-CN")
     assert view is not None
     blocks = inputs(view)
     assert blocks["amount"]["element"]["type"] == "plain_text_input"
@@ -320,13 +350,14 @@ def test_modal_for_promise(cfg: Config) -> None:
         "action_id": "value",
     }
     assert view["title"]["text"] == "付款承诺"
+    # One currency owed: nothing to choose; what is owed is said above the fields.
+    assert "currency" not in blocks
+    assert view["blocks"][0]["elements"][0]["text"] == "案件 #42 · 欠款 ¥12,800.50"
 
 
-def test_modal_for_decide_lists_only_what_the_person_may_decide(cfg: Config) -> None:
-    def options(person: str) -> list[str]:
-        view = modal_for(
-            "/ar decide 42 <action> <note>", cfg, person=person, locale="en", today=TODAY
-        )
+async def test_modal_for_decide_lists_only_what_the_person_may_decide(cfg: Config) -> None:
+    async def options(person: str) -> list[str]:
+        view = await modal_for("/ar decide 42 <action> <note>", cfg, person=person, locale="en")
         assert view is not None
         blocks = inputs(view)
         assert blocks["amount"]["optional"] and blocks["date"]["optional"]
@@ -336,17 +367,17 @@ def test_modal_for_decide_lists_only_what_the_person_may_decide(cfg: Config) -> 
         assert select["type"] == "static_select"
         return [o["value"] for o in select["options"]]
 
-    tom = options("tom.baker")  # a sales member
+    tom = await options("tom.baker")  # a sales member
     assert "lawyers_letter" not in tom and "write_off" not in tom
     assert {"remind", "call", "visit"} <= set(tom)
-    zhao = options("zhao.yun")  # the legal lead
+    zhao = await options("zhao.yun")  # the legal lead
     assert "lawyers_letter" in zhao and "litigation" in zhao and "write_off" not in zhao
-    assert "write_off" in options("li.na")  # the finance lead
-    assert "installment" in options("wang.wei")  # the sales lead
+    assert "write_off" in await options("li.na")  # the finance lead
+    assert "installment" in await options("wang.wei")  # the sales lead
 
 
-def test_modal_for_snooze(cfg: Config) -> None:
-    view = modal_for("/ar snooze 42 1h <reason>", cfg, person="tom.baker", locale="en", today=TODAY)
+async def test_modal_for_snooze(cfg: Config) -> None:
+    view = await modal_for("/ar snooze 42 1h <reason>", cfg, person="tom.baker", locale="en")
     assert view is not None
     blocks = inputs(view)
     select = blocks["duration"]["element"]
@@ -355,30 +386,30 @@ def test_modal_for_snooze(cfg: Config) -> None:
     assert blocks["reason"]["optional"] is False
 
 
-def test_no_modal_for_plain_commands_or_strangers(cfg: Config) -> None:
-    kw: dict[str, Any] = {"locale": "en", "today": TODAY}
-    assert modal_for("/ar phrase 42", cfg, person="tom.baker", **kw) is None
-    assert modal_for("/ar phrase 42 --variant 1", cfg, person="tom.baker", **kw) is None
-    assert modal_for("/ar frobnicate 42 <text>", cfg, person="tom.baker", **kw) is None
-    # Someone not in the config: the command runs and the handler explains.
-    assert modal_for("/ar input 42 sales <text>", cfg, person=None, **kw) is None
-    assert modal_for("/ar input 42 sales <text>", cfg, person="stranger", **kw) is None
+async def test_no_modal_for_plain_commands_or_strangers(cfg: Config) -> None:
+    kw: dict[str, Any] = {"locale": "en"}
+    assert await modal_for("/ar phrase 42", cfg, person="tom.baker", **kw) is None
+    assert await modal_for("/ar phrase 42 --variant 1", cfg, person="tom.baker", **kw) is None
+    assert await modal_for("/ar frobnicate 42 <text>", cfg, person="tom.baker", **kw) is None
+    # Someone not in the config: the command's own answer, instead of a form.
+    assert await modal_for("/ar input 42 sales <text>", cfg, person=None, **kw) is None
+    assert await modal_for("/ar input 42 sales <text>", cfg, person="stranger", **kw) is None
 
 
-def test_context_travels_in_private_metadata(cfg: Config) -> None:
-    view = modal_for(
+async def test_context_travels_in_private_metadata(cfg: Config) -> None:
+    view = await modal_for(
         "/ar snooze 42 1h <reason>",
         cfg,
         person="tom.baker",
         locale="en",
-        today=TODAY,
         context={"channel": "C1", "thread_ts": "1.2"},
     )
     assert view is not None
     assert submission_metadata(view) == {
         "channel": "C1",
         "thread_ts": "1.2",
-        "command": "/ar snooze 42 1h <reason>",
+        "form": "snooze 42 1h",
+        "main": "duration",
     }
 
 
@@ -404,18 +435,36 @@ def submitted(command: str, **values: Any) -> dict[str, Any]:
             option = None if value is None else {"text": {}, "value": value}
             entry = {"type": "static_select", "selected_option": option}
         state[block] = {"value": entry}
+    ref = legacy_ref(command)
+    assert ref is not None
     return {
         "callback_id": MODAL_CALLBACK_ID,
-        "private_metadata": json.dumps({"command": command}),
+        "private_metadata": json.dumps({"form": ref.key()}),
         "state": {"values": state},
     }
 
 
-def routed(command: str) -> tuple[str, list[str]]:
-    """(verb, args) as bot.router reads a command."""
-    assert command.startswith("/ar ")
-    verb, _, rest = command[4:].partition(" ")
-    return verb, split_args(rest.strip())
+async def checked(
+    view: dict[str, Any], cfg: Config, locale: str = "en", person: str = "liu.yang"
+) -> list[str] | FormErrors | Reply:
+    """What the verb's form makes of a submission: the command's args, or what is wrong.
+    (The manager, liu.yang, may answer for every team.)"""
+    ref = value_ref("form:" + submission_metadata(view)["form"])
+    assert ref is not None
+    ctx = form_context(cfg, person, locale=locale, view=case_view(cfg))
+    return await check(ctx, ref, submitted_values(view))
+
+
+async def routed(view: dict[str, Any], cfg: Config) -> tuple[str, list[str]]:
+    """(verb, args) the router gives the verb's handler for a good submission."""
+    args = await checked(view, cfg)
+    assert isinstance(args, list), args
+    return submission_metadata(view)["form"].split()[0], args
+
+
+async def errors(view: dict[str, Any], cfg: Config, locale: str = "en") -> dict[str, str]:
+    found = await checked(view, cfg, locale)
+    return found.errors if isinstance(found, FormErrors) else {}
 
 
 def decided(args: list[str]) -> tuple[str, str | None, str | None, str | None]:
@@ -432,141 +481,144 @@ def decided(args: list[str]) -> tuple[str, str | None, str | None, str | None]:
             amount, i = rest[i + 1], i + 2
         elif rest[i] in ("--date", "-d") and i + 1 < len(rest):
             day, i = rest[i + 1], i + 2
+        elif rest[i] == "--":
+            note.extend(rest[i + 1 :])
+            break
         else:
             note.append(rest[i])
             i += 1
     return action.name, amount, day, " ".join(note).strip() or None
 
 
-def test_input_submission_round_trips(cfg: Config) -> None:
+async def test_input_submission_round_trips(cfg: Config) -> None:
     view = submitted(
         "/ar input 42 sales <text>", text="the text", link="https://files.example/po.pdf"
     )
-    command = command_from_submission(view)
-    assert command == "/ar input 42 sales the text (link: https://files.example/po.pdf)"
+    _, args = await routed(view, cfg)
+    assert args == ["42", "sales", "the text (link: https://files.example/po.pdf)"]
     tricky = 'He said "we\'ll pay" on Friday;\nCFO  agrees — 100% <!channel>'
-    verb, args = routed(
-        command_from_submission(submitted("/ar input 42 sales <text>", text=tricky))
-    )
+    verb, args = await routed(submitted("/ar input 42 sales <text>", text=tricky), cfg)
     assert verb == "input" and args[:2] == ["42", "sales"]
     assert " ".join(args[2:]) == tricky
-    # Curly quotes are straightened the way the router would, and still round-trip.
+    # Curly quotes and all: one value is one argument, exactly as typed.
     curly = "They’ll “pay” tomorrow"
-    _, args = routed(command_from_submission(submitted("/ar input 42 sales <text>", text=curly)))
-    assert " ".join(args[2:]) == 'They\'ll "pay" tomorrow'
+    _, args = await routed(submitted("/ar input 42 sales <text>", text=curly), cfg)
+    assert " ".join(args[2:]) == curly
     # Text that looks like the handler's flags stays text.
-    _, args = routed(
-        command_from_submission(submitted("/ar input 42 sales <text>", text="ok --ack later"))
-    )
+    _, args = await routed(submitted("/ar input 42 sales <text>", text="ok --ack later"), cfg)
     assert args == ["42", "sales", "ok --ack later"]
 
 
-def test_promise_submission(cfg: Config) -> None:
+async def test_promise_submission(cfg: Config) -> None:
     view = submitted("/ar promise 42 <amount> <date>", amount="5000", date="2026-12-01")
-    assert command_from_submission(view) == "/ar promise 42 5000 2026-12-01"
-    view = submitted("/ar promise 42 <amount> <date>", amount=" 5k usd ", date="2026-12-01")
-    assert command_from_submission(view) == "/ar promise 42 5k USD 2026-12-01"
-    assert validate_submission(view, today=TODAY, locale="en") == {}
+    assert await routed(view, cfg) == ("promise", ["42", "5000", "2026-12-01"])
+    view = submitted("/ar promise 42 <amount> <date>", amount=" 5k cny ", date="2026-12-01")
+    assert await routed(view, cfg) == ("promise", ["42", "5k cny", "2026-12-01"])
+    assert await errors(view, cfg) == {}
 
 
-def test_decide_submission_round_trips(cfg: Config) -> None:
+async def test_decide_submission_round_trips(cfg: Config) -> None:
     view = submitted(
         "/ar decide 42 <action> <note>",
         action="installment",
-        amount="30000",
+        amount="3000",
         date="2026-12-01",
         note="first half now",
     )
-    command = command_from_submission(view)
-    assert command == "/ar decide 42 installment --amount 30000 --date 2026-12-01 first half now"
-    verb, args = routed(command)
+    verb, args = await routed(view, cfg)
+    assert args == [
+        "42", "installment", "--amount", "3000", "--date", "2026-12-01", "--", "first half now"
+    ]  # fmt: skip
     assert verb == "decide" and decided(args) == (
         "installment",
-        "30000",
+        "3000",
         "2026-12-01",
         "first half now",
     )
     note = 'Customer\'s "final" offer --amount 1 -d today\n(see thread)'
-    view = submitted("/ar decide 42 <action> <note>", action="settle", note=note)
-    assert decided(routed(command_from_submission(view))[1]) == ("settle", None, None, note)
+    view = submitted("/ar decide 42 <action> <note>", action="settle", amount="100", note=note)
+    assert decided((await routed(view, cfg))[1]) == ("settle", "100", None, note)
     # A note that would read as part of the action's name stays a note.
-    view = submitted("/ar decide 42 <action> <note>", action="installment", note="plan agreed")
-    assert decided(routed(command_from_submission(view))[1]) == (
+    view = submitted(
+        "/ar decide 42 <action> <note>", action="installment", amount="1", date="2026-04-01",
+        note="plan agreed",
+    )  # fmt: skip
+    assert decided((await routed(view, cfg))[1]) == (
         "installment",
-        None,
-        None,
+        "1",
+        "2026-04-01",
         "plan agreed",
     )
     view = submitted("/ar decide 42 <action> <note>", action="remind", note=None)
-    assert command_from_submission(view) == "/ar decide 42 remind"
+    assert await routed(view, cfg) == ("decide", ["42", "remind"])
 
 
-def test_snooze_submission_round_trips(cfg: Config) -> None:
+async def test_snooze_submission_round_trips(cfg: Config) -> None:
     view = submitted("/ar snooze 42 1h <reason>", duration="2h", reason="CFO back at 3pm")
-    assert command_from_submission(view) == "/ar snooze 42 2h CFO back at 3pm"
+    assert await routed(view, cfg) == ("snooze", ["42", "2h", "--", "CFO back at 3pm"])
     reason = "Waiting for 'the' CFO --team legal"
     view = submitted("/ar snooze 42 1h <reason>", duration="1d", reason=reason)
-    verb, args = routed(command_from_submission(view))
-    assert verb == "snooze" and args[:2] == ["42", "1d"] and " ".join(args[2:]) == reason
+    verb, args = await routed(view, cfg)
+    assert verb == "snooze" and args == ["42", "1d", "--", reason]
 
 
-def test_a_foreign_view_is_refused() -> None:
-    with pytest.raises(ValueError):
-        command_from_submission({"private_metadata": "", "state": {"values": {}}})
-    with pytest.raises(ValueError):
-        command_from_submission({"private_metadata": json.dumps({"command": "/ar phrase 42"})})
+def test_a_foreign_view_names_no_form() -> None:
+    from bot.adapters.slack.modals import form_ref
+
+    assert form_ref(submission_metadata({"private_metadata": ""})) is None
+    assert form_ref({"command": "/ar phrase 42"}) is None
+    assert form_ref({"form": ""}) is None
 
 
-def test_validation_errors() -> None:
+async def test_validation_errors_are_the_commands_words(cfg: Config) -> None:
+    """A wrong value is refused with what the typed command says about it."""
     promise = "/ar promise 42 <amount> <date>"
-    errors = validate_submission(
-        submitted(promise, amount="-5", date="2026-03-15"), today=TODAY, locale="en"
-    )
-    assert errors == {
-        "amount": "Enter an amount above zero",
-        "date": "Pick today or a later date",
+    found = await errors(submitted(promise, amount="-5", date="2026-03-15"), cfg)
+    assert found == {
+        "amount": "'-5' is not an amount.",
+        "date": "2026-03-15 is in the past (today is 2026-03-16).",
     }
     for bad in ("0", "0.00"):
         view = submitted(promise, amount=bad, date="2026-03-16")
-        assert validate_submission(view, today=TODAY, locale="en") == {
-            "amount": "Enter an amount above zero"
-        }
-    view = submitted(promise, amount="lots", date=None)
-    errors = validate_submission(view, today=TODAY, locale="en")
-    assert errors["amount"].startswith("Enter a number") and errors["date"] == "Pick a date"
-    view = submitted(promise, amount="5000 doubloons", date="2026-04-01")
-    assert "currency" in validate_submission(view, today=TODAY, locale="en")["amount"]
+        assert await errors(view, cfg) == {"amount": "An amount must be more than zero."}
+    found = await errors(submitted(promise, amount="lots", date=None), cfg)
+    assert found == {"amount": "'lots' is not an amount.", "date": "Pick a date"}
+    view = submitted(promise, amount="5000 USD", date="2026-04-01")
+    assert await errors(view, cfg) == {
+        "amount": "Case #42 owes nothing in USD. It owes: CN¥12,800.50."
+    }
     view = submitted(promise, amount="5000 dollars", date="2026-04-01")  # read as the handler does
-    assert validate_submission(view, today=TODAY, locale="en") == {}
+    assert "owes nothing in USD" in (await errors(view, cfg))["amount"]
     view = submitted("/ar input 42 sales <text>", text="   ", link="ftp://x")
-    errors = validate_submission(view, today=TODAY, locale="en")
-    assert errors["text"].endswith("required") and "link" in errors
+    found = await errors(view, cfg)
+    assert found["text"].endswith("required") and "link" in found
     view = submitted("/ar snooze 42 1h <reason>", duration="2h", reason=None)
-    assert validate_submission(view, today=TODAY, locale="en") == {"reason": "A reason is required"}
+    assert await errors(view, cfg) == {"reason": "A reason is required"}
     decide = "/ar decide 42 <action> <note>"
     view = submitted(decide, action="extension", amount="-1")
-    assert validate_submission(view, today=TODAY, locale="en") == {
-        "amount": "Enter an amount above zero",
-        "date": "This decision needs a date",
+    assert await errors(view, cfg) == {
+        "amount": "'-1' is not an amount.",
+        "date": "'Extension' needs a date: --date YYYY-MM-DD.",
     }
     view = submitted(decide, action=None)
-    assert validate_submission(view, today=TODAY, locale="zh-CN") == {"action": "请选择决定"}
+    assert await errors(view, cfg, "zh-CN") == {"action": "请选择决定"}
     view = submitted(decide, action="call", date="2026-03-16", note="today")
-    assert validate_submission(view, today=TODAY, locale="en") == {}
-    view = submitted(promise, amount="-5", date="2026-03-01")
-    assert validate_submission(view, today=TODAY, locale="zh-CN") == {
-        "amount": "请输入大于零的金额",
-        "date": "请选择今天或之后的日期",
+    assert await errors(view, cfg) == {}
+    view = submitted(promise, amount="0", date="2026-03-01")
+    assert await errors(view, cfg, "zh-CN") == {
+        "amount": "金额必须大于零。",
+        "date": "2026-03-01 已过（今天是 2026-03-16）。",
     }
 
 
 @pytest.mark.parametrize("text", ["5000", "5,000.50", "5k", "3万", "¥800", "0", "1.5K", "5 000"])
-def test_amounts_read_as_the_handlers_read_them(text: str) -> None:
-    """What the form accepts, the handler parses to the same positive number."""
+async def test_amounts_read_as_the_handlers_read_them(cfg: Config, text: str) -> None:
+    """What the form accepts, the handler parses to the same positive number (at most the
+    CN¥12,800.50 case 42 owes)."""
     view = submitted("/ar decide 42 <action> <note>", action="call", amount=text)
-    ok = validate_submission(view, today=TODAY, locale="en") == {}
-    args = routed(command_from_submission(view))[1]
-    amount = decided(args)[1]
-    assert amount is not None
-    parsed = parse_amount(amount)
-    assert ok == (parsed is not None and parsed > 0)
+    found = await checked(view, cfg)
+    parsed = parse_amount("".join(text.split()).lstrip("¥"))
+    good = parsed is not None and 0 < parsed <= Decimal("12800.5")
+    assert isinstance(found, list) == good, found
+    if isinstance(found, list):
+        assert decided(found)[1] == text

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from bot.kernel.access import ReadAccess
     from bot.kernel.clock import Clock
     from bot.kernel.config import Config
+    from bot.kernel.forms import Form, FormErrors, FormRef
     from bot.kernel.identity import Identities
     from bot.kernel.messages import Reply
     from jobs.outbox import Transport
@@ -88,6 +89,24 @@ class Dispatch(Protocol):
     ) -> Reply | None: ...
 
     def case_of(self, text: str) -> int | None: ...
+
+    # A button's form (bot.kernel.forms): open it for this person (a Reply: show that instead,
+    # they may not), and submit it (FormErrors: show them in the form; else the answer, as if
+    # the command had been typed).
+    async def open_form(
+        self, ref: FormRef, *, platform: str, user_id: str, person: str | None = None
+    ) -> Form | Reply: ...
+
+    async def submit_form(
+        self,
+        ref: FormRef,
+        values: Mapping[str, str],
+        *,
+        platform: str,
+        channel: str,
+        user_id: str,
+        person: str | None = None,
+    ) -> FormErrors | Reply | None: ...
 
 
 @dataclass

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.kernel.config import Config
+from bot.kernel.forms import FormRef
 from bot.kernel.i18n import has_text, t, t_rich
 from bot.kernel.messages import Button, Card, Field, Mention, Reply, RichText, Section, Table, Text
 from bot.kernel.when import day_time, pause_note
@@ -271,22 +272,33 @@ def case_card(view: CaseView, config: Config, now: datetime, locale: str) -> Car
             text += f": {d.note}"
         sections.append(Section(title=t(locale, "case_decision"), text=text))
     buttons: list[Button] = []
+    case = str(view.id)
     if view.active:
         for seat in view.seats:
             if seat.state.status in ("waiting", "acknowledged", "snoozed"):
                 buttons.append(
-                    Button(
+                    Button.asking(
                         t(locale, "button_input", team=team_name(config, seat.state.team)),
-                        f"/ar input {view.id} {seat.state.team} <text>",
+                        FormRef("input", (case, seat.state.team), ("<text>",)),
                         "primary",
                     )
                 )
         buttons.append(Button(t(locale, "button_phrase"), f"/ar phrase {view.id}"))
         buttons.append(
-            Button(t(locale, "button_promise"), f"/ar promise {view.id} <amount> <date>")
+            Button.asking(
+                t(locale, "button_promise"), FormRef("promise", (case,), ("<amount>", "<date>"))
+            )
         )
-        buttons.append(Button(t(locale, "button_decide"), f"/ar decide {view.id} <action> <note>"))
-        buttons.append(Button(t(locale, "button_snooze"), f"/ar snooze {view.id} 1h <reason>"))
+        buttons.append(
+            Button.asking(
+                t(locale, "button_decide"), FormRef("decide", (case,), ("<action>", "<note>"))
+            )
+        )
+        buttons.append(
+            Button.asking(
+                t(locale, "button_snooze"), FormRef("snooze", (case, "1h"), ("<reason>",))
+            )
+        )
     footer = opened
     if view.status == "closed" and view.closed_at is not None:
         footer = t(

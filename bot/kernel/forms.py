@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-FieldKind = Literal["text", "amount", "currency", "date", "duration", "choice"]
+# "url": a link (https://...), shown as text where a messenger has no link input.
+FieldKind = Literal["text", "url", "amount", "currency", "date", "duration", "choice"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class FormField:
     multiline: bool = False
     max_length: int | None = None
     hint: str | None = None  # one line under the field: the format expected, an example
+    placeholder: str | None = None  # shown in an empty field or menu ("Choose a decision")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from typing import Any
 
 from bot.kernel.i18n_circle import EN as _CIRCLE_EN
 from bot.kernel.i18n_circle import ZH as _CIRCLE_ZH
+from bot.kernel.i18n_forms import EN as _FORMS_EN
+from bot.kernel.i18n_forms import ZH as _FORMS_ZH
 from bot.kernel.i18n_phrase import EN as _PHRASE_EN
 from bot.kernel.i18n_phrase import ZH as _PHRASE_ZH
 from bot.kernel.rich import Inline, Mention, RichText
@@ -155,6 +157,8 @@ _EN.update(_CIRCLE_EN)
 _ZH.update(_CIRCLE_ZH)
 _EN.update(_PHRASE_EN)
 _ZH.update(_PHRASE_ZH)
+_EN.update(_FORMS_EN)
+_ZH.update(_FORMS_ZH)
 CATALOGS: dict[str, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}
 
 

@@ -2,7 +2,8 @@
 
 A Card is rendered natively where the messenger can (Block Kit, Telegram HTML, ...) and falls
 back to Markdown or plain text elsewhere. A Button is always also a text command, so a
-messenger without buttons shows the command to type instead.
+messenger without buttons shows the command to type instead; a Button that needs input first
+also carries a `FormRef` (bot.kernel.forms), the form a messenger with forms opens instead.
 
 Mentions: the fields that may notify someone (Reply.text, Card.subtitle, Section.text,
 Field.value) take `Text`, that is a plain str (always literal, whatever it holds) or a
@@ -16,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.kernel.forms import FormRef
 from bot.kernel.rich import (
     Inline,
     Mention,
@@ -38,6 +40,7 @@ __all__ = [
     "Command",
     "DeliveryError",
     "Field",
+    "FormRef",
     "Inline",
     "Mention",
     "MentionKind",
@@ -76,6 +79,16 @@ class Button:
     label: str
     command: str  # the equivalent text command, e.g. "/ar customer C00017"
     style: Literal["primary", "danger"] | None = None
+    # A button that needs input first (an answer, an amount, a date) carries its form; a
+    # messenger that can show forms opens it, any other shows `command`, what to type.
+    form: FormRef | None = None
+
+    @classmethod
+    def asking(
+        cls, label: str, ref: FormRef, style: Literal["primary", "danger"] | None = None
+    ) -> Button:
+        """A button that opens `ref`'s form; its command is the same thing to type."""
+        return cls(label, ref.command(), style, ref)
 
 
 @dataclass(frozen=True)

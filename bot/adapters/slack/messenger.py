@@ -22,7 +22,6 @@ import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import date
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
@@ -30,19 +29,19 @@ from slack_bolt.response import BoltResponse
 
 from bot.adapters.base import Dispatch
 from bot.adapters.slack.answer import Answerer
-from bot.adapters.slack.blocks import (
-    ACTION_PREFIX,
-    MODAL_CALLBACK_ID,
-    command_from_submission,
-    form_error,
-    main_field,
-    modal_command,
-    modal_for,
-    modal_refusal,
-    needs_modal,
-    validate_submission,
-)
+from bot.adapters.slack.blocks import ACTION_PREFIX
 from bot.adapters.slack.directory import SlackDirectory
+from bot.adapters.slack.modals import (
+    MODAL_CALLBACK_ID,
+    errors_for,
+    form_error,
+    form_ref,
+    main_field,
+    modal_view,
+    submission_metadata,
+    submitted_values,
+    value_ref,
+)
 from bot.adapters.slack.mrkdwn import inbound_text
 from bot.adapters.slack.outbound import identify, make_client
 from bot.adapters.slack.payloads import (
@@ -55,12 +54,11 @@ from bot.adapters.slack.payloads import (
 )
 from bot.adapters.slack.retry import Sleep, interactive_retry_handlers
 from bot.kernel.clock import Clock
-from bot.kernel.clock import today as local_today
 from bot.kernel.config import Config
+from bot.kernel.forms import FormErrors, FormRef
 from bot.kernel.i18n import t
 from bot.kernel.messages import Reply
-from storage.circle_reads import seats_now
-from storage.db import Database, bounded_id
+from storage.db import Database
 from storage.inbound import first_time
 
 __all__ = ["EMPTY_SECRET", "SlackMessenger", "Where", "command_text", "sorry"]
@@ -184,10 +182,6 @@ class SlackMessenger:
         self.directory.team_id = identity.team_id
         return identity.user_id
 
-    def today(self) -> date:
-        """The company's today (modals validate dates against it)."""
-        return local_today(self.clock, self.config.company.zone)
-
     # --- deduplication ------------------------------------------------------------------
 
     async def first_delivery(self, body: Mapping[str, Any], headers: Mapping[str, Any]) -> bool:
@@ -224,12 +218,13 @@ class SlackMessenger:
         if not command:
             log.warning("slack: button %s without a command", action.get("action_id"))
             return
-        if needs_modal(command):
+        ref = value_ref(command)
+        if ref is not None:
             try:
-                await self._open_modal(command, body, where)
+                await self._open_form(ref, body, where)
             except Exception:
-                ref = self._log_failure("button", command, where.user_id)
-                await self.answers.say_sorry(where, self.locale_for(where.user_id), ref)
+                ref_id = self._log_failure("button", command, where.user_id)
+                await self.answers.say_sorry(where, self.locale_for(where.user_id), ref_id)
             return
         await self.run_and_answer(command, where, what="button")
 
@@ -237,32 +232,44 @@ class SlackMessenger:
         self, ack: Callable[..., Awaitable[Any]], view: Mapping[str, Any], user_id: str
     ) -> None:
         """A modal submitted: field errors go back in the ack (the modal stays open and shows
-        them); so does a refusal of the whole command when it comes within ACK_BUDGET. Else
-        the modal closes and the command's answer goes where answers go."""
+        them); so does a refusal of the whole form when it comes within ACK_BUDGET. Else the
+        modal closes and the answer goes where answers go (late errors privately)."""
         locale = self.locale_for(user_id)
         where = modal_where(view, user_id)
-        try:
-            errors = validate_submission(view, today=self.today(), locale=locale)
-            command = command_from_submission(view) if not errors else ""
-        except Exception:
-            ref = self._log_failure("modal submission", str(view.get("id")), user_id)
+        meta = submission_metadata(view)
+        ref = form_ref(meta)
+        if ref is None:
+            # payloads.problem refuses such a view before bolt: this is a bug, not input.
+            failed = self._log_failure("modal submission", str(view.get("id")), user_id)
             await ack()
-            await self.answers.say_sorry(where, locale, ref)
+            await self.answers.say_sorry(where, locale, failed)
             return
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
-        work = asyncio.ensure_future(self._handle(command, where))
+        work = asyncio.ensure_future(self._submit(ref, submitted_values(view), where))
         done, _ = await asyncio.wait({work}, timeout=ACK_BUDGET)
-        field = main_field(command)
-        if work in done and work.exception() is None and field is not None:
-            reply = work.result()
-            if reply is not None and reply.kind != "answer":
-                text = form_error(reply, self.config)
+        if work in done and work.exception() is None:
+            result = work.result()
+            if isinstance(result, FormErrors) and errors_for(result, meta):
+                await ack(response_action="errors", errors=errors_for(result, meta))
+                return
+            field = main_field(meta)
+            if isinstance(result, Reply) and result.kind != "answer" and field is not None:
+                text = form_error(result, self.config)
                 await ack(response_action="errors", errors={field: text})
                 return
         await ack()
-        await self._finish(work, command, where, what="modal")
+        await self._finish(asyncio.ensure_future(_late(work)), ref.command(), where, "modal")
+
+    async def _submit(
+        self, ref: FormRef, values: Mapping[str, str], where: Where
+    ) -> FormErrors | Reply | None:
+        return await self.router.submit_form(
+            ref,
+            values,
+            platform=PLATFORM,
+            channel=where.channel or where.user_id,
+            user_id=where.user_id,
+            person=self.person_for(where.user_id),
+        )
 
     async def run_and_answer(self, text: str, where: Where, *, what: str) -> None:
         """Run a text command as the user and answer it where answers go."""
@@ -290,19 +297,15 @@ class SlackMessenger:
             ref = self._log_failure(what, text, where.user_id)
             await self.answers.say_sorry(where, locale, ref)
 
-    async def _open_modal(self, command: str, body: Mapping[str, Any], where: Where) -> None:
-        """Open the form for a button with blanks, for someone allowed to submit it; anyone
-        else is told why, and who may, before typing anything."""
-        person = self.person_for(where.user_id)
-        locale = self.config.locale_of(person)
-        if person is None or await self.router.access.check(PLATFORM, where.user_id, person):
-            # The router says it: not a reader, a guest, or not in the config to write.
-            await self.run_and_answer(command, where, what="button")
-            return
-        seats = await self._seats(command)
-        refusal = modal_refusal(command, self.config, person=person, locale=locale, seats=seats)
-        if refusal is not None:
-            await self.answers.tell(where, Reply.error(refusal), locale)
+    async def _open_form(self, ref: FormRef, body: Mapping[str, Any], where: Where) -> None:
+        """Open the form behind a button, made for this person (router.open_form); anyone the
+        command would refuse is told why, and who may, before typing anything."""
+        locale = self.locale_for(where.user_id)
+        form = await self.router.open_form(
+            ref, platform=PLATFORM, user_id=where.user_id, person=self.person_for(where.user_id)
+        )
+        if isinstance(form, Reply):
+            await self.answers.tell(where, form, locale)
             return
         context: dict[str, Any] = {"response_url": where.response_url} if where.response_url else {}
         if where.via_url:
@@ -310,32 +313,9 @@ class SlackMessenger:
         if where.channel:
             context |= {"channel": where.channel, "thread_ts": where.thread_ts}
             context["thread_open"] = where.thread_open
-        view = modal_for(
-            command,
-            self.config,
-            person=person,
-            locale=locale,
-            today=self.today(),
-            context=context,
-            seats=seats,
-        )
-        if view is not None:
-            trigger = str(body.get("trigger_id") or "")
-            await self.app.client.views_open(trigger_id=trigger, view=view)
-        else:
-            # No form for this one: never run a command with its blanks still in it.
-            text = t(locale, "slack_type_it", command=command)
-            await self.answers.tell(where, Reply(text=text, kind="usage"), locale)
-
-    async def _seats(self, command: str) -> dict[str, str] | None:
-        """Team → seat status of the case a snooze form is for (None for other forms), so
-        the form offers, and opens for, only the clocks this person may pause."""
-        parsed = modal_command(command)
-        number = bounded_id(parsed[1]) if parsed is not None and parsed[0] == "snooze" else None
-        if number is None:
-            return None
-        rows = await self.db.threads.read(seats_now, number)
-        return {r.team: r.status for r in rows} or None
+        trigger = str(body.get("trigger_id") or "")
+        view = modal_view(form, locale=locale, context=context)
+        await self.app.client.views_open(trigger_id=trigger, view=view)
 
     def _log_failure(self, what: str, text: str, user_id: str) -> str:
         ref = secrets.token_hex(3)
@@ -407,6 +387,14 @@ def register_views(app: AsyncApp, messenger: SlackMessenger) -> None:
         await messenger.on_modal(ack, view, str(get(body, "user", "id") or ""))
 
     app.view_submission(MODAL_CALLBACK_ID)(modal)
+
+
+async def _late(work: asyncio.Future[FormErrors | Reply | None]) -> Reply | None:
+    """A submission's outcome after the modal closed: field errors can only be told now."""
+    result = await work
+    if isinstance(result, FormErrors):
+        return Reply.error("\n".join(result.errors.values()))
+    return result
 
 
 def _header(headers: Mapping[str, Any], name: str) -> str:

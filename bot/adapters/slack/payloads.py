@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.adapters.slack.blocks import MODAL_CALLBACK_ID, submission_metadata
-from bot.adapters.slack.blocks import modal_command as _modal_command
+from bot.adapters.slack.modals import MODAL_CALLBACK_ID, form_ref, submission_metadata
 
 __all__ = ["Where", "action_where", "get", "mention_where", "modal_where", "problem"]
 
@@ -131,11 +130,13 @@ def _view_problem(body: Mapping[str, Any]) -> str | None:
             meta = json.loads(raw) if isinstance(raw, str) else None
         except ValueError:
             meta = None
-        if not isinstance(meta, dict) or _modal_command(meta.get("command")) is None:
+        if not isinstance(meta, dict) or form_ref(meta) is None:
             return "view.private_metadata"
         for key in ("channel", "thread_ts", "response_url"):
             if _bad(meta, key, str):
                 return f"view.private_metadata.{key}"
+        if _bad(meta, "main", str):
+            return "view.private_metadata.main"
         if _bad(meta, "thread_open", bool):
             return "view.private_metadata.thread_open"
     return None
@@ -275,7 +276,7 @@ def action_where(body: Mapping[str, Any], *, thread_known: bool = False) -> Wher
 
 
 def modal_where(view: Mapping[str, Any], user_id: str) -> Where:
-    """Where a modal's answer goes: where it was opened from (modal_for keeps that in
+    """Where a modal's answer goes: where it was opened from (modal_view keeps that in
     private_metadata), else a direct message."""
     meta = submission_metadata(view)
     channel = _text(meta.get("channel"))

@@ -10,7 +10,6 @@ from bot.kernel.i18n import register
 
 EN: dict[str, str] = {
     "slack_sorry": "Sorry, something went wrong (ref {ref}).",
-    "slack_type_it": "Type it with your values: {command}",
     "slack_posted_thread": "Done. Posted in the thread of case #{case} in {channel}{link}.",
     "slack_posted_channel": "Done. Posted in {channel}{link}.",
     "slack_open_link": "open it",
@@ -18,7 +17,6 @@ EN: dict[str, str] = {
 
 ZH: dict[str, str] = {
     "slack_sorry": "抱歉，出了点问题（编号 {ref}）。",
-    "slack_type_it": "请填入内容后输入：{command}",
     "slack_posted_thread": "已完成，已发到 {channel} 中案件 #{case} 的讨论串{link}。",
     "slack_posted_channel": "已完成，已发到 {channel}{link}。",
     "slack_open_link": "查看",
