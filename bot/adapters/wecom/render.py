@@ -171,7 +171,9 @@ def template_card(card: Card, config: Config, task_id: str) -> dict[str, Any]:
         body.extend(f"{f.label}: {plain(f.value, show)}" for f in sec.fields)
         if sec.table:
             body.extend(sec.table.lines())
-    buttons = [(b, button_key(b.command)) for b in card.buttons]
+    # A button with a form needs typed input a smart robot card cannot take reliably: its
+    # command (with the placeholders to fill in) is shown to type instead.
+    buttons = [(b, None if b.form else button_key(b.command)) for b in card.buttons]
     usable = [(b, k) for b, k in buttons if k][:MAX_BUTTONS]
     # Buttons that do not fit show their command to type, like a messenger without buttons.
     body.extend(f"{b.label} → {b.command}" for b, k in buttons if (b, k) not in usable)
