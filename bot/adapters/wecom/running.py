@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import httpx
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 CAPABILITIES = Capabilities(
     edit=False,
     threads=False,
-    direct_messages=True,
+    direct_messages=False,
     buttons=True,
     forms="none",
     files=False,
@@ -68,6 +69,8 @@ class WecomRunning(Messenger):
                 monotonic=lambda: clock.now().timestamp(),
             )
         self.app = app
+        # Direct messages need the app; without it a DM row goes to the group with a mention.
+        self.capabilities = replace(CAPABILITIES, direct_messages=app is not None)
         self._transport = WecomTransport(
             Robot(self._client, base), app, services.config, services.identities, env
         )
