@@ -212,6 +212,10 @@ class FakeWecom:
     def markdown_posts(self) -> list[str]:
         return [p.body["markdown"]["content"] for p in self.robot_posts if "markdown" in p.body]
 
+    def text_posts(self) -> list[dict[str, Any]]:
+        """Text messages: {"content", "mentioned_list"?} each."""
+        return [p.body["text"] for p in self.robot_posts if "text" in p.body]
+
     # --- the servers --------------------------------------------------------------------
 
     def _scripted(self, what: str) -> int | None:
@@ -230,6 +234,8 @@ class FakeWecom:
             return web.json_response({"errcode": 40008, "errmsg": "invalid message type"})
         if "markdown" in body:
             assert len(body["markdown"]["content"].encode()) <= 4096, "markdown over 4096 bytes"
+        if "text" in body:
+            assert len(body["text"]["content"].encode()) <= 2048, "text over 2048 bytes"
         self.robot_posts.append(Post(key, body))
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 

@@ -1,10 +1,10 @@
 """The whole circle on WeCom with a short window, against the fake WeCom.
 
 The overdue scan opens a case; its card goes to the circle group's robot; finance answers by
-command through the smart robot's callback; sales does not answer and its lead is @mentioned
-by WeCom id after the window; legal decides; the card's update reaches the group as a short
-follow-up (a robot cannot edit), not the whole card again. The clock is fake; the jobs are
-driven step by step, as in tests/test_slack_circle.py.
+command through the smart robot's callback; sales and legal do not answer and their leads are
+notified by WeCom id (mentioned_list) after the window; legal decides; the card's update
+reaches the group as a short follow-up (a robot cannot edit), not the whole card again. The
+clock is fake; the jobs are driven step by step, as in tests/test_slack_circle.py.
 """
 
 from __future__ import annotations
@@ -91,11 +91,14 @@ async def test_the_whole_circle_on_wecom(tmp_path: Path) -> None:
         # Sales does not answer: after the window its lead is @mentioned by WeCom id.
         r.clock.advance(timedelta(minutes=15))
         tick(r.rt.db, r.rt.circle, r.clock.now())
-        before = len(r.wecom.markdown_posts())
         await deliver(r, worker)
-        new = r.wecom.markdown_posts()[before:]
-        escalations = [p for p in new if "has not answered in time" in p]
-        assert len(escalations) >= 1 and any("<@WangWei>" in p for p in escalations)
+        escalations = [
+            p for p in r.wecom.text_posts() if "has not answered in time" in p["content"]
+        ]
+        by_team = {p["content"].split(": ", 1)[1].split(" ", 1)[0]: p for p in escalations}
+        assert set(by_team) == {"Sales", "Legal"}  # finance answered in time
+        assert by_team["Sales"]["mentioned_list"] == ["WangWei"]
+        assert by_team["Legal"]["mentioned_list"] == ["ZhaoYun"]
 
         # Legal decides, in Chinese, through the callback.
         reply = await r.say("@arcircle 决定 1 lawyers_letter final notice", user="ZhaoYun")

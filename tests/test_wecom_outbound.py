@@ -97,9 +97,10 @@ async def test_card_update_is_a_follow_up_and_escalation_mentions_by_id(tmp_path
         put(r, "u1", "card_update", text="Case #1: finance answered")
         put(r, "e1", "escalation", text="")
         await w.run_once()
-        assert r.wecom.markdown_posts() == [
-            "Case #1: finance answered",
-            "Case #1: <@WangWei> please answer",
+        assert r.wecom.markdown_posts() == ["Case #1: finance answered"]
+        # The escalation notifies the lead by WeCom id: text with mentioned_list.
+        assert r.wecom.text_posts() == [
+            {"content": "Case #1: @王伟 please answer", "mentioned_list": ["WangWei"]}
         ]
 
 

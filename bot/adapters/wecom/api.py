@@ -4,9 +4,11 @@ smart robot's `response_url`, and a self-built app's message API. Every call goe
 
 What this relies on (WeCom server API docs):
 - robot: POST {base}/cgi-bin/webhook/send?key=KEY, body {"msgtype": "markdown",
-  "markdown": {"content": ...}}; answer {"errcode": 0, "errmsg": "ok"}. 20 messages a minute
-  per robot; errcode 45009 = "api freq out of limit"; 93000 = invalid webhook key. The key is
-  the robot's whole credential: it is never logged, and errors say the channel, not the URL.
+  "markdown": {"content": ...}} (4096 bytes) or {"msgtype": "text", "text": {"content",
+  "mentioned_list": [userid, ...]}} (2048 bytes; mentioned_list notifies by user id);
+  answer {"errcode": 0, "errmsg": "ok"}. 20 messages a minute per robot; errcode 45009 =
+  "api freq out of limit"; 93000 = invalid webhook key. The key is the robot's whole
+  credential: it is never logged, and errors say the channel, not the URL.
 - app: GET {base}/cgi-bin/gettoken?corpid=&corpsecret= -> {"access_token", "expires_in"}
   (7200 s); POST {base}/cgi-bin/message/send?access_token= with {"touser", "msgtype":
   "markdown", "agentid", "markdown": {"content"}}. 42001 = token expired, 40014 = invalid
@@ -72,7 +74,16 @@ class Robot:
         self._base = base
 
     async def send(self, key: str, content: str, *, channel: str) -> None:
-        body = {"msgtype": "markdown", "markdown": {"content": content}}
+        await self.post(key, {"msgtype": "markdown", "markdown": {"content": content}}, channel)
+
+    async def send_text(self, key: str, content: str, mention: list[str], *, channel: str) -> None:
+        """A text message: the one type whose `mentioned_list` notifies people by user id."""
+        text: dict[str, Any] = {"content": content}
+        if mention:
+            text["mentioned_list"] = mention
+        await self.post(key, {"msgtype": "text", "text": text}, channel)
+
+    async def post(self, key: str, body: dict[str, Any], channel: str) -> None:
         what = f"robot of {channel}"
         answer = await _post(
             self._client, f"{self._base}/cgi-bin/webhook/send", what, params={"key": key}, json=body

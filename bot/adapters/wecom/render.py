@@ -36,6 +36,7 @@ from bot.kernel.rich import Mention, Text, display_names, parts_of, plain
 
 MARKDOWN_LIMIT = 4096  # bytes: robot and smart robot markdown
 APP_MARKDOWN_LIMIT = 2048  # bytes: the app message API's markdown
+TEXT_LIMIT = 2048  # bytes: a robot's text message
 KEY_PREFIX = "ar:"
 KEY_LIMIT = 1024
 TITLE_LIMIT = 26
@@ -80,6 +81,18 @@ def mentions(config: Config, identities: Identities) -> Names:
         return escape(shown(mention))
 
     return one
+
+
+def mentioned_ids(text: Text | None, config: Config, identities: Identities) -> list[str]:
+    """The WeCom user ids a text's mentions reach (a team: its members), in order, once."""
+    keys: list[str] = []
+    for part in parts_of(text):
+        if isinstance(part, Mention) and part.kind == "person":
+            keys.append(part.key)
+        elif isinstance(part, Mention) and part.kind == "team":
+            keys.extend(config.team_members(part.key))
+    ids = (identities.external_id(k, "wecom") for k in keys)
+    return list(dict.fromkeys(i for i in ids if i and USER_ID.match(i)))
 
 
 def text_md(text: Text | None, names: Names) -> str:

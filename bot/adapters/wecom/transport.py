@@ -8,6 +8,8 @@
 - A direct row (predue: destination `@<person>`) goes through the self-built app when
   WECOM_CORP_ID, WECOM_AGENT_ID and WECOM_APP_SECRET are set and the person has a WeCom id;
   otherwise into the circle group, the person @mentioned.
+- Escalations and reminders go as text with `mentioned_list` (the WeCom ids of the people
+  they mention): that is what notifies. Cards and notes go as markdown, mentions `<@id>`.
 - Long messages go out in pieces of at most 4096 bytes (2048 for the app). A retry after a
   failure in the middle resends the earlier pieces: WeCom gives a robot post no id to
   check, so delivery is at least once, as everywhere in the outbox.
@@ -21,10 +23,13 @@ from bot.adapters.wecom import render
 from bot.adapters.wecom.api import App, Robot
 from bot.kernel.config import Config
 from bot.kernel.identity import Identities
-from bot.kernel.messages import Mention, PermanentError, Reply, RichText
+from bot.kernel.messages import Mention, PermanentError, Reply, RichText, plain
+from bot.kernel.rich import display_names
 from storage.outbox import OutRow
 
 DEFAULT_KEY_VAR = "WECOM_WEBHOOK_KEY"
+# Rows whose point is to make someone act: sent as text with a mentioned_list.
+NOTIFYING = frozenset({"escalation", "remind", "repeat"})
 
 
 class WecomTransport:
@@ -58,10 +63,23 @@ class WecomTransport:
             # Defence in depth: the kernel adapts card updates for a messenger that cannot
             # edit; never repost the whole card.
             message = Reply(text=message.text or message.card.title, ephemeral=False)
+        if row.kind in NOTIFYING and message.card is None:
+            await self._notify(row.destination, message)
+            return None
         await self._post(row.destination, render.reply_md(message, self._names))
         return None
 
-    async def _post(self, channel: str, markdown: str) -> None:
+    async def _notify(self, channel: str, message: Reply) -> None:
+        """A reminder or escalation: a text message whose mentioned_list notifies each person
+        by WeCom id (the documented way; `<@id>` in markdown is shown, but whether it notifies
+        is not documented for every client). Text type: WeCom parses no markup in it."""
+        key = self._key_or_fail(channel)
+        text = plain(message.text, display_names(self._config))
+        ids = render.mentioned_ids(message.text, self._config, self._identities)
+        for n, piece in enumerate(render.split(text, render.TEXT_LIMIT)):
+            await self._robot.send_text(key, piece, ids if n == 0 else [], channel=channel)
+
+    def _key_or_fail(self, channel: str) -> str:
         key = self.key_for(channel)
         if key is None:
             var = self._config.platforms.wecom.webhooks.get(channel, DEFAULT_KEY_VAR)
@@ -69,6 +87,10 @@ class WecomTransport:
                 f"no robot key for {channel}: set {var} (platforms.wecom.webhooks names the "
                 "variable per channel)"
             )
+        return key
+
+    async def _post(self, channel: str, markdown: str) -> None:
+        key = self._key_or_fail(channel)
         for piece in render.split(markdown):
             await self._robot.send(key, piece, channel=channel)
 
