@@ -5,13 +5,16 @@ mention, and markdown split by bytes."""
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.adapters.base import SetupError
 from bot.adapters.wecom import render
 from bot.kernel.messages import Card, Mention, Reply, RichText
 from jobs.outbox import OutboxWorker
@@ -168,3 +171,25 @@ def test_renderer_mentions_only_by_id_and_escapes_text() -> None:
     names = {Mention.person("wang.wei"): "<@WangWei>"}
     md = render.text_md(RichText("<@evil> ", Mention.person("wang.wei")), names.__getitem__)
     assert md == "＜@evil＞ <@WangWei>"
+
+
+async def test_no_robot_key_reaches_the_logs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with rig(tmp_path) as r:
+        vt = VirtualTime(r.clock)
+        w = worker(r, vt)
+        put(r, "n1", "note", text="hello")
+        r.wecom.script("robot", 45009)
+        with caplog.at_level(logging.DEBUG):
+            await w.run_once()
+            vt.advance(120)
+            await w.run_once()
+        assert r.wecom.markdown_posts() == ["hello"]
+        assert ROBOT_KEY not in caplog.text
+
+
+async def test_a_malformed_aes_key_stops_the_messenger_with_one_line(tmp_path: Path) -> None:
+    with pytest.raises(SetupError, match="WECOM_BOT_AES_KEY: the EncodingAESKey must be 43"):
+        async with rig(tmp_path, env={"WECOM_BOT_AES_KEY": "short"}):
+            pass
