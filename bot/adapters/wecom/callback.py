@@ -226,6 +226,9 @@ class Callback:
     def _passive(self, reply: Reply, task_id: str, sender: str, click: bool) -> dict[str, Any]:
         if click:
             card = render.reply_card(reply, self._config, task_id)
+            # `userids`: whose copy of the card changes. The answer is to the clicker's own
+            # question (a customer's details, a usage line), so only their copy changes; the
+            # docs do not say what an omitted list does for a smart robot.
             return {
                 "response_type": "update_template_card",
                 "userids": [sender],
