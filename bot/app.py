@@ -115,15 +115,11 @@ def build_runtime(
             "team": p.team,
             "role": p.role,
             "locale": p.locale,
-            "slack_id": p.slack,
-            "telegram_id": p.telegram,
-            "wecom_id": p.wecom,
-            "feishu_id": p.feishu,
-            "dingtalk_id": p.dingtalk,
         }
         for key, p in config.people.items()
     }
     upkeep.mirror_people(db, people, clock.now())
+    upkeep.sync_identities(db, Identities(config).rows(), clock.now())
     circle = circle_env(config, running_messengers(config) if platforms is None else platforms)
     router = Router(db, config, clock, circle=circle)
     return Runtime(config, db, clock, router, circle, checkpoint_path(config, db.url))
@@ -171,7 +167,7 @@ async def serve(
         db=rt.db,
         clock=rt.clock,
         env=os.environ if env is None else env,
-        identities=Identities(rt.config),
+        identities=rt.router.identities,
         stdin=stdin,
         stdout=stdout,
         tuning=tuning or {},

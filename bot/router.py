@@ -22,6 +22,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.config import Config
 from bot.kernel.forms import Form, FormErrors, FormRef
 from bot.kernel.i18n import t
+from bot.kernel.identity import Identities
 from bot.kernel.messages import Command, Reply
 from handlers.context import Context
 from handlers.forms import FormSpec, build_form, check_form, lookup_form
@@ -96,6 +97,8 @@ class Router:
         self.verbs = lookup()
         # Who may read at all; messengers register what they know about accounts here.
         self.access = access or ReadAccess(config)
+        # Who a sender is on each messenger (config.yaml's people ids, bot.kernel.identity).
+        self.identities = Identities(config)
         names = "|".join(re.escape(n) for n in bot_names)
         self._mention = re.compile(rf"^[@＠](?:{names})\b[\s,:：，]*", re.IGNORECASE)
 
@@ -138,6 +141,22 @@ class Router:
         # The same reading as the handlers' (handlers.circle_common.case_number).
         return bounded_id(parsed.args[0].lstrip("#＃"))
 
+    def speaker(self, platform: str, user_id: str, person: str | None = None) -> str | None:
+        """The person key of who sent this: as the messenger says, else by their id on it."""
+        return person if person is not None else self.identities.person(platform, user_id)
+
+    async def _refused(
+        self, platform: str, user_id: str, person: str | None, locale: str
+    ) -> Reply | None:
+        """The read gate: None to go on, else the refusal (how to be added, when unknown)."""
+        refused = await self.access.check(platform, user_id, person)
+        if refused is None:
+            return None
+        text = self.access.refusal_text(
+            refused, locale, platform=platform, user_id=user_id, person=person
+        )
+        return Reply.error(text)
+
     def context(self, person: str | None) -> Context:
         return Context(
             db=self.db,
@@ -146,6 +165,7 @@ class Router:
             person=person,
             locale=self.config.locale_of(person),
             circle=self.circle,
+            access=self.access,
         )
 
     async def handle(
@@ -155,24 +175,26 @@ class Router:
         platform: str,
         channel: str,
         user_id: str,
-        person: str | None,
+        person: str | None = None,
         addressed: bool = False,
     ) -> Reply | None:
-        """Answer one message; None when it was not meant for the bot."""
+        """Answer one message; None when it was not meant for the bot. `person`: the
+        speaker's person key when the messenger knows it; None: looked up by `user_id`."""
         body = self.addressed(text)
         if body is None:
             if not addressed:
                 return None
             # A direct message or a mention the adapter already stripped.
             body = text.strip()
+        person = self.speaker(platform, user_id, person)
         ctx = self.context(person)
         parsed = self.parse(body)
         if parsed.verb is None:
             return self._unknown(parsed.word, ctx.locale)
         if parsed.verb.name not in OPEN_VERBS:
-            refused = await self.access.check(platform, user_id, person)
+            refused = await self._refused(platform, user_id, person, ctx.locale)
             if refused is not None:
-                return Reply.error(self.access.refusal_text(refused, ctx.locale))
+                return refused
         cmd = Command(
             verb=parsed.verb.name,
             args=parsed.args,
@@ -201,9 +223,9 @@ class Router:
         if verb is None or spec is None:
             return Reply.error(ctx.t("form_unknown", verb=ref.verb[:_ECHO]))
         if verb.name not in OPEN_VERBS:
-            refused = await self.access.check(platform, user_id, person)
+            refused = await self._refused(platform, user_id, person, ctx.locale)
             if refused is not None:
-                return Reply.error(self.access.refusal_text(refused, ctx.locale))
+                return refused
         return verb, spec
 
     async def open_form(
@@ -211,6 +233,7 @@ class Router:
     ) -> Form | Reply:
         """The form behind a button, made for this person; a Reply (show it instead of the
         form) when the typed command would refuse them anyway."""
+        person = self.speaker(platform, user_id, person)
         ctx = self.context(person)
         try:
             gate = await self._form_gate(ref, platform, user_id, person, ctx)
@@ -233,6 +256,7 @@ class Router:
         """A submitted form: FormErrors (by field, in the command's words) while a value is
         wrong, else the verb's handler runs with the values as its arguments and its Reply is
         the answer, exactly as if the command had been typed."""
+        person = self.speaker(platform, user_id, person)
         ctx = self.context(person)
         try:
             gate = await self._form_gate(ref, platform, user_id, person, ctx)

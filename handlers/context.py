@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
+from bot.kernel.access import ReadAccess
 from bot.kernel.clock import Clock, today
 from bot.kernel.config import Config
 from bot.kernel.i18n import t
@@ -36,6 +37,9 @@ class Context:
     person: str | None  # the speaker, None when not in config
     locale: str
     circle: CircleEnv
+    # The router's read gate (with what the messengers know of accounts), for a command
+    # that tells someone what they may read; None: the config's policy alone.
+    access: ReadAccess | None = None
 
     def today(self) -> date:
         return today(self.clock, self.config.company.zone)

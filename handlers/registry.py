@@ -47,6 +47,7 @@ def verbs() -> list[Verb]:
         promise,
         snooze,
         team_input,
+        whoami,
     )
 
     modules = (
@@ -64,6 +65,7 @@ def verbs() -> list[Verb]:
         check,
         lint,
         excuses,
+        whoami,
     )
     return [_verb(m) for m in modules]
 

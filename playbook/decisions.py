@@ -36,6 +36,7 @@ __all__ = [
     "allowed",
     "decidable",
     "may_end_circle",
+    "may_snooze_others",
     "parse_action",
     "plan_decision",
     "plan_snooze",
@@ -228,6 +229,11 @@ def may_end_circle(actor: Actor, rules: DecisionRules, sitting: Collection[str])
 
 def _may_snooze_others(actor: Actor, rules: DecisionRules, sitting: Collection[str]) -> bool:
     return any(_in_case(rule, actor, sitting) for rule in rules.snooze_others)
+
+
+def may_snooze_others(actor: Actor, rules: DecisionRules, sitting: Collection[str]) -> bool:
+    """May this person snooze a seat of another team, in a case where `sitting` sit?"""
+    return _may_snooze_others(actor, rules, sitting)
 
 
 @dataclass(frozen=True)

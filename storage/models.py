@@ -87,12 +87,26 @@ class Person(SQLModel, table=True):
     team: str | None = Field(default=None, max_length=40)
     role: str = Field(default="member", max_length=20)
     locale: str | None = Field(default=None, max_length=10)
-    slack_id: str | None = Field(default=None, max_length=40, index=True)
-    telegram_id: str | None = Field(default=None, max_length=40, index=True)
-    wecom_id: str | None = Field(default=None, max_length=80)
-    feishu_id: str | None = Field(default=None, max_length=80)
-    dingtalk_id: str | None = Field(default=None, max_length=80)
+    # The person's ids on each messenger are rows of `identity` (since migration 0005).
     active: bool = True
+    updated_at: datetime
+
+
+class Identity(SQLModel, table=True):
+    """A person's id on one messenger (person × messenger × external id), as config.yaml
+    says; storage.identity keeps it equal to the config at start. An id belongs to one
+    person per messenger; a person has at most one id per messenger."""
+
+    __tablename__ = "identity"
+    __table_args__ = (
+        UniqueConstraint("messenger", "external_id", name="uq_identity_external"),
+        UniqueConstraint("person", "messenger", name="uq_identity_person_messenger"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person: str = Field(max_length=80, index=True)  # person.key
+    messenger: str = Field(max_length=40)  # a plugin name: slack, wecom, telegram ...
+    external_id: str = Field(max_length=200)
     updated_at: datetime
 
 

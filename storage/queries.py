@@ -300,17 +300,8 @@ def ledger_is_empty(conn: Connection) -> bool:
 def sync_people(conn: Connection, people: Mapping[str, Mapping[str, Any]], now: datetime) -> None:
     """Mirror the config's people into the table; people removed from config become inactive."""
     known = {r.key: r for r in conn.execute(select(_per))}
-    cols = (
-        "name",
-        "team",
-        "role",
-        "locale",
-        "slack_id",
-        "telegram_id",
-        "wecom_id",
-        "feishu_id",
-        "dingtalk_id",
-    )
+    # Their messenger ids live in the identity table (storage.identity.sync).
+    cols = ("name", "team", "role", "locale")
     for key, data in people.items():
         values = {c: data.get(c) for c in cols}
         values["role"] = values["role"] or "member"

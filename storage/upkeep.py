@@ -1,14 +1,14 @@
 """Start-up and housekeeping work on the database, each call its own transaction: mirroring
-the config's people, telling whether the ledger is empty, forgetting old inbound event ids,
-refreshing the planner's statistics."""
+the config's people and their messenger ids, telling whether the ledger is empty, forgetting
+old inbound event ids, refreshing the planner's statistics."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from storage import inbound, queries
+from storage import identity, inbound, queries
 from storage.db import Database
 
 
@@ -16,6 +16,12 @@ def mirror_people(db: Database, people: Mapping[str, Mapping[str, Any]], now: da
     """The person table as the config says (people no longer in it become inactive)."""
     with db.engine.begin() as conn:
         queries.sync_people(conn, people, now)
+
+
+def sync_identities(db: Database, rows: Iterable[identity.Row], now: datetime) -> identity.Changes:
+    """The identity table as the config says, each change with its audit entry."""
+    with db.engine.begin() as conn:
+        return identity.sync(conn, rows, now)
 
 
 def ledger_is_empty(db: Database) -> bool:

@@ -143,15 +143,15 @@ def test_people_sync(db: Database) -> None:
         sync_people(
             conn,
             {
-                "li.na": {"name": "李娜", "team": "finance", "slack_id": "U1"},
+                "li.na": {"name": "李娜", "team": "finance", "role": "member"},
                 "bob": {"name": "Bob", "team": "sales"},
             },
             T0,
         )
-        sync_people(conn, {"li.na": {"name": "李娜", "team": "finance", "slack_id": "U2"}}, T0)
+        sync_people(conn, {"li.na": {"name": "李娜", "team": "finance", "role": "lead"}}, T0)
     with db.engine.connect() as conn:
         rows = {r.key: r for r in conn.execute(sa.select(table))}
-    assert rows["li.na"].slack_id == "U2" and rows["li.na"].active
+    assert rows["li.na"].role == "lead" and rows["li.na"].active
     assert not rows["bob"].active
 
 

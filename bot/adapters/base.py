@@ -84,7 +84,7 @@ class Dispatch(Protocol):
         platform: str,
         channel: str,
         user_id: str,
-        person: str | None,
+        person: str | None = None,
         addressed: bool = False,
     ) -> Reply | None: ...
 

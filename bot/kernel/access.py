@@ -5,7 +5,7 @@ messenger knows about an account (a guest, a member of a user group) comes from 
 messenger's `Directory`, registered by its adapter. A messenger without one (the console)
 has no guests and no groups.
 
-Commands that only explain (help, lint, excuses) stay open to everyone: they show no
+Commands that only explain (help, lint, excuses, whoami) stay open to everyone: they show no
 receivable. Everything else, reading or writing, passes this gate first; writing then has its
 own rules in the handlers.
 """
@@ -17,11 +17,16 @@ from typing import Literal, Protocol
 
 from bot.kernel.config import Config
 from bot.kernel.i18n import t
+from bot.kernel.identity import KEYED_BY_PERSON
 
 log = logging.getLogger(__name__)
 
-# Verbs that show no receivable: the playbook's own texts and the command list.
-OPEN_VERBS = frozenset({"help", "lint", "excuses"})
+# Verbs that show no receivable: the playbook's own texts, the command list, and who you are
+# to the bot (someone unknown must be able to learn how to be added).
+OPEN_VERBS = frozenset({"help", "lint", "excuses", "whoami"})
+# The most of a sender id a reply repeats (ids come from the messenger, but a reply is no
+# place for a page of text).
+_ID_ECHO = 80
 
 Refusal = Literal["guest", "not_reader", "unverified"]
 
@@ -69,8 +74,23 @@ class ReadAccess:
             return "unverified"
         return "not_reader"
 
-    def refusal_text(self, refusal: Refusal, locale: str) -> str:
-        return t(locale, f"access_{refusal}", ask=self.whom_to_ask())
+    def refusal_text(
+        self,
+        refusal: Refusal,
+        locale: str,
+        *,
+        platform: str | None = None,
+        user_id: str | None = None,
+        person: str | None = None,
+    ) -> str:
+        """Why not, and whom to ask; someone the config does not know (no person) is also
+        told how to be added: the `ids:` line for their entry, with their own id."""
+        text = t(locale, f"access_{refusal}", ask=self.whom_to_ask())
+        if refusal == "guest" or person is not None or not platform or not user_id:
+            return text
+        if platform in KEYED_BY_PERSON:
+            return text  # the console speaks only as people of the config
+        return text + "\n" + t(locale, "access_add_me", messenger=platform, id=echo_id(user_id))
 
     def whom_to_ask(self) -> str:
         """The managers of the config, else the team leads: they can add a reader."""
@@ -79,3 +99,8 @@ class ReadAccess:
         if not keys:
             keys = list(dict.fromkeys(team.lead for team in cfg.teams.values()))
         return ", ".join(cfg.people[k].name for k in keys if k in cfg.people) or "-"
+
+
+def echo_id(user_id: str) -> str:
+    """A sender id as a reply may repeat it (shortened; renderers escape it as any text)."""
+    return user_id if len(user_id) <= _ID_ECHO else user_id[: _ID_ECHO - 1] + "…"

@@ -783,9 +783,73 @@ def _secret_hint(path: tuple[Any, ...]) -> str:
     return f" (secrets go in the environment{': ' + where if where else ''}, never in config)"
 
 
+# A messenger in `ids:`/`groups:` is named like its plugin package (bot/adapters/<name>/).
+_MESSENGER = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# The widths of the identity table (storage.models.Identity, Person).
+MAX_EXTERNAL_ID = 200
+MAX_PERSON_KEY = 80
+
+
+def _identity_issues(cfg: Config) -> list[Issue]:
+    """Every messenger id names one person: the same id given twice is an error naming both
+    places, so a message is never taken as coming from the wrong person."""
+    issues: list[Issue] = []
+    owner: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for key, person in cfg.people.items():
+        if len(key) > MAX_PERSON_KEY:
+            issues.append((("people", key), f"a person key is at most {MAX_PERSON_KEY} characters"))
+        given: list[tuple[str, str, tuple[Any, ...]]] = [
+            (name, getattr(person, name), ("people", key, name))
+            for name in _SHORTHAND
+            if getattr(person, name)
+        ]
+        given += [(m, ext, ("people", key, "ids", m)) for m, ext in person.ids.items()]
+        mine: dict[str, tuple[str, tuple[Any, ...]]] = {}
+        for messenger, external, path in given:
+            if not _MESSENGER.match(messenger):
+                issues.append(
+                    (path, f"{_short(messenger)} is not a messenger name (lowercase, like wecom)")
+                )
+                continue
+            if not external:
+                issues.append((path, "an empty id"))
+                continue
+            if len(external) > MAX_EXTERNAL_ID:
+                issues.append((path, f"an id is at most {MAX_EXTERNAL_ID} characters"))
+                continue
+            before = mine.get(messenger)
+            if before is not None and before[0] != external:
+                issues.append((path, f"a second {messenger} id for {key!r}: {_dotted(before[1])}"))
+                continue
+            mine[messenger] = (external, path)
+            first = owner.setdefault((messenger, external), path)
+            if first[1] != key:
+                issues.append(
+                    (
+                        path,
+                        f"the {messenger} id {_short(external)} is also given to "
+                        f"{first[1]!r} ({_dotted(first)}): an id belongs to one person",
+                    )
+                )
+    for name, team in cfg.teams.items():
+        for messenger in team.groups:
+            if not _MESSENGER.match(messenger):
+                issues.append(
+                    (
+                        ("teams", name, "groups", messenger),
+                        f"{_short(messenger)} is not a messenger name (lowercase, like wecom)",
+                    )
+                )
+    return issues
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in path)
+
+
 def _cross_check(cfg: Config) -> list[Issue]:
     """References between sections that a type alone cannot check."""
-    issues: list[Issue] = []
+    issues: list[Issue] = _identity_issues(cfg)
     people = cfg.people
     for key, person in people.items():
         if person.team is not None and person.team not in cfg.teams:

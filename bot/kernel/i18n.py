@@ -9,6 +9,8 @@ from bot.kernel.i18n_circle import EN as _CIRCLE_EN
 from bot.kernel.i18n_circle import ZH as _CIRCLE_ZH
 from bot.kernel.i18n_forms import EN as _FORMS_EN
 from bot.kernel.i18n_forms import ZH as _FORMS_ZH
+from bot.kernel.i18n_identity import EN as _IDENTITY_EN
+from bot.kernel.i18n_identity import ZH as _IDENTITY_ZH
 from bot.kernel.i18n_phrase import EN as _PHRASE_EN
 from bot.kernel.i18n_phrase import ZH as _PHRASE_ZH
 from bot.kernel.rich import Inline, Mention, RichText
@@ -24,7 +26,7 @@ _EN: dict[str, str] = {
     ),
     "empty_command": "Tell me what to do, e.g. /ar overdue or /ar customer <name>.",
     # who may read (bot.kernel.access)
-    "access_not_reader": "Only the people in arcircle's config and its readers may see receivables. Ask {ask} to add you (access.readers in config.yaml). /ar help, /ar lint and /ar excuses work for everyone.",
+    "access_not_reader": "Only the people in arcircle's config and its readers may see receivables. Ask {ask} to add you (access.readers in config.yaml). /ar help, /ar lint, /ar excuses and /ar whoami work for everyone.",
     "access_guest": "Guest accounts cannot see receivables. If you need them, ask {ask}.",
     "access_unverified": "I could not check your account just now, so I show no receivables. Please try again in a minute; if it keeps happening, tell {ask}.",
     # help
@@ -94,7 +96,7 @@ _ZH: dict[str, str] = {
     "see_help": "输入 /ar help 查看全部命令。",
     "internal_error": "抱歉，我这边出了问题（编号 {ref}）。没有任何数据被修改；请重试，如反复出现请把编号告诉管理员。",
     "empty_command": "请告诉我要做什么，例如 /ar overdue 或 /ar customer <客户名>。",
-    "access_not_reader": "只有 arcircle 配置中的人员和授权查看者可以查看应收账款。请联系 {ask} 把您加入（config.yaml 的 access.readers）。/ar help、/ar lint 和 /ar excuses 人人可用。",
+    "access_not_reader": "只有 arcircle 配置中的人员和授权查看者可以查看应收账款。请联系 {ask} 把您加入（config.yaml 的 access.readers）。/ar help、/ar lint、/ar excuses 和 /ar whoami 人人可用。",
     "access_guest": "访客账号不能查看应收账款。如确有需要，请联系 {ask}。",
     "access_unverified": "暂时无法核实您的账号，因此不显示应收账款。请稍后重试；如反复出现，请告知 {ask}。",
     "help_title": "arcircle — 团队协作催收",
@@ -159,6 +161,8 @@ _EN.update(_PHRASE_EN)
 _ZH.update(_PHRASE_ZH)
 _EN.update(_FORMS_EN)
 _ZH.update(_FORMS_ZH)
+_EN.update(_IDENTITY_EN)
+_ZH.update(_IDENTITY_ZH)
 CATALOGS: dict[str, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}
 
 

@@ -163,12 +163,10 @@ class ConsoleMessenger(Messenger):
             return
         if not self.interactive:
             self.stdout.write(harmless(f"[{self.channel}] {self.person}: {text}") + "\n")
+        # The console's sender id is the person key (bot.kernel.identity): the router finds
+        # the person the way it does for every messenger.
         reply = await self.router.handle(
-            text,
-            platform=self.platform,
-            channel=self.channel,
-            user_id=self.person,
-            person=self.person,
+            text, platform=self.platform, channel=self.channel, user_id=self.person
         )
         if reply is not None:
             self.post(reply, to=self.person if reply.ephemeral else None)

@@ -57,6 +57,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.config import Config
 from bot.kernel.forms import FormErrors, FormRef
 from bot.kernel.i18n import t
+from bot.kernel.identity import identities_of
 from bot.kernel.messages import Reply
 from storage.db import Database
 from storage.inbound import first_time
@@ -140,7 +141,7 @@ class SlackMessenger:
         self.mode = mode
         self.signing_secret: str | None = secret or None
         self.bot_user_id: str | None = None
-        self._people = {p.slack: key for key, p in config.people.items() if p.slack}
+        self.identities = identities_of(config)
         retries = interactive_retry_handlers(retry_sleep)
         # The interactive client retries 429s and lost connections (a user is waiting); the
         # outbox's client does not (the outbox retries through its rows).
@@ -169,7 +170,7 @@ class SlackMessenger:
 
     def person_for(self, user_id: str) -> str | None:
         """The config person with this Slack id; None for anyone else."""
-        return self._people.get(user_id)
+        return self.identities.person(PLATFORM, user_id)
 
     def locale_for(self, user_id: str) -> str:
         return self.config.locale_of(self.person_for(user_id))

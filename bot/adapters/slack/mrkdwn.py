@@ -6,7 +6,8 @@ Out (`render_text`): every str part of a message is escaped (`&`, `<`, `>`, and 
 after a typed `@channel`, `@here`, `@everyone`), so text a user, a ledger, a config name or a
 language model supplied can never become a mention, a broadcast or a link. Only a `Mention`
 part (bot.kernel.rich, made by code) becomes `<@U…>`, `<!subteam^S…>` or `<!channel>`, and only when
-config.yaml holds a well-formed Slack id for it; otherwise it reads `@Name`. `plain_text` is
+config.yaml holds a well-formed Slack id for it (`slack:` or `ids: {slack: …}`, read through
+bot.kernel.identity); otherwise it reads `@Name`. `plain_text` is
 the same message for Slack's plain_text objects (header, buttons, options), which Slack never
 parses: names only, nothing to escape. `clip` and `split` cut rendered mrkdwn without ever
 splitting an entity or a mention.
@@ -22,10 +23,12 @@ import re
 
 from bot.kernel import textsplit
 from bot.kernel.config import Config
+from bot.kernel.identity import identities_of
 from bot.kernel.rich import Mention, Text, display_names, parts_of, plain
 
 __all__ = ["clip", "escape", "inbound_text", "plain_text", "render_text", "split"]
 
+_SLACK = "slack"  # this messenger's name in people's `ids:` and teams' `groups:`
 # Slack ids as config.yaml may hold them: anything else is never put inside <...>.
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{1,31}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{1,31}$")
@@ -47,8 +50,9 @@ def escape(text: str) -> str:
 
 def _person(config: Config, key: str) -> str:
     person = config.people.get(key)
-    if person is not None and person.slack and _USER_ID.match(person.slack):
-        return f"<@{person.slack}>"
+    slack_id = identities_of(config).external_id(key, _SLACK) if person is not None else None
+    if slack_id and _USER_ID.match(slack_id):
+        return f"<@{slack_id}>"
     return escape("@" + (person.name if person else key))
 
 
@@ -56,8 +60,9 @@ def _team(config: Config, key: str) -> str:
     team = config.teams.get(key)
     if team is None:
         return escape("@" + key)
-    if team.slack_group and _GROUP_ID.match(team.slack_group):
-        return f"<!subteam^{team.slack_group}>"
+    group = identities_of(config).group(key, _SLACK)
+    if group and _GROUP_ID.match(group):
+        return f"<!subteam^{group}>"
     members = config.team_members(key)
     if not members:
         return escape("@" + (team.name or key))
@@ -121,8 +126,15 @@ def inbound_text(text: str, config: Config) -> str:
     `bank (https://x)`, `&lt;` -> `<`. The result is plain text: stored and shown again, it is
     escaped like any other text and can ping nobody.
     """
-    people = {p.slack: p.name for p in config.people.values() if p.slack}
-    groups = {t.slack_group: t.name or key for key, t in config.teams.items() if t.slack_group}
+    ids = identities_of(config)
+    people = {
+        slack_id: p.name
+        for key, p in config.people.items()
+        if (slack_id := ids.external_id(key, _SLACK))
+    }
+    groups = {
+        group: t.name or key for key, t in config.teams.items() if (group := ids.group(key, _SLACK))
+    }
 
     def one(m: re.Match[str]) -> str:
         if m.group(2) is not None:

@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.blocks import blocks_for, fallback_text
 from bot.kernel.config import Config
+from bot.kernel.identity import identities_of
 from bot.kernel.messages import DeliveryError, PermanentError, Reply, RetryAfter, TransientError
 from jobs.outbox import scrub
 from storage.outbox import OutRow
@@ -126,19 +127,19 @@ class SlackTransport:
         known = self._dm_channels.get(person)
         if known is not None:
             return known
-        found = self._config.people.get(person)
-        if found is None:
+        if person not in self._config.people:
             raise PermanentError(f"no person {person} in config")
-        if not found.slack:
+        slack_id = identities_of(self._config).external_id(person, "slack")
+        if not slack_id:
             raise PermanentError(f"no slack id for {person} in config")
         async with self._dm_lock:
             known = self._dm_channels.get(person)
             if known is not None:
                 return known
             try:
-                resp = await self._client.conversations_open(users=found.slack)
+                resp = await self._client.conversations_open(users=slack_id)
             except Exception as exc:
-                raise self._delivery_error(exc, user=found.slack) from None
+                raise self._delivery_error(exc, user=slack_id) from None
             channel = resp.get("channel")
             channel_id = channel.get("id") if isinstance(channel, Mapping) else None
             if not channel_id:
