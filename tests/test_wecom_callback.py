@@ -177,3 +177,30 @@ def test_user_text_never_becomes_markup() -> None:
         assert mark not in out
     assert not any(line.lstrip().startswith("#") for line in out.split("\n"))
     assert render.escape("Case #1") == "Case #1"
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"msgtype": "text", "text": "not an object", "from": {"userid": "LiNa"}},
+        {"msgtype": "text", "text": {"content": "逾期"}, "from": "LiNa"},
+        {"msgtype": "event", "event": ["x"], "from": {"userid": "LiNa"}},
+        {
+            "msgtype": "event",
+            "event": {
+                "eventtype": "template_card_event",
+                "template_card_event": {"event_key": "not-ours"},
+            },
+            "from": {"userid": "LiNa"},
+        },
+        {"msgtype": "image", "image": {"url": "http://x"}, "from": {"userid": "LiNa"}},
+    ],
+    ids=["text-not-object", "from-not-object", "event-not-object", "foreign-key", "image"],
+)
+async def test_odd_messages_get_an_empty_200_and_run_nothing(
+    tmp_path: Path, odd: dict[str, Any]
+) -> None:
+    async with rig(tmp_path) as r:
+        answer = await r.send(*r.wecom.sealed({"msgid": "odd-1", **odd}))
+        assert answer.status_code == 200 and answer.content == b""
+        assert r.spy.seen == []

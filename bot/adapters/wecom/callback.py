@@ -169,15 +169,15 @@ class Callback:
 
     async def _answer(self, message: dict[str, Any]) -> Response:
         kind = message.get("msgtype")
-        sender = str((message.get("from") or {}).get("userid") or "")
+        sender = str(_obj(message.get("from")).get("userid") or "")
         if kind == "text":
-            text = str((message.get("text") or {}).get("content") or "")
+            text = str(_obj(message.get("text")).get("content") or "")
             if message.get("chattype") == "group":
                 text = self._mention.sub("", text, count=1)
             click, card_task = False, ""
         elif kind == "event":
-            event = message.get("event") or {}
-            card_event = event.get("template_card_event") or {}
+            event = _obj(message.get("event"))
+            card_event = _obj(event.get("template_card_event"))
             if event.get("eventtype") != "template_card_event":
                 return Response(status_code=200)  # enter_chat and the like: nothing to say
             command = render.command_of(str(card_event.get("event_key") or ""))
@@ -272,6 +272,11 @@ class Callback:
         """Let the answers still on their way through response_url finish (at stop)."""
         if self._later:
             await asyncio.gather(*self._later, return_exceptions=True)
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """A JSON object of the message, or an empty one when it is missing or not an object."""
+    return value if isinstance(value, dict) else {}
 
 
 def _task_id(msgid: str) -> str:
