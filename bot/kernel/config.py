@@ -45,7 +45,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SECRET_HINTS = {
     "slack": "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN",
     "telegram": "TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET",
-    "wecom": "WECOM_CORP_SECRET, WECOM_TOKEN, WECOM_AES_KEY",
+    "wecom": "WECOM_BOT_TOKEN, WECOM_BOT_AES_KEY, WECOM_APP_SECRET, WECOM_WEBHOOK_KEY",
     "feishu": "FEISHU_APP_SECRET, FEISHU_ENCRYPT_KEY",
     "dingtalk": "DINGTALK_APP_SECRET",
     "llm": "LLM_API_KEY",
@@ -589,6 +589,33 @@ class WebhookPlatform(Strict):
     enabled: bool = False
 
 
+class WecomPlatform(Strict):
+    """WeCom: the smart robot's callback (commands), message-push robots (posts), an app (DMs).
+
+    `webhooks` maps a channel (as circle.channels.wecom names it) to the NAME of the
+    environment variable holding that group robot's key (default WECOM_WEBHOOK_KEY): the key
+    is a credential and stays in the environment.
+    """
+
+    enabled: bool = False
+    # The robot's name(s) as they appear in "@name /ar 逾期", stripped before routing.
+    bot_names: list[str] = Field(default_factory=lambda: ["arcircle"])
+    webhooks: dict[str, str] = Field(default_factory=dict)
+    # The receive id inside callbacks: empty for an internal smart robot; checked when set.
+    receive_id: str | None = None
+
+    @field_validator("webhooks")
+    @classmethod
+    def _env_names(cls, webhooks: dict[str, str]) -> dict[str, str]:
+        for channel, var in webhooks.items():
+            if not re.fullmatch(r"[A-Z][A-Z0-9_]*", var):
+                raise ValueError(
+                    f"{channel}: {var!r} must be the NAME of an environment variable "
+                    "(e.g. WECOM_WEBHOOK_CIRCLE), not the key itself"
+                )
+        return webhooks
+
+
 class Server(Strict):
     """The one HTTP server of `arcircle serve`: every messenger's routes and /healthz."""
 
@@ -600,7 +627,7 @@ class Platforms(Strict):
     console: ConsolePlatform = Field(default_factory=ConsolePlatform)
     slack: SlackPlatform = Field(default_factory=SlackPlatform)
     telegram: TelegramPlatform = Field(default_factory=TelegramPlatform)
-    wecom: WebhookPlatform = Field(default_factory=WebhookPlatform)
+    wecom: WecomPlatform = Field(default_factory=WecomPlatform)
     feishu: WebhookPlatform = Field(default_factory=WebhookPlatform)
     dingtalk: WebhookPlatform = Field(default_factory=WebhookPlatform)
 

@@ -1,0 +1,189 @@
+"""WeCom's outgoing HTTP calls: the message-push robot (消息推送, formerly 群机器人), the
+smart robot's `response_url`, and a self-built app's message API. Every call goes to
+`WECOM_API_URL` (default https://qyapi.weixin.qq.com), so tests point it at a fake.
+
+What this relies on (WeCom server API docs):
+- robot: POST {base}/cgi-bin/webhook/send?key=KEY, body {"msgtype": "markdown",
+  "markdown": {"content": ...}} (4096 bytes) or {"msgtype": "text", "text": {"content",
+  "mentioned_list": [userid, ...]}} (2048 bytes; mentioned_list notifies by user id);
+  answer {"errcode": 0, "errmsg": "ok"}. 20 messages a minute per robot; errcode 45009 =
+  "api freq out of limit"; 93000 = invalid webhook key. The key is the robot's whole
+  credential: it is never logged, and errors say the channel, not the URL.
+- app: GET {base}/cgi-bin/gettoken?corpid=&corpsecret= -> {"access_token", "expires_in"}
+  (7200 s); POST {base}/cgi-bin/message/send?access_token= with {"touser", "msgtype":
+  "markdown", "agentid", "markdown": {"content"}}. 42001 = token expired, 40014 = invalid
+  token: fetch a new one and retry once.
+- response_url (smart robot): POST the same JSON shape (markdown or template_card), no
+  encryption. The docs say it may be used once and for a limited time (an hour as we read
+  it); we use it once, right after the command has an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from bot.kernel.messages import PermanentError, RetryAfter, TransientError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://qyapi.weixin.qq.com"
+FREQUENCY = 45009
+INVALID_KEY = 93000
+TOKEN_EXPIRED = (42001, 40014)
+RETRY_AFTER_FREQ = 60.0  # the robot's limit is per minute
+REFRESH_MARGIN = 300.0  # seconds before expiry a cached access token is replaced
+
+
+def base_url(env: Mapping[str, str]) -> str:
+    return (env.get("WECOM_API_URL") or DEFAULT_API_URL).rstrip("/")
+
+
+async def _post(client: httpx.AsyncClient, url: str, what: str, **kw: Any) -> dict[str, Any]:
+    """POST and read WeCom's JSON answer; network and 5xx errors are transient. `what` names
+    the target for messages (never the URL: robot URLs hold their key)."""
+    try:
+        response = await client.post(url, **kw)
+    except httpx.HTTPError as exc:
+        raise TransientError(f"{what}: {type(exc).__name__}") from None
+    return _json(response, what)
+
+
+def _json(response: httpx.Response, what: str) -> dict[str, Any]:
+    if response.status_code == 429:
+        raise RetryAfter(RETRY_AFTER_FREQ, f"{what}: HTTP 429")
+    if response.status_code >= 500:
+        raise TransientError(f"{what}: HTTP {response.status_code}")
+    if response.status_code >= 400:
+        raise PermanentError(f"{what}: HTTP {response.status_code}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise TransientError(f"{what}: not JSON") from None
+    return body if isinstance(body, dict) else {}
+
+
+class Robot:
+    """One message-push robot per channel, its key read from the environment when sent."""
+
+    def __init__(self, client: httpx.AsyncClient, base: str) -> None:
+        self._client = client
+        self._base = base
+
+    async def send(self, key: str, content: str, *, channel: str) -> None:
+        await self.post(key, {"msgtype": "markdown", "markdown": {"content": content}}, channel)
+
+    async def send_text(self, key: str, content: str, mention: list[str], *, channel: str) -> None:
+        """A text message: the one type whose `mentioned_list` notifies people by user id."""
+        text: dict[str, Any] = {"content": content}
+        if mention:
+            text["mentioned_list"] = mention
+        await self.post(key, {"msgtype": "text", "text": text}, channel)
+
+    async def post(self, key: str, body: dict[str, Any], channel: str) -> None:
+        what = f"robot of {channel}"
+        answer = await _post(
+            self._client, f"{self._base}/cgi-bin/webhook/send", what, params={"key": key}, json=body
+        )
+        code = int(answer.get("errcode", -1))
+        if code == 0:
+            return
+        if code == FREQUENCY:
+            raise RetryAfter(RETRY_AFTER_FREQ, f"{what}: errcode 45009 (20 messages a minute)")
+        if code == INVALID_KEY:
+            raise PermanentError(
+                f"{what}: errcode 93000, the webhook key is not valid (copy the robot's key "
+                "from the group's robot settings into the variable named in "
+                "platforms.wecom.webhooks)"
+            )
+        if code == -1:
+            raise TransientError(f"{what}: errcode -1 (system busy)")
+        raise PermanentError(f"{what}: errcode {code}")
+
+
+class ResponseUrl:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def send(self, url: str, body: dict[str, Any]) -> None:
+        try:
+            answer = await _post(self._client, url, "response_url", json=body)
+        except (TransientError, PermanentError, RetryAfter) as exc:
+            log.warning("wecom: response_url refused the answer (%s)", exc.reason)
+            return
+        if int(answer.get("errcode", 0)) != 0:
+            log.warning("wecom: response_url answered errcode %s", answer.get("errcode"))
+
+
+class App:
+    """A self-built app (自建应用) sending to one person: access token cached per process."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base: str,
+        *,
+        corp_id: str,
+        agent_id: str,
+        secret: str,
+        monotonic: Callable[[], float],
+    ) -> None:
+        self._client = client
+        self._base = base
+        self._corp_id = corp_id
+        self._agent_id = agent_id
+        self._secret = secret
+        self._monotonic = monotonic
+        self._token: str | None = None
+        self._expires = 0.0
+        self.fetched = 0  # tokens fetched (tests see the cache work)
+
+    async def _access_token(self, *, fresh: bool = False) -> str:
+        if not fresh and self._token and self._monotonic() < self._expires - REFRESH_MARGIN:
+            return self._token
+        try:
+            response = await self._client.get(
+                f"{self._base}/cgi-bin/gettoken",
+                params={"corpid": self._corp_id, "corpsecret": self._secret},
+            )
+        except httpx.HTTPError as exc:
+            raise TransientError(f"wecom app gettoken: {type(exc).__name__}") from None
+        answer = _json(response, "wecom app gettoken")
+        code = int(answer.get("errcode", 0))
+        if code != 0 or not answer.get("access_token"):
+            raise PermanentError(
+                f"wecom app gettoken: errcode {code} (check WECOM_CORP_ID and WECOM_APP_SECRET)"
+            )
+        self.fetched += 1
+        self._token = str(answer["access_token"])
+        self._expires = self._monotonic() + float(answer.get("expires_in", 7200))
+        return self._token
+
+    async def send_markdown(self, user_id: str, content: str) -> None:
+        body = {
+            "touser": user_id,
+            "msgtype": "markdown",
+            "agentid": int(self._agent_id) if self._agent_id.isdigit() else self._agent_id,
+            "markdown": {"content": content},
+        }
+        for attempt in (0, 1):
+            token = await self._access_token(fresh=attempt == 1)
+            answer = await _post(
+                self._client,
+                f"{self._base}/cgi-bin/message/send",
+                "wecom app message",
+                params={"access_token": token},
+                json=body,
+            )
+            code = int(answer.get("errcode", 0))
+            if code == 0:
+                return
+            if code in TOKEN_EXPIRED and attempt == 0:
+                self._token = None
+                continue
+            if code == FREQUENCY:
+                raise RetryAfter(RETRY_AFTER_FREQ, "wecom app message: errcode 45009")
+            raise PermanentError(f"wecom app message: errcode {code}")

@@ -1,0 +1,272 @@
+"""A fake WeCom on 127.0.0.1 (a free port) for tests: the smart robot's callback SENDER, the
+message-push robot, the app API and response_url, all recording what they got.
+
+    async with FakeWecom(token=TOKEN, aes_key=KEY, robot_keys={"K1"}) as wecom:
+        params, body = wecom.text("@arcircle /ar 逾期", user="WangWei", chat="CHAT1")
+        answer = await http.post("/wecom/callback", params=params, content=body)
+        reply = wecom.open_reply(answer.json())     # checks the signature, decrypts
+        wecom.script("robot", 45009)                # the next robot post is refused
+
+The sender side has its own crypto (written from WeCom's scheme, not bot.adapters.wecom's):
+AES-256-CBC with key = b64decode(EncodingAESKey + "="), IV = key[:16], plaintext =
+16 random bytes + length (4 bytes, big-endian) + message + receive id, PKCS#7 to 32 bytes
+(cryptography's padding.PKCS7(256)); msg_signature = sha1 of the sorted four strings.
+
+Served:
+- POST /cgi-bin/webhook/send?key=K: errcode 93000 for a key not in `robot_keys`; 40008 for a
+  msgtype other than text/markdown/template_card; else ok (posts kept in `robot_posts`).
+- GET /cgi-bin/gettoken?corpid&corpsecret: a new token ("tok-1", "tok-2" ...), 7200 s.
+- POST /cgi-bin/message/send?access_token=T: 42001 for an expired token (`expire_tokens`),
+  40014 for an unknown one; else ok (kept in `app_messages`).
+- POST /hooks/<n>: a response_url (kept in `responses`).
+`script(what, *errcodes)` ("robot", "app", "gettoken") makes the next answers those errcodes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import json
+import os
+import socket
+import struct
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+
+class SenderCrypto:
+    """WeCom's side of the callback crypto, written separately from the bot's."""
+
+    def __init__(self, token: str, aes_key: str, receive_id: str = "") -> None:
+        self.token = token
+        self.key = base64.b64decode(aes_key + "=")
+        self.receive_id = receive_id
+
+    def sign(self, *parts: str) -> str:
+        return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+    def encrypt(self, message: str, receive_id: str | None = None) -> str:
+        rid = self.receive_id if receive_id is None else receive_id
+        body = message.encode()
+        raw = os.urandom(16) + struct.pack("!I", len(body)) + body + rid.encode()
+        padder = padding.PKCS7(256).padder()
+        padded = padder.update(raw) + padder.finalize()
+        enc = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16])).encryptor()
+        return base64.b64encode(enc.update(padded) + enc.finalize()).decode()
+
+    def decrypt(self, encrypted: str) -> tuple[str, str]:
+        dec = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16])).decryptor()
+        padded = dec.update(base64.b64decode(encrypted)) + dec.finalize()
+        unpadder = padding.PKCS7(256).unpadder()
+        raw = unpadder.update(padded) + unpadder.finalize()
+        (length,) = struct.unpack("!I", raw[16:20])
+        return raw[20 : 20 + length].decode(), raw[20 + length :].decode()
+
+
+@dataclass
+class Post:
+    key: str
+    body: dict[str, Any]
+
+
+@dataclass
+class FakeWecom:
+    token: str
+    aes_key: str
+    receive_id: str = ""
+    robot_keys: set[str] = field(default_factory=set)
+    corp_id: str = "ww-test"
+    app_secret: str = "app-secret"
+    now: int = 1_700_000_000  # the sender's clock (unix seconds), set by tests
+    robot_posts: list[Post] = field(default_factory=list)
+    app_messages: list[dict[str, Any]] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    tokens_issued: int = 0
+
+    def __post_init__(self) -> None:
+        self.crypto = SenderCrypto(self.token, self.aes_key, self.receive_id)
+        self._scripts: dict[str, deque[int]] = defaultdict(deque)
+        self._tokens: dict[str, bool] = {}  # token -> still valid
+        self._msgids = itertools.count(1)
+        self._hooks = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.root = ""
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    async def __aenter__(self) -> FakeWecom:
+        app = web.Application()
+        app.router.add_post("/cgi-bin/webhook/send", self._robot)
+        app.router.add_get("/cgi-bin/gettoken", self._gettoken)
+        app.router.add_post("/cgi-bin/message/send", self._app_send)
+        app.router.add_post("/hooks/{n}", self._hook)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        await runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        await web.SockSite(runner, sock).start()
+        self._runner = runner
+        self.root = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # --- the callback sender ------------------------------------------------------------
+
+    def response_url(self) -> str:
+        return f"{self.root}/hooks/{next(self._hooks)}"
+
+    def sealed(
+        self,
+        message: dict[str, Any] | str,
+        *,
+        timestamp: int | None = None,
+        nonce: str = "1597212914",
+        receive_id: str | None = None,
+    ) -> tuple[dict[str, str], bytes]:
+        """Query params and body of an encrypted POST of `message`."""
+        plain = message if isinstance(message, str) else json.dumps(message, ensure_ascii=False)
+        encrypted = self.crypto.encrypt(plain, receive_id)
+        stamp = str(self.now if timestamp is None else timestamp)
+        params = {
+            "msg_signature": self.crypto.sign(self.token, stamp, nonce, encrypted),
+            "timestamp": stamp,
+            "nonce": nonce,
+        }
+        return params, json.dumps({"encrypt": encrypted}).encode()
+
+    def text(
+        self, content: str, *, user: str, chat: str | None = None, msgid: str | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        return self.sealed(self.text_message(content, user=user, chat=chat, msgid=msgid))
+
+    def text_message(
+        self, content: str, *, user: str, chat: str | None = None, msgid: str | None = None
+    ) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "msgid": msgid or f"msg-{next(self._msgids)}",
+            "aibotid": "AIBOT1",
+            "chattype": "group" if chat else "single",
+            "from": {"userid": user},
+            "response_url": self.response_url(),
+            "msgtype": "text",
+            "text": {"content": content},
+        }
+        if chat:
+            message["chatid"] = chat
+        return message
+
+    def click(
+        self, key: str, *, task_id: str, user: str, chat: str | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        message: dict[str, Any] = {
+            "msgid": f"evt-{next(self._msgids)}",
+            "aibotid": "AIBOT1",
+            "chattype": "group" if chat else "single",
+            "from": {"userid": user},
+            "response_url": self.response_url(),
+            "msgtype": "event",
+            "event": {
+                "eventtype": "template_card_event",
+                "template_card_event": {
+                    "card_type": "button_interaction",
+                    "event_key": key,
+                    "task_id": task_id,
+                },
+            },
+        }
+        if chat:
+            message["chatid"] = chat
+        return self.sealed(message)
+
+    def open_reply(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """A passive reply's content: its signature checked, decrypted, receive id checked."""
+        encrypted = answer["encrypt"]
+        expected = self.crypto.sign(
+            self.token, str(answer["timestamp"]), answer["nonce"], encrypted
+        )
+        assert answer["msgsignature"] == expected, "passive reply signature does not verify"
+        message, rid = self.crypto.decrypt(encrypted)
+        assert rid == self.receive_id
+        loaded: dict[str, Any] = json.loads(message)
+        return loaded
+
+    # --- scripts and state --------------------------------------------------------------
+
+    def script(self, what: str, *errcodes: int) -> None:
+        self._scripts[what].extend(errcodes)
+
+    def expire_tokens(self) -> None:
+        for token in self._tokens:
+            self._tokens[token] = False
+
+    def markdown_posts(self) -> list[str]:
+        return [p.body["markdown"]["content"] for p in self.robot_posts if "markdown" in p.body]
+
+    def text_posts(self) -> list[dict[str, Any]]:
+        """Text messages: {"content", "mentioned_list"?} each."""
+        return [p.body["text"] for p in self.robot_posts if "text" in p.body]
+
+    # --- the servers --------------------------------------------------------------------
+
+    def _scripted(self, what: str) -> int | None:
+        queue = self._scripts.get(what)
+        return queue.popleft() if queue else None
+
+    async def _robot(self, request: web.Request) -> web.Response:
+        key = request.query.get("key", "")
+        body = await request.json()
+        if key not in self.robot_keys:
+            return web.json_response({"errcode": 93000, "errmsg": "invalid webhook url"})
+        code = self._scripted("robot")
+        if code is not None:
+            return web.json_response({"errcode": code, "errmsg": "scripted"})
+        if body.get("msgtype") not in ("text", "markdown", "template_card"):
+            return web.json_response({"errcode": 40008, "errmsg": "invalid message type"})
+        if "markdown" in body:
+            assert len(body["markdown"]["content"].encode()) <= 4096, "markdown over 4096 bytes"
+        if "text" in body:
+            assert len(body["text"]["content"].encode()) <= 2048, "text over 2048 bytes"
+        self.robot_posts.append(Post(key, body))
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _gettoken(self, request: web.Request) -> web.Response:
+        code = self._scripted("gettoken")
+        if code is not None:
+            return web.json_response({"errcode": code, "errmsg": "scripted"})
+        q = request.query
+        if q.get("corpid") != self.corp_id or q.get("corpsecret") != self.app_secret:
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        self.tokens_issued += 1
+        token = f"tok-{self.tokens_issued}"
+        self._tokens[token] = True
+        return web.json_response(
+            {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
+        )
+
+    async def _app_send(self, request: web.Request) -> web.Response:
+        token = request.query.get("access_token", "")
+        if token not in self._tokens:
+            return web.json_response({"errcode": 40014, "errmsg": "invalid access_token"})
+        if not self._tokens[token]:
+            return web.json_response({"errcode": 42001, "errmsg": "access_token expired"})
+        code = self._scripted("app")
+        if code is not None:
+            return web.json_response({"errcode": code, "errmsg": "scripted"})
+        body = await request.json()
+        assert len(body["markdown"]["content"].encode()) <= 2048, "app markdown over 2048 bytes"
+        self.app_messages.append(body)
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
