@@ -28,6 +28,10 @@ Figures: ack p50/p99/max, ours and bare, and how long the answers took (useful, 
 Goal: ack p99 under 1 s at 200 concurrent requests, within 2x of the bare endpoint. --source
 runs the server (and the import) from another checkout, for a before/after on the same load.
 The last line is one JSON object.
+
+The code: bench.serve_setup (config, ledger), bench.serve_fake (the fake Slack),
+bench.serve_load (the bare endpoint, the requests), bench.serve_report (the figures); this
+module runs them.
 """
 
 from __future__ import annotations
@@ -35,476 +39,41 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import csv
 import json
 import multiprocessing
 import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
 
 from bench.generate import DEFAULT_AS_OF, generate
-from bot.kernel.messages import Table
-
-ROOT = Path(__file__).resolve().parent.parent
-CIRCLE = "C0ARCIRCLE"
-GENERAL = "C0GENERAL"  # where the slash commands are typed
-TEAM = "T0BENCH"
-# Slack ids of the config's people; the sales people also click the "input" form button.
-PEOPLE = {
-    "wang.wei": ("王伟", "sales", "lead", "U0SALESLEAD"),
-    "zhang.min": ("张敏", "sales", None, "U0SALES002"),
-    "tom.baker": ("Tom Baker", "sales", None, "U0SALES003"),
-    "li.na": ("李娜", "finance", "lead", "U0FINLEAD1"),
-    "zhao.yun": ("赵云", "legal", "lead", "U0LEGALLD1"),
-    "liu.yang": ("刘洋", None, "manager", "U0GENMGR01"),
-}
-SALES = [p[3] for p in PEOPLE.values() if p[1] == "sales"]
-USERS = [p[3] for p in PEOPLE.values()]
-KINDS = ("overdue", "customer", "case", "phrase button", "input button")
-GOAL_MS = 1000.0
-GOAL_RATIO = 2.0
-
-
-def config_text(port: int) -> str:
-    people = "\n".join(
-        f"  {key}: {{name: {name}, "
-        + (f"team: {team}, " if team else "")
-        + (f"role: {role}, " if role else "")
-        + f"slack: {slack}}}"
-        for key, (name, team, role, slack) in PEOPLE.items()
-    )
-    return f"""\
-company:
-  name: Bench Machinery
-  currency: CNY
-  timezone: Asia/Shanghai
-  locale: en
-  fx_rates: {{USD: "7.10", EUR: "7.70", HKD: "0.91", JPY: "0.047"}}
-people:
-{people}
-teams:
-  sales: {{name: Sales, lead: wang.wei, manager: liu.yang}}
-  finance: {{name: Finance, lead: li.na, manager: liu.yang}}
-  legal: {{name: Legal, lead: zhao.yun, manager: liu.yang}}
-circle:
-  channels: {{slack: {CIRCLE}}}
-  # No case opens by itself: the jobs stay idle, the figures are the chat path's.
-  triggers: {{stages: [], broken_promise: false, dispute: false}}
-platforms:
-  slack: {{enabled: true, mode: http, host: 127.0.0.1, port: {port}}}
-"""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-# --------------------------------------------------------------------------------------------
-# The ledger: who to ask about
-
-
-@dataclass
-class Ledger:
-    open_case: str = ""  # the customer code the bench opens a case for
-    names: list[str] = field(default_factory=list)  # customers with open invoices
-    customers: int = 0
-
-
-def read_ledger(path: Path, as_of: date, want: int = 40) -> Ledger:
-    """Customers with something overdue, by how much they owe, for `/ar open` and `/ar
-    customer` (the whole name, as people paste it)."""
-    owed: dict[str, Decimal] = {}
-    names: dict[str, str] = {}
-    with path.open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            names[row["customer"]] = row["customer_name"]
-            left = Decimal(row["amount"]) - Decimal(row["paid_amount"] or 0)
-            if left > 0 and date.fromisoformat(row["due_date"]) < as_of:
-                owed[row["customer"]] = owed.get(row["customer"], Decimal(0)) + left
-    ranked = sorted(owed, key=lambda c: (-owed[c], c))
-    if not ranked:
-        raise SystemExit("the generated ledger has nothing overdue")
-    step = max(1, len(ranked) // want)
-    return Ledger(ranked[0], [names[c] for c in ranked[::step][:want]], len(names))
-
-
-# --------------------------------------------------------------------------------------------
-# The fake Slack Web API (a child process)
-
-
-def _fake_slack(pipe: Any) -> None:
-    asyncio.run(_fake_main(pipe))
-
-
-async def _fake_main(pipe: Any) -> None:
-    arrivals: dict[str, tuple[float, str]] = {}  # answer key -> (monotonic time, text)
-    counts: dict[str, int] = {}
-    posted: list[str] = []  # chat.postMessage texts: the circle channel's news
-    done = asyncio.Event()
-    ts = iter(range(1, 10**9))
-
-    def answer(body: Any, ctype: str = "application/json", status: int = 200) -> bytes:
-        data = (json.dumps(body) if ctype == "application/json" else str(body)).encode()
-        head = [f"HTTP/1.1 {status} OK", f"Content-Length: {len(data)}", f"Content-Type: {ctype}"]
-        return ("\r\n".join(head) + "\r\n\r\n").encode() + data
-
-    def note(key: str, text: str) -> None:
-        arrivals.setdefault(key, (time.monotonic(), text[:120]))
-
-    def api(method: str, body: dict[str, Any]) -> dict[str, Any]:
-        counts[method] = counts.get(method, 0) + 1
-        if method == "auth.test":
-            return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": TEAM}
-        if method == "users.info":
-            return {"ok": True, "user": {"id": body.get("user"), "team_id": TEAM}}
-        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
-            stamp = f"1800000000.{next(ts):06d}"
-            if method == "chat.postMessage":
-                posted.append(str(body.get("text"))[:200])
-            return {"ok": True, "channel": body.get("channel"), "ts": stamp, "message_ts": stamp}
-        if method == "views.open":
-            note(str(body.get("trigger_id")), "views.open")
-            return {"ok": True, "view": {"id": "V1"}}
-        if method == "chat.getPermalink":
-            return {"ok": True, "permalink": "https://bench.slack.com/archives/C/p1"}
-        if method == "conversations.open":
-            return {"ok": True, "channel": {"id": "D" + str(body.get("users"))}}
-        return {"ok": True}
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                request = await reader.readline()
-                if not request:
-                    break
-                headers: dict[str, str] = {}
-                while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
-                    name, _, value = line.decode("latin-1").partition(":")
-                    headers[name.strip().lower()] = value.strip()
-                raw = await _read_body(reader, headers)
-                path = request.decode("latin-1").split()[1]
-                target, _, query = path.partition("?")
-                body = _decode(raw, headers.get("content-type", ""), query)
-                if target.startswith("/api/"):
-                    out = answer(api(target.removeprefix("/api/"), body))
-                elif target.startswith("/hooks/"):
-                    note(target.removeprefix("/hooks/"), str(body.get("text", "")))
-                    out = answer("ok", "text/plain")
-                elif target == "/bench/arrivals":
-                    out = answer({"arrivals": arrivals, "counts": counts, "posted": posted})
-                elif target == "/bench/quit":
-                    out = answer({"ok": True})
-                    done.set()
-                else:
-                    out = answer({"ok": False, "error": "unknown_method"}, status=404)
-                writer.write(out)
-                await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=4096)
-    pipe.send(server.sockets[0].getsockname()[1])
-    async with server:
-        await done.wait()
-
-
-async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        chunks: list[bytes] = []
-        while True:
-            size = int((await reader.readline()).split(b";")[0], 16)
-            chunk = await reader.readexactly(size + 2)
-            if size == 0:
-                return b"".join(chunks)
-            chunks.append(chunk[:-2])
-    length = int(headers.get("content-length") or 0)
-    return await reader.readexactly(length) if length else b""
-
-
-def _decode(raw: bytes, ctype: str, query: str) -> dict[str, Any]:
-    body: dict[str, Any] = dict(parse_qsl(query))
-    text = raw.decode("utf-8", "replace")
-    if "json" in ctype and text:
-        loaded = json.loads(text)
-        if isinstance(loaded, dict):
-            body.update(loaded)
-    elif text:
-        body.update(parse_qsl(text))
-    return body
-
-
-# --------------------------------------------------------------------------------------------
-# The bare endpoint (a child process): verify the signature, answer 200
-
-
-def bare_main(port: int) -> None:
-    import uvicorn
-    from slack_sdk.signature import SignatureVerifier
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse, Response
-    from starlette.routing import Route
-
-    verifier = SignatureVerifier(os.environ["SLACK_SIGNING_SECRET"])
-
-    async def events(request: Request) -> Response:
-        body = (await request.body()).decode("utf-8")
-        ok = verifier.is_valid(
-            body=body,
-            timestamp=request.headers.get("x-slack-request-timestamp", ""),
-            signature=request.headers.get("x-slack-signature", ""),
-        )
-        return Response(status_code=200 if ok else 401)
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"ok": True})
-
-    app = Starlette(
-        routes=[Route("/slack/events", events, methods=["POST"]), Route("/healthz", healthz)]
-    )
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
-
-
-# --------------------------------------------------------------------------------------------
-# The load
-
-
-@dataclass
-class Ask:
-    key: str  # what its answer is recognised by at the fake Slack
-    kind: str
-    body: bytes
-
-
-def command(key: str, text: str, user: str, hooks: str) -> Ask:
-    fields = {
-        "token": "bench",
-        "team_id": TEAM,
-        "team_domain": "bench",
-        "channel_id": GENERAL,
-        "channel_name": "general",
-        "user_id": user,
-        "user_name": user.lower(),
-        "command": "/ar",
-        "text": text,
-        "api_app_id": "A0BENCH",
-        "response_url": f"{hooks}{key}",
-        "trigger_id": f"{key}.trigger",
-    }
-    return Ask(key, text.split()[0], urlencode(fields).encode())
-
-
-def click(key: str, value: str, user: str, hooks: str) -> Ask:
-    """A button on a case card the user got privately (so answers go by response_url)."""
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
-        "api_app_id": "A0BENCH",
-        "token": "bench",
-        "container": {
-            "type": "message",
-            "message_ts": "1800000000.000001",
-            "channel_id": CIRCLE,
-            "is_ephemeral": True,
-        },
-        "trigger_id": key,
-        "team": {"id": TEAM, "domain": "bench"},
-        "channel": {"id": CIRCLE, "name": "ar-circle"},
-        "response_url": f"{hooks}{key}",
-        "actions": [
-            {
-                "action_id": "arcircle:0",
-                "block_id": "b",
-                "text": {"type": "plain_text", "text": "Button"},
-                "value": value,
-                "type": "button",
-                "action_ts": "1800000001.000001",
-            }
-        ],
-    }
-    kind = "input button" if "<text>" in value else "phrase button"
-    return Ask(key, kind, ("payload=" + quote(json.dumps(payload))).encode())
-
-
-def burst_requests(
-    tag: str, n: int, case: int, ledger: Ledger, hooks: str, offset: int
-) -> list[Ask]:
-    out = []
-    for i in range(n):
-        key = f"{tag}-{i}"
-        user = USERS[(i + offset) % len(USERS)]
-        kind = (i + offset) % len(KINDS)
-        if kind == 0:
-            out.append(command(key, "overdue 10", user, hooks))
-        elif kind == 1:
-            name = ledger.names[(i + offset) % len(ledger.names)]
-            out.append(command(key, f"customer {name}", user, hooks))
-        elif kind == 2:
-            out.append(command(key, f"case {case}", user, hooks))
-        elif kind == 3:
-            out.append(click(key, f"/ar phrase {case}", user, hooks))
-        else:
-            sales = SALES[(i + offset) % len(SALES)]
-            out.append(click(key, f"/ar input {case} sales <text>", sales, hooks))
-    return out
-
-
-def signed(port: int, body: bytes, secret: str) -> bytes:
-    from slack_sdk.signature import SignatureVerifier
-
-    stamp = str(int(time.time()))
-    signature = SignatureVerifier(secret).generate_signature(
-        timestamp=stamp, body=body.decode("utf-8")
-    )
-    head = (
-        "POST /slack/events HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{port}\r\n"
-        "Content-Type: application/x-www-form-urlencoded\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        f"X-Slack-Request-Timestamp: {stamp}\r\n"
-        f"X-Slack-Signature: {signature}\r\n\r\n"
-    )
-    return head.encode() + body
-
-
-@dataclass
-class Acks:
-    sent: dict[str, float] = field(default_factory=dict)  # key -> monotonic send time
-    ack: dict[str, float] = field(default_factory=dict)  # key -> seconds to the HTTP answer
-    status: dict[str, int] = field(default_factory=dict)
-
-
-async def fire(port: int, requests: Sequence[Ask], secret: str) -> Acks:
-    """All requests at once, each on its own connection opened beforehand."""
-    conns = [await asyncio.open_connection("127.0.0.1", port) for _ in requests]
-    wire = [signed(port, r.body, secret) for r in requests]
-    acks = Acks()
-
-    async def one(req: Ask, data: bytes, conn: Any) -> None:
-        reader, writer = conn
-        t0 = time.monotonic()
-        acks.sent[req.key] = t0
-        writer.write(data)
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = re.search(rb"(?i)content-length:\s*(\d+)", head)
-        if length:
-            await reader.readexactly(int(length.group(1)))
-        acks.ack[req.key] = time.monotonic() - t0
-        acks.status[req.key] = int(head.split()[1])
-        writer.close()
-
-    await asyncio.gather(*(one(r, d, c) for r, d, c in zip(requests, wire, conns, strict=True)))
-    return acks
-
-
-def fake_get(base: str, path: str, timeout: float = 30) -> Any:
-    with urllib.request.urlopen(base + path, timeout=timeout) as resp:
-        return json.loads(resp.read())
-
-
-def wait_answers(base: str, keys: Sequence[str], timeout: float) -> dict[str, tuple[float, str]]:
-    deadline = time.monotonic() + timeout
-    while True:
-        arrivals = fake_get(base, "/bench/arrivals")["arrivals"]
-        found = {k: tuple(arrivals[k]) for k in keys if k in arrivals}
-        if len(found) == len(keys) or time.monotonic() > deadline:
-            return found
-        time.sleep(0.2)
-
-
-def wait_up(port: int, proc: subprocess.Popen[bytes], what: str, log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{what} stopped (exit {proc.returncode}):\n{tail(log)}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{what} did not start in 120 s:\n{tail(log)}")
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-
-
-# --------------------------------------------------------------------------------------------
-# Figures
-
-
-def pct(values: Sequence[float], p: float) -> float | None:
-    """The nearest-rank percentile (p99 of 600 values: the 594th smallest)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * p // 100))
-    return ordered[int(rank) - 1]
-
-
-def ms(value: float | None) -> float | None:
-    return None if value is None else round(value * 1000, 1)
-
-
-@dataclass
-class Level:
-    concurrency: int
-    ours: list[float] = field(default_factory=list)
-    bare: list[float] = field(default_factory=list)
-    answers: dict[str, list[float]] = field(default_factory=dict)  # kind -> seconds
-    not_200: int = 0
-    missing: int = 0
-    failed: int = 0  # answers that were the bot's apology
-
-    def all_answers(self) -> list[float]:
-        return [v for values in self.answers.values() for v in values]
-
-
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.1f}"
-
-
-def report(levels: Sequence[Level]) -> str:
-    heads = ["", "ours", "bare", "ours/bare"]
-    grid = [heads]
-    for lv in levels:
-        for name, p in (("p50", 50), ("p99", 99), ("max", 100)):
-            ours, bare = ms(pct(lv.ours, p)), ms(pct(lv.bare, p))
-            ratio = f"{ours / bare:.2f}×" if ours is not None and bare else "-"
-            grid.append(
-                [f"{lv.concurrency} concurrent: ack ms {name}", _fmt(ours), _fmt(bare), ratio]
-            )
-        answers = lv.all_answers()
-        for name, p in (("p50", 50), ("p99", 99)):
-            grid.append(
-                [
-                    f"{lv.concurrency} concurrent: answer ms {name}",
-                    _fmt(ms(pct(answers, p))),
-                    "",
-                    "",
-                ]
-            )
-    figures = tuple(range(1, len(heads)))  # every column but the first, aligned right
-    return "\n".join(Table(tuple(heads), tuple(map(tuple, grid[1:])), right=figures).lines())
-
+from bench.serve_fake import _fake_slack
+from bench.serve_load import (
+    bare_main,
+    burst_requests,
+    command,
+    fake_get,
+    fire,
+    tail,
+    wait_answers,
+    wait_up,
+)
+from bench.serve_report import Level, _fmt, ms, pct, report
+from bench.serve_setup import (
+    GOAL_MS,
+    GOAL_RATIO,
+    KINDS,
+    PEOPLE,
+    ROOT,
+    USERS,
+    config_text,
+    free_port,
+    read_ledger,
+)
 
 # --------------------------------------------------------------------------------------------
 # The run

@@ -24,26 +24,19 @@ from playbook.decisions import (
     snoozable,
 )
 from playbook.money import from_minor
-from storage.circle import (
+from storage.circle_inputs import _active_case, check_amount
+from storage.circle_load import _aware, _policy, _seat_values, _state
+from storage.circle_types import (
     DUPLICATE_WINDOW,
     CircleEnv,
     CircleError,
-    _active_case,
-    _audit,
-    _audit_seat,
-    _aware,
-    _changed,
     _ci,
     _cus,
     _dec,
     _inv,
-    _policy,
-    _replace_pending_promises,
     _seat,
-    _seat_values,
-    _state,
-    check_amount,
 )
+from storage.circle_write import _audit, _audit_seat, _changed, _replace_pending_promises
 
 __all__ = ["Decided", "Snoozed", "decide", "snooze"]
 
