@@ -151,7 +151,7 @@ def test_no_cycles_between_packages() -> None:
     assert cycles == []
 
 
-@pytest.mark.parametrize("name", ["console", "slack"])
+@pytest.mark.parametrize("name", ["console", "slack", "telegram", "wecom"])
 def test_each_messenger_is_a_registered_plugin(name: str) -> None:
     from bot.adapters import registry
 
