@@ -379,3 +379,23 @@ def test_a_slack_modal_shows_a_hostile_team_name_as_text(tmp_path: Path) -> None
     assert intro == "Case #1 · &lt;!channel&gt; Fin &amp; &lt;@U1&gt;"
     assert view["title"] == {"type": "plain_text", "text": "<!here>", "emoji": True}
     assert config.teams["finance"].name == "<!channel> Fin"
+
+
+def test_a_messenger_without_files_gets_the_fallback_table_instead_of_the_chart() -> None:
+    from bot.kernel.capabilities import Capabilities, adapt
+    from bot.kernel.messages import Card, Reply, Section, Table
+
+    table = Section(title="Aging", table=Table(("day", "overdue"), (("11-27", "1,000.00"),)))
+    reply = Reply(
+        card=Card(title="Daily digest"),
+        attachments=("/var/arcircle/charts/digest-2026-11-28.png",),
+        files_fallback=table,
+        ephemeral=False,
+    )
+    shown = adapt(reply, "digest", Capabilities(files=False))
+    assert shown.attachments == ()
+    assert shown.card is not None and shown.card.sections[-1] == table
+    assert "/var/arcircle" not in shown.plain()
+    assert adapt(reply, "digest", Capabilities(files=True)) == reply
+    bare = adapt(Reply(text="export", attachments=("/x/aging.csv",)), "answer", Capabilities())
+    assert bare.attachments == () and bare.card is not None and bare.card.title == "aging.csv"

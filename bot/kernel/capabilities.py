@@ -7,10 +7,11 @@ the command to type (Card.to_text / to_markdown show a button's command).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import PurePath
 from typing import Literal
 
-from bot.kernel.messages import Reply
+from bot.kernel.messages import Card, Reply
 
 
 @dataclass(frozen=True)
@@ -35,4 +36,19 @@ def adapt(reply: Reply, kind: str, caps: Capabilities) -> Reply:
         # follow-up: reposting the whole card on every change would bury the conversation.
         summary = reply.text if reply.text else (reply.card.title if reply.card else None)
         return Reply(text=summary, ephemeral=False)
+    if reply.attachments and not caps.files:
+        return _without_files(reply)
     return reply
+
+
+def _without_files(reply: Reply) -> Reply:
+    """A messenger that takes no files gets the fallback section (a chart as a table) and the
+    files' names, so nobody wonders where the attachment went; never a link (a path on the
+    bot's disk means nothing to a reader and may tell an attacker where things are)."""
+    names = ", ".join(PurePath(p).name for p in reply.attachments)
+    extra = (reply.files_fallback,) if reply.files_fallback is not None else ()
+    if reply.card is None:
+        card = Card(title=names, sections=extra)
+    else:
+        card = replace(reply.card, sections=(*reply.card.sections, *extra))
+    return replace(reply, attachments=(), files_fallback=None, card=card)

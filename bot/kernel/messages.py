@@ -216,7 +216,11 @@ class Reply:
     # Replies that change nothing shared are shown to the asker only, where the messenger can.
     ephemeral: bool = True
     kind: Literal["answer", "usage", "error"] = "answer"
+    # Files on the bot's disk (a chart, an export), sent where the messenger takes files.
     attachments: tuple[str, ...] = field(default=())
+    # What to show instead where the messenger takes no files (a chart's figures as a table):
+    # appended to the card by bot.kernel.capabilities.adapt; None: the attachments are named.
+    files_fallback: Section | None = None
 
     @classmethod
     def usage(cls, usage: str, problem: str | None = None, locale: str = "en") -> Reply:
