@@ -85,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--terms", type=int, help="payment terms in days when a row has no due date")
     imp.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     imp.add_argument(
+        "--balances-as-of",
+        type=_date,
+        metavar="DATE",
+        help="the day the file's balances stand at: paid amounts without a payment date are "
+        "dated DATE instead of today (for a past as-of report)",
+    )
+    imp.add_argument(
         "--errors",
         help="write every bad row (its cells and the reason) to this CSV or .xlsx file, "
         "to fix and import again",

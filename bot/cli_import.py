@@ -31,6 +31,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         raise Fail(f"{path}: no such file")
+    clock = SystemClock()
+    day = today(clock, config.company.zone)
+    as_of = getattr(args, "balances_as_of", None)
+    if as_of is not None and as_of > day:
+        raise Fail(
+            f"--balances-as-of {as_of.isoformat()} is in the future (today is "
+            f"{day.isoformat()} in {config.company.timezone}): balances can only stand at a "
+            "day that has begun"
+        )
     try:
         columns = dict(config.ledger.columns)
         if args.map:
@@ -48,10 +57,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         currency=args.currency.upper() if args.currency else None,
         terms_days=args.terms,
         actor=f"import:{os.environ.get('USER', 'cli')}",
+        balances_as_of=as_of,
     )
     db = Database(args.database, audit_key=audit_key(os.environ))
     db.migrate()
-    clock = SystemClock()
     show = args.progress if args.progress is not None else sys.stderr.isatty()
     bar = ProgressBar(sys.stderr, f"importing {path.name}", enabled=show)
     try:
@@ -60,7 +69,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             path,
             options,
             now=clock.now(),
-            today=today(clock, config.company.zone),
+            today=day,
             dry_run=args.dry_run,
             progress=bar,
         )

@@ -8,10 +8,11 @@ sync claims each file content by its digest); a done row is where a job finds it
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -85,3 +86,87 @@ def record_done(db: Database, job: str, day: date, now: datetime, detail: str) -
             conn.execute(
                 update(_runs).where(_runs.c.job == job, _runs.c.period == period).values(**values)
             )
+
+
+@dataclass(frozen=True)
+class SyncFailure:
+    """A failed run of a job (the ledger syncs leave one): what it was and why it failed."""
+
+    job: str
+    period: str
+    at: datetime  # when it failed (its finish, else its start), aware UTC
+    source: str | None
+    error: str | None
+
+
+def record_run(
+    db: Database, job: str, period: str, status: str, now: datetime, detail: dict[str, Any]
+) -> None:
+    """A run that claimed nothing first (a feed poll), done or failed: one row, finished."""
+    values = {
+        "started_at": now,
+        "finished_at": now,
+        "status": status,
+        "detail": json.dumps(detail, ensure_ascii=False),
+    }
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(_runs.insert().values(job=job, period=period, **values))
+    except IntegrityError:
+        with db.engine.begin() as conn:
+            conn.execute(
+                update(_runs).where(_runs.c.job == job, _runs.c.period == period).values(**values)
+            )
+
+
+def failures_since(
+    conn_or_db: Connection | Database, job_prefix: str, since: datetime
+) -> list[SyncFailure]:
+    """Failed runs of the jobs whose name starts with `job_prefix`, finished (or started, when
+    never finished) at or after `since`, oldest first: what the digest says went wrong."""
+    if isinstance(conn_or_db, Database):
+        with conn_or_db.engine.connect() as conn:
+            return failures_since(conn, job_prefix, since)
+    when = func.coalesce(_runs.c.finished_at, _runs.c.started_at)
+    # Matched by a prefix compared as text, not LIKE: a `_` in a job name is no wildcard.
+    rows = conn_or_db.execute(
+        select(_runs.c.job, _runs.c.period, when.label("at"), _runs.c.detail)
+        .where(
+            _runs.c.status == "failed",
+            func.substr(_runs.c.job, 1, len(job_prefix)) == job_prefix,
+            when >= _utc(since),
+        )
+        .order_by(when, _runs.c.id)
+    ).all()
+    out = []
+    for r in rows:
+        detail = _detail(r.detail)
+        source, error = detail.get("source"), detail.get("error")
+        out.append(
+            SyncFailure(
+                job=r.job,
+                period=r.period,
+                at=_aware(r.at),
+                source=None if source is None else str(source),
+                error=None if error is None else str(error),
+            )
+        )
+    return out
+
+
+def _detail(text: str | None) -> dict[str, Any]:
+    try:
+        found = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("failures_since needs an aware datetime")
+    return moment.astimezone(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -47,6 +47,7 @@ __all__ = [
     "ImportOptions",
     "ImportResult",
     "MappingError",
+    "apply_records",
     "child_main",
     "file_sha256",
     "import_ledger",
@@ -96,7 +97,7 @@ class _Importer:
         options: ImportOptions,
         now: datetime,
         today: date,
-        reader: RowReader,
+        reader: RowReader | None,
     ) -> None:
         self.conn = conn
         self.result = result
@@ -206,7 +207,13 @@ class _Importer:
     def _payment_date(self, rec: Record, outstanding: int) -> tuple[date, bool]:
         if outstanding == 0 and rec.settled_date is not None:
             return rec.settled_date, True
-        return self.today, False
+        return self._undated_day(rec), False
+
+    def _undated_day(self, rec: Record) -> date:
+        # --balances-as-of: the file's paid figures stand as of that day, so a payment it
+        # does not date is dated that day (never before its invoice was issued), not today.
+        as_of = self.options.balances_as_of
+        return self.today if as_of is None else max(as_of, rec.issue_date)
 
     def apply(self, records: Sequence[Record]) -> None:
         self.ensure_customers(records)
@@ -255,7 +262,7 @@ class _Importer:
         outstanding = rec.amount_minor - paid
         settled = None
         if outstanding == 0:
-            settled = rec.settled_date or self.today
+            settled = rec.settled_date or self._undated_day(rec)
         cust = self.customers[rec.customer]
         return (
             rec.invoice_no,
@@ -295,7 +302,7 @@ class _Importer:
         target["paid_minor"] = paid
         outstanding = rec.amount_minor - paid
         if outstanding == 0:
-            target["settled_date"] = rec.settled_date or old.settled_date or self.today
+            target["settled_date"] = rec.settled_date or old.settled_date or self._undated_day(rec)
             target["status"] = "paid"
         else:
             target["settled_date"] = None
@@ -331,6 +338,21 @@ class _Importer:
                 a, b = _fmt(a, rec.currency), _fmt(b, rec.currency)
             parts.append(f"{k.removesuffix('_minor')} {a} → {b}")
         self.note(f"row {rec.row}: {rec.invoice_no}: " + ", ".join(parts))
+
+
+def apply_records(
+    conn: Connection,
+    records: Sequence[Record],
+    result: ImportResult,
+    options: ImportOptions,
+    *,
+    now: datetime,
+    today: date,
+) -> None:
+    """Upsert records already checked row by row, in the caller's transaction (the HTTP
+    feed's pages: the caller holds the write lock and commits or rolls back)."""
+    if records:
+        _Importer(conn, result, options, now, today, None).apply(records)
 
 
 def file_sha256(path: Path) -> str:

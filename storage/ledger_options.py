@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from playbook.ledger_fields import FIELDS
@@ -79,6 +80,9 @@ class ImportOptions:
     # items overdue by the same number of days whenever it is run.
     shift_days: int = 0
     actor: str = "import"
+    # `arcircle import --balances-as-of DATE`: the day the file's undated payments are dated
+    # (by default the import day).
+    balances_as_of: date | None = None
 
 
 @dataclass(frozen=True)

@@ -371,3 +371,31 @@ class TelegramForm(SQLModel, table=True):
     state: str = Field(sa_column=Column(Text, nullable=False))  # JSON: values, pending, errors
     prompt_id: int | None = Field(default=None, sa_type=BigInteger)
     updated_at: datetime
+
+
+# --- ledger sync (jobs.ledger_feed): what the HTTP feed said last, and which payments it paid ---
+
+
+class LedgerFeedState(SQLModel, table=True):
+    """The validators of the feed's last full answer: the next poll asks "changed since?"."""
+
+    __tablename__ = "ledger_feed_state"
+
+    source: str = Field(primary_key=True, max_length=40)
+    etag: str | None = Field(default=None, max_length=300)
+    last_modified: str | None = Field(default=None, max_length=100)
+    checked_at: datetime
+    changed_at: datetime | None = None
+
+
+class FeedPayment(SQLModel, table=True):
+    """A payment the feed sent, by the feed's own id: a page sent again does not pay twice."""
+
+    __tablename__ = "feed_payment"
+    __table_args__ = (UniqueConstraint("source", "ref", name="uq_feed_payment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=40)
+    ref: str = Field(max_length=120)
+    payment_id: int = Field(foreign_key="payment.id")
+    created_at: datetime

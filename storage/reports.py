@@ -304,8 +304,8 @@ def aging_report(
     if undated:
         notes.append(
             f"{undated:,} payments on these invoices have no date in the ledger (part "
-            "payments); they count from the day they were imported, so on this date they "
-            "show as unpaid."
+            "payments); they count from the day they were imported (or its "
+            "--balances-as-of date), so on this date they show as unpaid."
         )
     ordered_groups = sorted(groups.values(), key=lambda g: (g.currency, -g.minor, g.key or ""))
     return AgingReport(

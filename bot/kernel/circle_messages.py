@@ -23,6 +23,7 @@ from bot.kernel.cards import (
 from bot.kernel.config import Config
 from bot.kernel.i18n import t, t_rich
 from bot.kernel.messages import Mention, Reply, RichText, Text
+from bot.kernel.paid_note import paid_thanks
 from bot.kernel.when import day_time
 from playbook import circle as machine
 from playbook.case_view import CaseView
@@ -156,6 +157,8 @@ def _note(payload: Mapping[str, Any], view: CaseView, config: Config, locale: st
         )
     if what == "ready":
         return t(locale, "note_ready", case=view.id)
+    if what == "paid_thanks":
+        return paid_thanks(payload, view, config, locale)
     status = t(locale, f"case_status_{view.status}")
     return t(locale, "card_updated", case=view.id, status=status, seats="")
 

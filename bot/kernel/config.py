@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.kernel.config_sync import LedgerSyncSettings
 from playbook import aging as rules
 from playbook import decisions
 from playbook.decisions import DecisionRules
@@ -483,7 +484,7 @@ class Digest(Strict):
     top: int = Field(default=10, ge=1, le=50)
 
 
-class Ledger(Strict):
+class Ledger(LedgerSyncSettings, Strict):  # watch, watch_every, feed: config_sync
     # A file the bot re-imports when it changes (an ERP's nightly export); optional.
     source: Path | None = None
     sync_every: Duration = timedelta(minutes=10)
@@ -972,6 +973,9 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     updates: dict[str, Any] = {}
     if cfg.ledger.source is not None and not cfg.ledger.source.is_absolute():
         updates["ledger"] = cfg.ledger.model_copy(update={"source": base / cfg.ledger.source})
+    if (watch := cfg.ledger.watch) is not None and not watch.is_absolute():
+        led = updates.get("ledger", cfg.ledger)
+        updates["ledger"] = led.model_copy(update={"watch": base / watch})
     checkpoints = cfg.audit.checkpoints
     if checkpoints is not None and not checkpoints.is_absolute():
         updates["audit"] = cfg.audit.model_copy(update={"checkpoints": base / checkpoints})
