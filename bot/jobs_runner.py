@@ -11,6 +11,7 @@ from datetime import timedelta
 from bot.kernel.capabilities import Capabilities, adapt
 from bot.kernel.i18n import t
 from bot.kernel.messages import Reply
+from bot.ledger_jobs import add_ledger_jobs
 from bot.runtime import Runtime, ledger_options
 from jobs.audit import audit_checkpoint
 from jobs.circle import predue_reminders, scan_overdue, tick, watch_limitation, watch_promises
@@ -105,10 +106,11 @@ class Jobs:
 
             async def sync() -> None:
                 await asyncio.to_thread(
-                    sync_ledger, rt.db, source, options, rt.clock.now(), rt.today()
+                    sync_ledger, rt.db, source, options, rt.clock.now(), rt.today(), rt.circle
                 )
 
             add_interval_job(sched, "ledger_sync", sync, cfg.ledger.sync_every, run_now=True)
+        add_ledger_jobs(rt, sched)  # the watched folder and the HTTP feed
         triggers = cfg.circle.triggers
 
         async def scan() -> None:

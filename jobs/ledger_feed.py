@@ -321,7 +321,11 @@ def sync_feed(
     jobrun.record_run(db, JOB, now.isoformat(), "done", now, detail)
     outcome = FeedOutcome("done", result)
     if circle is not None:
-        outcome.closed_cases = close_paid_cases(db, circle, now=now, today=today)
+        try:
+            outcome.closed_cases = close_paid_cases(db, circle, now=now, today=today)
+        except Exception:
+            # The payments are in; the cases are closed by the next run (or by hand).
+            log.exception("ledger feed: closing the paid cases failed")
     return outcome
 
 

@@ -12,17 +12,25 @@ from pathlib import Path
 from typing import Any
 
 from storage import jobrun
+from storage.circle import CircleEnv
 from storage.db import Database
 from storage.ledger import ImportOptions, ImportResult, file_sha256, import_ledger
+from storage.paid_cases import close_paid_cases
 
 log = logging.getLogger(__name__)
 JOB = "ledger_sync"
 
 
 def sync_ledger(
-    db: Database, path: Path, options: ImportOptions, now: datetime, today: date
+    db: Database,
+    path: Path,
+    options: ImportOptions,
+    now: datetime,
+    today: date,
+    circle: CircleEnv | None = None,
 ) -> ImportResult | None:
-    """Import `path` if this content was never imported; None when there was nothing to do."""
+    """Import `path` if this content was never imported; None when there was nothing to do.
+    With the circle's env, cases the import shows paid are closed (storage.paid_cases)."""
     if not path.exists():
         log.warning("ledger source %s does not exist", path)
         return None
@@ -52,9 +60,11 @@ def sync_ledger(
                 result.bad[0].row,
                 result.bad[0].reason,
             )
-        return result
     except Exception as exc:
-        detail = {"error": str(exc)}
+        detail = {"source": path.name, "error": str(exc)}
         raise
     finally:
         jobrun.finish(db, JOB, digest, status, now, detail)
+    if circle is not None and (result.created or result.updated):
+        close_paid_cases(db, circle, now=now, today=today)
+    return result

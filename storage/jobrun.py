@@ -48,6 +48,15 @@ def claim(db: Database, job: str, period: str, now: datetime) -> bool:
     return True
 
 
+def status(db: Database, job: str, period: str) -> str | None:
+    """Where `period` of `job` stands: running, done, failed, or None (never claimed)."""
+    with db.engine.connect() as conn:
+        found: str | None = conn.execute(
+            select(_runs.c.status).where(_runs.c.job == job, _runs.c.period == period)
+        ).scalar_one_or_none()
+    return found
+
+
 def finish(
     db: Database, job: str, period: str, status: str, now: datetime, detail: dict[str, Any]
 ) -> None:
