@@ -84,6 +84,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         f"({result.customers_created:,} new customers, {result.payments_added:,} payments) "
         f"in {result.seconds:.1f} s"
     )
+    if as_of is not None:
+        print(f"Paid amounts the file gives no date for are dated {as_of.isoformat()}.")
     if result.dry_run:
         print(
             "Nothing was written. These would change:"
