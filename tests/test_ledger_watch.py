@@ -3,14 +3,19 @@ half-written files left alone, two watchers (two processes) importing a file onc
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from bot.app import Jobs, build_runtime
 from bot.circle_env import circle_env
+from bot.kernel.clock import FakeClock
 from bot.kernel.config import Config, ConfigError, load_config
+from bot.kernel.config_sync import LedgerFeed
 from jobs.ledger_watch import FolderWatcher, is_candidate
 from storage import jobrun
 from storage.circle import load_case
@@ -256,3 +261,38 @@ def test_the_config_takes_a_watch_folder_and_a_feed(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="url_env must be the NAME of an environment variable"):
         load_config(path, env={})
+
+
+async def test_the_scheduler_runs_the_watch_and_the_feed_in_threads(
+    config: Config, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ARCIRCLE_FEED_URL", raising=False)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_csv(inbox / "a.csv", LEDGER_HEADER, [row("I-1", "100")])
+    ledger_cfg = config.ledger.model_copy(
+        update={"watch": inbox, "watch_every": timedelta(seconds=1), "feed": LedgerFeed()}
+    )
+    rt = build_runtime(
+        config.model_copy(update={"ledger": ledger_cfg}), clock, f"sqlite:///{tmp_path}/j.db"
+    )
+    jobs = Jobs(rt, {})
+    jobs.start()
+    try:
+        for job_id in ("ledger_watch", "ledger_feed"):
+            job = jobs.scheduler.get_job(job_id)
+            assert job is not None and job.max_instances == 1 and job.coalesce
+        for _ in range(100):  # the second poll of the folder takes the file
+            if (inbox / "done" / "a.csv").exists() and jobrun.failures_since(rt.db, "ledger", NOW):
+                break
+            await asyncio.sleep(0.05)
+        assert ledger(rt.db) == {"I-1": (10000, 0)}
+        (failure,) = jobrun.failures_since(rt.db, "ledger", NOW)
+        assert (failure.job, failure.source) == ("ledger_feed", "feed")
+        assert (
+            failure.error
+            == "the environment variable ARCIRCLE_FEED_URL (the feed's URL) is not set"
+        )
+    finally:
+        await jobs.stop()
+        rt.db.dispose()
