@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.adapters import registry
 from bot.adapters.base import Plugin
 from bot.audit_cli import doctor_checks as audit_checks
+from bot.doctor_sync import sync_checks
 from bot.kernel.config import Config, ConfigError, default_path, load_config
 from bot.kernel.identity import Identities
 
@@ -169,6 +170,7 @@ def other_checks(cfg: Config, env: Mapping[str, str]) -> list[Check]:
             )
         else:
             checks.append(Check("fail", "ledger source", f"{source}: no such file"))
+    checks += [Check(*line) for line in sync_checks(cfg, env)]  # watch folder, HTTP feed
     if cfg.phrasing.llm is not None and not env.get("LLM_API_KEY"):
         checks.append(
             Check(

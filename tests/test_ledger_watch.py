@@ -296,3 +296,18 @@ async def test_the_scheduler_runs_the_watch_and_the_feed_in_threads(
     finally:
         await jobs.stop()
         rt.db.dispose()
+
+
+def test_doctor_says_what_the_sync_lacks(config: Config, tmp_path: Path) -> None:
+    from bot.doctor import other_checks
+
+    led = config.ledger.model_copy(update={"watch": tmp_path / "nowhere", "feed": LedgerFeed()})
+    cfg = config.model_copy(update={"ledger": led})
+    lines = [(c.status, c.detail) for c in other_checks(cfg, {})]
+    assert ("fail", f"{tmp_path / 'nowhere'}: no such folder") in lines
+    assert ("fail", "ARCIRCLE_FEED_URL is not set (the feed's URL)") in lines
+    (tmp_path / "nowhere").mkdir()
+    env = {"ARCIRCLE_FEED_URL": "https://erp.example/feed?token=SECRET", "ARCIRCLE_FEED_AUTH": "x"}
+    lines = [(c.status, c.detail) for c in other_checks(cfg, env)]
+    assert ("ok", "ARCIRCLE_FEED_URL set, polled every 0:10:00") in lines
+    assert not any("SECRET" in text for _, text in lines)
