@@ -318,7 +318,10 @@ def sync_feed(
     detail = {"source": SOURCE, **result.summary()}
     if fetched.found is None:
         detail["incomplete"] = True
-    jobrun.record_run(db, JOB, now.isoformat(), "done", now, detail)
+    if result.changed or result.problems:
+        # A poll that changed nothing and found nothing wrong leaves no row behind (a feed
+        # without validators answers in full every ten minutes).
+        jobrun.record_run(db, JOB, now.isoformat(), "done", now, detail)
     outcome = FeedOutcome("done", result)
     if circle is not None:
         try:

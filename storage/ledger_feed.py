@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -28,6 +28,7 @@ from storage.ledger import apply_records
 from storage.ledger_cell import ParseError
 from storage.ledger_feed_page import FeedPage, FeedProblem, PaymentRow, minor_of
 from storage.ledger_options import ImportOptions, ImportResult
+from storage.ledger_rows import Record
 from storage.models import FeedPayment, Invoice, LedgerFeedState, Payment
 
 _state = LedgerFeedState.__table__  # type: ignore[attr-defined]
@@ -54,6 +55,10 @@ class FeedResult:
     payments_known: int = 0  # sent before: nothing to do
     problems: list[FeedProblem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.payments)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -105,7 +110,7 @@ def apply_feed(
     options: ImportOptions,
     *,
     now: datetime,
-    today: Any,
+    today: date,
     found: Validators | None,
 ) -> FeedResult:
     """Apply the pages' good rows in one transaction; `found` (None: the run was cut short,
@@ -118,7 +123,8 @@ def apply_feed(
         write_lock(conn)
         for page in pages:
             tally = ImportResult(file=f"{source} page {page.number}")
-            apply_records(conn, page.invoices, tally, options, now=now, today=today)
+            invoices = _below_paid(conn, page, result)
+            apply_records(conn, invoices, tally, options, now=now, today=today)
             result.created += tally.created
             result.updated += tally.updated
             result.unchanged += tally.unchanged
@@ -126,17 +132,45 @@ def apply_feed(
                 reason = _apply_payment(conn, source, row, now, result)
                 if reason is not None:
                     result.problems.append(FeedProblem(page.number, "payment", row.index, reason))
-        audit.append(
-            conn,
-            at=now,
-            actor=ACTOR,
-            action="ledger.feed",
-            entity="ledger",
-            entity_id=source,
-            detail=result.summary(),
-        )
-        _save_state(conn, source, now, found, changed=True)
+        if result.changed:
+            audit.append(
+                conn,
+                at=now,
+                actor=ACTOR,
+                action="ledger.feed",
+                entity="ledger",
+                entity_id=source,
+                detail=result.summary(),
+            )
+        _save_state(conn, source, now, found, changed=result.changed)
     return result
+
+
+def _below_paid(conn: Connection, page: FeedPage, result: FeedResult) -> list[Record]:
+    """The page's invoices, less those whose new amount is below what was already paid on
+    them (a feed invoice says nothing about payments, so that would be a negative balance)."""
+    if not page.invoices:
+        return []
+    paid: dict[str, int] = dict(
+        conn.execute(
+            select(_inv.c.invoice_no, _inv.c.paid_minor).where(
+                _inv.c.invoice_no.in_([r.invoice_no for r in page.invoices]),
+                _inv.c.paid_minor != 0,
+            )
+        ).all()
+    )
+    kept = []
+    for rec in page.invoices:
+        before = paid.get(rec.invoice_no, 0)
+        if before and (rec.amount_minor < before if before > 0 else rec.amount_minor > before):
+            reason = (
+                f"amount {from_minor(rec.amount_minor, rec.currency)} is less than the "
+                f"{from_minor(before, rec.currency)} already paid on {rec.invoice_no}"
+            )
+            result.problems.append(FeedProblem(page.number, "invoice", rec.row, reason))
+            continue
+        kept.append(rec)
+    return kept
 
 
 def _lock_invoice(conn: Connection, invoice_no: str) -> Any:

@@ -285,6 +285,14 @@ def test_bad_rows_are_reported_by_page_and_position_and_good_rows_applied(db: Da
         "page 1, payment 7: paid in USD but invoice I-1 is in CNY",
     ]
     assert ledger(db) == {"I-1": (100000, 10000, "open")}
+    with FakeFeed() as feed:
+        run = Run(feed)
+        feed.page(run.first, {"invoices": [invoice("I-1", "50")]})
+        shrunk = run(db)
+    assert [p.line() for p in shrunk.problems] == [
+        "page 1, invoice 1: amount 50.00 is less than the 100.00 already paid on I-1"
+    ]
+    assert ledger(db) == {"I-1": (100000, 10000, "open")}
 
 
 def test_a_page_sent_again_pays_nothing_twice(db: Database) -> None:
