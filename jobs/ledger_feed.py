@@ -25,7 +25,9 @@ The URL and the auth value are secrets: no message, log line or database row hol
 from __future__ import annotations
 
 import logging
+import re
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -45,6 +47,8 @@ log = logging.getLogger(__name__)
 JOB = "ledger_feed"
 SOURCE = "feed"
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+# What a header value may hold: visible ASCII and spaces (no line breaks to smuggle headers).
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,4096}")
 
 Sleep = Callable[[float], None]
 
@@ -112,12 +116,19 @@ class _Client:
         transport: httpx.BaseTransport | None,
     ) -> None:
         self.cfg = cfg
-        self.base = httpx.URL(url)
+        try:
+            self.base = httpx.URL(url)
+        except httpx.InvalidURL:
+            # Its message quotes the address.
+            raise FeedError(f"{cfg.url_env} is not a valid address") from None
         if self.base.scheme not in ("http", "https") or not self.base.host:
             raise FeedError(f"{cfg.url_env} is not an http(s) address")
+        if auth is not None and not _HEADER_VALUE.fullmatch(auth):
+            # httpx's and h11's complaints about a header quote the value.
+            raise FeedError(f"{cfg.auth_header_env} holds characters a header cannot carry")
         self.origin = _origin(self.base)
         _hide.origins.add(self.origin)
-        self.secrets = [s for s in (url, auth, str(self.base.query, "latin-1")) if s]
+        self.secrets = _secrets(url, auth)
         self.sleep = sleep
         headers = {"Accept": "application/json", "User-Agent": "arcircle-ledger-feed"}
         if auth:
@@ -133,9 +144,7 @@ class _Client:
         self.http.close()
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "<secret>")
-        return text[:300]
+        return _scrub(text, self.secrets)[:300]
 
     def get(self, url: httpx.URL, headers: Mapping[str, str], page: int) -> _Answer:
         """The page's answer (body read, at most max_page_bytes), retried as documented."""
@@ -149,7 +158,7 @@ class _Client:
                 last = f"timed out after {_seconds(cfg.timeout)}"
             except _TooBig:
                 raise
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 last = f"{type(exc).__name__}: {self.scrub(str(exc))}"
             else:
                 if answer.status not in _RETRY_STATUS:
@@ -186,6 +195,21 @@ class _Client:
                 raise FeedError("the feed's next link points to another site; not followed")
             return target
         return self.base.copy_merge_params({"cursor": link})
+
+
+def _secrets(url: str, auth: str | None) -> list[str]:
+    """The texts no message may quote: the URL, its path and query, the header's value."""
+    found = [url, auth or ""]
+    rest = url.split("://", 1)[-1]
+    if "/" in rest:
+        found.append(rest[rest.index("/") :])  # the path and query: /ar?token=...
+    return sorted((s for s in found if len(s) > 1), key=len, reverse=True)
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "<secret>")
+    return text
 
 
 class _TooBig(Exception):
@@ -289,11 +313,12 @@ def sync_feed(
     transport: httpx.BaseTransport | None = None,
 ) -> FeedOutcome:
     """One poll of the feed; a failure is recorded (job_run) and returned, never raised."""
+    url = env.get(cfg.url_env, "").strip()
+    auth = env.get(cfg.auth_header_env, "").strip() if cfg.auth_header_env else None
+    secrets = _secrets(url, auth)
     try:
-        url = env.get(cfg.url_env, "").strip()
         if not url:
             raise FeedError(f"the environment variable {cfg.url_env} (the feed's URL) is not set")
-        auth = env.get(cfg.auth_header_env, "").strip() if cfg.auth_header_env else None
         client = _Client(cfg, url, auth or None, sleep, transport)
         try:
             fetched = _fetch(client, validators(db, SOURCE), options, today)
@@ -309,13 +334,16 @@ def sync_feed(
     except FeedError as exc:
         return _failed(db, now, str(exc))
     except Exception as exc:
-        # A database that failed mid-run rolled the run back; the reason is for the digest,
-        # scrubbed of anything that could be the address.
-        log.exception("ledger feed: the run failed")
+        # A database that failed mid-run rolled the run back. The traceback is for the log,
+        # scrubbed of the secrets in case some message quoted them; the digest gets the kind.
+        trace = "".join(traceback.format_exception(exc))
+        log.error("ledger feed: the run failed:\n%s", _scrub(trace, secrets))
         return _failed(db, now, f"{type(exc).__name__}: the run was rolled back (see the log)")
     for problem in result.problems:
         log.warning("ledger feed: %s", problem.line())
-    detail = {"source": SOURCE, **result.summary()}
+    detail: dict[str, object] = {"source": SOURCE, **result.summary()}
+    if result.problems:
+        detail["problems"] = [p.line()[:300] for p in result.problems[:50]]
     if fetched.found is None:
         detail["incomplete"] = True
     if result.changed or result.problems:

@@ -335,6 +335,39 @@ def test_secrets_never_reach_the_log_or_the_database(
     assert "page 1: HTTP 500; retrying in 1s" in caplog.text
 
 
+def test_bad_settings_and_a_database_failure_name_no_secret(
+    sqlite_db: Database, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    cfg = LedgerFeed(retries=0)
+    bad_url = {"ARCIRCLE_FEED_URL": "http://[s3cret::bad/feed"}
+    outcome = sync_feed(sqlite_db, cfg, OPTIONS, bad_url, now=NOW, today=TODAY)
+    assert outcome.error == "ARCIRCLE_FEED_URL is not a valid address"
+    ftp = {"ARCIRCLE_FEED_URL": "ftp://127.0.0.1/s3cret"}
+    outcome = sync_feed(sqlite_db, cfg, OPTIONS, ftp, now=NOW, today=TODAY)
+    assert outcome.error == "ARCIRCLE_FEED_URL is not an http(s) address"
+    with FakeFeed() as feed:
+        run = Run(feed, retries=0)
+        feed.page(run.first, {"invoices": [invoice("I-1", "100")]})
+        smuggle = {**run.env, "ARCIRCLE_FEED_AUTH": "Bearer s3cret\r\nX-Evil: 1"}
+        outcome = sync_feed(sqlite_db, run.cfg, OPTIONS, smuggle, now=NOW, today=TODAY)
+        assert outcome.error == "ARCIRCLE_FEED_AUTH holds characters a header cannot carry"
+        assert feed.requests == []
+
+        def broken(*args: Any, **kw: Any) -> Any:
+            raise RuntimeError(f"database gone while at {run.env['ARCIRCLE_FEED_URL']}")
+
+        monkeypatch.setattr("jobs.ledger_feed.apply_feed", broken)
+        outcome = run(sqlite_db)
+    assert outcome.error == "RuntimeError: the run was rolled back (see the log)"
+    assert "database gone while at <secret>" in caplog.text
+    assert "s3cret" not in caplog.text
+    assert ledger(sqlite_db) == {}
+    assert [f.error for f in jobrun.failures_since(sqlite_db, "ledger_feed", NOW)] == [
+        "RuntimeError: the run was rolled back (see the log)"
+    ]
+
+
 def test_the_url_must_be_set(db: Database) -> None:
     outcome = sync_feed(db, LedgerFeed(), OPTIONS, {}, now=NOW, today=TODAY)
     assert outcome.error == "the environment variable ARCIRCLE_FEED_URL (the feed's URL) is not set"
