@@ -34,7 +34,7 @@ from storage.paid_cases import close_paid_cases
 
 log = logging.getLogger(__name__)
 JOB = "ledger_watch"
-DONE, FAILED = "done", "failed"
+DONE, FAILED, KNOWN = "done", "failed", "known"
 LEDGER_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 # Names that editors, browsers and copy tools give a file while it is being written.
 _TEMP_PREFIXES = ("~$", ".")
@@ -117,7 +117,7 @@ class FolderWatcher:
             if jobrun.status(self.db, JOB, digest) != DONE:
                 return None  # another process is importing it right now
             lines = [f"the same content (sha256 {digest}) was imported before: nothing to do"]
-            return self._finish(path, "known", DONE, lines)
+            return self._finish(path, KNOWN, DONE, lines)
         try:
             result = import_ledger(self.db, path, self.options, now=now, today=today, sha256=digest)
         except (ParseError, MappingError) as exc:
@@ -143,18 +143,25 @@ class FolderWatcher:
         lines: list[str],
         result: ImportResult | None = None,
     ) -> Handled:
-        """Report, then move: whoever sees the file gone finds its report already there."""
+        """Report, then move: whoever sees the file gone finds its report already there. A
+        file of known content is moved first: another watcher may be moving it too, and only
+        the one whose move worked writes the report."""
         target_dir = self.folder / where
         error = lines[0].removeprefix("error: ") if status == FAILED else None
+        head = [f"arcircle ledger import: {path.name}", f"status: {status}"]
         try:
             target_dir.mkdir(exist_ok=True)
             target = _free_name(target_dir, path.name)
             report = target.with_name(target.name + _REPORT)
-            head = [f"arcircle ledger import: {path.name}", f"status: {status}"]
+            if status == KNOWN:
+                path.rename(target)
             report.write_text("\n".join(head + lines) + "\n", encoding="utf-8")
             if result is not None and result.bad:
                 write_errors_file(target.with_name(target.name + ".errors.csv"), result)
-            path.rename(target)
+            if status != KNOWN:
+                path.rename(target)
+        except FileNotFoundError:
+            return Handled(path.name, status, None, None, result, error)  # moved by another
         except OSError as exc:
             log.error("ledger watch: cannot move %s to %s/: %s", path.name, where, exc)
             return Handled(path.name, status, None, None, result, error)

@@ -4,6 +4,7 @@ half-written files left alone, two watchers (two processes) importing a file onc
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from bot.circle_env import circle_env
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import Config, ConfigError, load_config
 from bot.kernel.config_sync import LedgerFeed
-from jobs.ledger_watch import FolderWatcher, is_candidate
+from jobs.ledger_watch import FolderWatcher, Handled, is_candidate
 from storage import jobrun
 from storage.circle import load_case
 from storage.circle_open import open_case
@@ -311,3 +312,35 @@ def test_doctor_says_what_the_sync_lacks(config: Config, tmp_path: Path) -> None
     lines = [(c.status, c.detail) for c in other_checks(cfg, env)]
     assert ("ok", "ARCIRCLE_FEED_URL set, polled every 0:10:00") in lines
     assert not any("SECRET" in text for _, text in lines)
+
+
+def test_two_watchers_polling_at_the_same_time(db: Database, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for n in range(6):
+        write_csv(inbox / f"{n}.csv", LEDGER_HEADER, [row(f"I-{n}", str(n + 1))])
+    # Two copies of one content as well: imported once, the other "known".
+    (inbox / "6.csv").write_bytes((inbox / "0.csv").read_bytes())
+    watchers = [FolderWatcher(db, inbox, OPTIONS) for _ in range(2)]
+    for w in watchers:
+        w.run(NOW, TODAY)
+    start = threading.Barrier(2)
+    handled: list[list[Handled]] = [[], []]
+
+    def poll(i: int) -> None:
+        start.wait()
+        handled[i] = watchers[i].run(NOW, TODAY)
+
+    threads = [threading.Thread(target=poll, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    moved = sorted((h.name, h.status) for both in handled for h in both if h.moved_to)
+    assert [status for _, status in moved].count("done") == 6
+    assert len(moved) == 7 and imports(db) == 6
+    files = listing(inbox)
+    assert len([f for f in files if f.endswith(".report.txt")]) == 7
+    assert len([f for f in files if f.endswith(".csv")]) == 7
+    assert all(f.startswith("done/") for f in files)
+    assert len(ledger(db)) == 6
