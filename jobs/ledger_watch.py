@@ -7,7 +7,8 @@ moved to `done/` or `failed/` with its report beside it (`<name>.report.txt`).
   being written therefore waits a poll (or more) and is never read half-way.
 - Each content is claimed by its SHA-256 (storage.jobrun, job "ledger_watch"), so two
   processes watching the same folder import it once, and the same bytes dropped again are
-  not imported again (they go to done/ with a report saying so).
+  not imported again (they go to done/ with a report saying so). A claim left running for
+  an hour (its process died) is taken over.
 - The import is the file importer's own, one transaction: bad rows are reported by row
   number (and written to `<name>.errors.csv`, to fix and drop again), good rows applied. A
   file that cannot be read at all goes to failed/ with the reason; nothing of it is applied.
@@ -20,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ LEDGER_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 _TEMP_PREFIXES = ("~$", ".")
 _TEMP_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".filepart")
 _REPORT = ".report.txt"
+# A claim still "running" after this long belongs to a process that died importing it.
+STALE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -114,10 +117,13 @@ class FolderWatcher:
         if self._seen.get(path.name) != (st.st_size, st.st_mtime_ns):
             return None  # written to while it was read: next poll
         if not jobrun.claim(self.db, JOB, digest, now):
-            if jobrun.status(self.db, JOB, digest) != DONE:
-                return None  # another process is importing it right now
-            lines = [f"the same content (sha256 {digest}) was imported before: nothing to do"]
-            return self._finish(path, KNOWN, DONE, lines)
+            if jobrun.status(self.db, JOB, digest) == DONE:
+                lines = [f"the same content (sha256 {digest}) was imported before: nothing to do"]
+                return self._finish(path, KNOWN, DONE, lines)
+            # Another process is importing it, or died doing so long ago (the import is one
+            # transaction, so taking over repeats nothing that landed).
+            if not jobrun.take_over(self.db, JOB, digest, now, now - STALE):
+                return None
         try:
             result = import_ledger(self.db, path, self.options, now=now, today=today, sha256=digest)
         except (ParseError, MappingError) as exc:

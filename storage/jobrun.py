@@ -48,6 +48,23 @@ def claim(db: Database, job: str, period: str, now: datetime) -> bool:
     return True
 
 
+def take_over(db: Database, job: str, period: str, now: datetime, started_before: datetime) -> bool:
+    """Claim a run left `running` since before `started_before` (its process died mid-way);
+    False when it is not that, or another process took it over first."""
+    with db.engine.begin() as conn:
+        taken = conn.execute(
+            update(_runs)
+            .where(
+                _runs.c.job == job,
+                _runs.c.period == period,
+                _runs.c.status == "running",
+                _runs.c.started_at < started_before,
+            )
+            .values(started_at=now, finished_at=None)
+        ).rowcount
+    return bool(taken)
+
+
 def status(db: Database, job: str, period: str) -> str | None:
     """Where `period` of `job` stands: running, done, failed, or None (never claimed)."""
     with db.engine.connect() as conn:

@@ -197,6 +197,9 @@ def test_two_watchers_import_a_content_once(db: Database, tmp_path: Path) -> Non
     assert jobrun.claim(db, "ledger_watch", file_sha256(inbox / "b.csv"), NOW)
     two.run(NOW, TODAY)
     assert two.run(NOW, TODAY) == [] and (inbox / "b.csv").exists()
+    # ...unless that watcher died an hour ago: then another takes the file over.
+    (taken,) = two.run(NOW + timedelta(hours=1, seconds=1), TODAY)
+    assert (taken.name, taken.status) == ("b.csv", "done")
 
 
 def test_an_xlsx_is_imported_too(sqlite_db: Database, tmp_path: Path) -> None:
