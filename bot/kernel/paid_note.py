@@ -1,5 +1,6 @@
 """The note a case the ledger shows paid gets: closed, thank them, and the playbook's thanks
-and relationship-repair words (playbook.phrasing with `just_paid`, as /ar phrase shows them).
+and relationship-repair words (playbook.phrasing with `just_paid`, as /ar phrase shows them,
+checked by the same lint).
 
 No database here: the payload carries the relationship's years, the case view the rest.
 """
@@ -14,6 +15,7 @@ from bot.kernel import i18n_sync  # noqa: F401  (registers the texts)
 from bot.kernel.config import Config
 from bot.kernel.i18n import t
 from playbook.case_view import CaseView
+from playbook.compliance import lint
 from playbook.library import PlaybookError, load_playbook
 from playbook.phrasing import CaseFacts, suggest
 
@@ -37,6 +39,10 @@ def paid_thanks(payload: Mapping[str, Any], view: CaseView, config: Config, loca
     except (PlaybookError, ValueError):
         # The thank-you still goes out; only the suggested words are missing.
         log.exception("paid note for case %s: no suggestion", view.id)
+        return head
+    if findings := lint(words.text, locale=locale):
+        # A company's own template that breaks the rules is not shown (as /ar phrase does).
+        log.error("paid note template failed the lint: %s", "; ".join(f.rule for f in findings))
         return head
     return "\n".join(
         (
