@@ -417,6 +417,11 @@ def test_a_paid_case_closes_and_gets_the_thank_you_once(db: Database, config: Co
         (note,) = [n for n in notes if n.payload.get("what") == "paid_thanks"]
         assert note.key == f"case:{case_id}:paid_thanks:console:#test"
         reply = render_row(conn, note, config, NOW)
+        company = config.company.model_copy(update={"locale": "zh-CN"})
+        chinese = render_row(conn, note, config.model_copy(update={"company": company}), NOW)
+    assert chinese is not None
+    assert str(chinese.text).startswith(f"案件 #{case_id} · Customer C1：款项已全部到账，本案结案")
+    assert "下一步：" in str(chinese.text)
     assert reply is not None
     text = str(reply.text)
     assert text.startswith(f"Case #{case_id} · Customer C1: paid in full, so the case is closed")
