@@ -428,3 +428,22 @@ def test_a_paid_case_closes_and_gets_the_thank_you_once(db: Database, config: Co
     assert "Thanks and relationship repair" in text
     assert "thank" in text.lower() and "Next step:" in text
     assert "CNY" not in text.split("\n", 1)[1]  # thanks and repair, never money
+
+
+def test_a_feed_that_loops_never_stops_or_is_too_big_is_cut_off(sqlite_db: Database) -> None:
+    with FakeFeed() as feed:
+        run = Run(feed, max_pages=3, max_page_bytes=2048)
+        feed.page(run.first, {"invoices": [invoice("I-1", "1")], "next": "/a"})
+        feed.page("/a", {"invoices": [invoice("I-2", "2")], "next": run.first})
+        looped = run(sqlite_db)
+        feed.page("/a", {"invoices": [invoice("I-2", "2")], "next": "/b"})
+        feed.page("/b", {"invoices": [invoice("I-3", "3")], "next": "/c"})
+        endless = run(sqlite_db)
+        feed.page("/a", {"invoices": [invoice("I-4", "x" * 3000)]})
+        huge = run(sqlite_db)
+    assert [p.line() for p in looped.problems] == [
+        "page 2: next points back to a page already read"
+    ]
+    assert [p.line() for p in endless.problems] == ["page 3: stopped after 3 pages"]
+    assert [p.line() for p in huge.problems] == ["page 2: larger than 2,048 bytes"]
+    assert set(ledger(sqlite_db)) == {"I-1", "I-2", "I-3"}
