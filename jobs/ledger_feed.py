@@ -16,7 +16,8 @@ What the feed is asked and how (the page's JSON shape is in storage.ledger_feed_
   the database as it was and records a failed `job_run` ("ledger_feed", detail
   {"source", "error"}) for the digest. A malformed page is reported and skipped (its rows
   cannot be known), the others applied, and the validators are not saved, so the next run
-  asks for everything again. See storage.ledger_feed for the one transaction per run.
+  asks for everything again. See storage.ledger_feed for the one transaction per run. A run
+  holds its pages in memory until then: at most `max_pages` × `max_page_bytes`.
 
 The URL and the auth value are secrets: no message, log line or database row holds them
 (errors name the page number and the HTTP status, never the address).
