@@ -261,3 +261,20 @@ def test_the_text_table_holds_the_chart_numbers() -> None:
 def test_an_empty_text_table_says_so() -> None:
     section = chart_table(ChartData("CNY", ("Current",), (), ()), "en")
     assert (section.text, section.table, section.fields) == ("No data yet", None, ())
+
+
+def test_doctor_names_the_chart_font_or_says_how_to_get_one(
+    cjk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import doctor
+
+    [found] = doctor.chart_checks()
+    assert (found.status, found.label) == ("ok", "chart font")
+    assert chart_fonts.font_name(cjk) in found.detail and str(cjk) in found.detail
+    monkeypatch.setattr(chart_fonts, "cjk_font", lambda: None)
+    [missing] = doctor.chart_checks()
+    assert missing.status == "warn"
+    assert missing.detail == (
+        "no CJK font: charts use English labels; install fonts-noto-cjk (apt) / "
+        "set ARCIRCLE_CJK_FONT=/path/to/font.ttc"
+    )
