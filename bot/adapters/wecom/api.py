@@ -13,6 +13,12 @@ What this relies on (WeCom server API docs):
   (7200 s); POST {base}/cgi-bin/message/send?access_token= with {"touser", "msgtype":
   "markdown", "agentid", "markdown": {"content"}}. 42001 = token expired, 40014 = invalid
   token: fetch a new one and retry once.
+- robot files: {"msgtype": "image", "image": {"base64", "md5"}}, the md5 (hex) of the raw
+  bytes before base64, the picture at most 2 MB, JPG or PNG; any other file is first uploaded
+  with POST {base}/cgi-bin/webhook/upload_media?key=KEY&type=file as multipart/form-data
+  under the name "media" (5 bytes to 20 MB; answer {"errcode": 0, "type": "file",
+  "media_id", "created_at"}, the media_id valid three days and for that robot only), then
+  posted as {"msgtype": "file", "file": {"media_id"}}.
 - response_url (smart robot): POST the same JSON shape (markdown or template_card), no
   encryption. The docs say it may be used once and for a limited time (an hour as we read
   it); we use it once, right after the command has an answer.
@@ -20,6 +26,8 @@ What this relies on (WeCom server API docs):
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -36,6 +44,15 @@ INVALID_KEY = 93000
 TOKEN_EXPIRED = (42001, 40014)
 RETRY_AFTER_FREQ = 60.0  # the robot's limit is per minute
 REFRESH_MARGIN = 300.0  # seconds before expiry a cached access token is replaced
+MAX_IMAGE = 2 * 1024 * 1024  # a robot's image message, before base64
+MAX_FILE = 20 * 1024 * 1024  # upload_media
+MIN_FILE = 5
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # PNG, JPEG
+
+
+def is_robot_image(data: bytes) -> bool:
+    """A picture the robot's image message takes: PNG or JPEG (by content), at most 2 MB."""
+    return len(data) <= MAX_IMAGE and data.startswith(_IMAGE_MAGIC)
 
 
 def base_url(env: Mapping[str, str]) -> str:
@@ -83,25 +100,61 @@ class Robot:
             text["mentioned_list"] = mention
         await self.post(key, {"msgtype": "text", "text": text}, channel)
 
+    async def send_image(self, key: str, data: bytes, *, channel: str) -> None:
+        """A PNG or JPEG of at most 2 MB, shown in the group (is_robot_image says which)."""
+        image = {"base64": base64.b64encode(data).decode(), "md5": _md5(data)}
+        await self.post(key, {"msgtype": "image", "image": image}, channel)
+
+    async def send_file(self, key: str, name: str, data: bytes, *, channel: str) -> None:
+        """Any file of 5 bytes to 20 MB: uploaded to the robot, then posted by its media_id."""
+        what = f"robot of {channel}"
+        if not MIN_FILE <= len(data) <= MAX_FILE:
+            raise PermanentError(
+                f"{what}: {name} is {len(data):,} bytes; a WeCom robot takes files of 5 bytes "
+                "to 20 MB"
+            )
+        answer = await _post(
+            self._client,
+            f"{self._base}/cgi-bin/webhook/upload_media",
+            f"{what} (upload)",
+            params={"key": key, "type": "file"},
+            files={"media": (name, data, "application/octet-stream")},
+        )
+        _check(answer, f"{what} (upload)")
+        media_id = answer.get("media_id")
+        if not isinstance(media_id, str) or not media_id:
+            raise TransientError(f"{what}: the upload answered no media_id")
+        await self.post(key, {"msgtype": "file", "file": {"media_id": media_id}}, channel)
+
     async def post(self, key: str, body: dict[str, Any], channel: str) -> None:
         what = f"robot of {channel}"
         answer = await _post(
             self._client, f"{self._base}/cgi-bin/webhook/send", what, params={"key": key}, json=body
         )
-        code = int(answer.get("errcode", -1))
-        if code == 0:
-            return
-        if code == FREQUENCY:
-            raise RetryAfter(RETRY_AFTER_FREQ, f"{what}: errcode 45009 (20 messages a minute)")
-        if code == INVALID_KEY:
-            raise PermanentError(
-                f"{what}: errcode 93000, the webhook key is not valid (copy the robot's key "
-                "from the group's robot settings into the variable named in "
-                "platforms.wecom.webhooks)"
-            )
-        if code == -1:
-            raise TransientError(f"{what}: errcode -1 (system busy)")
-        raise PermanentError(f"{what}: errcode {code}")
+        _check(answer, what)
+
+
+def _md5(data: bytes) -> str:
+    # A checksum WeCom asks for, not a security measure.
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def _check(answer: dict[str, Any], what: str) -> None:
+    """A robot's errcode in the outbox's terms."""
+    code = int(answer.get("errcode", -1))
+    if code == 0:
+        return
+    if code == FREQUENCY:
+        raise RetryAfter(RETRY_AFTER_FREQ, f"{what}: errcode 45009 (20 messages a minute)")
+    if code == INVALID_KEY:
+        raise PermanentError(
+            f"{what}: errcode 93000, the webhook key is not valid (copy the robot's key "
+            "from the group's robot settings into the variable named in "
+            "platforms.wecom.webhooks)"
+        )
+    if code == -1:
+        raise TransientError(f"{what}: errcode -1 (system busy)")
+    raise PermanentError(f"{what}: errcode {code}")
 
 
 class ResponseUrl:

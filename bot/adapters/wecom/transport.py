@@ -10,6 +10,10 @@
   otherwise into the circle group, the person @mentioned.
 - Escalations and reminders go as text with `mentioned_list` (the WeCom ids of the people
   they mention): that is what notifies. Cards and notes go as markdown, mentions `<@id>`.
+- Attachments (a chart, an export) go first, through the channel's robot: a PNG or JPEG of
+  at most 2 MB as an image message, anything else uploaded (upload_media) and posted as a
+  file. A direct message cannot carry files here (the app path sends markdown only, and a
+  private export must not land in the group): it gets the files' fallback (a chart's table).
 - Long messages go out in pieces of at most 4096 bytes (2048 for the app). A retry after a
   failure in the middle resends the earlier pieces: WeCom gives a robot post no id to
   check, so delivery is at least once, as everywhere in the outbox.
@@ -17,10 +21,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from bot.adapters.wecom import render
-from bot.adapters.wecom.api import App, Robot
+from bot.adapters.wecom.api import App, Robot, is_robot_image
+from bot.kernel.capabilities import Capabilities, adapt
 from bot.kernel.config import Config
 from bot.kernel.identity import Identities
 from bot.kernel.messages import Mention, PermanentError, Reply, RichText, plain
@@ -30,6 +36,12 @@ from storage.outbox import OutRow
 DEFAULT_KEY_VAR = "WECOM_WEBHOOK_KEY"
 # Rows whose point is to make someone act: sent as text with a mentioned_list.
 NOTIFYING = frozenset({"escalation", "remind", "repeat"})
+_NO_FILES = Capabilities(files=False)
+
+
+def without_files(message: Reply) -> Reply:
+    """The message as a messenger without files gets it: the fallback section, the names."""
+    return adapt(message, "answer", _NO_FILES) if message.attachments else message
 
 
 class WecomTransport:
@@ -52,13 +64,42 @@ class WecomTransport:
         var = self._config.platforms.wecom.webhooks.get(channel, DEFAULT_KEY_VAR)
         return (self._env.get(var) or "").strip() or None
 
+    def robot_of_chat(self, chat: str) -> str | None:
+        """The robot key of the group a command came from (its chatid), when there is one for
+        certain: mapped in platforms.wecom.webhooks, or the circle's group (whose robot the
+        default key is). Another group's robot would post the answer in the wrong group."""
+        wecom = self._config.platforms.wecom
+        if chat in wecom.webhooks or chat == self._config.circle.channels.get("wecom"):
+            return self.key_for(chat)
+        return None
+
+    async def send_files(self, channel: str, paths: Sequence[str], key: str | None = None) -> None:
+        """Each file through the channel's robot; all are read before anything is sent."""
+        key = key or self._key_or_fail(channel)
+        files = []
+        for path in paths:
+            file = Path(path)
+            if not file.is_file():
+                raise PermanentError(f"attachment {file.name} is missing on the bot's disk")
+            files.append((file.name, file.read_bytes()))
+        for name, data in files:
+            if is_robot_image(data):
+                await self._robot.send_image(key, data, channel=channel)
+            else:
+                await self._robot.send_file(key, name, data, channel=channel)
+
     async def deliver(
         self, row: OutRow, message: Reply, *, update_ref: str | None, thread_ref: str | None
     ) -> str | None:
         person = _person_of(row)
         if person is not None:
-            await self._direct(row, person, message)
+            await self._direct(row, person, without_files(message))
             return None
+        if message.attachments:
+            # Files first: a failed upload retries the row before any text went out.
+            await self.send_files(row.destination, message.attachments)
+            if message.text is None and message.card is None:
+                return None
         if row.kind == "card_update" and message.card is not None:
             # Defence in depth: the kernel adapts card updates for a messenger that cannot
             # edit; never repost the whole card.
