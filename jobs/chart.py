@@ -46,6 +46,7 @@ from jobs.chart_text import (
 __all__ = ["ChartData", "ChartDay", "ChartResult", "build_figure", "chart_table", "render_chart"]
 
 WIDTH_PX, HEIGHT_PX, DPI = 1080, 1700, 100
+TEAMS_IN_BASE, PX_PER_TEAM = 6, 70  # more teams make the image taller, never the bars thinner
 # Point sizes at 100 dpi: a phone shows the 1080 px image about 2.7 times smaller.
 TITLE, PANEL, TICK, NOTE = 34, 27, 21, 20
 _OVERDUE_COLOUR, _DSO_COLOUR = "#c0392b", "#1f5f9e"
@@ -86,7 +87,10 @@ def render_chart(data: ChartData, locale: str, path: Path) -> ChartResult:
 
 def build_figure(data: ChartData, locale: str, font: Path | None) -> Figure:
     """The chart as a Figure with its own Agg canvas (tests look at its texts)."""
-    fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, layout="constrained")
+    teams = max(len(data.on_time), 1)
+    # Up to 60 teams; past that the bars get thinner (Telegram shows a photo up to 10000 px).
+    height = HEIGHT_PX + PX_PER_TEAM * max(0, min(teams, 60) - TEAMS_IN_BASE)
+    fig = Figure(figsize=(WIDTH_PX / DPI, height / DPI), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     fig.set_facecolor("white")
     pen = _Pen(font)
@@ -100,9 +104,8 @@ def build_figure(data: ChartData, locale: str, font: Path | None) -> Figure:
         )
         title = f"{title}\n{span}"
     fig.suptitle(title, fontproperties=pen.font(TITLE), parse_math=False)
-    teams = max(len(data.on_time), 1)
     aging, trend, on_time = fig.subplots(
-        3, 1, gridspec_kw={"height_ratios": [1.25, 1.0, 0.45 + 0.14 * min(teams, 10)]}
+        3, 1, gridspec_kw={"height_ratios": [1.25, 1.0, 0.45 + 0.14 * teams]}
     )
     zh = locale == "zh-CN"
     _aging(aging, data, locale, zh, pen)

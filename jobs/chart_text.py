@@ -15,7 +15,7 @@ from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, localco
 from bot.kernel.i18n import t
 from bot.kernel.messages import Field, Section, Table
 
-_ZH_UNITS = ((8, "亿"), (4, "万"))
+_ZH_UNITS = ((12, "万亿"), (8, "亿"), (4, "万"))
 _EN_UNITS = ((12, "T"), (9, "B"), (6, "M"), (3, "k"))
 _NICE = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")

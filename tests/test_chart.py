@@ -278,3 +278,10 @@ def test_doctor_names_the_chart_font_or_says_how_to_get_one(
         "no CJK font: charts use English labels; install fonts-noto-cjk (apt) / "
         "set ARCIRCLE_CJK_FONT=/path/to/font.ttc"
     )
+
+
+def test_many_teams_make_the_chart_taller_not_the_bars_thinner(tmp_path: Path) -> None:
+    teams = tuple((f"team {i}", D("0.5")) for i in range(30))
+    png = render_chart(_data(3, teams), "en", tmp_path / "c.png").path.read_bytes()
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (1080, 1700 + 70 * 24)
