@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from bot.kernel.capabilities import adapt
-from bot.kernel.messages import Card, DeliveryError, Reply
+from bot.kernel.messages import Card, DeliveryError, Reply, Section, Table
 from storage.outbox import OutRow
 from tests.fake_telegram import Answer, FakeTelegram, fake_telegram_fixture, visible  # noqa: F401
 from tests.telegram_world import GROUP, WANG, World, group_message, world_fixture  # noqa: F401
@@ -162,3 +162,20 @@ async def test_a_reply_to_a_command_carries_its_file(world: World, tmp_path: Pat
     assert document["document"]["file_name"] == "cases.xlsx"
     assert document["reply_to"] == asked["message"]["message_id"]
     assert visible(text["text"]) == "Your export"
+
+
+async def test_a_private_file_goes_to_the_person_never_to_the_group(
+    world: World, tmp_path: Path
+) -> None:
+    m = await world.messenger()
+    chart = _png(tmp_path / "chart.png")
+    fallback = Section(title="the chart's figures", table=Table(("Date",), (("03-16",),)))
+    reply = Reply(text="your chart", attachments=(str(chart),), files_fallback=fallback)
+    await m.transport().deliver(_row("@wang.wei", "dm"), reply, update_ref=None, thread_ref=None)
+    [photo, text] = world.fake.sent(WANG)
+    assert photo["upload"].data == chart.read_bytes() and visible(text["text"]) == "your chart"
+    # Someone without a Telegram id: the group gets the text and the figures, not the file.
+    await m.transport().deliver(_row("@ghost", "dm"), reply, update_ref=None, thread_ref=None)
+    [shown] = world.fake.sent(GROUP)
+    assert "upload" not in shown
+    assert "the chart's figures" in visible(shown["text"]) and "chart.png" in visible(shown["text"])

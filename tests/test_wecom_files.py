@@ -5,6 +5,7 @@ byte for byte; from the outbox and from an answer to a command. Where no robot c
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,3 +165,21 @@ async def test_an_answer_where_no_robot_is_shows_the_fallback(tmp_path: Path) ->
             assert "cases.xlsx" in content and str(tmp_path) not in content
         await r.messenger.callback.drain()
         assert r.wecom.robot_posts == []
+
+
+async def test_a_slow_answer_with_a_file_gets_it_through_the_robot_after_response_url(
+    tmp_path: Path,
+) -> None:
+    chart = _png(tmp_path / "chart.png")
+    async with rig(tmp_path, tuning={"wecom.passive_wait": 0.0}) as r:
+        r.spy._router = FileRouter(r.spy._router, chart)
+        r.spy.gate = asyncio.Event()  # the answer is not ready within the wait
+        r.wecom.now = int(r.clock.now().timestamp())
+        answer = await r.send(*r.wecom.text("@arcircle /ar export", user="WangWei", chat=CHANNEL))
+        assert answer.status_code == 200 and answer.content == b""
+        r.spy.gate.set()
+        await r.messenger.callback.drain()
+        [posted] = r.wecom.responses
+        assert posted["markdown"]["content"].startswith("Your export")
+        assert "the chart's figures" not in posted["markdown"]["content"]
+        assert r.wecom.images == [chart.read_bytes()]  # the circle's group: its robot

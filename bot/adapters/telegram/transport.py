@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from bot.adapters.telegram.client import delivery_error, describe, raw_call
 from bot.adapters.telegram.files import send_files
 from bot.adapters.telegram.html import Renderer, split
+from bot.kernel.capabilities import Capabilities, adapt
 from bot.kernel.clock import Clock
 from bot.kernel.identity import Identities
 from bot.kernel.messages import Button, DeliveryError, Mention, PermanentError, Reply, RichText
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 NAME = "telegram"
 TOPIC_NAME = 128  # Telegram's limit for a forum topic's name
+_NO_FILES = Capabilities(files=False)
 
 
 def parse_ref(ref: str | None) -> tuple[int | None, int | None]:
@@ -242,9 +244,11 @@ class TelegramTransport:
             raise PermanentError(
                 f"no telegram id for {person}: add people.{person}.telegram to config.yaml"
             )
+        # A private file never goes to the group: its fallback (a chart's figures) does.
+        private = adapt(message, "dm", _NO_FILES)
         mentioned = Reply(
-            text=RichText(Mention.person(person), "\n", message.text or ""),
-            card=message.card,
+            text=RichText(Mention.person(person), "\n", private.text or ""),
+            card=private.card,
             ephemeral=False,
         )
         return await self._deliver(group, "dm", mentioned, None, None)
