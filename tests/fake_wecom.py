@@ -24,6 +24,10 @@ Served:
 - GET /cgi-bin/gettoken?corpid&corpsecret: a new token ("tok-1", "tok-2" ...), 7200 s.
 - POST /cgi-bin/message/send?access_token=T: 42001 for an expired token (`expire_tokens`),
   40014 for an unknown one; else ok (kept in `app_messages`).
+  An image or file message must name a media_id the app uploaded (else 40007); its Upload is
+  kept in `app_files`.
+- POST /cgi-bin/media/upload?access_token=T&type=image|file: the app's upload, checked like
+  the robot's (an image must be a PNG/JPEG); a new media_id.
 - POST /hooks/<n>: a response_url (kept in `responses`).
 `script(what, *errcodes)` ("robot", "app", "gettoken") makes the next answers those errcodes.
 """
@@ -106,6 +110,7 @@ class FakeWecom:
     images: list[bytes] = field(default_factory=list)
     uploads: dict[str, Upload] = field(default_factory=dict)
     files: list[Upload] = field(default_factory=list)
+    app_files: list[Upload] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.crypto = SenderCrypto(self.token, self.aes_key, self.receive_id)
@@ -124,6 +129,7 @@ class FakeWecom:
         app.router.add_post("/cgi-bin/webhook/upload_media", self._upload_media)
         app.router.add_get("/cgi-bin/gettoken", self._gettoken)
         app.router.add_post("/cgi-bin/message/send", self._app_send)
+        app.router.add_post("/cgi-bin/media/upload", self._app_upload)
         app.router.add_post("/hooks/{n}", self._hook)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
@@ -285,6 +291,18 @@ class FakeWecom:
             return web.json_response({"errcode": code, "errmsg": "scripted"})
         if request.query.get("type") not in ("file", "voice"):
             return web.json_response({"errcode": 40004, "errmsg": "invalid media type"})
+        return await self._media(request, key)
+
+    async def _app_upload(self, request: web.Request) -> web.Response:
+        token = request.query.get("access_token", "")
+        if not self._tokens.get(token):
+            return web.json_response({"errcode": 42001, "errmsg": "access_token expired"})
+        kind = request.query.get("type")
+        if kind not in ("image", "file"):
+            return web.json_response({"errcode": 40004, "errmsg": "invalid media type"})
+        return await self._media(request, f"app:{kind}")
+
+    async def _media(self, request: web.Request, key: str) -> web.Response:
         found: Upload | None = None
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
@@ -294,6 +312,8 @@ class FakeWecom:
             return web.json_response({"errcode": 41001, "errmsg": "no media in the form"})
         if not 5 <= len(found.data) <= 20 * 1024 * 1024:
             return web.json_response({"errcode": 40006, "errmsg": "invalid file size"})
+        if key == "app:image" and not found.data.startswith((b"\x89PNG", b"\xff\xd8\xff")):
+            return web.json_response({"errcode": 40005, "errmsg": "invalid file type"})
         media_id = f"media-{len(self.uploads) + 1}"
         self.uploads[media_id] = found
         return web.json_response(
@@ -324,7 +344,14 @@ class FakeWecom:
         if code is not None:
             return web.json_response({"errcode": code, "errmsg": "scripted"})
         body = await request.json()
-        assert len(body["markdown"]["content"].encode()) <= 2048, "app markdown over 2048 bytes"
+        kind = body.get("msgtype")
+        if kind in ("image", "file"):
+            found = self.uploads.get((body.get(kind) or {}).get("media_id", ""))
+            if found is None or found.key != f"app:{kind}":
+                return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+            self.app_files.append(found)
+        else:
+            assert len(body["markdown"]["content"].encode()) <= 2048, "app markdown over 2048"
         self.app_messages.append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 

@@ -183,3 +183,40 @@ async def test_a_slow_answer_with_a_file_gets_it_through_the_robot_after_respons
         assert posted["markdown"]["content"].startswith("Your export")
         assert "the chart's figures" not in posted["markdown"]["content"]
         assert r.wecom.images == [chart.read_bytes()]  # the circle's group: its robot
+
+
+APP_ENV = {
+    "WECOM_CORP_ID": "ww-test",
+    "WECOM_AGENT_ID": "1000002",
+    "WECOM_APP_SECRET": "app-secret",
+}
+
+
+async def test_with_the_app_a_direct_message_and_a_private_answer_carry_their_files(
+    tmp_path: Path,
+) -> None:
+    chart = _png(tmp_path / "chart.png")
+    export = tmp_path / "cases.xlsx"
+    export.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 30)
+    async with rig(tmp_path, env=APP_ENV) as r:
+        reply = Reply(text="your chart", attachments=(str(chart),), files_fallback=FALLBACK)
+        await _transport(r.messenger).deliver(
+            _row("@wang.wei", "dm"), reply, update_ref=None, thread_ref=None
+        )
+        [image] = r.wecom.app_files
+        assert image.data == chart.read_bytes() and image.filename == "chart.png"
+        kinds = [(m["touser"], m["msgtype"]) for m in r.wecom.app_messages]
+        assert kinds == [("WangWei", "image"), ("WangWei", "markdown")]
+        assert "the chart's figures" not in r.wecom.app_messages[1]["markdown"]["content"]
+
+        # `/ar export` in a direct chat with the smart robot: the file comes through the app.
+        r.spy._router = FileRouter(r.spy._router, export)
+        answer = await r.say("/ar export cases", user="LiNa", chat=None)
+        assert answer["stream"]["content"].startswith("Your export")
+        await r.messenger.callback.drain()
+        assert r.wecom.app_files[-1].data == export.read_bytes()
+        assert (r.wecom.app_messages[-1]["touser"], r.wecom.app_messages[-1]["msgtype"]) == (
+            "LiNa",
+            "file",
+        )
+        assert r.wecom.robot_posts == []  # nothing private went to a group

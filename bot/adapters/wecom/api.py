@@ -19,6 +19,9 @@ What this relies on (WeCom server API docs):
   under the name "media" (5 bytes to 20 MB; answer {"errcode": 0, "type": "file",
   "media_id", "created_at"}, the media_id valid three days and for that robot only), then
   posted as {"msgtype": "file", "file": {"media_id"}}.
+- app files: POST {base}/cgi-bin/media/upload?access_token=&type=image|file, multipart
+  "media" -> {"errcode": 0, "media_id"}; then message/send with "msgtype": "image"|"file" and
+  {"media_id"} under that key (the same token refresh as markdown).
 - response_url (smart robot): POST the same JSON shape (markdown or template_card), no
   encryption. The docs say it may be used once and for a limited time (an hour as we read
   it); we use it once, right after the command has an answer.
@@ -216,27 +219,57 @@ class App:
         return self._token
 
     async def send_markdown(self, user_id: str, content: str) -> None:
+        await self._send(user_id, "markdown", {"content": content})
+
+    async def send_file(self, user_id: str, name: str, data: bytes) -> None:
+        """A file to one person: uploaded as temporary media (media/upload, multipart "media";
+        a PNG/JPEG of at most 2 MB as an image, anything else as a file of 5 bytes to 20 MB),
+        then sent by its media_id as an image or file message."""
+        kind = "image" if is_robot_image(data) else "file"
+        if not MIN_FILE <= len(data) <= MAX_FILE:
+            raise PermanentError(
+                f"wecom app: {name} is {len(data):,} bytes; WeCom takes files of 5 bytes to 20 MB"
+            )
+        answer = await self._call(
+            "/cgi-bin/media/upload",
+            "wecom app upload",
+            params={"type": kind},
+            files={"media": (name, data, "application/octet-stream")},
+        )
+        media_id = answer.get("media_id")
+        if not isinstance(media_id, str) or not media_id:
+            raise TransientError("wecom app upload: no media_id in the answer")
+        await self._send(user_id, kind, {"media_id": media_id})
+
+    async def _send(self, user_id: str, kind: str, content: dict[str, Any]) -> None:
         body = {
             "touser": user_id,
-            "msgtype": "markdown",
+            "msgtype": kind,
             "agentid": int(self._agent_id) if self._agent_id.isdigit() else self._agent_id,
-            "markdown": {"content": content},
+            kind: content,
         }
+        await self._call("/cgi-bin/message/send", "wecom app message", json=body)
+
+    async def _call(
+        self, path: str, what: str, params: dict[str, str] | None = None, **kw: Any
+    ) -> dict[str, Any]:
+        """POST with the access token, fetching a new one once when WeCom says it expired."""
         for attempt in (0, 1):
             token = await self._access_token(fresh=attempt == 1)
             answer = await _post(
                 self._client,
-                f"{self._base}/cgi-bin/message/send",
-                "wecom app message",
-                params={"access_token": token},
-                json=body,
+                f"{self._base}{path}",
+                what,
+                params={**(params or {}), "access_token": token},
+                **kw,
             )
             code = int(answer.get("errcode", 0))
             if code == 0:
-                return
+                return answer
             if code in TOKEN_EXPIRED and attempt == 0:
                 self._token = None
                 continue
             if code == FREQUENCY:
-                raise RetryAfter(RETRY_AFTER_FREQ, "wecom app message: errcode 45009")
-            raise PermanentError(f"wecom app message: errcode {code}")
+                raise RetryAfter(RETRY_AFTER_FREQ, f"{what}: errcode 45009")
+            raise PermanentError(f"{what}: errcode {code}")
+        raise PermanentError(f"{what}: the access token was refused twice")

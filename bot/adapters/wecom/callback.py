@@ -21,7 +21,8 @@ is our reading rather than a quoted sample it says so):
 A reply with files (a chart, an export): a passive reply or a response_url answer cannot
 carry files, so they go through the group's message-push robot after the answer, when the
 group has one (bot.adapters.wecom.transport.WecomTransport.robot_of_chat); in a direct chat
-or a group without one the answer carries the files' fallback instead (a chart's table).
+or a group without one the answer carries the files' fallback instead (a chart's table). In a
+direct chat with the self-built app configured the files come through the app.
 
 Refused, and nothing runs: a wrong signature (403), a timestamp more than 5 minutes from our
 clock (403), a ciphertext that does not decrypt, bad padding, a wrong receive id or a body
@@ -76,6 +77,11 @@ class Robots(Protocol):
     async def send_files(
         self, channel: str, paths: Sequence[str], key: str | None = None
     ) -> None: ...
+
+    @property
+    def has_app(self) -> bool: ...
+
+    async def send_files_to(self, user_id: str, paths: Sequence[str]) -> None: ...
 
 
 class Refused(Exception):
@@ -222,7 +228,7 @@ class Callback:
         reply = task.result()
         if reply is None:
             return Response(status_code=200)
-        reply = self._files(reply, chat)
+        reply = self._files(reply, chat, sender)
         task_id = card_task or _task_id(str(message["msgid"]))
         body = self._passive(reply, task_id, sender, click)
         return JSONResponse(self._seal(body))
@@ -265,22 +271,30 @@ class Callback:
         self._later.add(task)
         task.add_done_callback(self._later.discard)
 
-    def _files(self, reply: Reply, chat: str) -> Reply:
-        """The answer without its files, which the group's robot posts after it; where there
-        is no robot, the answer with the files' fallback."""
-        if not reply.attachments:
-            return reply
-        key = self._robots.robot_of_chat(chat) if chat and self._robots is not None else None
-        if key is None or self._robots is None:
+    def _files(self, reply: Reply, chat: str, sender: str) -> Reply:
+        """The answer without its files, which the group's robot (or, in a direct chat, the
+        app) sends after it; where neither can, the answer with the files' fallback."""
+        robots = self._robots
+        if not reply.attachments or robots is None:
             return without_files(reply)
-        self._keep(asyncio.create_task(self._send_files(self._robots, chat, reply, key)))
+        paths = reply.attachments
+        if chat:
+            key = robots.robot_of_chat(chat)
+            if key is None:
+                return without_files(reply)
+            send = robots.send_files(chat, paths, key)
+        elif robots.has_app:
+            send = robots.send_files_to(sender, paths)
+        else:
+            return without_files(reply)
+        self._keep(asyncio.create_task(self._sending(send)))
         return replace(reply, attachments=(), files_fallback=None)
 
-    async def _send_files(self, robots: Robots, chat: str, reply: Reply, key: str) -> None:
+    async def _sending(self, send: Awaitable[None]) -> None:
         try:
-            await robots.send_files(chat, reply.attachments, key)
+            await send
         except DeliveryError as exc:
-            log.warning("wecom: the group's robot did not take the answer's files (%s)", exc.reason)
+            log.warning("wecom: the answer's files were not taken (%s)", exc.reason)
 
     async def _later_post(
         self, task: asyncio.Task[Reply | None], url: str, sender: str, click: bool, chat: str
@@ -288,7 +302,7 @@ class Callback:
         reply = await task
         if reply is None or not url:
             return
-        reply = self._files(reply, chat)
+        reply = self._files(reply, chat, sender)
         if reply.card is not None and reply.card.buttons and not click:
             card = render.reply_card(reply, self._config, _task_id(uuid.uuid4().hex))
             body: dict[str, Any] = {"msgtype": "template_card", "template_card": card}

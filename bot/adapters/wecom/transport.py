@@ -12,8 +12,9 @@
   they mention): that is what notifies. Cards and notes go as markdown, mentions `<@id>`.
 - Attachments (a chart, an export) go first, through the channel's robot: a PNG or JPEG of
   at most 2 MB as an image message, anything else uploaded (upload_media) and posted as a
-  file. A direct message cannot carry files here (the app path sends markdown only, and a
-  private export must not land in the group): it gets the files' fallback (a chart's table).
+  file. A direct message carries its files through the app (media/upload, then an image or
+  file message); without the app it goes to the group, and a private file must not land
+  there: it gets the files' fallback instead (a chart's table).
 - Long messages go out in pieces of at most 4096 bytes (2048 for the app). A retry after a
   failure in the middle resends the earlier pieces: WeCom gives a robot post no id to
   check, so delivery is at least once, as everywhere in the outbox.
@@ -76,24 +77,29 @@ class WecomTransport:
     async def send_files(self, channel: str, paths: Sequence[str], key: str | None = None) -> None:
         """Each file through the channel's robot; all are read before anything is sent."""
         key = key or self._key_or_fail(channel)
-        files = []
-        for path in paths:
-            file = Path(path)
-            if not file.is_file():
-                raise PermanentError(f"attachment {file.name} is missing on the bot's disk")
-            files.append((file.name, file.read_bytes()))
-        for name, data in files:
+        for name, data in _read(paths):
             if is_robot_image(data):
                 await self._robot.send_image(key, data, channel=channel)
             else:
                 await self._robot.send_file(key, name, data, channel=channel)
+
+    @property
+    def has_app(self) -> bool:
+        return self._app is not None
+
+    async def send_files_to(self, user_id: str, paths: Sequence[str]) -> None:
+        """Each file to one person through the app (has_app says whether there is one)."""
+        if self._app is None:
+            raise PermanentError("files to one person need the app (WECOM_CORP_ID, ...)")
+        for name, data in _read(paths):
+            await self._app.send_file(user_id, name, data)
 
     async def deliver(
         self, row: OutRow, message: Reply, *, update_ref: str | None, thread_ref: str | None
     ) -> str | None:
         person = _person_of(row)
         if person is not None:
-            await self._direct(row, person, without_files(message))
+            await self._direct(row, person, message)
             return None
         if message.attachments:
             # Files first: a failed upload retries the row before any text went out.
@@ -138,6 +144,8 @@ class WecomTransport:
     async def _direct(self, row: OutRow, person: str, message: Reply) -> None:
         user_id = self._identities.external_id(person, "wecom")
         if self._app is not None and user_id:
+            if message.attachments:
+                await self.send_files_to(user_id, message.attachments)
             for piece in render.split(
                 render.reply_md(message, self._names), render.APP_MARKDOWN_LIMIT
             ):
@@ -149,10 +157,22 @@ class WecomTransport:
                 "no way to reach the person: set circle.channels.wecom, or the app's "
                 "WECOM_CORP_ID, WECOM_AGENT_ID and WECOM_APP_SECRET"
             )
+        message = without_files(message)
         lead = RichText(Mention.person(person), " ")
         text = lead + message.text if message.text else lead
         shown = Reply(text=text, card=message.card, ephemeral=False)
         await self._post(channel, render.reply_md(shown, self._names))
+
+
+def _read(paths: Sequence[str]) -> list[tuple[str, bytes]]:
+    """The files' names and bytes, all read before any is sent: a missing one sends none."""
+    files = []
+    for path in paths:
+        file = Path(path)
+        if not file.is_file():
+            raise PermanentError(f"attachment {file.name} is missing on the bot's disk")
+        files.append((file.name, file.read_bytes()))
+    return files
 
 
 def _person_of(row: OutRow) -> str | None:
