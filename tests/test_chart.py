@@ -285,3 +285,14 @@ def test_many_teams_make_the_chart_taller_not_the_bars_thinner(tmp_path: Path) -
     png = render_chart(_data(3, teams), "en", tmp_path / "c.png").path.read_bytes()
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert (width, height) == (1080, 1700 + 70 * 24)
+
+
+def test_make_prints_one_line_on_how_to_get_a_font_and_never_fails(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(chart_fonts, "cjk_font", lambda: None)
+    assert chart_fonts.main(["--hint"]) == 0
+    assert capsys.readouterr().out == f"arcircle: {chart_fonts.INSTALL_HINT}\n"
+    monkeypatch.setattr(chart_fonts, "cjk_font", lambda: DEJAVU)
+    assert chart_fonts.main(["--hint"]) == 0
+    assert capsys.readouterr().out == ""  # a font: make says nothing
