@@ -112,7 +112,10 @@ def build_figure(data: ChartData, locale: str, font: Path | None) -> Figure:
     _trend(trend, data, locale, zh, pen)
     _on_time(on_time, data, locale, pen)
     for text in fig.findobj(Text):
-        text.set_parse_math(False)  # legends and offsets made by matplotlib included
+        # Legends and tick labels made by matplotlib included; and never LaTeX, whatever a
+        # matplotlibrc on this machine says.
+        text.set_parse_math(False)
+        text.set_usetex(False)
     return fig
 
 

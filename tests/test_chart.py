@@ -162,7 +162,7 @@ def test_dollar_signs_are_drawn_literally(tmp_path: Path) -> None:
     fig = build_figure(data, "en", None)
     fig.canvas.draw()
     texts = _texts(fig)
-    assert all(not t.get_parse_math() for t in texts)
+    assert all(not t.get_parse_math() and not t.get_usetex() for t in texts)
     drawn = [t.get_text() for t in texts]
     assert team in drawn
     assert r"$\alpha$" in drawn
