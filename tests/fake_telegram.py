@@ -25,6 +25,11 @@ set with `script()` answers first (with no effect on the state); then the defaul
 - editMessageText: changes the kept message (400 "message to edit not found" / "message is
   not modified", as Telegram says)
 - answerCallbackQuery, setMyCommands (kept in `commands`): ok
+- sendPhoto / sendDocument: the multipart upload (field `photo` / `document`) is kept byte
+  for byte in `messages[chat_id]` (`photo` / `document`: an `Upload`); a photo over 10 MB, not a
+  PNG/JPEG or with width + height over 10000 or a side ratio over 20 is refused as Telegram
+  does (400 PHOTO_INVALID_DIMENSIONS / IMAGE_PROCESS_FAILED), a caption over 1024 characters
+  too (400 "message caption is too long"), a document over 50 MB (413).
 - getChat: a supergroup, `is_forum` when the chat is in `forums`
 - createForumTopic: a new message_thread_id (kept in `topics`)
 """
@@ -32,6 +37,7 @@ set with `script()` answers first (with no effect on the state); then the defaul
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import json
 import re
@@ -46,13 +52,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest_asyncio
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 __all__ = [
     "Answer",
     "Call",
     "FakeTelegram",
     "FakeTelegramThread",
+    "Upload",
     "fake_telegram_fixture",
     "visible",
 ]
@@ -60,7 +67,7 @@ __all__ = [
 TOKEN = "123456789:AAHfakefakefakefakefakefakefakefake12"
 BOT_ID = 123456789
 BOT_USERNAME = "arcircle_test_bot"
-_STRINGS = {"text", "secret_token", "url", "callback_query_id", "name", "parse_mode"}
+_STRINGS = {"text", "secret_token", "url", "callback_query_id", "name", "parse_mode", "caption"}
 _TAGS = {
     "b",
     "strong",
@@ -81,11 +88,21 @@ _TAGS = {
 }
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file sent as multipart/form-data, as it arrived."""
+
+    filename: str | None
+    content_type: str
+    data: bytes
+
+
 @dataclass
 class Call:
     method: str
     params: dict[str, Any]
     at: float
+    files: dict[str, Upload] = field(default_factory=dict)
 
 
 @dataclass
@@ -176,7 +193,7 @@ class FakeTelegram:
     # --- set-up ------------------------------------------------------------------------
 
     async def start(self) -> FakeTelegram:
-        app = web.Application()
+        app = web.Application(client_max_size=64 * 1024 * 1024)  # documents of up to 50 MB
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -227,16 +244,16 @@ class FakeTelegram:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params: dict[str, Any] = dict(request.query)
+        files: dict[str, Upload] = {}
         if request.can_read_body:
             if request.content_type == "application/json":
                 params.update(json.loads(await request.text() or "{}"))
             elif request.content_type.startswith("multipart/"):
-                form = await request.post()
-                params.update({k: v for k, v in form.items() if isinstance(v, str)})
+                files = await _multipart(request, params)
             else:
                 params.update(parse_qsl(await request.text(), keep_blank_values=True))
         params = {k: _decode(k, v) for k, v in params.items()}
-        self.calls.append(Call(method, params, time.monotonic()))
+        self.calls.append(Call(method, params, time.monotonic(), files))
         if request.match_info["token"] != self.token:
             return _reply(Answer.error(401, "Unauthorized"))
         queue = self._scripts.get(method)
@@ -249,7 +266,7 @@ class FakeTelegram:
         if handler is None:
             return _reply(Answer(body={"ok": True, "result": True}))
         try:
-            result = handler(params)
+            result = handler(params, files) if method in _UPLOADS else handler(params)
             if asyncio.iscoroutine(result):
                 result = await result
         except _Refused as exc:
@@ -366,6 +383,63 @@ class FakeTelegram:
         found.update(text=text, html=text, reply_markup=markup, edited=found.get("edited", 0) + 1)
         return _as_sent(found)
 
+    def _sendPhoto(self, p: dict[str, Any], files: dict[str, Upload]) -> dict[str, Any]:
+        chat = int(p["chat_id"])
+        self._chat_checks(chat)
+        upload = _upload(files, "photo")
+        if len(upload.data) > 10 * 1024 * 1024:
+            raise _Refused(Answer.error(400, "Bad Request: PHOTO_INVALID_DIMENSIONS"))
+        size = _image_size(upload.data)
+        if size is None:
+            raise _Refused(Answer.error(400, "Bad Request: IMAGE_PROCESS_FAILED"))
+        width, height = size
+        if width + height > 10_000 or max(width, height) / min(width, height) > 20:
+            raise _Refused(Answer.error(400, "Bad Request: PHOTO_INVALID_DIMENSIONS"))
+        photo = {
+            "file_id": f"photo{next(self._ids)}",
+            "file_unique_id": "u",
+            "width": width,
+            "height": height,
+            "file_size": len(upload.data),
+        }
+        return self._keep_file(chat, p, "photo", upload, [photo])
+
+    def _sendDocument(self, p: dict[str, Any], files: dict[str, Upload]) -> dict[str, Any]:
+        chat = int(p["chat_id"])
+        self._chat_checks(chat)
+        upload = _upload(files, "document")
+        if len(upload.data) > 50 * 1024 * 1024:
+            raise _Refused(Answer.error(413, "Request Entity Too Large"))
+        document = {
+            "file_id": f"doc{next(self._ids)}",
+            "file_unique_id": "u",
+            "file_name": upload.filename,
+            "mime_type": upload.content_type,
+            "file_size": len(upload.data),
+        }
+        return self._keep_file(chat, p, "document", upload, document)
+
+    def _keep_file(
+        self, chat: int, p: dict[str, Any], kind: str, upload: Upload, shown: Any
+    ) -> dict[str, Any]:
+        caption = p.get("caption")
+        if caption is not None and len(str(caption)) > 1024:
+            raise _Refused(Answer.error(400, "Bad Request: message caption is too long"))
+        reply = p.get("reply_parameters") or {}
+        message = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": {"id": chat, "type": "private" if chat > 0 else "supergroup"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "arcircle"},
+            kind: shown,
+            "caption": caption,
+            "upload": upload,
+            "message_thread_id": p.get("message_thread_id"),
+            "reply_to": reply.get("message_id") if isinstance(reply, dict) else None,
+        }
+        self.messages[chat].append(message)
+        return _as_sent(message)
+
     def _getChat(self, p: dict[str, Any]) -> dict[str, Any]:
         chat = int(p["chat_id"])
         self._chat_checks(chat)
@@ -401,7 +475,43 @@ def _as_sent(message: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-_LOCAL = {"html", "edited", "reply_to"}
+_LOCAL = {"html", "edited", "reply_to", "upload"}
+_UPLOADS = {"sendPhoto", "sendDocument"}
+
+
+async def _multipart(request: web.Request, params: dict[str, Any]) -> dict[str, Upload]:
+    """Read a multipart/form-data body part by part: fields into `params`, files returned."""
+    files: dict[str, Upload] = {}
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader) or part.name is None:
+            continue
+        data = bytes(await part.read(decode=True))
+        if part.filename is not None:
+            kind = part.headers.get("Content-Type", "application/octet-stream")
+            files[part.name] = Upload(part.filename, kind, data)
+        else:
+            params[part.name] = data.decode()
+    return files
+
+
+def _upload(files: dict[str, Upload], field_name: str) -> Upload:
+    if field_name not in files:
+        raise _Refused(Answer.error(400, f"Bad Request: there is no {field_name} in the request"))
+    return files[field_name]
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """A PNG's or JPEG's size, as Telegram's servers would find it (Pillow reads the header)."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ("PNG", "JPEG"):
+                return None
+            return image.size
+    except Exception:
+        return None
 
 
 class _Refused(Exception):

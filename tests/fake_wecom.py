@@ -14,10 +14,20 @@ AES-256-CBC with key = b64decode(EncodingAESKey + "="), IV = key[:16], plaintext
 
 Served:
 - POST /cgi-bin/webhook/send?key=K: errcode 93000 for a key not in `robot_keys`; 40008 for a
-  msgtype other than text/markdown/template_card; else ok (posts kept in `robot_posts`).
+  msgtype other than text/markdown/template_card/image/file; else ok (posts kept in
+  `robot_posts`). An image must be base64 of a PNG/JPEG of at most 2 MB whose md5 (of the
+  raw bytes) is `md5` (else 40009; the decoded bytes kept in `images`); a file's media_id must
+  be one this robot's key uploaded (else 40007; kept in `files` as the Upload).
+- POST /cgi-bin/webhook/upload_media?key=K&type=file: multipart/form-data, the file under the
+  name "media" with a filename, 5 bytes to 20 MB (else 40006); answers a new media_id
+  (uploads kept in `uploads`).
 - GET /cgi-bin/gettoken?corpid&corpsecret: a new token ("tok-1", "tok-2" ...), 7200 s.
 - POST /cgi-bin/message/send?access_token=T: 42001 for an expired token (`expire_tokens`),
   40014 for an unknown one; else ok (kept in `app_messages`).
+  An image or file message must name a media_id the app uploaded (else 40007); its Upload is
+  kept in `app_files`.
+- POST /cgi-bin/media/upload?access_token=T&type=image|file: the app's upload, checked like
+  the robot's (an image must be a PNG/JPEG); a new media_id.
 - POST /hooks/<n>: a response_url (kept in `responses`).
 `script(what, *errcodes)` ("robot", "app", "gettoken") makes the next answers those errcodes.
 """
@@ -35,7 +45,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -75,6 +85,15 @@ class Post:
     body: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file a robot uploaded with upload_media, as it arrived."""
+
+    key: str
+    filename: str
+    data: bytes
+
+
 @dataclass
 class FakeWecom:
     token: str
@@ -88,6 +107,10 @@ class FakeWecom:
     app_messages: list[dict[str, Any]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
     tokens_issued: int = 0
+    images: list[bytes] = field(default_factory=list)
+    uploads: dict[str, Upload] = field(default_factory=dict)
+    files: list[Upload] = field(default_factory=list)
+    app_files: list[Upload] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.crypto = SenderCrypto(self.token, self.aes_key, self.receive_id)
@@ -101,10 +124,12 @@ class FakeWecom:
     # --- life cycle ---------------------------------------------------------------------
 
     async def __aenter__(self) -> FakeWecom:
-        app = web.Application()
+        app = web.Application(client_max_size=64 * 1024 * 1024)  # files of up to 20 MB
         app.router.add_post("/cgi-bin/webhook/send", self._robot)
+        app.router.add_post("/cgi-bin/webhook/upload_media", self._upload_media)
         app.router.add_get("/cgi-bin/gettoken", self._gettoken)
         app.router.add_post("/cgi-bin/message/send", self._app_send)
+        app.router.add_post("/cgi-bin/media/upload", self._app_upload)
         app.router.add_post("/hooks/{n}", self._hook)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
@@ -230,14 +255,70 @@ class FakeWecom:
         code = self._scripted("robot")
         if code is not None:
             return web.json_response({"errcode": code, "errmsg": "scripted"})
-        if body.get("msgtype") not in ("text", "markdown", "template_card"):
+        if body.get("msgtype") not in ("text", "markdown", "template_card", "image", "file"):
             return web.json_response({"errcode": 40008, "errmsg": "invalid message type"})
+        if body["msgtype"] == "image":
+            image = body.get("image") or {}
+            try:
+                data = base64.b64decode(image.get("base64", ""), validate=True)
+            except ValueError:
+                data = b""
+            if (
+                not data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"))
+                or len(data) > 2 * 1024 * 1024
+                or hashlib.md5(data).hexdigest() != image.get("md5")
+            ):
+                return web.json_response({"errcode": 40009, "errmsg": "invalid image"})
+            self.images.append(data)
+        if body["msgtype"] == "file":
+            found = self.uploads.get((body.get("file") or {}).get("media_id", ""))
+            if found is None or found.key != key:
+                return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+            self.files.append(found)
         if "markdown" in body:
             assert len(body["markdown"]["content"].encode()) <= 4096, "markdown over 4096 bytes"
         if "text" in body:
             assert len(body["text"]["content"].encode()) <= 2048, "text over 2048 bytes"
         self.robot_posts.append(Post(key, body))
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _upload_media(self, request: web.Request) -> web.Response:
+        key = request.query.get("key", "")
+        if key not in self.robot_keys:
+            return web.json_response({"errcode": 93000, "errmsg": "invalid webhook url"})
+        code = self._scripted("upload")
+        if code is not None:
+            return web.json_response({"errcode": code, "errmsg": "scripted"})
+        if request.query.get("type") not in ("file", "voice"):
+            return web.json_response({"errcode": 40004, "errmsg": "invalid media type"})
+        return await self._media(request, key)
+
+    async def _app_upload(self, request: web.Request) -> web.Response:
+        token = request.query.get("access_token", "")
+        if not self._tokens.get(token):
+            return web.json_response({"errcode": 42001, "errmsg": "access_token expired"})
+        kind = request.query.get("type")
+        if kind not in ("image", "file"):
+            return web.json_response({"errcode": 40004, "errmsg": "invalid media type"})
+        return await self._media(request, f"app:{kind}")
+
+    async def _media(self, request: web.Request, key: str) -> web.Response:
+        found: Upload | None = None
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if isinstance(part, BodyPartReader) and part.name == "media" and part.filename:
+                found = Upload(key, part.filename, bytes(await part.read(decode=True)))
+        if found is None:
+            return web.json_response({"errcode": 41001, "errmsg": "no media in the form"})
+        if not 5 <= len(found.data) <= 20 * 1024 * 1024:
+            return web.json_response({"errcode": 40006, "errmsg": "invalid file size"})
+        if key == "app:image" and not found.data.startswith((b"\x89PNG", b"\xff\xd8\xff")):
+            return web.json_response({"errcode": 40005, "errmsg": "invalid file type"})
+        media_id = f"media-{len(self.uploads) + 1}"
+        self.uploads[media_id] = found
+        return web.json_response(
+            {"errcode": 0, "errmsg": "ok", "type": "file", "media_id": media_id, "created_at": "1"}
+        )
 
     async def _gettoken(self, request: web.Request) -> web.Response:
         code = self._scripted("gettoken")
@@ -263,7 +344,14 @@ class FakeWecom:
         if code is not None:
             return web.json_response({"errcode": code, "errmsg": "scripted"})
         body = await request.json()
-        assert len(body["markdown"]["content"].encode()) <= 2048, "app markdown over 2048 bytes"
+        kind = body.get("msgtype")
+        if kind in ("image", "file"):
+            found = self.uploads.get((body.get(kind) or {}).get("media_id", ""))
+            if found is None or found.key != f"app:{kind}":
+                return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+            self.app_files.append(found)
+        else:
+            assert len(body["markdown"]["content"].encode()) <= 2048, "app markdown over 2048"
         self.app_messages.append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 

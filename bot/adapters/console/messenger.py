@@ -18,6 +18,7 @@ import asyncio
 import re
 import sys
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.adapters.base import Capabilities, Dispatch, Messenger
@@ -49,12 +50,18 @@ _AS = re.compile(r"^as\s+(?P<who>[^:：\s]+)\s*[:：]?\s*(?P<text>.*)$", re.IGNO
 _WAIT = re.compile(r"^wait\s+(?P<span>\S+)$", re.IGNORECASE)
 
 
+def _attached(path: str) -> str:
+    file = Path(path)
+    return f"(attached: {file.name} saved at {file.resolve()})"
+
+
 class ConsoleMessenger(Messenger):
     name = "console"
     platform = "console"
     foreground = True
-    # A terminal: no edit (an update prints a summary), threads shown as `#ar-circle › #42`.
-    capabilities = Capabilities(max_text=1_000_000)
+    # A terminal: no edit (an update prints a summary), threads shown as `#ar-circle › #42`;
+    # a file (a chart, an export) is already on this machine: its path is printed.
+    capabilities = Capabilities(max_text=1_000_000, files=True)
 
     def __init__(
         self,
@@ -110,6 +117,8 @@ class ConsoleMessenger(Messenger):
             body = self.render_text(reply)
         else:
             body = reply.plain(self._names)
+            files = [_attached(path) for path in reply.attachments]
+            body = "\n".join(part for part in (body, *files) if part)
         # A newline in the text is a line of the same message, indented under its first.
         lines = harmless(body).split("\n")
         prefix = harmless(f"[{channel or self.channel}]")

@@ -35,7 +35,7 @@ CAPABILITIES = Capabilities(
     direct_messages=True,
     buttons=True,
     forms="guided",
-    files=False,
+    files=True,  # photos and documents (bot.adapters.telegram.files)
     user_groups=False,
     max_text=MAX_TEXT,
 )

@@ -7,6 +7,8 @@
 - Rows about a case go under its card: in the case's forum topic where the group is a forum
   (the card opened one), else as a reply to the card's message.
 - A destination `@person` is a direct message, by the person's Telegram user id.
+- Attachments (a chart, an export) go before the text: a PNG or JPEG as a photo, anything
+  else as a document (bot.adapters.telegram.files).
 
 A message ref is `<message_id>` or `<message_id>:<message_thread_id>` (in a topic).
 """
@@ -20,7 +22,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from bot.adapters.telegram.client import delivery_error, describe, raw_call
+from bot.adapters.telegram.files import send_files
 from bot.adapters.telegram.html import Renderer, split
+from bot.kernel.capabilities import Capabilities, adapt
 from bot.kernel.clock import Clock
 from bot.kernel.identity import Identities
 from bot.kernel.messages import Button, DeliveryError, Mention, PermanentError, Reply, RichText
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 NAME = "telegram"
 TOPIC_NAME = 128  # Telegram's limit for a forum topic's name
+_NO_FILES = Capabilities(files=False)
 
 
 def parse_ref(ref: str | None) -> tuple[int | None, int | None]:
@@ -89,16 +94,29 @@ class Poster:
         thread: int | None = None,
         reply_to: int | None = None,
     ) -> int | None:
-        """Post the message (in parts when long); the id of the part with the keyboard."""
+        """Post the message (in parts when long); the id of the part with the keyboard.
+
+        Attachments go first, as photos or documents (bot.adapters.telegram.files): if an
+        upload fails the row is retried before any text went out, so a retry never posts the
+        text twice (as on Slack)."""
         from telegram import ReplyParameters
         from telegram.constants import ParseMode
 
         parts = split(self.renderer.reply(message))
+        last: int | None = None
+        if message.attachments:
+            last = await send_files(
+                self.bot,
+                _chat_id(chat),
+                message.attachments,
+                text=message.card.title if message.card is not None else "",
+                thread=thread,
+                reply_to=reply_to,
+            )
         if not parts:
-            return None
+            return last
         buttons = message.card.buttons if message.card is not None else ()
         markup, tokens = await self.keyboard(chat, buttons)
-        last: int | None = None
         for i, part in enumerate(parts):
             final = i == len(parts) - 1
             sent = await self.bot.send_message(
@@ -226,9 +244,11 @@ class TelegramTransport:
             raise PermanentError(
                 f"no telegram id for {person}: add people.{person}.telegram to config.yaml"
             )
+        # A private file never goes to the group: its fallback (a chart's figures) does.
+        private = adapt(message, "dm", _NO_FILES)
         mentioned = Reply(
-            text=RichText(Mention.person(person), "\n", message.text or ""),
-            card=message.card,
+            text=RichText(Mention.person(person), "\n", private.text or ""),
+            card=private.card,
             ephemeral=False,
         )
         return await self._deliver(group, "dm", mentioned, None, None)

@@ -18,6 +18,12 @@ is our reading rather than a quoted sample it says so):
   at most `wecom.passive_wait` (2 s), else answer empty and post the reply through the
   message's `response_url` (usable once) when it is ready.
 
+A reply with files (a chart, an export): a passive reply or a response_url answer cannot
+carry files, so they go through the group's message-push robot after the answer, when the
+group has one (bot.adapters.wecom.transport.WecomTransport.robot_of_chat); in a direct chat
+or a group without one the answer carries the files' fallback instead (a chart's table). In a
+direct chat with the self-built app configured the files come through the app.
+
 Refused, and nothing runs: a wrong signature (403), a timestamp more than 5 minutes from our
 clock (403), a ciphertext that does not decrypt, bad padding, a wrong receive id or a body
 that is not a message (400). WeCom never sends those, so a 4xx makes no retry storm. A msgid
@@ -34,8 +40,9 @@ import logging
 import re
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -43,11 +50,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from bot.adapters.base import Dispatch
 from bot.adapters.wecom import render
 from bot.adapters.wecom.crypto import CryptoError, WecomCrypto
+from bot.adapters.wecom.transport import without_files
 from bot.kernel.clock import Clock
 from bot.kernel.config import Config
 from bot.kernel.i18n import t
 from bot.kernel.identity import Identities
-from bot.kernel.messages import Reply
+from bot.kernel.messages import DeliveryError, Reply
 from storage.db import Database
 from storage.inbound import first_time
 
@@ -59,6 +67,21 @@ MAX_BODY = 256 * 1024
 STREAM_LIMIT = 20480  # bytes of a stream reply's content
 
 Post = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+class Robots(Protocol):
+    """The groups' message-push robots (WecomTransport), for files in answers."""
+
+    def robot_of_chat(self, chat: str) -> str | None: ...
+
+    async def send_files(
+        self, channel: str, paths: Sequence[str], key: str | None = None
+    ) -> None: ...
+
+    @property
+    def has_app(self) -> bool: ...
+
+    async def send_files_to(self, user_id: str, paths: Sequence[str]) -> None: ...
 
 
 class Refused(Exception):
@@ -80,6 +103,7 @@ class Callback:
         identities: Identities,
         post: Post,
         passive_wait: float = 2.0,
+        robots: Robots | None = None,
     ) -> None:
         self._crypto = crypto
         self._router = router
@@ -89,6 +113,7 @@ class Callback:
         self._identities = identities
         self._post = post
         self._wait = passive_wait
+        self._robots = robots
         self._receive_id = config.platforms.wecom.receive_id
         self._names = render.mentions(config, identities)
         self._later: set[asyncio.Task[None]] = set()
@@ -191,18 +216,19 @@ class Callback:
             return Response(status_code=200)  # images, files, voice: not commands
         if not sender or not text.strip():
             return Response(status_code=200)
-        channel = str(message.get("chatid") or f"single:{sender}")
+        chat = str(message.get("chatid") or "")
+        channel = chat or f"single:{sender}"
         task = asyncio.create_task(self._run(text, channel, sender))
         done, _ = await asyncio.wait({task}, timeout=self._wait)
         response_url = str(message.get("response_url") or "")
         if not done:
-            later = asyncio.create_task(self._later_post(task, response_url, sender, click))
-            self._later.add(later)
-            later.add_done_callback(self._later.discard)
+            later = asyncio.create_task(self._later_post(task, response_url, sender, click, chat))
+            self._keep(later)
             return Response(status_code=200)
         reply = task.result()
         if reply is None:
             return Response(status_code=200)
+        reply = self._files(reply, chat, sender)
         task_id = card_task or _task_id(str(message["msgid"]))
         body = self._passive(reply, task_id, sender, click)
         return JSONResponse(self._seal(body))
@@ -241,12 +267,42 @@ class Callback:
         content = pieces[0] + ("\n…" if len(pieces) > 1 else "") if pieces else "✓"
         return {"msgtype": "stream", "stream": {"id": task_id, "finish": True, "content": content}}
 
+    def _keep(self, task: asyncio.Task[None]) -> None:
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
+
+    def _files(self, reply: Reply, chat: str, sender: str) -> Reply:
+        """The answer without its files, which the group's robot (or, in a direct chat, the
+        app) sends after it; where neither can, the answer with the files' fallback."""
+        robots = self._robots
+        if not reply.attachments or robots is None:
+            return without_files(reply)
+        paths = reply.attachments
+        if chat:
+            key = robots.robot_of_chat(chat)
+            if key is None:
+                return without_files(reply)
+            send = robots.send_files(chat, paths, key)
+        elif robots.has_app:
+            send = robots.send_files_to(sender, paths)
+        else:
+            return without_files(reply)
+        self._keep(asyncio.create_task(self._sending(send)))
+        return replace(reply, attachments=(), files_fallback=None)
+
+    async def _sending(self, send: Awaitable[None]) -> None:
+        try:
+            await send
+        except DeliveryError as exc:
+            log.warning("wecom: the answer's files were not taken (%s)", exc.reason)
+
     async def _later_post(
-        self, task: asyncio.Task[Reply | None], url: str, sender: str, click: bool
+        self, task: asyncio.Task[Reply | None], url: str, sender: str, click: bool, chat: str
     ) -> None:
         reply = await task
         if reply is None or not url:
             return
+        reply = self._files(reply, chat, sender)
         if reply.card is not None and reply.card.buttons and not click:
             card = render.reply_card(reply, self._config, _task_id(uuid.uuid4().hex))
             body: dict[str, Any] = {"msgtype": "template_card", "template_card": card}
@@ -270,8 +326,8 @@ class Callback:
 
     async def drain(self) -> None:
         """Let the answers still on their way through response_url finish (at stop)."""
-        if self._later:
-            await asyncio.gather(*self._later, return_exceptions=True)
+        while self._later:  # an answer's files are posted after it: a task may add a task
+            await asyncio.gather(*list(self._later), return_exceptions=True)
 
 
 def _obj(value: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ CAPABILITIES = Capabilities(
     direct_messages=False,
     buttons=True,
     forms="none",
-    files=False,
+    files=True,  # through the groups' robots (image, upload_media + file)
     user_groups=False,
     max_text=MARKDOWN_LIMIT,
     text_unit="bytes",
@@ -83,6 +83,7 @@ class WecomRunning(Messenger):
             identities=services.identities,
             post=ResponseUrl(self._client).send,
             passive_wait=services.tuning.get("wecom.passive_wait", 2.0),
+            robots=self._transport,
         )
 
     def routes(self) -> Sequence[BaseRoute]:

@@ -10,6 +10,11 @@
   otherwise into the circle group, the person @mentioned.
 - Escalations and reminders go as text with `mentioned_list` (the WeCom ids of the people
   they mention): that is what notifies. Cards and notes go as markdown, mentions `<@id>`.
+- Attachments (a chart, an export) go first, through the channel's robot: a PNG or JPEG of
+  at most 2 MB as an image message, anything else uploaded (upload_media) and posted as a
+  file. A direct message carries its files through the app (media/upload, then an image or
+  file message); without the app it goes to the group, and a private file must not land
+  there: it gets the files' fallback instead (a chart's table).
 - Long messages go out in pieces of at most 4096 bytes (2048 for the app). A retry after a
   failure in the middle resends the earlier pieces: WeCom gives a robot post no id to
   check, so delivery is at least once, as everywhere in the outbox.
@@ -17,10 +22,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from bot.adapters.wecom import render
-from bot.adapters.wecom.api import App, Robot
+from bot.adapters.wecom.api import App, Robot, is_robot_image
+from bot.kernel.capabilities import Capabilities, adapt
 from bot.kernel.config import Config
 from bot.kernel.identity import Identities
 from bot.kernel.messages import Mention, PermanentError, Reply, RichText, plain
@@ -30,6 +37,12 @@ from storage.outbox import OutRow
 DEFAULT_KEY_VAR = "WECOM_WEBHOOK_KEY"
 # Rows whose point is to make someone act: sent as text with a mentioned_list.
 NOTIFYING = frozenset({"escalation", "remind", "repeat"})
+_NO_FILES = Capabilities(files=False)
+
+
+def without_files(message: Reply) -> Reply:
+    """The message as a messenger without files gets it: the fallback section, the names."""
+    return adapt(message, "answer", _NO_FILES) if message.attachments else message
 
 
 class WecomTransport:
@@ -52,6 +65,35 @@ class WecomTransport:
         var = self._config.platforms.wecom.webhooks.get(channel, DEFAULT_KEY_VAR)
         return (self._env.get(var) or "").strip() or None
 
+    def robot_of_chat(self, chat: str) -> str | None:
+        """The robot key of the group a command came from (its chatid), when there is one for
+        certain: mapped in platforms.wecom.webhooks, or the circle's group (whose robot the
+        default key is). Another group's robot would post the answer in the wrong group."""
+        wecom = self._config.platforms.wecom
+        if chat in wecom.webhooks or chat == self._config.circle.channels.get("wecom"):
+            return self.key_for(chat)
+        return None
+
+    async def send_files(self, channel: str, paths: Sequence[str], key: str | None = None) -> None:
+        """Each file through the channel's robot; all are read before anything is sent."""
+        key = key or self._key_or_fail(channel)
+        for name, data in _read(paths):
+            if is_robot_image(data):
+                await self._robot.send_image(key, data, channel=channel)
+            else:
+                await self._robot.send_file(key, name, data, channel=channel)
+
+    @property
+    def has_app(self) -> bool:
+        return self._app is not None
+
+    async def send_files_to(self, user_id: str, paths: Sequence[str]) -> None:
+        """Each file to one person through the app (has_app says whether there is one)."""
+        if self._app is None:
+            raise PermanentError("files to one person need the app (WECOM_CORP_ID, ...)")
+        for name, data in _read(paths):
+            await self._app.send_file(user_id, name, data)
+
     async def deliver(
         self, row: OutRow, message: Reply, *, update_ref: str | None, thread_ref: str | None
     ) -> str | None:
@@ -59,6 +101,11 @@ class WecomTransport:
         if person is not None:
             await self._direct(row, person, message)
             return None
+        if message.attachments:
+            # Files first: a failed upload retries the row before any text went out.
+            await self.send_files(row.destination, message.attachments)
+            if message.text is None and message.card is None:
+                return None
         if row.kind == "card_update" and message.card is not None:
             # Defence in depth: the kernel adapts card updates for a messenger that cannot
             # edit; never repost the whole card.
@@ -97,6 +144,8 @@ class WecomTransport:
     async def _direct(self, row: OutRow, person: str, message: Reply) -> None:
         user_id = self._identities.external_id(person, "wecom")
         if self._app is not None and user_id:
+            if message.attachments:
+                await self.send_files_to(user_id, message.attachments)
             for piece in render.split(
                 render.reply_md(message, self._names), render.APP_MARKDOWN_LIMIT
             ):
@@ -108,10 +157,22 @@ class WecomTransport:
                 "no way to reach the person: set circle.channels.wecom, or the app's "
                 "WECOM_CORP_ID, WECOM_AGENT_ID and WECOM_APP_SECRET"
             )
+        message = without_files(message)
         lead = RichText(Mention.person(person), " ")
         text = lead + message.text if message.text else lead
         shown = Reply(text=text, card=message.card, ephemeral=False)
         await self._post(channel, render.reply_md(shown, self._names))
+
+
+def _read(paths: Sequence[str]) -> list[tuple[str, bytes]]:
+    """The files' names and bytes, all read before any is sent: a missing one sends none."""
+    files = []
+    for path in paths:
+        file = Path(path)
+        if not file.is_file():
+            raise PermanentError(f"attachment {file.name} is missing on the bot's disk")
+        files.append((file.name, file.read_bytes()))
+    return files
 
 
 def _person_of(row: OutRow) -> str | None:
