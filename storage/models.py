@@ -35,6 +35,8 @@ class Invoice(SQLModel, table=True):
     __table_args__ = (
         Index("ix_invoice_open_due", "status", "due_date"),
         Index("ix_invoice_customer_status", "customer_id", "status"),
+        # The digest's credit sales of the last 30 days (DSO) read by issue date.
+        Index("ix_invoice_issue_date", "issue_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,16 +1,16 @@
 """config.yaml `digest:`: when the daily digest is posted, where, in which language, for whom.
 
-    digest:
-      enabled: true
-      time: "09:00"              # in company.timezone
-      days: [mon, tue, wed, thu, fri]
-      late_after: 30m            # a post later than this after `time` is marked late
-      channels:                  # per messenger: a channel, or {channel, locale}
-        console: "#ar-circle"
-        slack: {channel: C0ARCIRCLE, locale: en}
-      teams:                     # team digests: only the customers the team's members own
-        sales: {slack: C0SALES, wecom: {channel: "#sales", locale: zh-CN}}
-      top: 10
+digest:
+  enabled: true
+  time: "09:00"              # in company.timezone
+  days: [mon, tue, wed, thu, fri]
+  late_after: 30m            # a post later than this after `time` is marked late
+  channels:                  # per messenger: a channel, or {channel, locale}
+    console: "#ar-circle"
+    slack: {channel: C0ARCIRCLE, locale: en}
+  teams:                     # team digests: only the customers the team's members own
+    sales: {slack: C0SALES, wecom: {channel: "#sales", locale: zh-CN}}
+  top: 10
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_invoice_issue_date", "invoice", ["issue_date"])
     op.create_table(
         "daily_snapshot",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -55,3 +56,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("daily_circle")
     op.drop_table("daily_snapshot")
+    op.drop_index("ix_invoice_issue_date", table_name="invoice")

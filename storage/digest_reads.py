@@ -1,0 +1,408 @@
+"""The daily digest's figures, read set-based: a handful of grouped or indexed queries, never
+the ledger row by row (the digest must stay fast at a million invoices).
+
+Every read takes `owners`: None for the company, else the person keys of a team, whose
+invoices (`invoice.owner`, which the import fills from the customer's owner) are all a team
+digest shows. Day boundaries of timestamp columns are passed in as UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, func, literal, or_, select
+
+from playbook.aging import AgingPolicy, RiskFacts, Stage, priority_score, stage_for
+from playbook.digest import DecisionLine, InvoiceLine, PromiseLine, SyncFailure
+from playbook.money import exponent, from_minor
+from storage.models import AuditLog, Case, Customer, Decision, Invoice, JobRun, Payment, Promise
+from storage.queries import OpenItem, open_items
+
+_inv = Invoice.__table__  # type: ignore[attr-defined]
+_cus = Customer.__table__  # type: ignore[attr-defined]
+_pay = Payment.__table__  # type: ignore[attr-defined]
+_prom = Promise.__table__  # type: ignore[attr-defined]
+_dec = Decision.__table__  # type: ignore[attr-defined]
+_case = Case.__table__  # type: ignore[attr-defined]
+_audit = AuditLog.__table__  # type: ignore[attr-defined]
+_runs = JobRun.__table__  # type: ignore[attr-defined]
+
+# SQLite's SUM stops at 2**63: each figure is summed in two halves there (storage.reports).
+_HALF = 1 << 32
+STAGES = tuple(Stage)
+
+
+def _sums(conn: Connection, column: Any) -> list[Any]:
+    if conn.dialect.name == "sqlite":
+        return [
+            func.sum(column.op("/")(literal(_HALF))).label("hi"),
+            func.sum(column.op("%")(literal(_HALF))).label("lo"),
+        ]
+    return [func.sum(column).label("hi"), literal(0).label("lo")]
+
+
+def _total(conn: Connection, row: Any) -> int:
+    scale = _HALF if conn.dialect.name == "sqlite" else 1
+    return int(row.hi or 0) * scale + int(row.lo or 0)
+
+
+def _owned(owners: Sequence[str] | None) -> Any:
+    return True if owners is None else _inv.c.owner.in_(list(owners))
+
+
+# --- totals ---------------------------------------------------------------------------------
+
+
+class Open:
+    """Open receivables of one currency on a day: per bucket and per stage, in minor units."""
+
+    def __init__(self, currency: str, buckets: int) -> None:
+        self.currency = currency
+        self.buckets = [0] * buckets
+        self.stages = [0] * len(STAGES)
+        self.count = 0
+
+
+def open_totals(
+    conn: Connection, today: date, policy: AgingPolicy, owners: Sequence[str] | None = None
+) -> dict[str, Open]:
+    """Today's open receivables per currency, by bucket and by stage, in one grouped query.
+
+    Grouped by due date, not by bucket: a few thousand (currency, due date) rows come back
+    and each is placed in its bucket and its stage here, so one scan gives both.
+    """
+    out = _inv.c.amount_minor - _inv.c.paid_minor
+    stmt = (
+        select(_inv.c.currency, _inv.c.due_date, func.count().label("n"), *_sums(conn, out))
+        .where(_inv.c.status == "open", _inv.c.issue_date <= today, out != 0, _owned(owners))
+        .group_by(_inv.c.currency, _inv.c.due_date)
+    )
+    found: dict[str, Open] = {}
+    buckets = policy.buckets
+    for row in conn.execute(stmt):
+        line = found.get(row.currency)
+        if line is None:
+            line = found[row.currency] = Open(row.currency, len(buckets))
+        dpd = (today - row.due_date).days
+        minor = _total(conn, row)
+        line.count += int(row.n)
+        line.buckets[_bucket_index(dpd, policy)] += minor
+        line.stages[STAGES.index(stage_for(dpd, policy.stages))] += minor
+    return dict(sorted(found.items()))
+
+
+def _bucket_index(dpd: int, policy: AgingPolicy) -> int:
+    for n, bucket in enumerate(policy.buckets):
+        if bucket.contains(dpd):
+            return n
+    return len(policy.buckets) - 1
+
+
+def credit_sales(
+    conn: Connection, first: date, last: date, owners: Sequence[str] | None = None
+) -> dict[str, int]:
+    """Invoices issued in [first, last] per currency (credit notes net), minor units."""
+    stmt = (
+        select(_inv.c.currency, *_sums(conn, _inv.c.amount_minor))
+        .where(_inv.c.issue_date >= first, _inv.c.issue_date <= last, _owned(owners))
+        .group_by(_inv.c.currency)
+    )
+    return {row.currency: _total(conn, row) for row in conn.execute(stmt)}
+
+
+# --- what happened yesterday ----------------------------------------------------------------
+
+
+def newly_overdue(
+    conn: Connection, day: date, owners: Sequence[str] | None, limit: int
+) -> tuple[list[InvoiceLine], int]:
+    """Invoices due on `day` and still open: overdue since the day after. Largest first."""
+    out = (_inv.c.amount_minor - _inv.c.paid_minor).label("out")
+    where = and_(
+        _inv.c.status == "open",
+        _inv.c.due_date == day,
+        _inv.c.amount_minor != _inv.c.paid_minor,
+        _owned(owners),
+    )
+    total = conn.execute(select(func.count()).select_from(_inv).where(where)).scalar_one()
+    rows = conn.execute(
+        select(_inv.c.invoice_no, _inv.c.currency, _inv.c.owner, _cus.c.name, out)
+        .select_from(_inv.join(_cus, _cus.c.id == _inv.c.customer_id))
+        .where(where)
+        .order_by(out.desc(), _inv.c.invoice_no)
+        .limit(limit)
+    ).all()
+    lines = [
+        InvoiceLine(r.invoice_no, r.name, r.currency, from_minor(r.out, r.currency), r.owner)
+        for r in rows
+    ]
+    return lines, int(total)
+
+
+def payments_on(
+    conn: Connection, day: date, owners: Sequence[str] | None, limit: int
+) -> tuple[list[InvoiceLine], int, dict[str, int]]:
+    """Payment rows dated `day` (reversals included, negative): the first `limit` by size,
+    how many there are and their sum per currency (minor units)."""
+    source = _pay.join(_inv, _inv.c.id == _pay.c.invoice_id)
+    where = and_(_pay.c.paid_on == day, _owned(owners))
+    sums: dict[str, int] = {}
+    total = 0
+    for row in conn.execute(
+        select(_inv.c.currency, func.count().label("n"), *_sums(conn, _pay.c.amount_minor))
+        .select_from(source)
+        .where(where)
+        .group_by(_inv.c.currency)
+    ):
+        sums[row.currency] = _total(conn, row)
+        total += int(row.n)
+    rows = conn.execute(
+        select(_inv.c.invoice_no, _inv.c.currency, _inv.c.owner, _cus.c.name, _pay.c.amount_minor)
+        .select_from(source.join(_cus, _cus.c.id == _inv.c.customer_id))
+        .where(where)
+        .order_by(_pay.c.amount_minor.desc(), _inv.c.invoice_no)
+        .limit(limit)
+    ).all()
+    lines = [
+        InvoiceLine(
+            r.invoice_no, r.name, r.currency, from_minor(r.amount_minor, r.currency), r.owner
+        )
+        for r in rows
+    ]
+    return lines, total, dict(sorted(sums.items()))
+
+
+def _customers_owned(owners: Sequence[str] | None) -> Any:
+    return True if owners is None else _cus.c.owner.in_(list(owners))
+
+
+def promises(
+    conn: Connection, *, due_on: date, broken: bool, owners: Sequence[str] | None, limit: int
+) -> list[PromiseLine]:
+    """Promises due on a day: pending ones (due today), or those not kept (due yesterday:
+    broken, or still pending because the watcher has not swept them yet)."""
+    statuses = ["broken", "pending"] if broken else ["pending"]
+    rows = conn.execute(
+        select(
+            _prom.c.case_id,
+            _prom.c.currency,
+            _prom.c.amount_minor,
+            _prom.c.due_on,
+            _prom.c.made_by,
+            _cus.c.name,
+        )
+        .select_from(_prom.join(_cus, _cus.c.id == _prom.c.customer_id))
+        .where(_prom.c.due_on == due_on, _prom.c.status.in_(statuses), _customers_owned(owners))
+        .order_by(_prom.c.amount_minor.desc(), _prom.c.id)
+        .limit(limit)
+    ).all()
+    return [
+        PromiseLine(
+            r.case_id,
+            r.name,
+            r.currency,
+            from_minor(r.amount_minor, r.currency),
+            r.due_on,
+            r.made_by,
+        )
+        for r in rows
+    ]
+
+
+def decisions(
+    conn: Connection, start: datetime, end: datetime, owners: Sequence[str] | None, limit: int
+) -> list[DecisionLine]:
+    """Decisions taken in [start, end), oldest first: who, what, how much."""
+    rows = conn.execute(
+        select(
+            _dec.c.case_id,
+            _dec.c.action,
+            _dec.c.person,
+            _dec.c.amount_minor,
+            _dec.c.currency,
+            _dec.c.at,
+            _cus.c.name,
+        )
+        .select_from(
+            _dec.join(_case, _case.c.id == _dec.c.case_id).join(
+                _cus, _cus.c.id == _case.c.customer_id
+            )
+        )
+        .where(_dec.c.at >= start, _dec.c.at < end, _customers_owned(owners))
+        .order_by(_dec.c.at, _dec.c.id)
+        .limit(limit)
+    ).all()
+    return [
+        DecisionLine(
+            r.case_id,
+            r.name,
+            r.action,
+            r.person,
+            from_minor(r.amount_minor, r.currency)
+            if r.amount_minor is not None and r.currency
+            else None,
+            r.currency,
+            r.at,
+        )
+        for r in rows
+    ]
+
+
+def on_hold(conn: Connection, owners: Sequence[str] | None, limit: int) -> tuple[list[str], int]:
+    where = and_(_cus.c.on_hold.is_(True), _customers_owned(owners))
+    total = conn.execute(select(func.count()).select_from(_cus).where(where)).scalar_one()
+    names = conn.execute(
+        select(_cus.c.name).where(where).order_by(_cus.c.name).limit(limit)
+    ).scalars()
+    return list(names), int(total)
+
+
+# --- the top of the list --------------------------------------------------------------------
+
+
+def _factor_runs(policy: AgingPolicy) -> list[tuple[int, Decimal]]:
+    """(last dpd of the run, recovery × urgency) for runs of days past due with one factor;
+    the last run goes on for ever. Read off priority_score itself, so the SQL ranks the way
+    /ar overdue does without restating its rules."""
+    big = Decimal(10) ** 12
+    limit = (
+        max(
+            policy.stages.late_from,
+            policy.risk.bad_after_days,
+            policy.risk.dead_after_days,
+            *(s.up_to_days or 0 for s in policy.recovery),
+        )
+        + 2
+    )
+    runs: list[tuple[int, Decimal]] = []
+    for dpd in range(1, limit + 1):
+        factor = priority_score(big, RiskFacts(dpd), policy) / big
+        if runs and runs[-1][1] == factor:
+            runs[-1] = (dpd, factor)
+        else:
+            runs.append((dpd, factor))
+    return runs
+
+
+def _hits(policy: AgingPolicy) -> dict[str, float]:
+    """The disputed, insolvent and dissolved factors of priority_score, read off it."""
+    big = Decimal(10) ** 12
+    plain = priority_score(big, RiskFacts(1), policy)
+    return {
+        name: float(priority_score(big, RiskFacts(1, **{name: True}), policy) / plain)
+        for name in ("disputed", "insolvent", "dissolved")
+    }
+
+
+def top_items(
+    conn: Connection,
+    today: date,
+    policy: AgingPolicy,
+    *,
+    base_currency: str,
+    fx: Mapping[str, Decimal],
+    owners: Sequence[str] | None,
+    limit: int,
+) -> list[OpenItem]:
+    """The `limit` overdue items /ar overdue would list first.
+
+    The database scores every overdue invoice with the same factors (as floats) and hands
+    back the best few times `limit`; those customers' items are then ranked exactly by
+    storage.queries.open_items, so the order is /ar overdue's, not a float's.
+    """
+    runs = _factor_runs(policy)
+    whens = [
+        (_inv.c.due_date >= today - timedelta(days=last), literal(float(factor)))
+        for last, factor in runs[:-1]
+    ]
+    urgency = case(*whens, else_=literal(float(runs[-1][1])))
+    currencies = [
+        (_inv.c.currency == cur, literal(float(rate) / 10 ** exponent(cur)))
+        for cur, rate in fx.items()
+        if cur != base_currency
+    ]
+    scale = case(*currencies, else_=literal(1.0 / 10 ** exponent(base_currency)))
+    hit = _hits(policy)
+    score = (
+        (_inv.c.amount_minor - _inv.c.paid_minor)
+        * scale
+        * urgency
+        * case((_inv.c.disputed.is_(True), literal(hit["disputed"])), else_=literal(1.0))
+        * case(
+            (_cus.c.status == "insolvent", literal(hit["insolvent"])),
+            (_cus.c.status == "dissolved", literal(hit["dissolved"])),
+            else_=literal(1.0),
+        )
+    ).label("score")
+    rows = conn.execute(
+        select(_inv.c.customer_id, score)
+        .select_from(_inv.join(_cus, _cus.c.id == _inv.c.customer_id))
+        .where(
+            _inv.c.status == "open",
+            _inv.c.issue_date <= today,
+            _inv.c.due_date <= today - timedelta(days=1),
+            _inv.c.amount_minor > _inv.c.paid_minor,
+            _owned(owners),
+        )
+        .order_by(score.desc())
+        .limit(limit * 5)
+    ).all()
+    customers = sorted({r.customer_id for r in rows})
+    if not customers:
+        return []
+    items = open_items(
+        conn,
+        today,
+        policy,
+        base_currency=base_currency,
+        fx=fx,
+        customer_ids=customers,
+        owners=owners,
+        overdue_from=1,
+    )
+    return items[:limit]
+
+
+# --- the trail and the sync -----------------------------------------------------------------
+
+
+def audit_head(conn: Connection) -> tuple[int, str | None]:
+    """Entries in the audit trail and the hash of the newest: the checkpoint to post."""
+    count = conn.execute(select(func.count()).select_from(_audit)).scalar_one()
+    head = conn.execute(
+        select(_audit.c.hash).order_by(_audit.c.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return int(count), head
+
+
+def sync_failures(conn: Connection, since: datetime, limit: int = 5) -> list[SyncFailure]:
+    """Ledger syncs that failed since `since` (job_run rows of jobs named ledger…)."""
+    rows = conn.execute(
+        select(_runs.c.job, _runs.c.started_at, _runs.c.detail)
+        .where(
+            _runs.c.job.like("ledger%"),
+            _runs.c.status == "failed",
+            or_(_runs.c.started_at >= since, _runs.c.finished_at >= since),
+        )
+        .order_by(_runs.c.started_at.desc())
+        .limit(limit)
+    ).all()
+    found = []
+    for r in rows:
+        try:
+            detail = json.loads(r.detail or "{}")
+        except ValueError:
+            detail = {}
+        detail = detail if isinstance(detail, dict) else {}
+        found.append(
+            SyncFailure(
+                str(detail.get("source") or r.job)[:200],
+                str(detail.get("error") or "")[:300],
+                r.started_at,
+            )
+        )
+    return found
