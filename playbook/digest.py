@@ -141,6 +141,7 @@ class DigestData:
     newly_overdue_total: int = 0
     payments: tuple[InvoiceLine, ...] = ()
     payments_total: int = 0
+    payment_sums: dict[str, Decimal] = field(default_factory=dict)  # per currency
     promises_due: tuple[PromiseLine, ...] = ()
     promises_broken: tuple[PromiseLine, ...] = ()
     decisions: tuple[DecisionLine, ...] = ()
