@@ -32,6 +32,7 @@ __all__ = [
     "promise_kept_rate",
     "ratio",
     "recovery_rates",
+    "rounded",
 ]
 
 _HUNDRED = Decimal(100)
@@ -43,6 +44,20 @@ def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     if denominator == 0:
         return None
     return numerator / denominator
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    # × 100 before ÷, so 50,000 of 80,000 is exactly 62.5.
+    if whole == 0:
+        return None
+    return part * _HUNDRED / whole
+
+
+def rounded(value: Decimal | None, places: int = 2) -> Decimal | None:
+    """For showing: half-even to `places` decimals (None stays None)."""
+    if value is None:
+        return None
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
 
 
 # --- percentiles ----------------------------------------------------------------------------
@@ -89,9 +104,15 @@ def median_span(spans: Sequence[timedelta]) -> timedelta | None:
 
 
 def dso_simple(closing: Decimal, credit_sales: Decimal, days: int) -> Decimal | None:
-    """Closing receivables ÷ credit sales of the period × days in the period."""
-    share = ratio(closing, credit_sales)
-    return None if share is None else share * days
+    """Closing receivables ÷ credit sales of the period × days in the period.
+
+    None unless something was sold: with credit notes outweighing invoices the "sales" are
+    negative and a negative number of days means nothing. Multiplied before dividing, so a
+    whole result stays whole (40, not 39.99…).
+    """
+    if credit_sales <= 0:
+        return None
+    return closing * days / credit_sales
 
 
 def best_possible_dso(closing_current: Decimal, credit_sales: Decimal, days: int) -> Decimal | None:
@@ -133,7 +154,7 @@ def dso_countback(closing: Decimal, months: Sequence[CountbackMonth]) -> Decimal
             days += month.days
             continue
         if left <= month.sales:
-            return days + left / month.sales * month.days
+            return days + left * month.days / month.sales
         left -= month.sales
         days += month.days
     return None
@@ -144,26 +165,22 @@ def cei(
 ) -> Decimal | None:
     """Collection effectiveness index (Credit Research Foundation), in percent:
     (opening + credit sales − closing) ÷ (opening + credit sales − closing current) × 100."""
-    share = ratio(opening + credit_sales - closing, opening + credit_sales - closing_current)
-    return None if share is None else share * _HUNDRED
+    return _percent(opening + credit_sales - closing, opening + credit_sales - closing_current)
 
 
 def percent_current(closing_current: Decimal, closing: Decimal) -> Decimal | None:
-    share = ratio(closing_current, closing)
-    return None if share is None else share * _HUNDRED
+    return _percent(closing_current, closing)
 
 
 def at_risk_share(at_risk: Decimal, closing: Decimal) -> Decimal | None:
     """The amount 90+ days past due as a percentage of closing receivables."""
-    share = ratio(at_risk, closing)
-    return None if share is None else share * _HUNDRED
+    return _percent(at_risk, closing)
 
 
 def promise_kept_rate(kept: int, broken: int) -> Decimal | None:
     """Kept ÷ (kept + broken) × 100 of the promises resolved in the period. Replaced promises
     are neither: the customer made a new one before this one fell due."""
-    share = ratio(Decimal(kept), Decimal(kept + broken))
-    return None if share is None else share * _HUNDRED
+    return _percent(Decimal(kept), Decimal(kept + broken))
 
 
 def recovery_rates(
@@ -173,8 +190,7 @@ def recovery_rates(
     grades = sorted(set(collected) | set(due))
     out: dict[str, Decimal | None] = {}
     for grade in grades:
-        share = ratio(collected.get(grade, Decimal(0)), due.get(grade, Decimal(0)))
-        out[grade] = None if share is None else share * _HUNDRED
+        out[grade] = _percent(collected.get(grade, Decimal(0)), due.get(grade, Decimal(0)))
     return out
 
 
