@@ -10,20 +10,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from playbook import metrics
+
 # Days in the window of the trailing DSO (credit sales of the last 30 days, this one included).
 DSO_DAYS = 30
 
 
 def simple_dso(outstanding: Decimal, credit_sales: Decimal, days: int = DSO_DAYS) -> Decimal | None:
-    """Days sales outstanding, simple method: receivables ÷ credit sales × days, to 0.1 day.
-
-    None without sales in the window (a ratio over nothing is not a figure). Written here
-    rather than taken from playbook.metrics because the snapshot needs one number a day and
-    must not change when the metrics module grows other methods (countback, best possible).
-    """
-    if credit_sales <= 0:
-        return None
-    return (outstanding / credit_sales * days).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    """Days sales outstanding (playbook.metrics, simple method) to 0.1 day, as the digest
+    shows it and the snapshot keeps it; None without sales in the window."""
+    dso = metrics.dso_simple(outstanding, credit_sales, days)
+    return None if dso is None else dso.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ STAGES = tuple(Stage)
 
 def _sums(conn: Connection, column: Any) -> list[Any]:
     if conn.dialect.name == "sqlite":
+        column = column.self_group()  # (amount - paid) / 2**32, not amount - paid / 2**32
         return [
             func.sum(column.op("/")(literal(_HALF))).label("hi"),
             func.sum(column.op("%")(literal(_HALF))).label("lo"),

@@ -52,7 +52,8 @@ class _Strict(BaseModel):
 
 
 class DigestChannel(_Strict):
-    channel: str = Field(min_length=1, max_length=120)
+    # At most 100: the outbox key `digest:<platform>:<channel>:<team>:<day>` holds 200.
+    channel: str = Field(min_length=1, max_length=100)
     # None: the company's locale.
     locale: Locale | None = None
 

@@ -67,30 +67,28 @@ def _totals_sections(
             _change(minor, prev[n] if same and prev is not None else None, cur, locale),
         )
         for n, (bucket, minor) in enumerate(zip(buckets, total.buckets, strict=True))
+        # A bucket empty today and yesterday is a line nobody needs to read.
+        if minor or (same and prev is not None and prev[n])
     )
+    stages = ""
+    if total.stages:
+        stages = t(
+            locale,
+            "digest_stages",
+            stages=" · ".join(
+                f"{stage.label(locale)} {_money(minor, cur, locale)}"
+                for stage, minor in zip(Stage, total.stages, strict=True)
+                if stage is not Stage.CURRENT and minor
+            )
+            or t(locale, "digest_none"),
+        )
     sections = [
         Section(
             title=t(locale, "digest_by_bucket", currency=cur),
-            table=Table(("", amount, since), rows, right=(1, 2)),
+            table=Table(("", amount, since), rows, right=(1, 2)) if rows else None,
+            text=stages,
         )
     ]
-    if total.stages:
-        pstages = total.prev_stages
-        stage_rows = tuple(
-            (
-                stage.label(locale),
-                _money(minor, cur, locale),
-                _change(minor, pstages[n] if pstages else None, cur, locale),
-            )
-            for n, (stage, minor) in enumerate(zip(Stage, total.stages, strict=True))
-            if stage is not Stage.CURRENT
-        )
-        sections.append(
-            Section(
-                title=t(locale, "digest_by_stage", currency=cur),
-                table=Table(("", amount, since), stage_rows, right=(1, 2)),
-            )
-        )
     return line, sections
 
 
