@@ -19,6 +19,7 @@ from bot.kernel.digest_card import digest_card
 from bot.kernel.messages import Reply, Section
 from playbook.money import from_minor
 from storage import snapshots
+from storage.circle_types import TeamContacts
 from storage.digest_build import DigestScope, build_digest
 from storage.offloop import Conn
 from storage.outbox import OutRow
@@ -44,6 +45,10 @@ def scope_for(config: Config, day: date, team: str | None, locale: str, late: bo
         top=config.digest.top,
         locale=locale,
         overrides=config.phrasing.overrides,
+        contacts={
+            name: TeamContacts(t.lead, t.manager, tuple(config.team_members(name)))
+            for name, t in config.teams.items()
+        },
         late=late,
     )
 

@@ -219,7 +219,7 @@ def _decisions(data: DigestData, config: Config, locale: str, now: datetime) -> 
     holds = t(locale, "digest_holds", count=data.holds_total)
     if data.holds:
         more = data.holds_total - len(data.holds)
-        holds += ": " + ", ".join(data.holds) + (f" (+{more})" if more > 0 else "")
+        holds += " — " + ", ".join(data.holds) + (f" (+{more})" if more > 0 else "")
     lines.append(holds)
     return Section(title=t(locale, "digest_decisions"), text="\n".join(lines))
 
