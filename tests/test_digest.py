@@ -167,7 +167,8 @@ async def test_a_chinese_channel_reads_it_in_chinese(world: DigestWorld) -> None
         "暂停赊销的客户：1 个 — Northwind Trading",
         "优先级前 3 项",
         "1. Old Mill Ltd · INV-4 · ¥600.00 · 逾期106天 后期 · 李娜",
-        "   → 发正式书面提醒并附对账单；与销售、法务评估是否暂停新订单，以及是否需要发律师函作为最后通知。",
+        "   → 发正式书面提醒并附对账单；与销售、法务评估是否暂停新订单，"
+        "以及是否需要发律师函作为最后通知。",
         "审计检查点",
         "DSO（30 天）：CNY 60.0 · USD 30.0 · /ar overdue 查看完整列表",
     ):
