@@ -8,7 +8,8 @@ the figures are those of the moment it goes out.
 
 A time missed while the bot was down is caught up by the next run: the LATEST scheduled
 occurrence that has no row yet is posted, once, marked late when it is more than `late_after`
-behind; older missed days are not (a backlog of stale digests helps nobody).
+behind; older missed days are not (a backlog of stale digests helps nobody). A past day is
+caught up only when the job ran on an earlier day (so the bot was down, not yet installed).
 
 Before the posts, the day's snapshot is written (storage.snapshots): receivables per currency
 as of today and yesterday's circle figures per team, the history of the digest's trends.
@@ -123,6 +124,10 @@ def run_digest(
     late = now - occurrence.at > digest.late_after
     added = []
     with db.engine.begin() as conn:
+        if occurrence.day < today and not snapshots.ran_before(conn, SNAPSHOT_JOB, occurrence.day):
+            # A past day is caught up only when the bot ran before it (it was down at the
+            # time): a first start does not post yesterday's digest.
+            return []
         for target in digest.targets(config.company.locale):
             if target.platform not in platforms:
                 continue  # `arcircle doctor` names digest channels of messengers not running

@@ -22,11 +22,12 @@ from playbook.digest import DSO_DAYS, Totals, simple_dso
 from playbook.money import from_minor
 from storage.db import Database
 from storage.digest_reads import credit_sales
-from storage.models import DailyCircle, DailySnapshot
+from storage.models import DailyCircle, DailySnapshot, JobRun
 from storage.reports import aging_report
 
 _snap = DailySnapshot.__table__  # type: ignore[attr-defined]
 _circ = DailyCircle.__table__  # type: ignore[attr-defined]
+_runs = JobRun.__table__  # type: ignore[attr-defined]
 BACKFILL_DAYS = 30
 
 
@@ -143,6 +144,14 @@ def circle_history(
     for r in rows:
         out.setdefault(r.team, []).append((r.day, Decimal(r.share) if r.share else None))
     return out
+
+
+def ran_before(conn: Connection, job: str, day: date) -> bool:
+    """Whether `job` claimed a day before `day`: the bot was running then (job_run rows)."""
+    found = conn.execute(
+        select(_runs.c.id).where(_runs.c.job == job, _runs.c.period < day.isoformat()).limit(1)
+    ).first()
+    return found is not None
 
 
 def has_snapshots(conn: Connection) -> bool:
