@@ -54,6 +54,7 @@ def _answer(conn: Conn, ctx: Context, team: str | None) -> Reply:
         contacts=ctx.circle.teams,
     )
     now = ctx.clock.now()
-    data = build_digest(conn, scope, now)
+    last = cfg.digest.latest_at(now, cfg.company.zone)
+    data = build_digest(conn, scope, now, since=last)
     card = digest_card(data, scope.policy.buckets, cfg, ctx.locale, now)
     return Reply(text=ctx.t("digest_private"), card=card, ephemeral=True)

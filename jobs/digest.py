@@ -33,8 +33,6 @@ log = logging.getLogger(__name__)
 
 KIND = "digest"
 SNAPSHOT_JOB = "digest.snapshot"
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_LOOK_BACK = 7  # days searched for the latest occurrence: every weekday once
 
 
 @dataclass(frozen=True)
@@ -45,17 +43,9 @@ class Occurrence:
 
 def latest_occurrence(config: Config, now: datetime) -> Occurrence | None:
     """The newest scheduled digest moment at or before `now` (None: no day is configured)."""
-    digest = config.digest
     zone = config.company.zone
-    today = now.astimezone(zone).date()
-    for back in range(_LOOK_BACK + 1):
-        day = today - timedelta(days=back)
-        if _WEEKDAYS[day.weekday()] not in digest.days:
-            continue
-        at = datetime.combine(day, digest.time, zone)
-        if at <= now:
-            return Occurrence(day, at)
-    return None
+    at = config.digest.latest_at(now, zone)
+    return None if at is None else Occurrence(at.date(), at)
 
 
 def digest_key(target: DigestTarget, day: date) -> str:

@@ -119,7 +119,17 @@ def render_digest(conn: Conn, row: OutRow, config: Config, now: datetime) -> Rep
     team = str(team) if team and str(team) in config.teams else None
     locale = str(p.get("locale") or config.company.locale)
     scope = scope_for(config, day, team, locale, bool(p.get("late")))
-    data = build_digest(conn, scope, now)
+    since = None
+    scheduled = p.get("scheduled")
+    if isinstance(scheduled, str):
+        try:
+            # Sync failures since the previous digest moment.
+            since = config.digest.latest_at(
+                datetime.fromisoformat(scheduled) - timedelta(minutes=1), config.company.zone
+            )
+        except ValueError:
+            since = None
+    data = build_digest(conn, scope, now, since=since)
     card = digest_card(data, scope.policy.buckets, config, locale, now)
     attachments: tuple[str, ...] = ()
     fallback: Section | None = None

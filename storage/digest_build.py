@@ -20,6 +20,7 @@ from playbook.digest import (
     DSO_DAYS,
     CircleFigures,
     DigestData,
+    SyncFailure,
     TeamCircle,
     TopLine,
     Totals,
@@ -29,7 +30,7 @@ from playbook.library import load_playbook
 from playbook.money import from_minor
 from playbook.phrasing import CaseFacts, InvoiceFact, suggest
 from storage import digest_reads as reads
-from storage import snapshots
+from storage import jobrun, snapshots
 from storage.circle_stats import Scorecard, scorecard
 from storage.circle_types import TeamContacts
 from storage.queries import OpenItem
@@ -190,6 +191,18 @@ def _circle(card: Scorecard, teams: Sequence[str] | None) -> CircleFigures:
     )
 
 
+def _sync_failures(conn: Connection, since: datetime) -> list[SyncFailure]:
+    """The ledger sync's own reader (storage.jobrun.failures_since) where this version has
+    it, else the digest's read of the same job_run rows."""
+    reader = getattr(jobrun, "failures_since", None)
+    if reader is None:
+        return reads.sync_failures(conn, since)
+    return [
+        SyncFailure(str(f.source or f.job)[:200], str(f.error or "")[:300], f.at)
+        for f in reader(conn, "ledger", since)[-5:]
+    ]
+
+
 def yesterday_scorecard(conn: Connection, scope: DigestScope, now: datetime) -> Scorecard:
     start, end = day_bounds(scope.day - timedelta(days=1), scope.zone)
     return scorecard(conn, start, end, now, contacts=scope.contacts)
@@ -230,6 +243,6 @@ def build_digest(
         circle=_circle(card, [scope.team] if scope.team else None),
         audit_count=count,
         audit_head=head,
-        sync_failures=tuple(reads.sync_failures(conn, since or start)),
+        sync_failures=tuple(_sync_failures(conn, since or start)),
         late=scope.late,
     )

@@ -16,13 +16,15 @@ digest:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 Locale = Literal["en", "zh-CN"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _duration(value: Any) -> timedelta:
@@ -113,6 +115,19 @@ class Digest(_Strict):
                 except ValueError as exc:
                     raise ValueError(f"{team}: {exc}") from None
         return teams
+
+    def latest_at(self, now: datetime, zone: ZoneInfo) -> datetime | None:
+        """The newest scheduled digest moment at or before `now` on a configured weekday
+        (looking back a week); None when no weekday is configured."""
+        today = now.astimezone(zone).date()
+        for back in range(8):
+            day = today - timedelta(days=back)
+            if _WEEKDAYS[day.weekday()] not in self.days:
+                continue
+            at = datetime.combine(day, self.time, zone)
+            if at <= now:
+                return at
+        return None
 
     def targets(self, company_locale: str) -> list[DigestTarget]:
         """Every (messenger, channel, team) that gets a digest, company-wide ones first."""
