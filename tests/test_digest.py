@@ -275,3 +275,34 @@ def test_backfill_rebuilds_30_days_from_the_dated_payments(
     assert mar16.dso == Decimal("60.0")
     # A second start finds snapshots and writes nothing.
     assert snapshots.backfill(db, cfg.aging_policy(), TUESDAY, now) == 0
+
+
+async def test_a_failed_ledger_sync_since_the_last_digest_is_shown(world: DigestWorld) -> None:
+    from storage.models import JobRun
+
+    runs = JobRun.__table__  # type: ignore[attr-defined]
+    with world.db.engine.begin() as conn:
+        for job, at, detail in (
+            # Before Monday's digest (09:00): not news on Tuesday.
+            ("ledger_sync", datetime(2026, 3, 16, 0, 30, tzinfo=UTC), '{"source": "old.csv"}'),
+            (
+                "ledger_sync",
+                datetime(2026, 3, 16, 4, 0, tzinfo=UTC),
+                '{"source": "ar.csv", "error": "row 3: no due date"}',
+            ),
+            ("overdue_scan", datetime(2026, 3, 16, 5, 0, tzinfo=UTC), '{"error": "not a sync"}'),
+        ):
+            conn.execute(
+                runs.insert().values(
+                    job=job,
+                    period=at.isoformat(),
+                    started_at=at,
+                    finished_at=at,
+                    status="failed",
+                    detail=detail,
+                )
+            )
+    world.run()
+    lines = _text(world, "digest:console:#test:all:2026-03-17").splitlines()
+    start = lines.index("Ledger sync failures")
+    assert lines[start + 1 : start + 3] == ["03-16 12:00 ar.csv: row 3: no due date", ""]
