@@ -9,12 +9,13 @@ digest shows. Day boundaries of timestamp columns are passed in as UTC datetimes
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, literal, or_, select
+from sqlalchemy.exc import OperationalError
 
 from playbook.aging import AgingPolicy, RiskFacts, Stage, priority_score, stage_for
 from playbook.digest import DecisionLine, InvoiceLine, PromiseLine, SyncFailure
@@ -31,13 +32,13 @@ _case = Case.__table__  # type: ignore[attr-defined]
 _audit = AuditLog.__table__  # type: ignore[attr-defined]
 _runs = JobRun.__table__  # type: ignore[attr-defined]
 
-# SQLite's SUM stops at 2**63: each figure is summed in two halves there (storage.reports).
+# SQLite's SUM stops at 2**63: a sum that overflows is done again in two halves.
 _HALF = 1 << 32
 STAGES = tuple(Stage)
 
 
-def _sums(conn: Connection, column: Any) -> list[Any]:
-    if conn.dialect.name == "sqlite":
+def _sums(column: Any, halves: bool) -> list[Any]:
+    if halves:
         column = column.self_group()  # (amount - paid) / 2**32, not amount - paid / 2**32
         return [
             func.sum(column.op("/")(literal(_HALF))).label("hi"),
@@ -46,8 +47,33 @@ def _sums(conn: Connection, column: Any) -> list[Any]:
     return [func.sum(column).label("hi"), literal(0).label("lo")]
 
 
-def _total(conn: Connection, row: Any) -> int:
-    scale = _HALF if conn.dialect.name == "sqlite" else 1
+def _grouped(conn: Connection, build: Callable[[bool], Any]) -> list[Any]:
+    """Rows of a grouped sum: a plain SUM, and on SQLite, only if that overflows (past
+    2**63), again in two halves (storage.reports' trick), which costs a second sum per row.
+    Each row's total is `hi * scale + lo`, `scale` as `_scale` gives it."""
+    if conn.dialect.name != "sqlite":
+        return list(conn.execute(build(False)))
+    try:
+        with conn.begin_nested():
+            return [_Row(r.hi, r.lo, r, 1) for r in conn.execute(build(False))]
+    except OperationalError as exc:
+        if "overflow" not in str(exc).lower():
+            raise
+    return [_Row(r.hi, r.lo, r, _HALF) for r in conn.execute(build(True))]
+
+
+class _Row:
+    __slots__ = ("hi", "lo", "row", "scale")
+
+    def __init__(self, hi: Any, lo: Any, row: Any, scale: int) -> None:
+        self.hi, self.lo, self.row, self.scale = hi, lo, row, scale
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)
+
+
+def _total(row: Any) -> int:
+    scale = getattr(row, "scale", 1)
     return int(row.hi or 0) * scale + int(row.lo or 0)
 
 
@@ -77,19 +103,22 @@ def open_totals(
     and each is placed in its bucket and its stage here, so one scan gives both.
     """
     out = _inv.c.amount_minor - _inv.c.paid_minor
-    stmt = (
-        select(_inv.c.currency, _inv.c.due_date, func.count().label("n"), *_sums(conn, out))
-        .where(_inv.c.status == "open", _inv.c.issue_date <= today, out != 0, _owned(owners))
-        .group_by(_inv.c.currency, _inv.c.due_date)
-    )
+
+    def build(halves: bool) -> Any:
+        return (
+            select(_inv.c.currency, _inv.c.due_date, func.count().label("n"), *_sums(out, halves))
+            .where(_inv.c.status == "open", _inv.c.issue_date <= today, out != 0, _owned(owners))
+            .group_by(_inv.c.currency, _inv.c.due_date)
+        )
+
     found: dict[str, Open] = {}
     buckets = policy.buckets
-    for row in conn.execute(stmt):
+    for row in _grouped(conn, build):
         line = found.get(row.currency)
         if line is None:
             line = found[row.currency] = Open(row.currency, len(buckets))
         dpd = (today - row.due_date).days
-        minor = _total(conn, row)
+        minor = _total(row)
         line.count += int(row.n)
         line.buckets[_bucket_index(dpd, policy)] += minor
         line.stages[STAGES.index(stage_for(dpd, policy.stages))] += minor
@@ -107,12 +136,15 @@ def credit_sales(
     conn: Connection, first: date, last: date, owners: Sequence[str] | None = None
 ) -> dict[str, int]:
     """Invoices issued in [first, last] per currency (credit notes net), minor units."""
-    stmt = (
-        select(_inv.c.currency, *_sums(conn, _inv.c.amount_minor))
-        .where(_inv.c.issue_date >= first, _inv.c.issue_date <= last, _owned(owners))
-        .group_by(_inv.c.currency)
-    )
-    return {row.currency: _total(conn, row) for row in conn.execute(stmt)}
+
+    def build(halves: bool) -> Any:
+        return (
+            select(_inv.c.currency, *_sums(_inv.c.amount_minor, halves))
+            .where(_inv.c.issue_date >= first, _inv.c.issue_date <= last, _owned(owners))
+            .group_by(_inv.c.currency)
+        )
+
+    return {row.currency: _total(row) for row in _grouped(conn, build)}
 
 
 # --- what happened yesterday ----------------------------------------------------------------
@@ -153,13 +185,17 @@ def payments_on(
     where = and_(_pay.c.paid_on == day, _owned(owners))
     sums: dict[str, int] = {}
     total = 0
-    for row in conn.execute(
-        select(_inv.c.currency, func.count().label("n"), *_sums(conn, _pay.c.amount_minor))
-        .select_from(source)
-        .where(where)
-        .group_by(_inv.c.currency)
-    ):
-        sums[row.currency] = _total(conn, row)
+
+    def build(halves: bool) -> Any:
+        return (
+            select(_inv.c.currency, func.count().label("n"), *_sums(_pay.c.amount_minor, halves))
+            .select_from(source)
+            .where(where)
+            .group_by(_inv.c.currency)
+        )
+
+    for row in _grouped(conn, build):
+        sums[row.currency] = _total(row)
         total += int(row.n)
     rows = conn.execute(
         select(_inv.c.invoice_no, _inv.c.currency, _inv.c.owner, _cus.c.name, _pay.c.amount_minor)

@@ -306,3 +306,39 @@ async def test_a_failed_ledger_sync_since_the_last_digest_is_shown(world: Digest
     lines = _text(world, "digest:console:#test:all:2026-03-17").splitlines()
     start = lines.index("Ledger sync failures")
     assert lines[start + 1 : start + 3] == ["03-16 12:00 ar.csv: row 3: no due date", ""]
+
+
+def test_totals_past_the_64_bit_sum_are_exact(db: Database, tmp_path: Path) -> None:
+    from storage.digest_reads import credit_sales, open_totals
+    from storage.models import Customer, Invoice
+
+    cus, inv = Customer.__table__, Invoice.__table__  # type: ignore[attr-defined]
+    now = datetime(2026, 3, 17, 1, 0, tzinfo=UTC)
+    big = 10**17  # 10**15 CNY, the most one invoice may be; 100 of them pass 2**63
+    with db.engine.begin() as conn:
+        cid = conn.execute(
+            cus.insert().values(code="BIG", name="Big", created_at=now, updated_at=now)
+        ).inserted_primary_key[0]
+        conn.execute(
+            inv.insert(),
+            [
+                dict(
+                    invoice_no=f"B-{n}",
+                    customer_id=cid,
+                    issue_date=date(2026, 3, 1),
+                    due_date=date(2026, 3, 1),
+                    currency="CNY",
+                    amount_minor=big,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for n in range(100)
+            ],
+        )
+    cfg = digest_config(tmp_path)
+    with db.engine.connect() as conn:
+        line = open_totals(conn, TUESDAY, cfg.aging_policy())["CNY"]
+        sales = credit_sales(conn, date(2026, 2, 16), TUESDAY)
+    assert sum(line.buckets) == 100 * big > 2**63
+    assert line.buckets[1] == 100 * big and line.count == 100
+    assert sales == {"CNY": 100 * big}
