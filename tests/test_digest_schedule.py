@@ -14,7 +14,10 @@ from sqlalchemy import func, select
 
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import Config, ConfigError, load_config
+from bot.kernel.messages import PermanentError, Reply
 from jobs.digest import DigestJob, latest_occurrence, run_digest
+from jobs.outbox import OutboxWorker
+from jobs.render import render_row
 from storage import outbox as ob
 from storage.db import Database
 from storage.models import DailySnapshot
@@ -207,3 +210,86 @@ def test_bad_channels_and_teams_are_named_by_their_path(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(path, env={})
     assert any("digest.teams.ops: no team 'ops' in teams" in line for line in err.value.lines)
+
+
+class _Messenger:
+    """A transport that takes messages, or refuses every one (a robot without its key)."""
+
+    def __init__(self, refuse: str | None = None) -> None:
+        self.refuse = refuse
+        self.got: list[tuple[str, Reply]] = []
+
+    async def deliver(
+        self, row: ob.OutRow, message: Reply, *, update_ref: str | None, thread_ref: str | None
+    ) -> str | None:
+        if self.refuse:
+            raise PermanentError(self.refuse)
+        self.got.append((row.destination, message))
+        return f"m{len(self.got)}"
+
+
+async def test_a_refusing_messenger_parks_its_digest_and_the_others_still_get_theirs(
+    db: Database, cfg: Config, tmp_path: Path
+) -> None:
+    build_ledger(db, tmp_path)
+    clock = FakeClock(shanghai(17, 9, 0))
+    run_digest(db, cfg, clock.now(), PLATFORMS)
+    console, slack, wecom = _Messenger(), _Messenger(), _Messenger("webhook key refused (93000)")
+
+    def render(row: ob.OutRow) -> Reply | None:
+        with db.engine.connect() as conn:
+            return render_row(conn, row, cfg, clock.now())
+
+    worker = OutboxWorker(
+        db,
+        clock,
+        {"console": console, "slack": slack, "wecom": wecom},
+        render,
+        rates={p: (100, timedelta(seconds=1)) for p in PLATFORMS},
+    )
+    for _ in range(3):
+        await worker.run_once()
+    assert sorted(d for d, _ in console.got) == ["#sales", "#test"]
+    assert [d for d, _ in slack.got] == ["C0EN"]
+    title = console.got[0][1].card
+    assert title is not None and title.title.startswith("Daily digest")
+    parked = {r.key: r for r in digests(db) if r.status == ob.PARKED}
+    assert list(parked) == ["digest:wecom:#zh:all:2026-03-17"]
+    assert parked["digest:wecom:#zh:all:2026-03-17"].last_error == "webhook key refused (93000)"
+
+
+def test_doctor_names_digest_channels_that_go_nowhere(cfg: Config) -> None:
+    from bot.doctor_digest import digest_checks
+
+    lines = digest_checks(cfg, env={})
+    # The test config runs the console only: slack and wecom are not enabled.
+    assert (
+        "warn",
+        "digest",
+        "digest.channels.slack: slack is not enabled (or has no plugin): no digest goes to C0EN",
+    ) in lines
+    assert any(
+        s == "warn" and "digest.channels.wecom: wecom is not enabled" in d for s, _, d in lines
+    )
+    on = cfg.model_copy(
+        update={
+            "platforms": cfg.platforms.model_copy(
+                update={"wecom": cfg.platforms.wecom.model_copy(update={"enabled": True})}
+            )
+        }
+    )
+    lines = digest_checks(on, env={})
+    assert (
+        "fail",
+        "digest",
+        "digest.channels.wecom: no robot key for #zh (WECOM_WEBHOOK_KEY is not set): "
+        "the outbox will park its digest",
+    ) in lines
+    assert digest_checks(on, env={"WECOM_WEBHOOK_KEY": "k"}) == [
+        (
+            "warn",
+            "digest",
+            "digest.channels.slack: slack is not enabled (or has no plugin): "
+            "no digest goes to C0EN",
+        )
+    ]
