@@ -100,13 +100,13 @@ Decisions yesterday
 Customers on credit hold: 1 — Northwind Trading
 
 Top 3 by priority
-1. Old Mill Ltd · INV-4 · CN¥600.00 · 106d late · 李娜
+1. Old Mill Ltd · INV-4 · CN¥600.00 · 106d overdue (late) · 李娜
    → Send a formal written reminder with the statement of account; review with sales and \
 legal whether to hold new orders and whether a lawyer's letter is due as the final notice.
-2. Northwind Trading · INV-1 · CN¥1,000.00 · 1d early · 王伟
+2. Northwind Trading · INV-1 · CN¥1,000.00 · 1d overdue (early) · 王伟
    → Get a specific payment date and the name of the person who releases it; record it as \
 a promise.
-3. Northwind Trading · INV-2 · CN¥400.00 · 44d mid · 王伟
+3. Northwind Trading · INV-2 · CN¥400.00 · 44d overdue (mid) · 王伟
    → Send the statement of account for confirmation; agree a written payment date; tell \
 sales before any new order ships.
 
@@ -166,7 +166,7 @@ async def test_a_chinese_channel_reads_it_in_chinese(world: DigestWorld) -> None
         "#1 Northwind Trading：停止供货 — 王伟",
         "暂停赊销的客户：1 个 — Northwind Trading",
         "优先级前 3 项",
-        "1. Old Mill Ltd · INV-4 · ¥600.00 · 逾期106天 后期 · 李娜",
+        "1. Old Mill Ltd · INV-4 · ¥600.00 · 逾期106天（后期） · 李娜",
         "   → 发正式书面提醒并附对账单；与销售、法务评估是否暂停新订单，"
         "以及是否需要发律师函作为最后通知。",
         "审计检查点",
