@@ -77,12 +77,12 @@ def chart_data(conn: Conn, config: Config, day: date, locale: str) -> Any | None
         for s in rows
         if s.currency == cur
     )
-    teams = snapshots.circle_history(conn, day - timedelta(days=1))
+    teams = snapshots.circle_totals(conn, day - timedelta(days=1))
     on_time: list[tuple[str, Decimal | None]] = []
     for team in config.teams:
-        shares = [share for _, share in teams.get(team, []) if share is not None]
-        mean = sum(shares, Decimal(0)) / len(shares) if shares else None
-        on_time.append((team_name(config, team), mean))
+        seats, in_window = teams.get(team, (0, 0))
+        share = Decimal(in_window) / Decimal(seats) if seats else None
+        on_time.append((team_name(config, team), share))
     return chart.ChartData(
         currency=cur,
         bucket_labels=tuple(b.label_in(locale) for b in policy.buckets),

@@ -146,6 +146,19 @@ def circle_history(
     return out
 
 
+def circle_totals(
+    conn: Connection, last: date, days: int = BACKFILL_DAYS
+) -> dict[str, tuple[int, int]]:
+    """Per team, (seats, answered within the window) summed over the `days` days up to
+    `last`: the chart's on-time share is their ratio, not an average of daily shares."""
+    rows = conn.execute(
+        select(_circ.c.team, func.sum(_circ.c.seats), func.sum(_circ.c.in_window))
+        .where(_circ.c.day > last - timedelta(days=days), _circ.c.day <= last)
+        .group_by(_circ.c.team)
+    ).all()
+    return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in rows}
+
+
 def ran_before(conn: Connection, job: str, day: date) -> bool:
     """Whether `job` claimed a day before `day`: the bot was running then (job_run rows)."""
     found = conn.execute(

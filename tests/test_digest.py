@@ -342,3 +342,56 @@ def test_totals_past_the_64_bit_sum_are_exact(db: Database, tmp_path: Path) -> N
     assert sum(line.buckets) == 100 * big > 2**63
     assert line.buckets[1] == 100 * big and line.count == 100
     assert sales == {"CNY": 100 * big}
+
+
+async def test_the_chart_gets_30_days_of_snapshots_and_the_table_fallback(
+    world: DigestWorld, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The digest's side of the chart interface (COMMON.md): what it hands to jobs.chart."""
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    from bot.kernel.messages import Section
+
+    @dataclass(frozen=True)
+    class ChartDay:
+        day: date
+        buckets: tuple[Decimal, ...]
+        overdue: Decimal
+        dso: Decimal | None
+
+    @dataclass(frozen=True)
+    class ChartData:
+        currency: str
+        bucket_labels: tuple[str, ...]
+        days: tuple[ChartDay, ...]
+        on_time: tuple[tuple[str, Decimal | None], ...]
+
+    drawn: list[tuple[ChartData, str, Path]] = []
+    fake = types.ModuleType("jobs.chart")
+    fake.ChartDay = ChartDay  # type: ignore[attr-defined]
+    fake.ChartData = ChartData  # type: ignore[attr-defined]
+    fake.render_chart = lambda data, locale, path: drawn.append((data, locale, path))  # type: ignore[attr-defined]
+    fake.chart_table = lambda data, locale: Section(title="table", text=data.currency)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "jobs.chart", fake)
+    monkeypatch.setenv("ARCIRCLE_CACHE_DIR", str(tmp_path / "cache"))
+    world.run()
+    reply = world.render("digest:wecom:#zh:all:2026-03-17")
+    assert reply.files_fallback == Section(title="table", text="CNY")
+    assert len(reply.attachments) == 1
+    assert reply.attachments[0].startswith(str(tmp_path / "cache" / "arcircle-charts"))
+    data, locale, path = drawn[0]
+    assert (locale, str(path)) == ("zh-CN", reply.attachments[0])
+    assert data.currency == "CNY"
+    assert data.bucket_labels[:2] == ("未到期", "1-30天")
+    # Monday's snapshot and Tuesday's, oldest first, in major units.
+    assert [d.day for d in data.days] == [date(2026, 3, 16), date(2026, 3, 17)]
+    assert data.days[1].buckets[:3] == (Decimal("2000.00"), Decimal("1000.00"), Decimal("400.00"))
+    assert [d.overdue for d in data.days] == [Decimal("1000.00"), Decimal("2000.00")]
+    assert data.days[1].dso == Decimal("60.0")
+    # On time per team on Monday: finance 1 of 1, legal and sales 0 of 1.
+    assert data.on_time == (("Sales", Decimal(0)), ("Finance", Decimal(1)), ("Legal", Decimal(0)))
+    # A team digest has no chart: the snapshots are the company's.
+    team = world.render("digest:console:#sales:sales:2026-03-17")
+    assert team.attachments == () and team.files_fallback is None
