@@ -293,3 +293,21 @@ def test_doctor_names_digest_channels_that_go_nowhere(cfg: Config) -> None:
             "no digest goes to C0EN",
         )
     ]
+
+
+def test_the_first_start_on_a_ledger_backfills_and_posts_no_past_digest(
+    db: Database, cfg: Config, tmp_path: Path
+) -> None:
+    build_ledger(db, tmp_path)
+    job = DigestJob(db, cfg, PLATFORMS)
+    assert job.poll(shanghai(17, 8, 0)) == []  # Tuesday 08:00: Monday's is not posted
+    with db.engine.connect() as conn:
+        days = conn.execute(select(_snap.c.day).distinct().order_by(_snap.c.day)).scalars().all()
+    assert (days[0].isoformat(), days[-1].isoformat(), len(days)) == (
+        "2026-02-15",
+        "2026-03-16",
+        30,
+    )
+    # The same process does not back-fill again; at 09:00 Tuesday's goes out on time.
+    assert len(job.poll(shanghai(17, 9, 0))) == 4
+    assert all(r.payload["late"] is False for r in digests(db))
