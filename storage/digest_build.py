@@ -33,6 +33,7 @@ from storage import digest_reads as reads
 from storage import jobrun, snapshots
 from storage.circle_stats import Scorecard, scorecard
 from storage.circle_types import TeamContacts
+from storage.digest_top import top_items
 from storage.queries import OpenItem
 
 _LISTED = 5
@@ -142,7 +143,7 @@ _SEGMENTS = ("important", "normal", "problem")
 
 
 def _top(conn: Connection, scope: DigestScope) -> tuple[TopLine, ...]:
-    items = reads.top_items(
+    items = top_items(
         conn,
         scope.day,
         scope.policy,

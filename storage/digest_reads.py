@@ -9,19 +9,17 @@ digest shows. Day boundaries of timestamp columns are passed in as UTC datetimes
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, literal, or_, select
+from sqlalchemy import Connection, and_, func, literal, or_, select
 from sqlalchemy.exc import OperationalError
 
-from playbook.aging import AgingPolicy, RiskFacts, Stage, priority_score, stage_for
+from playbook.aging import AgingPolicy, Stage, stage_for
 from playbook.digest import DecisionLine, InvoiceLine, PromiseLine, SyncFailure
-from playbook.money import exponent, from_minor
+from playbook.money import from_minor
 from storage.models import AuditLog, Case, Customer, Decision, Invoice, JobRun, Payment, Promise
-from storage.queries import OpenItem, open_items
 
 _inv = Invoice.__table__  # type: ignore[attr-defined]
 _cus = Customer.__table__  # type: ignore[attr-defined]
@@ -77,7 +75,7 @@ def _total(row: Any) -> int:
     return int(row.hi or 0) * scale + int(row.lo or 0)
 
 
-def _owned(owners: Sequence[str] | None) -> Any:
+def owned(owners: Sequence[str] | None) -> Any:
     return True if owners is None else _inv.c.owner.in_(list(owners))
 
 
@@ -107,7 +105,7 @@ def open_totals(
     def build(halves: bool) -> Any:
         return (
             select(_inv.c.currency, _inv.c.due_date, func.count().label("n"), *_sums(out, halves))
-            .where(_inv.c.status == "open", _inv.c.issue_date <= today, out != 0, _owned(owners))
+            .where(_inv.c.status == "open", _inv.c.issue_date <= today, out != 0, owned(owners))
             .group_by(_inv.c.currency, _inv.c.due_date)
         )
 
@@ -140,7 +138,7 @@ def credit_sales(
     def build(halves: bool) -> Any:
         return (
             select(_inv.c.currency, *_sums(_inv.c.amount_minor, halves))
-            .where(_inv.c.issue_date >= first, _inv.c.issue_date <= last, _owned(owners))
+            .where(_inv.c.issue_date >= first, _inv.c.issue_date <= last, owned(owners))
             .group_by(_inv.c.currency)
         )
 
@@ -159,7 +157,7 @@ def newly_overdue(
         _inv.c.status == "open",
         _inv.c.due_date == day,
         _inv.c.amount_minor != _inv.c.paid_minor,
-        _owned(owners),
+        owned(owners),
     )
     total = conn.execute(select(func.count()).select_from(_inv).where(where)).scalar_one()
     rows = conn.execute(
@@ -182,7 +180,7 @@ def payments_on(
     """Payment rows dated `day` (reversals included, negative): the first `limit` by size,
     how many there are and their sum per currency (minor units)."""
     source = _pay.join(_inv, _inv.c.id == _pay.c.invoice_id)
-    where = and_(_pay.c.paid_on == day, _owned(owners))
+    where = and_(_pay.c.paid_on == day, owned(owners))
     sums: dict[str, int] = {}
     total = 0
 
@@ -296,112 +294,6 @@ def on_hold(conn: Connection, owners: Sequence[str] | None, limit: int) -> tuple
         select(_cus.c.name).where(where).order_by(_cus.c.name).limit(limit)
     ).scalars()
     return list(names), int(total)
-
-
-# --- the top of the list --------------------------------------------------------------------
-
-
-def _factor_runs(policy: AgingPolicy) -> list[tuple[int, Decimal]]:
-    """(last dpd of the run, recovery × urgency) for runs of days past due with one factor;
-    the last run goes on for ever. Read off priority_score itself, so the SQL ranks the way
-    /ar overdue does without restating its rules."""
-    big = Decimal(10) ** 12
-    limit = (
-        max(
-            policy.stages.late_from,
-            policy.risk.bad_after_days,
-            policy.risk.dead_after_days,
-            *(s.up_to_days or 0 for s in policy.recovery),
-        )
-        + 2
-    )
-    runs: list[tuple[int, Decimal]] = []
-    for dpd in range(1, limit + 1):
-        factor = priority_score(big, RiskFacts(dpd), policy) / big
-        if runs and runs[-1][1] == factor:
-            runs[-1] = (dpd, factor)
-        else:
-            runs.append((dpd, factor))
-    return runs
-
-
-def _hits(policy: AgingPolicy) -> dict[str, float]:
-    """The disputed, insolvent and dissolved factors of priority_score, read off it."""
-    big = Decimal(10) ** 12
-    plain = priority_score(big, RiskFacts(1), policy)
-    return {
-        name: float(priority_score(big, RiskFacts(1, **{name: True}), policy) / plain)
-        for name in ("disputed", "insolvent", "dissolved")
-    }
-
-
-def top_items(
-    conn: Connection,
-    today: date,
-    policy: AgingPolicy,
-    *,
-    base_currency: str,
-    fx: Mapping[str, Decimal],
-    owners: Sequence[str] | None,
-    limit: int,
-) -> list[OpenItem]:
-    """The `limit` overdue items /ar overdue would list first.
-
-    The database scores every overdue invoice with the same factors (as floats) and hands
-    back the best few times `limit`; those customers' items are then ranked exactly by
-    storage.queries.open_items, so the order is /ar overdue's, not a float's.
-    """
-    runs = _factor_runs(policy)
-    whens = [
-        (_inv.c.due_date >= today - timedelta(days=last), literal(float(factor)))
-        for last, factor in runs[:-1]
-    ]
-    urgency = case(*whens, else_=literal(float(runs[-1][1])))
-    currencies = [
-        (_inv.c.currency == cur, literal(float(rate) / 10 ** exponent(cur)))
-        for cur, rate in fx.items()
-        if cur != base_currency
-    ]
-    scale = case(*currencies, else_=literal(1.0 / 10 ** exponent(base_currency)))
-    hit = _hits(policy)
-    score = (
-        (_inv.c.amount_minor - _inv.c.paid_minor)
-        * scale
-        * urgency
-        * case((_inv.c.disputed.is_(True), literal(hit["disputed"])), else_=literal(1.0))
-        * case(
-            (_cus.c.status == "insolvent", literal(hit["insolvent"])),
-            (_cus.c.status == "dissolved", literal(hit["dissolved"])),
-            else_=literal(1.0),
-        )
-    ).label("score")
-    rows = conn.execute(
-        select(_inv.c.customer_id, score)
-        .select_from(_inv.join(_cus, _cus.c.id == _inv.c.customer_id))
-        .where(
-            _inv.c.status == "open",
-            _inv.c.issue_date <= today,
-            _inv.c.due_date <= today - timedelta(days=1),
-            _inv.c.amount_minor > _inv.c.paid_minor,
-            _owned(owners),
-        )
-        .order_by(score.desc())
-        .limit(limit * 5)
-    ).all()
-    customers = sorted({r.customer_id for r in rows})
-    if not customers:
-        return []
-    items = open_items(
-        conn,
-        today,
-        policy,
-        base_currency=base_currency,
-        fx=fx,
-        customer_ids=customers,
-        owners=owners,
-        overdue_from=1,
-    )
-    return items[:limit]
 
 
 # --- the trail and the sync -----------------------------------------------------------------

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.kernel.clock import FakeClock
 from storage import snapshots
 from storage.db import Database
-from storage.digest_reads import top_items
+from storage.digest_top import top_items
 from storage.models import AuditLog, DailySnapshot
 from storage.queries import open_items
 from tests.digest_world import (
