@@ -105,7 +105,12 @@ def run_digest(
     zone = config.company.zone
     today = now.astimezone(zone).date()
     if now >= datetime.combine(today, digest.time, zone):
-        write_snapshot(db, config, today, now)
+        try:
+            write_snapshot(db, config, today, now)
+        except Exception:
+            # The posts read the ledger themselves: a snapshot that failed (retried next
+            # minute) must not hold back the digest.
+            log.exception("digest: the snapshot of %s failed", today)
     if not digest.enabled:
         return []
     occurrence = latest_occurrence(config, now)
