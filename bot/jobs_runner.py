@@ -161,7 +161,9 @@ class Jobs:
         async def digest() -> None:
             await asyncio.to_thread(digests.poll, rt.clock.now())
 
-        add_interval_job(sched, "digest", digest, timedelta(minutes=1), run_now=True)
+        # Not at once: its first poll back-fills 30 days, which must not delay the circle's
+        # first tick (a sped-up demo clock turns a second of work into minutes).
+        add_interval_job(sched, "digest", digest, timedelta(minutes=1))
         add_interval_job(sched, "overdue_scan", scan, timedelta(minutes=10), run_now=True)
         add_interval_job(sched, "housekeeping", housekeeping, timedelta(hours=6))
         add_interval_job(sched, "circle_tick", tick_, self.tick_every, run_now=True)
