@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: run demo test lint bench install clean
+.PHONY: run demo test lint bench install clean fonts
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "arcircle needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -13,10 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) fonts
+
+## Charts draw Chinese with a CJK font from the system: say how to get one if there is none.
+fonts: $(STAMP)
+	@$(BIN)/python -m jobs.chart_fonts --hint || true
 
 ## Start the bot: console messenger, SQLite (arcircle.db), the sample ledger on first run.
-run: $(STAMP)
+run: $(STAMP) fonts
 	$(BIN)/arcircle run $(ARGS)
 
 ## The circle, scripted: the clock runs 60x faster from 10:00 on its own database (demo.db).

@@ -181,6 +181,16 @@ def other_checks(cfg: Config, env: Mapping[str, str]) -> list[Check]:
     return checks
 
 
+def chart_checks() -> list[Check]:
+    """The digest chart's CJK font: without one, Chinese charts are drawn in English."""
+    from jobs.chart_fonts import INSTALL_HINT, cjk_font, font_name
+
+    font = cjk_font()
+    if font is None:
+        return [Check("warn", "chart font", INSTALL_HINT)]
+    return [Check("ok", "chart font", f"{font_name(font)} ({font})")]
+
+
 def run_checks(
     config_path: str | None,
     database_url: str | None,
@@ -199,6 +209,7 @@ def run_checks(
         checks += messenger_checks(cfg, env, online)
         checks += other_checks(cfg, env)
         checks += [Check(*line) for line in digest_checks(cfg, env)]
+    checks += chart_checks()
     width = max(len(c.label) for c in checks)
     for c in checks:
         out.write(f"{_MARK[c.status]} {c.label.ljust(width)}  {c.detail}\n")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import string
 from typing import Any
 
+from bot.kernel.i18n_chart import EN as _CHART_EN
+from bot.kernel.i18n_chart import ZH as _CHART_ZH
 from bot.kernel.i18n_circle import EN as _CIRCLE_EN
 from bot.kernel.i18n_circle import ZH as _CIRCLE_ZH
 from bot.kernel.i18n_digest import EN as _DIGEST_EN
@@ -167,6 +169,8 @@ _EN.update(_IDENTITY_EN)
 _ZH.update(_IDENTITY_ZH)
 _EN.update(_DIGEST_EN)
 _ZH.update(_DIGEST_ZH)
+_EN.update(_CHART_EN)
+_ZH.update(_CHART_ZH)
 CATALOGS: dict[str, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}
 
 
