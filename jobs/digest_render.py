@@ -4,19 +4,18 @@ channel's language, the 30-day chart as a PNG attachment with its text table as 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
 import os
 import tempfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from bot.kernel.cards import team_name
 from bot.kernel.config import Config
 from bot.kernel.digest_card import digest_card
 from bot.kernel.messages import Reply, Section
+from jobs.chart import ChartData, ChartDay, chart_table, render_chart
 from playbook.money import from_minor
 from storage import snapshots
 from storage.circle_types import TeamContacts
@@ -53,13 +52,9 @@ def scope_for(config: Config, day: date, team: str | None, locale: str, late: bo
     )
 
 
-def chart_data(conn: Conn, config: Config, day: date, locale: str) -> Any | None:
-    """The chart's input (jobs.chart.ChartData) for the company currency, or None when there
-    is no history yet or no chart module."""
-    try:
-        chart = importlib.import_module("jobs.chart")
-    except ImportError:
-        return None
+def chart_data(conn: Conn, config: Config, day: date, locale: str) -> ChartData | None:
+    """The chart's input for the company currency (or the first with history): the snapshots
+    of the last 30 days and each team's on-time share over them; None without history."""
     policy = config.aging_policy()
     bounds = snapshots.bounds_key(policy)
     rows = [s for s in snapshots.history(conn, day) if s.bounds == bounds]
@@ -68,7 +63,7 @@ def chart_data(conn: Conn, config: Config, day: date, locale: str) -> Any | None
     currencies = {s.currency for s in rows}
     cur = config.company.currency if config.company.currency in currencies else min(currencies)
     days = tuple(
-        chart.ChartDay(
+        ChartDay(
             day=s.day,
             buckets=tuple(from_minor(m, cur) for m in s.buckets),
             overdue=from_minor(s.overdue, cur),
@@ -83,7 +78,7 @@ def chart_data(conn: Conn, config: Config, day: date, locale: str) -> Any | None
         seats, in_window = teams.get(team, (0, 0))
         share = Decimal(in_window) / Decimal(seats) if seats else None
         on_time.append((team_name(config, team), share))
-    return chart.ChartData(
+    return ChartData(
         currency=cur,
         bucket_labels=tuple(b.label_in(locale) for b in policy.buckets),
         days=days,
@@ -91,16 +86,15 @@ def chart_data(conn: Conn, config: Config, day: date, locale: str) -> Any | None
     )
 
 
-def render_chart(data: Any, locale: str, key: str) -> tuple[tuple[str, ...], Section | None]:
-    """(attachments, fallback) for the chart; nothing when it cannot be drawn."""
-    chart = importlib.import_module("jobs.chart")
+def draw_chart(data: ChartData, locale: str, key: str) -> tuple[tuple[str, ...], Section | None]:
+    """(attachments, fallback): the PNG, named after the outbox key, and its text table."""
     folder = chart_dir()
     name = hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
     path = folder / f"digest-{name}.png"
-    fallback: Section | None = chart.chart_table(data, locale)
+    fallback: Section | None = chart_table(data, locale)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        chart.render_chart(data, locale, path)
+        render_chart(data, locale, path)
     except Exception:
         # The digest goes out without its picture rather than not at all.
         log.exception("digest: the chart could not be drawn")
@@ -135,5 +129,5 @@ def render_digest(conn: Conn, row: OutRow, config: Config, now: datetime) -> Rep
     fallback: Section | None = None
     chart = chart_data(conn, config, day, locale) if team is None else None
     if chart is not None:
-        attachments, fallback = render_chart(chart, locale, row.key)
+        attachments, fallback = draw_chart(chart, locale, row.key)
     return Reply(card=card, ephemeral=False, attachments=attachments, files_fallback=fallback)

@@ -32,6 +32,12 @@ _snap = DailySnapshot.__table__  # type: ignore[attr-defined]
 _audit = AuditLog.__table__  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def _chart_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chart PNGs go to the test's own folder, not the system's temp folder."""
+    monkeypatch.setenv("ARCIRCLE_CACHE_DIR", str(tmp_path / "cache"))
+
+
 @pytest.fixture
 async def world(db: Database, tmp_path: Path, clock: FakeClock) -> DigestWorld:
     build_ledger(db, tmp_path)
@@ -347,42 +353,28 @@ def test_totals_past_the_64_bit_sum_are_exact(db: Database, tmp_path: Path) -> N
 async def test_the_chart_gets_30_days_of_snapshots_and_the_table_fallback(
     world: DigestWorld, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """The digest's side of the chart interface (COMMON.md): what it hands to jobs.chart."""
-    import sys
-    import types
-    from dataclasses import dataclass
+    """What the digest hands to jobs.chart (the COMMON.md interface), the PNG it attaches and
+    the table shown where a messenger takes no files."""
+    import jobs.digest_render as dr
+    from jobs.chart import ChartData, chart_table
 
-    from bot.kernel.messages import Section
+    drawn: list[ChartData] = []
+    real = dr.render_chart
 
-    @dataclass(frozen=True)
-    class ChartDay:
-        day: date
-        buckets: tuple[Decimal, ...]
-        overdue: Decimal
-        dso: Decimal | None
+    def spy(data: ChartData, locale: str, path: Path) -> object:
+        drawn.append(data)
+        return real(data, locale, path)
 
-    @dataclass(frozen=True)
-    class ChartData:
-        currency: str
-        bucket_labels: tuple[str, ...]
-        days: tuple[ChartDay, ...]
-        on_time: tuple[tuple[str, Decimal | None], ...]
-
-    drawn: list[tuple[ChartData, str, Path]] = []
-    fake = types.ModuleType("jobs.chart")
-    fake.ChartDay = ChartDay  # type: ignore[attr-defined]
-    fake.ChartData = ChartData  # type: ignore[attr-defined]
-    fake.render_chart = lambda data, locale, path: drawn.append((data, locale, path))  # type: ignore[attr-defined]
-    fake.chart_table = lambda data, locale: Section(title="table", text=data.currency)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "jobs.chart", fake)
+    monkeypatch.setattr(dr, "render_chart", spy)
     monkeypatch.setenv("ARCIRCLE_CACHE_DIR", str(tmp_path / "cache"))
     world.run()
     reply = world.render("digest:wecom:#zh:all:2026-03-17")
-    assert reply.files_fallback == Section(title="table", text="CNY")
     assert len(reply.attachments) == 1
-    assert reply.attachments[0].startswith(str(tmp_path / "cache" / "arcircle-charts"))
-    data, locale, path = drawn[0]
-    assert (locale, str(path)) == ("zh-CN", reply.attachments[0])
+    png = Path(reply.attachments[0])
+    assert png.parent == tmp_path / "cache" / "arcircle-charts"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = drawn[0]
+    assert reply.files_fallback == chart_table(data, "zh-CN")
     assert data.currency == "CNY"
     assert data.bucket_labels[:2] == ("未到期", "1-30天")
     # Monday's snapshot and Tuesday's, oldest first, in major units.
@@ -395,3 +387,9 @@ async def test_the_chart_gets_30_days_of_snapshots_and_the_table_fallback(
     # A team digest has no chart: the snapshots are the company's.
     team = world.render("digest:console:#sales:sales:2026-03-17")
     assert team.attachments == () and team.files_fallback is None
+    # The console takes no files: the table is appended to the card instead.
+    from bot.kernel.capabilities import Capabilities, adapt
+
+    shown = adapt(reply, "digest", Capabilities(files=False))
+    assert shown.attachments == () and shown.card is not None
+    assert shown.card.sections[-1] == reply.files_fallback

@@ -27,6 +27,12 @@ _snap = DailySnapshot.__table__  # type: ignore[attr-defined]
 PLATFORMS = ("console", "slack", "wecom")
 
 
+@pytest.fixture(autouse=True)
+def _chart_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chart PNGs go to the test's own folder, not the system's temp folder."""
+    monkeypatch.setenv("ARCIRCLE_CACHE_DIR", str(tmp_path / "cache"))
+
+
 def shanghai(day: int, hour: int, minute: int = 0) -> datetime:
     """2026-03-<day> hour:minute in Shanghai, as UTC (16th: Monday, 21st: Saturday)."""
     return datetime(2026, 3, day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
