@@ -143,14 +143,16 @@ def run_digest(
 
 
 def backfill_snapshots(db: Database, config: Config, now: datetime) -> int:
-    """At start on a ledger without snapshots: the last 30 days from the ledger."""
+    """At start: the days of the last 30 without a snapshot, from the ledger (all 30 on a
+    ledger that never had any)."""
     today = now.astimezone(config.company.zone).date()
     return snapshots.backfill(db, config.aging_policy(), today, now)
 
 
 class DigestJob:
     """The poller the scheduler runs each minute; its first poll in a process back-fills
-    the snapshots when there are none (the bot started on an existing ledger)."""
+    the snapshots missing from the last 30 days (all of them on an existing ledger that never
+    had any, the gaps of a bot that was down)."""
 
     def __init__(self, db: Database, config: Config, platforms: Collection[str]) -> None:
         self.db = db

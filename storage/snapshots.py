@@ -167,23 +167,26 @@ def ran_before(conn: Connection, job: str, day: date) -> bool:
     return found is not None
 
 
-def has_snapshots(conn: Connection) -> bool:
-    return conn.execute(select(func.count()).select_from(_snap)).scalar_one() > 0
-
-
 def backfill(
     db: Database, policy: AgingPolicy, today: date, now: datetime, days: int = BACKFILL_DAYS
 ) -> int:
-    """Rebuild the `days` days before today from the ledger, when no snapshot exists yet:
-    the aging report as of each day (one grouped query each: `days` queries in all) and the
-    credit sales of the 30 days up to it. Days already written are left alone. How many
-    (day, currency) rows were written. Runs in the caller's thread: off the event loop."""
+    """Rebuild the days of the last `days` before today that have no snapshot: all of them on
+    a ledger that has none yet (the bot started on an existing ledger), the gaps a bot that
+    was down left otherwise. Each day is the aging report as of that day (one grouped query:
+    at most `days` of them) and the credit sales of the 30 days up to it. How many (day,
+    currency) rows were written. Runs in the caller's thread: off the event loop."""
+    first = today - timedelta(days=days)
     with db.engine.connect() as conn:
-        if has_snapshots(conn):
-            return 0
+        done = set(
+            conn.execute(
+                select(_snap.c.day).where(_snap.c.day >= first, _snap.c.day < today).distinct()
+            ).scalars()
+        )
     written = 0
     for back in range(days, 0, -1):
         day = today - timedelta(days=back)
+        if day in done:
+            continue
         with db.engine.begin() as conn:
             report = aging_report(conn, day, policy)
             sales = credit_sales(conn, day - timedelta(days=DSO_DAYS - 1), day)
@@ -197,11 +200,6 @@ def backfill(
                 )
                 for line in report.totals
             ]
-            exists = conn.execute(
-                select(func.count()).select_from(_snap).where(_snap.c.day == day)
-            ).scalar_one()
-            if exists:
-                continue
             write_totals(conn, day, totals, policy, now, source="backfill")
             written += len(totals)
     return written

@@ -279,8 +279,15 @@ def test_backfill_rebuilds_30_days_from_the_dated_payments(
     assert mar16.buckets == (300000, 0, 40000, 0, 60000, 0, 0)
     # DSO on 03-16: 4,000.00 open (INV-1 1,000 + 400 + 600 + 2,000) ÷ 2,000 issued × 30.
     assert mar16.dso == Decimal("60.0")
-    # A second start finds snapshots and writes nothing.
+    # A second start finds snapshots and writes nothing; a day missing (the bot was down
+    # then) is filled in on the next start, from the same as-of report.
     assert snapshots.backfill(db, cfg.aging_policy(), TUESDAY, now) == 0
+    with db.engine.begin() as conn:
+        conn.execute(_snap.delete().where(_snap.c.day == date(2026, 3, 9)))
+    assert snapshots.backfill(db, cfg.aging_policy(), TUESDAY, now) == 2
+    with db.engine.connect() as conn:
+        again = {(s.day, s.currency): s for s in snapshots.history(conn, TUESDAY)}
+    assert again[(date(2026, 3, 9), "CNY")] == mar9
 
 
 async def test_a_failed_ledger_sync_since_the_last_digest_is_shown(world: DigestWorld) -> None:
