@@ -379,8 +379,8 @@ class TelegramForm(SQLModel, table=True):
 
 
 class DailySnapshot(SQLModel, table=True):
-    """The receivables of one currency at the end of a day, as the digest saw them (or as
-    the back-fill rebuilt them from the ledger's dated payments). Amounts per aging bucket
+    """The receivables of one currency on a day, as the digest read them at its time that day
+    (or as the back-fill rebuilt them, as of that day, from the ledger's dated payments). Amounts per aging bucket
     and per stage are JSON lists of minor units, in the order of `bucket_bounds` and of
     playbook.aging.Stage, so a later change of the buckets is seen, not misread."""
 
