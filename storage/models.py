@@ -380,9 +380,10 @@ class TelegramForm(SQLModel, table=True):
 
 class DailySnapshot(SQLModel, table=True):
     """The receivables of one currency on a day, as the digest read them at its time that day
-    (or as the back-fill rebuilt them, as of that day, from the ledger's dated payments). Amounts per aging bucket
-    and per stage are JSON lists of minor units, in the order of `bucket_bounds` and of
-    playbook.aging.Stage, so a later change of the buckets is seen, not misread."""
+    (or as the back-fill rebuilt them, as of that day, from the ledger's dated payments).
+    Amounts per aging bucket and per stage are JSON lists of minor units, in the order of
+    `bucket_bounds` and of playbook.aging.Stage, so a later change of the buckets is seen,
+    not misread."""
 
     __tablename__ = "daily_snapshot"
     __table_args__ = (UniqueConstraint("day", "currency", name="uq_daily_snapshot"),)
