@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.adapters import registry
 from bot.adapters.base import Plugin
 from bot.audit_cli import doctor_checks as audit_checks
+from bot.doctor_digest import digest_checks
 from bot.doctor_sync import sync_checks
 from bot.kernel.config import Config, ConfigError, default_path, load_config
 from bot.kernel.identity import Identities
@@ -209,6 +210,7 @@ def run_checks(
     if cfg is not None:
         checks += messenger_checks(cfg, env, online)
         checks += other_checks(cfg, env)
+        checks += [Check(*line) for line in digest_checks(cfg, env)]
     checks += chart_checks()
     width = max(len(c.label) for c in checks)
     for c in checks:

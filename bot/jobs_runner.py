@@ -15,6 +15,7 @@ from bot.ledger_jobs import add_ledger_jobs
 from bot.runtime import Runtime, ledger_options
 from jobs.audit import audit_checkpoint
 from jobs.circle import predue_reminders, scan_overdue, tick, watch_limitation, watch_promises
+from jobs.digest import DigestJob
 from jobs.ledger_sync import sync_ledger
 from jobs.outbox import OutboxWorker, Transport
 from jobs.render import render_row
@@ -157,6 +158,14 @@ class Jobs:
                 await asyncio.to_thread(audit_checkpoint, rt.db, checkpoints, rt.clock.now())
 
             add_interval_job(sched, "audit_checkpoint", checkpoint, cfg.audit.checkpoint_every)
+        digests = DigestJob(rt.db, cfg, tuple(self.transports))
+
+        async def digest() -> None:
+            await asyncio.to_thread(digests.poll, rt.clock.now())
+
+        # Not at once: its first poll back-fills 30 days, which must not delay the circle's
+        # first tick (a sped-up demo clock turns a second of work into minutes).
+        add_interval_job(sched, "digest", digest, timedelta(minutes=1))
         add_interval_job(sched, "overdue_scan", scan, timedelta(minutes=10), run_now=True)
         add_interval_job(sched, "housekeeping", housekeeping, timedelta(hours=6))
         add_interval_job(sched, "circle_tick", tick_, self.tick_every, run_now=True)

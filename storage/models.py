@@ -35,6 +35,8 @@ class Invoice(SQLModel, table=True):
     __table_args__ = (
         Index("ix_invoice_open_due", "status", "due_date"),
         Index("ix_invoice_customer_status", "customer_id", "status"),
+        # The digest's credit sales of the last 30 days (DSO) read by issue date.
+        Index("ix_invoice_issue_date", "issue_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -398,4 +400,48 @@ class FeedPayment(SQLModel, table=True):
     source: str = Field(max_length=40)
     ref: str = Field(max_length=120)
     payment_id: int = Field(foreign_key="payment.id")
+    created_at: datetime
+
+
+# --- the daily digest (jobs.digest): figures per day, the history of its trends ------------
+
+
+class DailySnapshot(SQLModel, table=True):
+    """The receivables of one currency on a day, as the digest read them at its time that day
+    (or as the back-fill rebuilt them, as of that day, from the ledger's dated payments).
+    Amounts per aging bucket and per stage are JSON lists of minor units, in the order of
+    `bucket_bounds` and of playbook.aging.Stage, so a later change of the buckets is seen,
+    not misread."""
+
+    __tablename__ = "daily_snapshot"
+    __table_args__ = (UniqueConstraint("day", "currency", name="uq_daily_snapshot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date
+    currency: str = Field(max_length=3)
+    bucket_bounds: str = Field(max_length=200)  # the aging.buckets they were counted with
+    buckets_minor: str = Field(sa_column=Column(Text, nullable=False))  # JSON [int, ...]
+    stages_minor: str | None = Field(default=None, sa_column=Column(Text))  # JSON or None
+    open_count: int = 0
+    outstanding_minor: int = Field(sa_type=BigInteger)
+    overdue_minor: int = Field(sa_type=BigInteger)
+    current_minor: int = Field(sa_type=BigInteger)
+    credit_sales_30d_minor: int = Field(sa_type=BigInteger)
+    dso: str | None = Field(default=None, max_length=40)  # Decimal as text; None: no sales
+    source: str = Field(default="digest", max_length=20)  # digest / backfill
+    created_at: datetime
+
+
+class DailyCircle(SQLModel, table=True):
+    """One team's circle figures of one day: seats due, answered within the window."""
+
+    __tablename__ = "daily_circle"
+    __table_args__ = (UniqueConstraint("day", "team", name="uq_daily_circle"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date
+    team: str = Field(max_length=40)
+    seats: int = 0
+    in_window: int = 0
+    share: str | None = Field(default=None, max_length=40)  # Decimal 0..1 as text
     created_at: datetime

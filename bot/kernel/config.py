@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.kernel.config_digest import Digest, digest_issues
 from bot.kernel.config_sync import LedgerSyncSettings
 from playbook import aging as rules
 from playbook import decisions
@@ -475,15 +476,6 @@ class RiskConfig(Strict):
 # --- digest, ledger, phrasing, platforms ------------------------------------------------
 
 
-class Digest(Strict):
-    enabled: bool = True
-    time: ClockTime = time(9, 0)
-    days: list[Weekday] = Field(default_factory=_workdays)
-    # Where circle cards go, per messenger (the console defaults to its own channel).
-    channels: dict[str, str] = Field(default_factory=dict)
-    top: int = Field(default=10, ge=1, le=50)
-
-
 class Ledger(LedgerSyncSettings, Strict):  # watch, watch_every, feed: config_sync
     # A file the bot re-imports when it changes (an ERP's nightly export); optional.
     source: Path | None = None
@@ -893,6 +885,7 @@ def _cross_check(cfg: Config) -> list[Issue]:
                             f"escalates to the manager, but team {name!r} has no manager",
                         )
                     )
+    issues += digest_issues(cfg.digest, set(cfg.teams))
     tone = cfg.phrasing.default_tone
     if tone is not None and tone not in TONES:
         issues.append(

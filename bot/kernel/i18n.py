@@ -9,6 +9,8 @@ from bot.kernel.i18n_chart import EN as _CHART_EN
 from bot.kernel.i18n_chart import ZH as _CHART_ZH
 from bot.kernel.i18n_circle import EN as _CIRCLE_EN
 from bot.kernel.i18n_circle import ZH as _CIRCLE_ZH
+from bot.kernel.i18n_digest import EN as _DIGEST_EN
+from bot.kernel.i18n_digest import ZH as _DIGEST_ZH
 from bot.kernel.i18n_forms import EN as _FORMS_EN
 from bot.kernel.i18n_forms import ZH as _FORMS_ZH
 from bot.kernel.i18n_identity import EN as _IDENTITY_EN
@@ -165,6 +167,8 @@ _EN.update(_FORMS_EN)
 _ZH.update(_FORMS_ZH)
 _EN.update(_IDENTITY_EN)
 _ZH.update(_IDENTITY_ZH)
+_EN.update(_DIGEST_EN)
+_ZH.update(_DIGEST_ZH)
 _EN.update(_CHART_EN)
 _ZH.update(_CHART_ZH)
 CATALOGS: dict[str, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}

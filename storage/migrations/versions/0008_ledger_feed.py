@@ -13,8 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_ledger_feed"
-# Issue 11 puts this after 0007_digest, which lives on another branch: the lead rechains it.
-down_revision: str | None = "0006_telegram"
+down_revision: str | None = "0007_digest"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

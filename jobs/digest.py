@@ -1,0 +1,169 @@
+"""The daily digest job: once a minute it decides what is due and enqueues it.
+
+At the configured time on the configured days (company timezone), each digest channel of each
+messenger this process runs (and each team channel) gets ONE outbox row, kind "digest", keyed
+`digest:<platform>:<channel>:<team or all>:<YYYY-MM-DD>`: the outbox's unique key makes it
+exactly once across restarts and processes. The row is rendered when sent (jobs.render), so
+the figures are those of the moment it goes out.
+
+A time missed while the bot was down is caught up by the next run: the LATEST scheduled
+occurrence that has no row yet is posted, once, marked late when it is more than `late_after`
+behind; older missed days are not (a backlog of stale digests helps nobody). A past day is
+caught up only when the job ran on an earlier day (so the bot was down, not yet installed).
+
+Before the posts, the day's snapshot is written (storage.snapshots): receivables per currency
+as of today and yesterday's circle figures per team, the history of the digest's trends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.kernel.config import Config
+from bot.kernel.config_digest import DigestTarget
+from storage import jobrun, snapshots
+from storage.db import Database
+from storage.digest_build import DigestScope, totals_today, yesterday_scorecard
+from storage.outbox import enqueue
+
+log = logging.getLogger(__name__)
+
+KIND = "digest"
+SNAPSHOT_JOB = "digest.snapshot"
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    day: date
+    at: datetime  # the scheduled moment, aware
+
+
+def latest_occurrence(config: Config, now: datetime) -> Occurrence | None:
+    """The newest scheduled digest moment at or before `now` (None: no day is configured)."""
+    zone = config.company.zone
+    at = config.digest.latest_at(now, zone)
+    return None if at is None else Occurrence(at.date(), at)
+
+
+def digest_key(target: DigestTarget, day: date) -> str:
+    return f"digest:{target.platform}:{target.channel}:{target.scope}:{day.isoformat()}"
+
+
+def payload(target: DigestTarget, occurrence: Occurrence, late: bool) -> dict[str, object]:
+    return {
+        "day": occurrence.day.isoformat(),
+        "team": target.team,
+        "locale": target.locale,
+        "late": late,
+        "scheduled": occurrence.at.isoformat(),
+    }
+
+
+def company_scope(config: Config, day: date) -> DigestScope:
+    return DigestScope(
+        day=day,
+        zone=config.company.zone,
+        policy=config.aging_policy(),
+        base_currency=config.company.currency,
+        fx=config.company.fx_rates,
+    )
+
+
+def write_snapshot(db: Database, config: Config, day: date, now: datetime) -> bool:
+    """The day's snapshot, once a day (a claim per day; a failed one is retried next run)."""
+    period = day.isoformat()
+    if not jobrun.claim(db, SNAPSHOT_JOB, period, now):
+        return False
+    try:
+        scope = company_scope(config, day)
+        with db.engine.begin() as conn:
+            totals = totals_today(conn, scope)
+            snapshots.write_totals(conn, day, totals, scope.policy, now)
+            card = yesterday_scorecard(conn, scope, now)
+            snapshots.write_circle(
+                conn,
+                day - timedelta(days=1),
+                {k: (s.seats, s.in_window, s.share) for k, s in card.teams.items()},
+                now,
+            )
+    except Exception as exc:
+        jobrun.finish(db, SNAPSHOT_JOB, period, "failed", now, {"error": type(exc).__name__})
+        raise
+    jobrun.finish(db, SNAPSHOT_JOB, period, "done", now, {"currencies": len(totals)})
+    return True
+
+
+def run_digest(
+    db: Database, config: Config, now: datetime, platforms: Collection[str]
+) -> list[str]:
+    """One poll: the snapshot of today once its digest time has passed, then one outbox row
+    per digest target of `platforms` for the latest occurrence. The keys enqueued now."""
+    digest = config.digest
+    zone = config.company.zone
+    today = now.astimezone(zone).date()
+    if now >= datetime.combine(today, digest.time, zone):
+        try:
+            write_snapshot(db, config, today, now)
+        except Exception:
+            # The posts read the ledger themselves: a snapshot that failed (retried next
+            # minute) must not hold back the digest.
+            log.exception("digest: the snapshot of %s failed", today)
+    if not digest.enabled:
+        return []
+    occurrence = latest_occurrence(config, now)
+    if occurrence is None:
+        return []
+    late = now - occurrence.at > digest.late_after
+    added = []
+    with db.engine.begin() as conn:
+        if occurrence.day < today and not snapshots.ran_before(conn, SNAPSHOT_JOB, occurrence.day):
+            # A past day is caught up only when the bot ran before it (it was down at the
+            # time): a first start does not post yesterday's digest.
+            return []
+        for target in digest.targets(config.company.locale):
+            if target.platform not in platforms:
+                continue  # `arcircle doctor` names digest channels of messengers not running
+            key = digest_key(target, occurrence.day)
+            if enqueue(
+                conn,
+                key=key,
+                platform=target.platform,
+                destination=target.channel,
+                kind=KIND,
+                payload=payload(target, occurrence, late),
+                now=now,
+            ):
+                added.append(key)
+    for key in added:
+        log.info("digest: enqueued %s%s", key, " (late)" if late else "")
+    return added
+
+
+def backfill_snapshots(db: Database, config: Config, now: datetime) -> int:
+    """At start: the days of the last 30 without a snapshot, from the ledger (all 30 on a
+    ledger that never had any)."""
+    today = now.astimezone(config.company.zone).date()
+    return snapshots.backfill(db, config.aging_policy(), today, now)
+
+
+class DigestJob:
+    """The poller the scheduler runs each minute; its first poll in a process back-fills
+    the snapshots missing from the last 30 days (all of them on an existing ledger that never
+    had any, the gaps of a bot that was down)."""
+
+    def __init__(self, db: Database, config: Config, platforms: Collection[str]) -> None:
+        self.db = db
+        self.config = config
+        self.platforms = tuple(platforms)
+        self._backfilled = False
+
+    def poll(self, now: datetime) -> list[str]:
+        if not self._backfilled:
+            self._backfilled = True
+            written = backfill_snapshots(self.db, self.config, now)
+            if written:
+                log.info("digest: back-filled %d snapshot rows from the ledger", written)
+        return run_digest(self.db, self.config, now, self.platforms)

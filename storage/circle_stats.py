@@ -1,0 +1,350 @@
+"""The circle's scorecard for a period: cases opened and closed, and per team how many seats
+were answered within the window, how long answers took, the escalations that fired, and the
+cases that wait on the team right now (and on whom).
+
+Where the history comes from: the audit trail, not the seat or outbox tables. A seat row only
+holds its current run (a reopen clears `answered_at`, a rearm resets `level`), and the outbox
+holds one row per messenger target (none at all when no circle channel is configured) and is
+superseded or pruned as messages go out. The audit trail gets exactly one entry per seat
+change (`seat.open` / `case.call_team`, `seat.reopen`, `seat.answer`, `seat.escalation`, ...)
+in the same transaction as the change itself, is append-only and hash-chained, so it is the
+one record that is complete and cannot be rewritten quietly.
+
+A seat's *round* runs from the moment a team is asked (seat opened or reopened) to its answer.
+A round counts once, in the period where its fate was sealed: when it was answered, or when
+its first escalation fired (the window ran out), whichever came first. It was answered within
+the window when the answer came before any escalation. Time to answer is business time (the
+case's own policy: hours, holidays), because that is what the 15-minute window is counted in;
+a case opened on Friday evening and answered on Monday morning was not three days late.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Integer, String, and_, cast, func, select
+from sqlalchemy.dialects.postgresql import JSONB
+
+from playbook import circle as machine
+from playbook import metrics
+from playbook.case_view import ACTIVE
+from storage.circle_types import LIVE_SEATS, TeamContacts, _case, _ci, _cus, _inv, _seat
+from storage.models import AuditLog, Person
+
+__all__ = ["Scorecard", "TeamScore", "Waiting", "scorecard"]
+
+_audit = AuditLog.__table__  # type: ignore[attr-defined]
+_per = Person.__table__  # type: ignore[attr-defined]
+
+# The entries that start a round (a team is asked) and the two that end its window.
+_STARTS = ("seat.open", "case.call_team", "seat.reopen")
+_ANSWER = "seat.answer"
+_ESCALATION = "seat.escalation"
+# A repeat pings the same people again; it names who was chased last.
+_PINGS = ("seat.escalation", "seat.repeat")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A case waiting on a team now, and who is (or at the first escalation will be) chased."""
+
+    case_id: int
+    customer: str
+    who: tuple[str, ...]  # person keys
+    since: datetime | None = None  # when the team's current clock started
+    level: int = 0  # escalation levels fired in the current run
+
+
+@dataclass
+class TeamScore:
+    seats: int = 0
+    in_window: int = 0
+    share: Decimal | None = None
+    median_answer: timedelta | None = None
+    p90_answer: timedelta | None = None
+    escalations: dict[int, int] = field(default_factory=dict)
+    waiting: list[Waiting] = field(default_factory=list)
+
+
+@dataclass
+class Scorecard:
+    opened: int
+    closed: int
+    teams: dict[str, TeamScore]
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite gives back naive datetimes; everything stored is UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _json_field(conn: Connection, key: str) -> ColumnElement[Any]:
+    """A top-level key of the audit detail (canonical JSON text), read in SQL."""
+    if conn.dialect.name == "postgresql":
+        return cast(_audit.c.detail, JSONB)[key].astext
+    return func.json_extract(_audit.c.detail, f"$.{key}")
+
+
+def _count(conn: Connection, column: Any, start: datetime, end: datetime) -> int:
+    stmt = select(func.count()).select_from(_case).where(column >= start, column < end)
+    return int(conn.execute(stmt).scalar_one())
+
+
+# --- rounds: seats judged in the period, times to answer ----------------------------------------
+
+
+@dataclass
+class _Round:
+    team: str
+    policy: str
+    started: datetime
+    escalated: datetime | None = None
+    answered: datetime | None = None
+
+
+def _rounds(conn: Connection, start: datetime, end: datetime) -> list[_Round]:
+    """Every round of the seats that had an answer or an escalation in [start, end)."""
+    touched = (
+        select(_audit.c.entity_id)
+        .where(
+            _audit.c.entity == "seat",
+            _audit.c.action.in_((_ANSWER, _ESCALATION)),
+            _audit.c.at >= start,
+            _audit.c.at < end,
+        )
+        .distinct()
+    )
+    rows = conn.execute(
+        select(_seat.c.id, _seat.c.team, _case.c.policy, _audit.c.action, _audit.c.at)
+        .select_from(
+            _audit.join(_seat, _audit.c.entity_id == cast(_seat.c.id, String)).join(
+                _case, _case.c.id == _seat.c.case_id
+            )
+        )
+        .where(
+            _audit.c.entity == "seat",
+            _audit.c.action.in_((*_STARTS, _ANSWER, _ESCALATION)),
+            _audit.c.at < end,
+            _audit.c.entity_id.in_(touched),
+        )
+        .order_by(_seat.c.id, _audit.c.id)
+    )
+    rounds: list[_Round] = []
+    current: _Round | None = None
+    seat_id: int | None = None
+    for row in rows:
+        if row.id != seat_id:
+            seat_id, current = row.id, None
+        at = _utc(row.at)
+        if row.action in _STARTS:
+            current = _Round(row.team, row.policy, at)
+            rounds.append(current)
+        elif current is None or current.answered is not None:
+            # An escalation or answer outside a round (a seat the trail knew before it
+            # recorded starts): nothing to measure it against.
+            continue
+        elif row.action == _ESCALATION:
+            current.escalated = current.escalated or at
+        else:
+            current.answered = at
+    return rounds
+
+
+def _score_rounds(
+    rounds: Sequence[_Round], start: datetime, end: datetime, teams: dict[str, TeamScore]
+) -> None:
+    policies: dict[str, machine.CirclePolicy] = {}
+    answers: dict[str, list[timedelta]] = defaultdict(list)
+    for r in rounds:
+        sealed = min(t for t in (r.answered, r.escalated, end) if t is not None)
+        score = teams.setdefault(r.team, TeamScore())
+        if start <= sealed < end:
+            score.seats += 1
+            if r.answered is not None and (r.escalated is None or r.answered < r.escalated):
+                score.in_window += 1
+        if r.answered is not None and start <= r.answered < end:
+            policy = policies.get(r.policy)
+            if policy is None:
+                policy = policies[r.policy] = machine.CirclePolicy.from_json(json.loads(r.policy))
+            answers[r.team].append(machine.business_between(r.started, r.answered, policy))
+    for team, score in teams.items():
+        score.share = metrics.ratio(Decimal(score.in_window), Decimal(score.seats))
+        score.median_answer = metrics.median_span(answers.get(team, []))
+        score.p90_answer = metrics.percentile_span(answers.get(team, []), 90)
+
+
+def _escalations(
+    conn: Connection, start: datetime, end: datetime, teams: dict[str, TeamScore]
+) -> None:
+    team_col = _json_field(conn, "team")
+    level_col = cast(_json_field(conn, "level"), Integer)
+    rows = conn.execute(
+        select(team_col.label("team"), level_col.label("level"), func.count().label("n"))
+        .where(
+            _audit.c.entity == "seat",
+            _audit.c.action == _ESCALATION,
+            _audit.c.at >= start,
+            _audit.c.at < end,
+        )
+        .group_by(team_col, level_col)
+    )
+    for row in rows:
+        score = teams.setdefault(str(row.team), TeamScore())
+        score.escalations[int(row.level)] = int(row.n)
+
+
+# --- waiting now --------------------------------------------------------------------------
+
+
+def _lead_and_manager(conn: Connection) -> dict[str, TeamContacts]:
+    """Without the config's teams: the active person table's leads by team (a manager is not
+    tied to one team there, so only the config can name one)."""
+    out: dict[str, TeamContacts] = {}
+    for row in conn.execute(
+        select(_per.c.team, _per.c.key)
+        .where(_per.c.active.is_(True), _per.c.role == "lead", _per.c.team.is_not(None))
+        .order_by(_per.c.key)
+    ):
+        out.setdefault(row.team, TeamContacts(row.key, None))
+    return out
+
+
+def _would_ping(
+    notify: Sequence[str], contacts: TeamContacts | None, owners: Sequence[str]
+) -> list[str]:
+    people: list[str] = []
+    for target in notify:
+        if target == "lead" and contacts and contacts.lead:
+            people.append(contacts.lead)
+        elif target == "manager" and contacts and contacts.manager:
+            people.append(contacts.manager)
+        elif target == "owner":
+            people.extend(owners)
+        elif target == "team" and contacts:
+            people.extend(contacts.members)
+    return people
+
+
+def _waiting(
+    conn: Connection,
+    now: datetime,
+    teams: dict[str, TeamScore],
+    contacts: Mapping[str, TeamContacts] | None,
+) -> None:
+    live = and_(
+        _seat.c.status.in_(LIVE_SEATS),
+        _case.c.status.in_(ACTIVE),
+        # A snooze the team asked for is not waiting on it until it runs out.
+        (_seat.c.status != "snoozed") | (_seat.c.snoozed_until <= now),
+    )
+    seats = conn.execute(
+        select(
+            _seat.c.id,
+            _seat.c.team,
+            _seat.c.case_id,
+            _seat.c.started_at,
+            _seat.c.level,
+            _case.c.policy,
+            _cus.c.name,
+        )
+        .select_from(
+            _seat.join(_case, _case.c.id == _seat.c.case_id).join(
+                _cus, _cus.c.id == _case.c.customer_id
+            )
+        )
+        .where(live)
+        .order_by(_seat.c.team, _seat.c.started_at, _seat.c.case_id)
+    ).all()
+    if not seats:
+        return
+    # Who the last escalation of the current run pinged (the trail's payload says so).
+    last_ping = (
+        select(func.max(_audit.c.id))
+        .select_from(
+            _audit.join(_seat, _audit.c.entity_id == cast(_seat.c.id, String)).join(
+                _case, _case.c.id == _seat.c.case_id
+            )
+        )
+        .where(
+            live,
+            _seat.c.level > 0,
+            _audit.c.entity == "seat",
+            _audit.c.action.in_(_PINGS),
+            _audit.c.at >= _seat.c.started_at,
+        )
+        .group_by(_audit.c.entity_id)
+    )
+    pinged: dict[int, list[str]] = {}
+    for entity_id, detail in conn.execute(
+        select(_audit.c.entity_id, _audit.c.detail).where(_audit.c.id.in_(last_ping))
+    ):
+        people = json.loads(detail).get("people") or []
+        pinged[int(entity_id)] = [str(p) for p in people]
+    owners: dict[int, list[str]] = defaultdict(list)
+    for case_id, owner in conn.execute(
+        select(_ci.c.case_id, _inv.c.owner)
+        .select_from(
+            _ci.join(_inv, _inv.c.id == _ci.c.invoice_id)
+            .join(_case, _case.c.id == _ci.c.case_id)
+            .join(_seat, _seat.c.case_id == _case.c.id)
+        )
+        .where(live, _inv.c.owner.is_not(None))
+        .distinct()
+        .order_by(_ci.c.case_id, _inv.c.owner)
+    ):
+        owners[case_id].append(owner)
+    book = dict(contacts) if contacts is not None else _lead_and_manager(conn)
+    policies: dict[str, machine.CirclePolicy] = {}
+    for s in seats:
+        if s.id in pinged:
+            who = pinged[s.id]
+        else:
+            policy = policies.get(s.policy)
+            if policy is None:
+                policy = policies[s.policy] = machine.CirclePolicy.from_json(json.loads(s.policy))
+            first = policy.levels[0].notify if policy.levels else ("lead",)
+            who = _would_ping(first, book.get(s.team), owners.get(s.case_id, []))
+        if not who:
+            # Nobody configured to chase: the people who own the customer's invoices.
+            who = owners.get(s.case_id, [])
+        score = teams.setdefault(s.team, TeamScore())
+        score.waiting.append(
+            Waiting(
+                case_id=s.case_id,
+                customer=s.name,
+                who=tuple(dict.fromkeys(who)),
+                since=_utc(s.started_at),
+                level=s.level,
+            )
+        )
+
+
+def scorecard(
+    conn: Connection,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    contacts: Mapping[str, TeamContacts] | None = None,
+) -> Scorecard:
+    """The circle over [start, end) and the cases waiting at `now`.
+
+    `contacts` (CircleEnv.teams) names each team's lead and manager for cases not escalated
+    yet; without it the person table's leads stand in.
+    """
+    start, end, now = _utc(start), _utc(end), _utc(now)
+    teams: dict[str, TeamScore] = {}
+    _score_rounds(_rounds(conn, start, end), start, end, teams)
+    _escalations(conn, start, end, teams)
+    _waiting(conn, now, teams, contacts)
+    return Scorecard(
+        opened=_count(conn, _case.c.opened_at, start, end),
+        closed=_count(conn, _case.c.closed_at, start, end),
+        teams=dict(sorted(teams.items())),
+    )
