@@ -19,7 +19,12 @@ _RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})")
 
 
 class PeriodError(ValueError):
-    """Text that names no period; the message says what was expected."""
+    """Text that names no period; the message says what was expected, `code` which kind of
+    mistake it is (for a reply in another language): bad, reversed or not_started."""
+
+    def __init__(self, message: str, code: str = "bad") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ def _parse(raw: str) -> Period:
         except ValueError:
             raise PeriodError(f"{raw!r} holds a day that does not exist") from None
         if end < start:
-            raise PeriodError(f"the range {raw!r} ends before it starts")
+            raise PeriodError(f"the range {raw!r} ends before it starts", "reversed")
         return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
     if found := _QUARTER.fullmatch(raw):
         year, quarter = int(found.group(1)), int(found.group(2))
@@ -94,7 +99,10 @@ def clip(period: Period, today: date) -> Period:
     """A period that runs past today ends today (balances of tomorrow are not known yet);
     PeriodError when it has not started."""
     if period.start > today:
-        raise PeriodError(f"{period.label} has not started yet (today is {today.isoformat()})")
+        raise PeriodError(
+            f"{period.label} has not started yet (today is {today.isoformat()})", "not_started"
+        )
     if period.end <= today:
         return period
-    return replace(period, end=today, label=f"{period.label} (to {today.isoformat()})")
+    # The label stays: "2026-11" up to today is still November's figures so far.
+    return replace(period, end=today)

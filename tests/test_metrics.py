@@ -181,6 +181,6 @@ def test_last_month_and_clipping_to_today() -> None:
     assert last_month(today).label == "2026-10"
     assert last_month(date(2026, 1, 5)).label == "2025-12"
     now = clip(parse_period("2026-11"), today)
-    assert (now.end, now.days, now.label) == (today, 28, "2026-11 (to 2026-11-28)")
+    assert (now.end, now.days, now.label) == (today, 28, "2026-11")
     with pytest.raises(PeriodError, match="has not started"):
         clip(parse_period("2026-12"), today)
