@@ -1,28 +1,38 @@
 """What the receivables metrics read for a period, per currency: opening and closing balances
-(the aging report as of the day before and the last day), credit sales, monthly sales for the
-countback DSO, promises resolved, and what came in against each risk grade.
+(counted as storage.reports.aging_report counts them, as of the day before and the last day),
+credit sales, monthly sales for the countback DSO, promises resolved, and what came in against
+each risk grade.
 
-Every read is one grouped query (a million invoices stay in the database), written with plain
-comparisons so it runs the same on SQLite and PostgreSQL. The arithmetic is playbook.metrics.
+Three grouped queries in all (a million invoices stay in the database), written with plain
+comparisons so they run the same on SQLite and PostgreSQL. The arithmetic is playbook.metrics.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    Connection,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.sql.elements import Grouping
 
-from playbook.aging import AgingPolicy, RiskGrade, make_buckets
+from playbook.aging import AgingPolicy, RiskGrade
 from playbook.metrics import CountbackMonth, PeriodInputs
 from playbook.money import from_minor
 from playbook.periods import Period
 from storage.models import Customer, Invoice, Payment, Promise
-from storage.reports import AgingReport, aging_report
 
 __all__ = ["COUNTBACK_MONTHS", "PeriodRead", "period_inputs"]
 
@@ -36,9 +46,6 @@ _prom = Promise.__table__  # type: ignore[attr-defined]
 COUNTBACK_MONTHS = 12
 # The same two-halves sum as storage.reports: SQLite's SUM stops at 2**63.
 _HALF = 1 << 32
-# Current, 1-90, 90+: the at-risk line is "more than 90 days past due" whatever buckets the
-# config shows in its aging report.
-_RISK_BUCKETS = make_buckets([90])
 
 
 @dataclass(frozen=True)
@@ -67,21 +74,24 @@ def _minor(conn: Connection, row: Any, name: str) -> int:
     return int(hi or 0) * scale + int(lo or 0)
 
 
-def _balances(report: AgingReport) -> dict[str, tuple[int, int, int]]:
-    """currency → (total, current, 90+) in minor units."""
-    return {
-        line.currency: (line.minor, line.buckets[0].minor, line.buckets[-1].minor)
-        for line in report.totals
-    }
+@dataclass
+class _Ledger:
+    """One currency's figures from the ledger, in minor units."""
 
+    opening: int = 0
+    closing: int = 0
+    current: int = 0
+    at_risk: int = 0
+    sales: int = 0
+    months: list[int] = field(default_factory=lambda: [0] * COUNTBACK_MONTHS)
+    # risk grade on the opening day → (owed then, paid during the period)
+    grades: dict[str, tuple[int, int]] = field(default_factory=dict)
 
-def _credit_sales(conn: Connection, start: date, end: date) -> dict[str, int]:
-    rows = conn.execute(
-        select(_inv.c.currency, *_sum(conn, _inv.c.amount_minor, "s"))
-        .where(_inv.c.issue_date >= start, _inv.c.issue_date <= end)
-        .group_by(_inv.c.currency)
-    )
-    return {r.currency: _minor(conn, r, "s") for r in rows}
+    @property
+    def empty(self) -> bool:
+        """Nothing owed, sold or collected: a currency the period never saw."""
+        money = (self.opening, self.closing, self.sales, *self.months)
+        return not any(money) and not self.grades
 
 
 def _month_starts(end: date, count: int) -> list[date]:
@@ -92,33 +102,154 @@ def _month_starts(end: date, count: int) -> list[date]:
     return starts
 
 
-def _monthly_sales(
-    conn: Connection, end: date, count: int
-) -> dict[str, tuple[CountbackMonth, ...]]:
+def _month_days(end: date, count: int) -> list[int]:
+    """The days of each countback month, latest first; the latest only up to `end`."""
     starts = _month_starts(end, count)
-    # Month k (0 = end's own month) is the first cutoff the issue date reaches, latest first;
-    # the month of `end` only counts its days up to `end`.
-    month_no = case(
-        *((_inv.c.issue_date >= s, literal(k)) for k, s in enumerate(starts[:-1])),
-        else_=literal(len(starts) - 1),
-    ).label("k")
-    rows = conn.execute(
-        select(_inv.c.currency, month_no, *_sum(conn, _inv.c.amount_minor, "s"))
-        .where(_inv.c.issue_date >= starts[-1], _inv.c.issue_date <= end)
-        .group_by(_inv.c.currency, month_no)
-    )
-    days = [(end - starts[0]).days + 1] + [
-        (starts[k - 1] - starts[k]).days for k in range(1, len(starts))
+    return [(end - starts[0]).days + 1] + [
+        (starts[k - 1] - starts[k]).days for k in range(1, count)
     ]
-    sales: dict[str, list[int]] = defaultdict(lambda: [0] * len(starts))
-    for r in rows:
-        sales[r.currency][int(r.k)] = _minor(conn, r, "s")
-    return {
-        cur: tuple(
-            CountbackMonth(from_minor(minor, cur), days[k]) for k, minor in enumerate(by_month)
+
+
+def _ledger(conn: Connection, period: Period, policy: AgingPolicy) -> dict[str, _Ledger]:
+    ledger: dict[str, _Ledger] = defaultdict(_Ledger)
+    _balances(conn, period, policy, ledger)
+    _sales(conn, period, ledger)
+    return dict(ledger)
+
+
+def _balances(
+    conn: Connection, period: Period, policy: AgingPolicy, out: dict[str, _Ledger]
+) -> None:
+    """Opening and closing receivables, closing current and 90+, and recovery by grade, in one
+    pass over the invoices that can be open on either day.
+
+    Owed on a day D, as storage.reports.aging_report counts it: issued by D, not written off
+    by D, amount − paid + (paid after D). Only two kinds of invoice can be owed on the opening
+    day or later: those open (or written off) now, and those paid after the opening day; both
+    are reached as in the aging report (tests/test_metrics_reads.py checks the figures against
+    aging_report itself). One query instead of two aging reports and a third for recovery:
+    each would read the same invoices again.
+
+    The grade is what the ledger alone says: days past due on the opening day and the
+    customer's insolvency or dissolution (as the customer stands now). Broken promises and
+    disputes, which also raise a grade in the bot's chase list, are left out: they would need
+    each invoice's history as of that day, and recovery is read by age.
+    """
+    day0, end = period.before, period.end
+    later = (
+        select(
+            _pay.c.invoice_id,
+            func.sum(_pay.c.amount_minor).label("after0"),
+            func.sum(case((_pay.c.paid_on > end, _pay.c.amount_minor), else_=literal(0))).label(
+                "after1"
+            ),
         )
-        for cur, by_month in sales.items()
-    }
+        .where(_pay.c.paid_on > day0)
+        .group_by(_pay.c.invoice_id)
+        # A CTE: both halves of the union read it, and SQLite builds it once.
+        .cte("later")
+    )
+    cols = (
+        _inv.c.currency,
+        _inv.c.issue_date,
+        _inv.c.due_date,
+        _inv.c.written_off_on,
+        _inv.c.customer_id,
+        (_inv.c.amount_minor - _inv.c.paid_minor + func.coalesce(later.c.after0, 0)).label("out0"),
+        (_inv.c.amount_minor - _inv.c.paid_minor + func.coalesce(later.c.after1, 0)).label("out1"),
+        (func.coalesce(later.c.after0, 0) - func.coalesce(later.c.after1, 0)).label("paid_in"),
+    )
+    issued = _inv.c.issue_date <= end
+    still_open = (
+        select(*cols)
+        .select_from(_inv.outerjoin(later, later.c.invoice_id == _inv.c.id))
+        .where(_inv.c.status.in_(["open", "written_off"]), issued)
+    )
+    paid_since = (
+        select(*cols)
+        .select_from(later.join(_inv, _inv.c.id == later.c.invoice_id))
+        .where(_inv.c.status == "paid", issued)
+    )
+    o = union_all(still_open, paid_since).subquery("o")
+
+    def kept_on(day: date) -> Any:
+        return and_(
+            o.c.issue_date <= day, or_(o.c.written_off_on.is_(None), o.c.written_off_on > day)
+        )
+
+    def older(days: int) -> Any:
+        return o.c.due_date <= day0 - timedelta(days=days)
+
+    def customers(status: str) -> Any:
+        return o.c.customer_id.in_(select(_cus.c.id).where(_cus.c.status == status))
+
+    risk = policy.risk
+    grade = case(
+        (or_(customers("dissolved"), older(risk.dead_after_days)), literal("dead")),
+        (or_(customers("insolvent"), older(risk.bad_after_days)), literal("bad")),
+        (older(risk.doubtful_after_days), literal("doubtful")),
+        (older(1), literal("in_collection")),
+        else_=literal("not_due"),
+    ).label("grade")
+    # Grouped by what each figure asks of a row (owed on which day, due when) rather than
+    # summing a CASE per figure: three sums a row instead of five, and the adding up of the
+    # few hundred groups happens here.
+    at_open = case((kept_on(day0), literal(1)), else_=literal(0)).label("at_open")
+    at_close = case((kept_on(end), literal(1)), else_=literal(0)).label("at_close")
+    # At the end: 0 not yet due (days past due ≤ 0), 2 more than 90 days past due, 1 between.
+    due = case(
+        (o.c.due_date >= end, literal(0)),
+        (o.c.due_date <= end - timedelta(days=91), literal(2)),
+        else_=literal(1),
+    ).label("due")
+    keys = (o.c.currency, grade, at_open, at_close, due)
+    sums = [
+        *_sum(conn, o.c.out0, "out0"),
+        *_sum(conn, o.c.out1, "out1"),
+        *_sum(conn, o.c.paid_in, "paid_in"),
+    ]
+    # Grouped by the output names: SQLite would otherwise work each CASE out twice a row.
+    names = [o.c.currency, *(literal_column(k.name) for k in keys[1:])]
+    rows = conn.execute(select(*keys, *sums).group_by(*names))
+    for r in rows:
+        led = out[r.currency]
+        if r.at_open:
+            owed, paid_in = _minor(conn, r, "out0"), _minor(conn, r, "paid_in")
+            led.opening += owed
+            if owed or paid_in:
+                was = led.grades.get(r.grade, (0, 0))
+                led.grades[r.grade] = (was[0] + owed, was[1] + paid_in)
+        if r.at_close:
+            owed = _minor(conn, r, "out1")
+            led.closing += owed
+            if r.due == 0:
+                led.current += owed
+            elif r.due == 2:
+                led.at_risk += owed
+
+
+def _sales(conn: Connection, period: Period, out: dict[str, _Ledger]) -> None:
+    """Credit sales of the period and of each countback month, from sales by day: grouping by
+    the issue date alone keeps the scan (issue_date has no index) as light as it can be, and
+    the months are added up here."""
+    count = COUNTBACK_MONTHS
+    starts = _month_starts(period.end, count)
+    first = min(starts[-1], period.start)
+    rows = conn.execute(
+        select(_inv.c.currency, _inv.c.issue_date, *_sum(conn, _inv.c.amount_minor, "s"))
+        .where(_inv.c.issue_date >= first, _inv.c.issue_date <= period.end)
+        .group_by(_inv.c.currency, _inv.c.issue_date)
+    )
+    for r in rows:
+        led = out[r.currency]
+        minor = _minor(conn, r, "s")
+        day = r.issue_date
+        if day >= period.start:
+            led.sales += minor
+        for k, start in enumerate(starts):
+            if day >= start:
+                led.months[k] += minor
+                break
 
 
 def _promises(
@@ -145,66 +276,6 @@ def _promises(
     return out
 
 
-def _recovery(
-    conn: Connection, period: Period, policy: AgingPolicy
-) -> dict[str, dict[str, tuple[int, int]]]:
-    """currency → risk grade at the period's start → (owed then, paid during the period).
-
-    The grade is what the ledger alone says: days past due on the opening day and the
-    customer's insolvency or dissolution (as the customer stands now). Broken promises and
-    disputes, which also raise a grade in the bot's chase list, are left out here: they would
-    need each invoice's history as of that day, and recovery is read by age.
-    """
-    day0 = period.before
-    risk = policy.risk
-    later = (
-        select(
-            _pay.c.invoice_id,
-            func.sum(_pay.c.amount_minor).label("after"),
-            func.sum(
-                case((_pay.c.paid_on <= period.end, _pay.c.amount_minor), else_=literal(0))
-            ).label("within"),
-        )
-        .where(_pay.c.paid_on > day0)
-        .group_by(_pay.c.invoice_id)
-        .subquery("later")
-    )
-    # Open on day0, as in storage.reports.aging_report: what is open (or written off) now, and
-    # what was paid after day0.
-    live = and_(
-        _inv.c.issue_date <= day0,
-        or_(_inv.c.written_off_on.is_(None), _inv.c.written_off_on > day0),
-        or_(_inv.c.status.in_(("open", "written_off")), later.c.after.is_not(None)),
-    )
-    owed = _inv.c.amount_minor - _inv.c.paid_minor + func.coalesce(later.c.after, 0)
-    collected = func.coalesce(later.c.within, 0)
-
-    def older(days: int) -> Any:
-        return _inv.c.due_date <= day0 - timedelta(days=days)
-
-    grade = case(
-        (or_(_cus.c.status == "dissolved", older(risk.dead_after_days)), literal("dead")),
-        (or_(_cus.c.status == "insolvent", older(risk.bad_after_days)), literal("bad")),
-        (older(risk.doubtful_after_days), literal("doubtful")),
-        (older(1), literal("in_collection")),
-        else_=literal("not_due"),
-    ).label("grade")
-    rows = conn.execute(
-        select(_inv.c.currency, grade, *_sum(conn, owed, "o"), *_sum(conn, collected, "c"))
-        .select_from(
-            _inv.outerjoin(later, later.c.invoice_id == _inv.c.id).join(
-                _cus, _cus.c.id == _inv.c.customer_id
-            )
-        )
-        .where(live, owed != 0)
-        .group_by(_inv.c.currency, grade)
-    )
-    out: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for r in rows:
-        out[r.currency][r.grade] = (_minor(conn, r, "o"), _minor(conn, r, "c"))
-    return out
-
-
 def period_inputs(
     conn: Connection,
     period: Period,
@@ -219,40 +290,38 @@ def period_inputs(
     `since`/`until` are the period's first and last-plus-one midnights in the company's
     time zone: promises are resolved at moments, the ledger moves by days.
     """
-    risk_policy = replace(policy, buckets=_RISK_BUCKETS)
-    opening = _balances(aging_report(conn, period.before, risk_policy))
-    closing = _balances(aging_report(conn, period.end, risk_policy))
-    sales = _credit_sales(conn, period.start, period.end)
-    months = _monthly_sales(conn, period.end, COUNTBACK_MONTHS)
+    ledger = _ledger(conn, period, policy)
     promises = _promises(conn, since, until)
-    recovery = _recovery(conn, period, policy)
-    currencies = sorted(set(opening) | set(closing) | set(sales) | set(promises) | set(recovery))
+    seen = {cur for cur, led in ledger.items() if not led.empty}
+    currencies = sorted(seen | set(promises))
     if currency is not None:
         currencies = [c for c in currencies if c == currency]
+    days = _month_days(period.end, COUNTBACK_MONTHS)
     out: list[PeriodRead] = []
     for cur in currencies:
 
         def major(minor: int, cur: str = cur) -> Decimal:
             return from_minor(minor, cur)
 
-        total, current, at_risk = closing.get(cur, (0, 0, 0))
+        b = ledger.get(cur, _Ledger())
         kept = promises.get(cur, {}).get("kept", (0, 0))
         broken = promises.get(cur, {}).get("broken", (0, 0))
-        grades = recovery.get(cur, {})
-        ordered = [g.value for g in RiskGrade if g.value in grades]
+        ordered = [g.value for g in RiskGrade if g.value in b.grades]
         inputs = PeriodInputs(
             currency=cur,
             days=period.days,
-            opening=major(opening.get(cur, (0, 0, 0))[0]),
-            credit_sales=major(sales.get(cur, 0)),
-            closing=major(total),
-            closing_current=major(current),
-            at_risk_90=major(at_risk),
-            months=months.get(cur, ()),
+            opening=major(b.opening),
+            credit_sales=major(b.sales),
+            closing=major(b.closing),
+            closing_current=major(b.current),
+            at_risk_90=major(b.at_risk),
+            months=tuple(CountbackMonth(major(v), n) for v, n in zip(b.months, days, strict=True))
+            if cur in ledger
+            else (),
             promises_kept=kept[0],
             promises_broken=broken[0],
-            recovery_due={g: major(grades[g][0]) for g in ordered},
-            recovery_collected={g: major(grades[g][1]) for g in ordered},
+            recovery_due={g: major(b.grades[g][0]) for g in ordered},
+            recovery_collected={g: major(b.grades[g][1]) for g in ordered},
         )
         out.append(PeriodRead(inputs, major(kept[1]), major(broken[1])))
     return out

@@ -13,10 +13,12 @@ import pytest
 from playbook import metrics as m
 from playbook.aging import AgingPolicy
 from playbook.metrics import CountbackMonth
+from playbook.money import from_minor
 from playbook.periods import parse_period
 from storage.db import Database
 from storage.metrics_reads import PeriodRead, period_inputs
 from storage.models import Case, Customer, Promise
+from storage.reports import aging_report
 from tests.conftest import LEDGER_HEADER, run_import, write_csv
 
 _case = Case.__table__  # type: ignore[attr-defined]
@@ -198,3 +200,32 @@ def test_one_currency_and_an_empty_period(ledger: Database) -> None:
             until=datetime(2020, 1, 31, 16, tzinfo=UTC),
         )
     assert early == []
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-10", "2026-09", "2026-Q4", "2026", "2026-10-05..2026-10-21"]
+)
+def test_balances_are_the_aging_reports(ledger: Database, text: str) -> None:
+    # The one-pass read must give what the aging report gives on both days, bucket for bucket:
+    # closing current = its Current bucket, at risk = its buckets past 90 days.
+    period = parse_period(text)
+    with ledger.engine.connect() as conn:
+        reads = period_inputs(conn, period, AgingPolicy(), since=SINCE, until=UNTIL)
+        opening = aging_report(conn, period.before, AgingPolicy())
+        closing = aging_report(conn, period.end, AgingPolicy())
+    got = {r.inputs.currency: r.inputs for r in reads}
+    for line in opening.totals:
+        assert got[line.currency].opening == from_minor(line.minor, line.currency)
+    for line in closing.totals:
+        i = got[line.currency]
+        over_90 = sum(
+            c.minor
+            for b, c in zip(closing.buckets, line.buckets, strict=True)
+            if (b.days_from or 0) > 90
+        )
+        assert (i.closing, i.closing_current, i.at_risk_90) == (
+            from_minor(line.minor, line.currency),
+            from_minor(line.buckets[0].minor, line.currency),
+            from_minor(over_90, line.currency),
+        )
+    assert {c for c, i in got.items() if i.closing} == {t.currency for t in closing.totals}
