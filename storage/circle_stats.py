@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from playbook import circle as machine
 from playbook import metrics
 from playbook.case_view import ACTIVE
+from storage.bulk import batched
 from storage.circle_types import LIVE_SEATS, TeamContacts, _case, _ci, _cus, _inv, _seat
 from storage.models import AuditLog, Person
 
@@ -102,14 +103,18 @@ def _count(conn: Connection, column: Any, start: datetime, end: datetime) -> int
 @dataclass
 class _Round:
     team: str
-    policy: str
+    case_id: int
     started: datetime
     escalated: datetime | None = None
     answered: datetime | None = None
 
 
-def _rounds(conn: Connection, start: datetime, end: datetime) -> list[_Round]:
-    """Every round of the seats that had an answer or an escalation in [start, end)."""
+def _rounds(
+    conn: Connection, start: datetime, end: datetime
+) -> tuple[list[_Round], dict[int, machine.CirclePolicy]]:
+    """Every round of the seats that had an answer or an escalation in [start, end), and the
+    policies of their cases (read once per case, not once per entry: a month has tens of
+    thousands of entries and a policy is a few hundred bytes)."""
     touched = (
         select(_audit.c.entity_id)
         .where(
@@ -121,12 +126,8 @@ def _rounds(conn: Connection, start: datetime, end: datetime) -> list[_Round]:
         .distinct()
     )
     rows = conn.execute(
-        select(_seat.c.id, _seat.c.team, _case.c.policy, _audit.c.action, _audit.c.at)
-        .select_from(
-            _audit.join(_seat, _audit.c.entity_id == cast(_seat.c.id, String)).join(
-                _case, _case.c.id == _seat.c.case_id
-            )
-        )
+        select(_seat.c.id, _seat.c.team, _seat.c.case_id, _audit.c.action, _audit.c.at)
+        .select_from(_audit.join(_seat, _audit.c.entity_id == cast(_seat.c.id, String)))
         .where(
             _audit.c.entity == "seat",
             _audit.c.action.in_((*_STARTS, _ANSWER, _ESCALATION)),
@@ -143,7 +144,7 @@ def _rounds(conn: Connection, start: datetime, end: datetime) -> list[_Round]:
             seat_id, current = row.id, None
         at = _utc(row.at)
         if row.action in _STARTS:
-            current = _Round(row.team, row.policy, at)
+            current = _Round(row.team, row.case_id, at)
             rounds.append(current)
         elif current is None or current.answered is not None:
             # An escalation or answer outside a round (a seat the trail knew before it
@@ -153,13 +154,27 @@ def _rounds(conn: Connection, start: datetime, end: datetime) -> list[_Round]:
             current.escalated = current.escalated or at
         else:
             current.answered = at
-    return rounds
+    policies: dict[int, machine.CirclePolicy] = {}
+    parsed: dict[str, machine.CirclePolicy] = {}
+    cases = sorted({r.case_id for r in rounds})
+    for part in batched(cases):
+        for case_id, text in conn.execute(
+            select(_case.c.id, _case.c.policy).where(_case.c.id.in_(part))
+        ):
+            policy = parsed.get(text)
+            if policy is None:
+                policy = parsed[text] = machine.CirclePolicy.from_json(json.loads(text))
+            policies[case_id] = policy
+    return rounds, policies
 
 
 def _score_rounds(
-    rounds: Sequence[_Round], start: datetime, end: datetime, teams: dict[str, TeamScore]
+    rounds: Sequence[_Round],
+    policies: Mapping[int, machine.CirclePolicy],
+    start: datetime,
+    end: datetime,
+    teams: dict[str, TeamScore],
 ) -> None:
-    policies: dict[str, machine.CirclePolicy] = {}
     answers: dict[str, list[timedelta]] = defaultdict(list)
     for r in rounds:
         sealed = min(t for t in (r.answered, r.escalated, end) if t is not None)
@@ -169,9 +184,7 @@ def _score_rounds(
             if r.answered is not None and (r.escalated is None or r.answered < r.escalated):
                 score.in_window += 1
         if r.answered is not None and start <= r.answered < end:
-            policy = policies.get(r.policy)
-            if policy is None:
-                policy = policies[r.policy] = machine.CirclePolicy.from_json(json.loads(r.policy))
+            policy = policies[r.case_id]
             answers[r.team].append(machine.business_between(r.started, r.answered, policy))
     for team, score in teams.items():
         score.share = metrics.ratio(Decimal(score.in_window), Decimal(score.seats))
@@ -340,7 +353,8 @@ def scorecard(
     """
     start, end, now = _utc(start), _utc(end), _utc(now)
     teams: dict[str, TeamScore] = {}
-    _score_rounds(_rounds(conn, start, end), start, end, teams)
+    rounds, policies = _rounds(conn, start, end)
+    _score_rounds(rounds, policies, start, end, teams)
     _escalations(conn, start, end, teams)
     _waiting(conn, now, teams, contacts)
     return Scorecard(
