@@ -229,7 +229,7 @@ class MetricsReport:
             width = max(len(k) for k, _ in rows)
             lines += [f"  {k.ljust(width)}  {v}" for k, v in rows]
         sc = self.circle
-        lines += ["", f"Circle: {sc.opened} cases opened, {sc.closed} closed"]
+        lines += ["", f"Circle: cases opened {sc.opened}, closed {sc.closed}"]
         if sc.teams:
             head = (
                 "team",

@@ -50,7 +50,7 @@ def test_the_table(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "  recovered: in collection  0.00 of 3,400.00 (0.00%)" in lines
     # USD's CEI divides 0 by 0: a dash, not an error.
     assert "  CEI                      —" in lines
-    assert "Circle: 0 cases opened, 0 closed" in lines
+    assert "Circle: cases opened 0, closed 0" in lines
 
 
 def test_json_has_the_agreed_keys_as_decimal_strings(
