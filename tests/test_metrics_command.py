@@ -3,6 +3,8 @@ and the read gate. The circle history is tests/test_circle.py's world on 2026-03
 
 from __future__ import annotations
 
+from playbook.periods import clip, parse_period
+from storage.metrics_report import metrics_report
 from tests.test_circle import World, world  # noqa: F401  (the fixture)
 
 
@@ -69,3 +71,42 @@ async def test_someone_the_config_does_not_know_is_told_who_may_read(world: Worl
     out = await world.say(None, "/ar metrics")
     assert "Only the people in arcircle's config and its readers may see receivables" in out
     assert "Metrics" not in out
+
+
+async def test_the_json_has_a_circle_object_per_team(world: World) -> None:  # noqa: F811
+    await _history(world)
+    with world.db.engine.connect() as conn:
+        report = metrics_report(
+            conn,
+            clip(parse_period("2026-03"), world.today()),
+            world.config.aging_policy(),
+            zone=world.config.company.zone,
+            now=world.clock.now(),
+            contacts=world.env.teams,
+        )
+    doc = report.to_json()
+    assert doc["cases"] == {"opened": 1, "closed": 0}
+    assert doc["circle"]["finance"] == {
+        "seats": 1,
+        "in_window": 1,
+        "share": "1.0000",
+        "median_answer_minutes": "5.00",
+        "p90_answer_minutes": "5.00",
+        "escalations": {},
+        "waiting": [],
+    }
+    legal = doc["circle"]["legal"]
+    assert (legal["share"], legal["escalations"], legal["median_answer_minutes"]) == (
+        "0.0000",
+        {"1": 1},
+        None,
+    )
+    assert legal["waiting"] == [
+        {
+            "case": 1,
+            "customer": "Northwind Trading",
+            "who": ["zhao.yun"],
+            "since": "2026-03-16T02:00:00+00:00",
+            "level": 1,
+        }
+    ]
