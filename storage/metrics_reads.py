@@ -157,7 +157,6 @@ def _balances(
         _inv.c.customer_id,
         (_inv.c.amount_minor - _inv.c.paid_minor + func.coalesce(later.c.after0, 0)).label("out0"),
         (_inv.c.amount_minor - _inv.c.paid_minor + func.coalesce(later.c.after1, 0)).label("out1"),
-        (func.coalesce(later.c.after0, 0) - func.coalesce(later.c.after1, 0)).label("paid_in"),
     )
     issued = _inv.c.issue_date <= end
     still_open = (
@@ -192,7 +191,7 @@ def _balances(
         else_=literal("not_due"),
     ).label("grade")
     # Grouped by what each figure asks of a row (owed on which day, due when) rather than
-    # summing a CASE per figure: three sums a row instead of five, and the adding up of the
+    # summing a CASE per figure: two sums a row instead of five, and the adding up of the
     # few hundred groups happens here.
     at_open = case((kept_on(day0), literal(1)), else_=literal(0)).label("at_open")
     at_close = case((kept_on(end), literal(1)), else_=literal(0)).label("at_close")
@@ -206,7 +205,6 @@ def _balances(
     sums = [
         *_sum(conn, o.c.out0, "out0"),
         *_sum(conn, o.c.out1, "out1"),
-        *_sum(conn, o.c.paid_in, "paid_in"),
     ]
     # Grouped by the output names: SQLite would otherwise work each CASE out twice a row.
     names = [o.c.currency, *(literal_column(k.name) for k in keys[1:])]
@@ -214,7 +212,10 @@ def _balances(
     for r in rows:
         led = out[r.currency]
         if r.at_open:
-            owed, paid_in = _minor(conn, r, "out0"), _minor(conn, r, "paid_in")
+            owed = _minor(conn, r, "out0")
+            # What came in during the period is what was owed at its start less what is owed
+            # at its end (out0 − out1 = the payments dated in it), so it needs no sum of its own.
+            paid_in = owed - _minor(conn, r, "out1")
             led.opening += owed
             if owed or paid_in:
                 was = led.grades.get(r.grade, (0, 0))
