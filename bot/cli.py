@@ -18,7 +18,8 @@ from collections.abc import Sequence
 
 from bot.cli_admin import cmd_audit, cmd_doctor, cmd_lint, cmd_outbox
 from bot.cli_common import Fail, _clock_start, _date, _setup_logging, log
-from bot.cli_import import cmd_import, cmd_report
+from bot.cli_import import cmd_import
+from bot.cli_metrics import cmd_report_kind, period_arg
 from bot.cli_run import cmd_run, cmd_serve
 
 # Re-exported for callers that reach them through bot.cli.
@@ -106,8 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import, log_default="WARNING")
 
     rep = sub.add_parser("report", parents=[common], help="print a report")
-    rep.add_argument("kind", choices=["aging"])
-    rep.add_argument("--as-of", type=_date, help="report date (default: today)")
+    rep.add_argument("kind", choices=["aging", "metrics"])
+    rep.add_argument("--as-of", type=_date, help="aging: report date (default: today)")
+    rep.add_argument(
+        "--period",
+        type=period_arg,
+        help="metrics: YYYY-MM, YYYY-Qn, YYYY or FROM..TO (default: last month)",
+    )
+    rep.add_argument("--currency", help="metrics: only this currency")
     rep.add_argument("--by", choices=["customer", "segment", "owner"])
     rep.add_argument(
         "--format",
@@ -115,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: table, or what --output's suffix says (.csv, .json, .xlsx)",
     )
     rep.add_argument("--output", "-o", help="write to this file instead of the screen")
-    rep.set_defaults(func=cmd_report, log_default="WARNING")
+    rep.set_defaults(func=cmd_report_kind, log_default="WARNING")
 
     doc = sub.add_parser("doctor", parents=[common], help="check config, database, messengers")
     doc.add_argument(

@@ -187,7 +187,8 @@ def recovery_rates(
     collected: Mapping[str, Decimal], due: Mapping[str, Decimal]
 ) -> dict[str, Decimal | None]:
     """Per risk grade: collected in the period ÷ what was owed at its start × 100."""
-    grades = sorted(set(collected) | set(due))
+    # In the order given (the caller's severity order), then any grade only money came in on.
+    grades = list(dict.fromkeys([*due, *collected]))
     out: dict[str, Decimal | None] = {}
     for grade in grades:
         out[grade] = _percent(collected.get(grade, Decimal(0)), due.get(grade, Decimal(0)))

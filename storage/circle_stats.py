@@ -28,12 +28,24 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, String, and_, cast, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from playbook import circle as machine
 from playbook import metrics
 from playbook.case_view import ACTIVE
+from storage.bulk import batched
 from storage.circle_types import LIVE_SEATS, TeamContacts, _case, _ci, _cus, _inv, _seat
 from storage.models import AuditLog, Person
 
@@ -84,6 +96,20 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _moment(conn: Connection, expr: Any) -> Any:
+    """A timestamp read as SQLite's own text on SQLite: datetime.fromisoformat parses it in C,
+    many times faster than the generic DateTime type, and a month has tens of thousands."""
+    if conn.dialect.name == "sqlite":
+        return type_coerce(expr, String)
+    return expr
+
+
+def _parse(value: Any) -> datetime:
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return _utc(value)
+
+
 def _json_field(conn: Connection, key: str) -> ColumnElement[Any]:
     """A top-level key of the audit detail (canonical JSON text), read in SQL."""
     if conn.dialect.name == "postgresql":
@@ -102,14 +128,18 @@ def _count(conn: Connection, column: Any, start: datetime, end: datetime) -> int
 @dataclass
 class _Round:
     team: str
-    policy: str
+    case_id: int
     started: datetime
     escalated: datetime | None = None
     answered: datetime | None = None
 
 
-def _rounds(conn: Connection, start: datetime, end: datetime) -> list[_Round]:
-    """Every round of the seats that had an answer or an escalation in [start, end)."""
+def _rounds(
+    conn: Connection, start: datetime, end: datetime
+) -> tuple[list[_Round], dict[int, machine.CirclePolicy]]:
+    """Every round of the seats that had an answer or an escalation in [start, end), and the
+    policies of their cases (read once per case, not once per entry: a month has tens of
+    thousands of entries and a policy is a few hundred bytes)."""
     touched = (
         select(_audit.c.entity_id)
         .where(
@@ -120,46 +150,78 @@ def _rounds(conn: Connection, start: datetime, end: datetime) -> list[_Round]:
         )
         .distinct()
     )
-    rows = conn.execute(
-        select(_seat.c.id, _seat.c.team, _case.c.policy, _audit.c.action, _audit.c.at)
-        .select_from(
-            _audit.join(_seat, _audit.c.entity_id == cast(_seat.c.id, String)).join(
-                _case, _case.c.id == _seat.c.case_id
-            )
+    # Each entry's round is the number of starts up to it on its seat (a window function:
+    # SQLite 3.25+ and PostgreSQL); a round's start, first escalation and first answer are then
+    # one group each, so a month of entries comes back as one row per round.
+    starts = _audit.c.action.in_(_STARTS)
+    entries = (
+        select(
+            _seat.c.id.label("seat"),
+            _seat.c.team,
+            _seat.c.case_id,
+            _audit.c.action,
+            _audit.c.at,
+            func.sum(case((starts, 1), else_=0))
+            .over(partition_by=_audit.c.entity_id, order_by=_audit.c.id)
+            .label("round"),
         )
+        .select_from(_audit.join(_seat, _audit.c.entity_id == cast(_seat.c.id, String)))
         .where(
             _audit.c.entity == "seat",
             _audit.c.action.in_((*_STARTS, _ANSWER, _ESCALATION)),
             _audit.c.at < end,
             _audit.c.entity_id.in_(touched),
         )
-        .order_by(_seat.c.id, _audit.c.id)
+        .subquery("entries")
     )
-    rounds: list[_Round] = []
-    current: _Round | None = None
-    seat_id: int | None = None
-    for row in rows:
-        if row.id != seat_id:
-            seat_id, current = row.id, None
-        at = _utc(row.at)
-        if row.action in _STARTS:
-            current = _Round(row.team, row.policy, at)
-            rounds.append(current)
-        elif current is None or current.answered is not None:
-            # An escalation or answer outside a round (a seat the trail knew before it
-            # recorded starts): nothing to measure it against.
-            continue
-        elif row.action == _ESCALATION:
-            current.escalated = current.escalated or at
-        else:
-            current.answered = at
-    return rounds
+    e = entries.c
+
+    def first(condition: Any) -> Any:
+        return _moment(conn, func.min(case((condition, e.at))))
+
+    rows = conn.execute(
+        select(
+            e.team,
+            e.case_id,
+            first(e.action.in_(_STARTS)).label("started"),
+            first(e.action == _ESCALATION).label("escalated"),
+            first(e.action == _ANSWER).label("answered"),
+        )
+        # Round 0: entries before the trail recorded any start; nothing to measure them by.
+        .where(e.round > 0)
+        .group_by(e.seat, e.team, e.case_id, e.round)
+    )
+    rounds = [
+        _Round(
+            r.team,
+            r.case_id,
+            _parse(r.started),
+            escalated=None if r.escalated is None else _parse(r.escalated),
+            answered=None if r.answered is None else _parse(r.answered),
+        )
+        for r in rows
+    ]
+    policies: dict[int, machine.CirclePolicy] = {}
+    parsed: dict[str, machine.CirclePolicy] = {}
+    cases = sorted({r.case_id for r in rounds})
+    for part in batched(cases):
+        for case_id, text in conn.execute(
+            select(_case.c.id, _case.c.policy).where(_case.c.id.in_(part))
+        ):
+            policy = parsed.get(text)
+            if policy is None:
+                policy = parsed[text] = machine.CirclePolicy.from_json(json.loads(text))
+            policies[case_id] = policy
+    return rounds, policies
 
 
 def _score_rounds(
-    rounds: Sequence[_Round], start: datetime, end: datetime, teams: dict[str, TeamScore]
+    rounds: Sequence[_Round],
+    policies: Mapping[int, machine.CirclePolicy],
+    start: datetime,
+    end: datetime,
+    teams: dict[str, TeamScore],
 ) -> None:
-    policies: dict[str, machine.CirclePolicy] = {}
     answers: dict[str, list[timedelta]] = defaultdict(list)
     for r in rounds:
         sealed = min(t for t in (r.answered, r.escalated, end) if t is not None)
@@ -169,9 +231,7 @@ def _score_rounds(
             if r.answered is not None and (r.escalated is None or r.answered < r.escalated):
                 score.in_window += 1
         if r.answered is not None and start <= r.answered < end:
-            policy = policies.get(r.policy)
-            if policy is None:
-                policy = policies[r.policy] = machine.CirclePolicy.from_json(json.loads(r.policy))
+            policy = policies[r.case_id]
             answers[r.team].append(machine.business_between(r.started, r.answered, policy))
     for team, score in teams.items():
         score.share = metrics.ratio(Decimal(score.in_window), Decimal(score.seats))
@@ -340,7 +400,8 @@ def scorecard(
     """
     start, end, now = _utc(start), _utc(end), _utc(now)
     teams: dict[str, TeamScore] = {}
-    _score_rounds(_rounds(conn, start, end), start, end, teams)
+    rounds, policies = _rounds(conn, start, end)
+    _score_rounds(rounds, policies, start, end, teams)
     _escalations(conn, start, end, teams)
     _waiting(conn, now, teams, contacts)
     return Scorecard(

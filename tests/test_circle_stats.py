@@ -122,3 +122,26 @@ async def test_without_the_config_the_person_table_names_the_leads(world: World)
 async def test_an_empty_period_is_all_zeros_and_nones(world: World) -> None:  # noqa: F811
     sc = card(world)
     assert (sc.opened, sc.closed, sc.teams) == (0, 0, {})
+
+
+async def test_a_reopened_seat_is_a_new_round(world: World) -> None:  # noqa: F811
+    # 10:00 case 1 opens; 10:05 sales answers (round 1: 5 minutes, in the window).
+    world.scan()
+    world.advance(minutes=5)
+    await world.say("wang.wei", "/ar input 1 sales customer agrees")
+    # 10:10 a dispute reopens the answered seat: round 2 starts; 10:25 its window is over.
+    world.advance(minutes=5)
+    out = await world.say("wang.wei", "/ar dispute INV-1 wrong quantity delivered")
+    assert "Traceback" not in out
+    world.advance(minutes=15)
+    world.tick()
+    # 10:40 sales answers again, 30 minutes after it was asked the second time.
+    world.advance(minutes=15)
+    await world.say("wang.wei", "/ar input 1 sales credit note agreed")
+    sales = card(world).teams["sales"]
+    # Two rounds judged today, one in time: 1/2. Answers took 5 and 30 minutes:
+    # median (5 + 30) ÷ 2 = 17.5; p90 at rank 0.9 × 1 = 0.9 → 5 + 0.9 × 25 = 27.5 minutes.
+    assert (sales.seats, sales.in_window, sales.share) == (2, 1, Decimal("0.5"))
+    assert sales.median_answer == timedelta(minutes=17, seconds=30)
+    assert sales.p90_answer == timedelta(minutes=27, seconds=30)
+    assert sales.escalations == {1: 1}

@@ -3,13 +3,14 @@ the comments), and every zero denominator giving None instead of an exception.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
 
 from playbook import metrics as m
 from playbook.metrics import CountbackMonth, PeriodInputs
+from playbook.periods import PeriodError, clip, last_month, parse_period
 
 # October 2026 (31 days), CNY:
 #   receivables on 30 September (opening)       100,000
@@ -138,3 +139,48 @@ def test_percentiles_interpolate_between_ranks() -> None:
 def test_rounded_is_half_even() -> None:
     assert m.rounded(D("2.345")) == D("2.34") and m.rounded(D("2.355")) == D("2.36")
     assert m.rounded(None) is None
+
+
+# --- periods --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "days"),
+    [
+        ("2026-10", date(2026, 10, 1), date(2026, 10, 31), 31),
+        ("2024-2", date(2024, 2, 1), date(2024, 2, 29), 29),
+        ("2026-Q3", date(2026, 7, 1), date(2026, 9, 30), 92),
+        ("2026q1", date(2026, 1, 1), date(2026, 3, 31), 90),
+        ("2025", date(2025, 1, 1), date(2025, 12, 31), 365),
+        ("2026-10-01..2026-10-15", date(2026, 10, 1), date(2026, 10, 15), 15),
+    ],
+)
+def test_periods(text: str, start: date, end: date, days: int) -> None:
+    period = parse_period(text)
+    assert (period.start, period.end, period.days) == (start, end, days)
+    assert period.before == start - timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("2026-13", "no month 13"),
+        ("october", "is not a period"),
+        ("2026-10-15..2026-10-01", "ends before it starts"),
+        ("2026-02-30..2026-03-01", "does not exist"),
+        ("0000-01", "calendar"),
+    ],
+)
+def test_bad_periods_say_why(text: str, says: str) -> None:
+    with pytest.raises(PeriodError, match=says):
+        parse_period(text)
+
+
+def test_last_month_and_clipping_to_today() -> None:
+    today = date(2026, 11, 28)
+    assert last_month(today).label == "2026-10"
+    assert last_month(date(2026, 1, 5)).label == "2025-12"
+    now = clip(parse_period("2026-11"), today)
+    assert (now.end, now.days, now.label) == (today, 28, "2026-11")
+    with pytest.raises(PeriodError, match="has not started"):
+        clip(parse_period("2026-12"), today)

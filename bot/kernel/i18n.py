@@ -15,6 +15,8 @@ from bot.kernel.i18n_forms import EN as _FORMS_EN
 from bot.kernel.i18n_forms import ZH as _FORMS_ZH
 from bot.kernel.i18n_identity import EN as _IDENTITY_EN
 from bot.kernel.i18n_identity import ZH as _IDENTITY_ZH
+from bot.kernel.i18n_metrics import EN as _METRICS_EN
+from bot.kernel.i18n_metrics import ZH as _METRICS_ZH
 from bot.kernel.i18n_phrase import EN as _PHRASE_EN
 from bot.kernel.i18n_phrase import ZH as _PHRASE_ZH
 from bot.kernel.rich import Inline, Mention, RichText
@@ -171,6 +173,8 @@ _EN.update(_DIGEST_EN)
 _ZH.update(_DIGEST_ZH)
 _EN.update(_CHART_EN)
 _ZH.update(_CHART_ZH)
+_EN.update(_METRICS_EN)
+_ZH.update(_METRICS_ZH)
 CATALOGS: dict[str, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}
 
 
