@@ -39,6 +39,7 @@ def verbs() -> list[Verb]:
         decide,
         dispute,
         excuses,
+        export,
         help,
         lint,
         open_case,
@@ -65,6 +66,7 @@ def verbs() -> list[Verb]:
         check,
         lint,
         excuses,
+        export,
         whoami,
     )
     return [_verb(m) for m in modules]

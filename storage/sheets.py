@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,7 +29,12 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 # Excel's own limit for one cell; longer text makes Excel call the file damaged.
 XLSX_CELL_MAX = 32_767
 
+# Excel's most rows on one sheet (the header included).
+XLSX_MAX_ROWS = 1_048_576
+
 Cell = str | int | float | Decimal | date | None
+# A sheet of a workbook or a file of a ZIP: its title, header and rows.
+SheetSpec = tuple[str, Sequence[Any], Iterable[Sequence[Any]]]
 
 
 _STARTS = frozenset(FORMULA_STARTS)
@@ -98,15 +104,46 @@ def write_csv(path: Path, header: Sequence[Any], rows: Iterable[Sequence[Any]]) 
 def write_xlsx(
     path: Path, header: Sequence[Any], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1"
 ) -> None:
+    write_xlsx_book(path, [(title, header, rows)])
+
+
+def write_xlsx_book(path: Path, sheets: Iterable[SheetSpec]) -> None:
+    """One workbook, a sheet per (title, header, rows), rows consumed as they come.
+
+    openpyxl's write-only mode streams each sheet to a temporary file, so the rows never sit
+    in memory together. A sheet past Excel's row limit goes on in `title (2)`, `title (3)`...
+    """
     from openpyxl import Workbook  # imported late: it costs ~0.2 s
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31] or "Sheet1")
+    for title, header, rows in sheets:
+        name = title[:31] or "Sheet1"
+        part, ws, filled = 1, _xlsx_sheet(wb, name, header), 1
+        for row in rows:
+            if filled == XLSX_MAX_ROWS:
+                part += 1
+                ws, filled = _xlsx_sheet(wb, f"{name[:25]} ({part})", header), 1
+            ws.append([_xlsx_cell(ws, v) for v in row])
+            filled += 1
+    wb.save(Path(path))
+
+
+def _xlsx_sheet(wb: Any, title: str, header: Sequence[Any]) -> Any:
+    ws = wb.create_sheet(title=title)
     ws.freeze_panes = "A2"
     ws.append([_xlsx_cell(ws, v, bold=True) for v in header])
-    for row in rows:
-        ws.append([_xlsx_cell(ws, v) for v in row])
-    wb.save(Path(path))
+    return ws
+
+
+def write_csv_zip(path: Path, files: Iterable[SheetSpec]) -> None:
+    """A ZIP of CSV files, one per (name, header, rows): `name.csv`, written as the rows come."""
+    with zipfile.ZipFile(Path(path), "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, header, rows in files:
+            with (
+                zf.open(f"{name}.csv", "w", force_zip64=True) as raw,
+                io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fh,
+            ):
+                write_csv_rows(fh, header, rows)
 
 
 def _xlsx_cell(ws: Any, value: Any, *, bold: bool = False) -> Any:
