@@ -1,0 +1,489 @@
+"""Exports: a hand-built ledger and circle history, every export read back with openpyxl and
+csv (numbers as numbers, dates as dates, text inert), the ranges, who may export, and the
+chat command and CLI that write the files. SQLite and PostgreSQL (the `db` fixture)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tracemalloc
+import zipfile
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlalchemy import insert
+
+from bot.circle_env import circle_env
+from bot.cli import main
+from bot.kernel.capabilities import Capabilities, adapt
+from bot.kernel.clock import FakeClock
+from bot.kernel.config import Config
+from bot.kernel.config_exports import ExportsConfig
+from bot.kernel.messages import Reply
+from bot.router import Router
+from jobs.circle import scan_overdue, watch_promises
+from storage.db import Database
+from storage.export_files import (
+    RangeError,
+    Request,
+    clean,
+    default_folder,
+    parse_request,
+    resolve_range,
+    write_export,
+)
+from storage.exports import Scope
+from storage.models import Customer, Invoice
+from storage.reports import aging_report
+from tests.conftest import LEDGER_HEADER, run_import, write_csv
+
+TODAY = date(2026, 3, 16)
+EVIL = '=HYPERLINK("http://x")'
+
+
+def row(no: str, cust: str, name: str, owner: str, due: str, amount: str, **kw: str) -> tuple:
+    return (
+        no,
+        cust,
+        name,
+        "normal",
+        owner,
+        kw.get("issued", "2026-01-01"),
+        due,
+        kw.get("currency", "CNY"),
+        amount,
+        kw.get("paid", ""),
+        kw.get("settled", ""),
+        kw.get("disputed", "no"),
+    )
+
+
+LEDGER = [
+    # Northwind: 1 day late today, and 43 days late with 200 of 500 paid.
+    row("INV-1", "C1", "Northwind Trading", "wang.wei", "2026-03-15", "1000.00"),
+    row("INV-2", "C1", "Northwind Trading", "wang.wei", "2026-02-01", "500.00", paid="200"),
+    # A customer whose name is a formula, owned by Tom (sales).
+    row("INV-3", "C2", EVIL, "tom.baker", "2026-03-20", "700.00", currency="USD"),
+    # Yen have no minor digits.
+    row(
+        "INV-4",
+        "C3",
+        "Old Mill KK",
+        "wang.wei",
+        "2025-12-01",
+        "90000",
+        currency="JPY",
+        issued="2025-11-01",
+    ),
+    # Paid in full on 2026-03-10: open on 2026-03-01, not today.
+    row(
+        "INV-5",
+        "C3",
+        "Old Mill KK",
+        "wang.wei",
+        "2026-02-15",
+        "800.00",
+        paid="800",
+        settled="2026-03-10",
+    ),
+]
+
+
+class World:
+    def __init__(self, db: Database, config: Config, clock: FakeClock, tmp: Path) -> None:
+        if db.engine.dialect.name != "sqlite":
+            # Beside the database is the default only for SQLite; never the working directory.
+            config = config.model_copy(update={"exports": ExportsConfig(dir=tmp / "exports")})
+        self.db, self.config, self.clock, self.tmp = db, config, clock, tmp
+        self.env = circle_env(config)
+        self.router = Router(db, config, clock, circle=self.env)
+
+    def today(self) -> date:
+        return self.clock.now().astimezone(self.config.company.zone).date()
+
+    async def reply(self, who: str | None, line: str) -> Reply:
+        reply = await self.router.handle(
+            line, platform="console", channel="#test", user_id=who or "U?", person=who
+        )
+        assert reply is not None
+        assert "Traceback" not in reply.plain()
+        return reply
+
+    async def say(self, who: str | None, line: str) -> str:
+        return (await self.reply(who, line)).plain()
+
+    def scope(self, owners: tuple[str, ...] | None = None) -> Scope:
+        cfg = self.config
+        names = {k: p.name for k, p in cfg.people.items()}
+        return Scope(cfg.company.zone, cfg.aging_policy(), names, owners)
+
+    def export(self, request: Request, name: str, owners: tuple[str, ...] | None = None) -> Any:
+        with self.db.engine.connect() as conn:
+            return write_export(conn, request, self.scope(owners), self.tmp / name)
+
+
+@pytest.fixture
+def world(db: Database, tmp_path: Path, config: Config, clock: FakeClock) -> World:
+    result = run_import(db, write_csv(tmp_path / "ledger.csv", LEDGER_HEADER, LEDGER))
+    assert not result.bad, result.bad
+    return World(db, config, clock, tmp_path)
+
+
+async def circle_history(w: World) -> None:
+    """Case 1 (Northwind): three answers, a promise broken, a decision with an amount; the
+    case of the formula-named customer (case 2), opened by hand."""
+    scan_overdue(w.db, w.env, today=w.today(), now=w.clock.now())
+    for who, team in (("wang.wei", "sales"), ("li.na", "finance"), ("zhao.yun", "legal")):
+        assert "Traceback" not in await w.say(who, f"/ar input 1 {team} =1+2 said ok")
+    await w.say("wang.wei", "/ar promise 1 800 2026-03-18")
+    await w.say("li.na", "/ar decide 1 installment 3 months")
+    w.clock.advance(timedelta(days=3))  # 2026-03-19: the promise day passed without money
+    assert watch_promises(w.db, w.env, today=w.today(), now=w.clock.now()) == 1
+    await w.say("wang.wei", "/ar promise 1 500 2026-03-25")
+    await w.say("tom.baker", "/ar open C2")
+
+
+def sheet_rows(path: Path, title: str) -> list[dict[str, Any]]:
+    wb = openpyxl.load_workbook(path)
+    ws = wb[title]
+    values = list(ws.iter_rows(values_only=True))
+    return [dict(zip(values[0], r, strict=True)) for r in values[1:]]
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+# --- aging ------------------------------------------------------------------------------------
+
+
+def test_aging_one_row_per_open_invoice_typed_and_neutralised(world: World) -> None:
+    written = world.export(Request("aging", TODAY, TODAY, "xlsx"), "aging.xlsx")
+    assert written.counts == {"Aging": 4}
+    rows = {r["invoice_no"]: r for r in sheet_rows(written.path, "Aging")}
+    assert sorted(rows) == ["INV-1", "INV-2", "INV-3", "INV-4"]  # INV-5 was paid on 03-10
+    inv2 = rows["INV-2"]
+    assert inv2["as_of"] == datetime(2026, 3, 16)  # a date cell (openpyxl reads a datetime)
+    assert inv2["due_date"] == datetime(2026, 2, 1)
+    assert inv2["amount"] == 500 and inv2["outstanding"] == 300
+    assert isinstance(inv2["outstanding"], int | float)
+    assert (inv2["days_overdue"], inv2["bucket"], inv2["stage"]) == (43, "31-60", "mid")
+    assert inv2["risk_grade"] == "in_collection"
+    assert (inv2["owner"], inv2["owner_name"], inv2["customer_name"]) == (
+        "wang.wei",
+        "王伟",
+        "Northwind Trading",
+    )
+    assert rows["INV-4"]["outstanding"] == 90000 and rows["INV-4"]["currency"] == "JPY"
+    assert rows["INV-3"]["days_overdue"] == -4 and rows["INV-3"]["stage"] == "pre_due"
+    # The formula comes back as text with its quote: Excel shows it, never runs it.
+    assert rows["INV-3"]["customer_name"] == "'" + EVIL
+    ws = openpyxl.load_workbook(written.path)["Aging"]
+    assert all(c.data_type != "f" for r in ws.iter_rows() for c in r)
+    # Money keeps the currency's minor digits in the cell format.
+    formats = {c.value: c.number_format for c in ws["L"][1:]}
+    assert formats[300] == "#,##0.00" and formats[90000] == "#,##0"
+
+
+def test_aging_as_of_a_past_day_agrees_with_the_aging_report(world: World) -> None:
+    day = date(2026, 3, 1)
+    written = world.export(Request("aging", day, day, "csv"), "aging.csv")
+    text = written.path.read_text(encoding="utf-8-sig")
+    rows = csv_rows(text)
+    by_no = {r["invoice_no"]: r for r in rows}
+    assert by_no["INV-5"]["outstanding"] == "800.00"  # paid later: still owed then
+    assert by_no["INV-4"]["outstanding"] == "90000"
+    assert by_no["INV-3"]["customer_name"] == "'" + EVIL
+    assert by_no["INV-2"]["as_of"] == "2026-03-01"
+    assert "INV-1" in by_no
+    with world.db.engine.connect() as conn:
+        report = aging_report(conn, day, world.config.aging_policy())
+    for line in report.totals:
+        summed = sum(Decimal(r["outstanding"]) for r in rows if r["currency"] == line.currency)
+        assert summed == Decimal(line.minor).scaleb(-2 if line.currency != "JPY" else 0)
+
+
+def test_a_salesperson_exports_only_their_own_invoices(world: World) -> None:
+    written = world.export(Request("aging", TODAY, TODAY, "csv"), "mine.csv", ("tom.baker",))
+    rows = csv_rows(written.path.read_text(encoding="utf-8-sig"))
+    assert [r["invoice_no"] for r in rows] == ["INV-3"]
+
+
+# --- the circle -------------------------------------------------------------------------------
+
+
+async def test_cases_workbook_has_every_kind_linked_by_case_id(world: World) -> None:
+    await circle_history(world)
+    request = Request("cases", date(2026, 3, 1), date(2026, 3, 31), "xlsx")
+    written = world.export(request, "cases.xlsx")
+    wb = openpyxl.load_workbook(written.path)
+    assert wb.sheetnames == [
+        "Cases",
+        "Invoices",
+        "Seats",
+        "Inputs",
+        "Promises",
+        "Decisions",
+        "Audit",
+    ]
+    cases = sheet_rows(written.path, "Cases")
+    assert [(c["case_id"], c["customer_code"]) for c in cases] == [(1, "C1"), (2, "C2")]
+    assert cases[1]["customer_name"] == "'" + EVIL
+    assert cases[0]["opened_at"] == datetime(2026, 3, 16, 10, 0)  # company time, a date cell
+    inputs = sheet_rows(written.path, "Inputs")
+    assert [(i["case_id"], i["team"]) for i in inputs] == [
+        (1, "sales"),
+        (1, "finance"),
+        (1, "legal"),
+    ]
+    assert inputs[0]["text"] == "'=1+2 said ok"
+    promises = sheet_rows(written.path, "Promises")
+    assert [(p["amount"], p["status"], p["due_on"]) for p in promises] == [
+        (800, "broken", datetime(2026, 3, 18)),
+        (500, "pending", datetime(2026, 3, 25)),
+    ]
+    decisions = sheet_rows(written.path, "Decisions")
+    assert [(d["case_id"], d["action"], d["person_name"]) for d in decisions] == [
+        (1, "installment", "李娜")
+    ]
+    invoices = sheet_rows(written.path, "Invoices")
+    assert {(i["case_id"], i["invoice_no"]) for i in invoices} >= {(1, "INV-1"), (1, "INV-2")}
+    audit = sheet_rows(written.path, "Audit")
+    actions = {(a["case_id"], a["action"]) for a in audit}
+    assert {(1, "case.open"), (1, "case.promise"), (1, "case.decide")} <= actions
+    assert (2, "case.open") in actions
+    assert all(len(a["hash"]) == 64 for a in audit)
+    # The same seven tables as CSV files in a ZIP.
+    zipped = world.export(Request("cases", request.start, request.end, "csv"), "cases.zip")
+    with zipfile.ZipFile(zipped.path) as zf:
+        assert sorted(zf.namelist()) == sorted(f"{t.lower()}.csv" for t in wb.sheetnames)
+        text = zf.read("audit.csv").decode("utf-8-sig")
+    assert len(csv_rows(text)) == len(audit)
+    assert zipped.counts == written.counts
+
+
+async def test_cases_outside_the_window_are_left_out(world: World) -> None:
+    await circle_history(world)
+    written = world.export(
+        Request("cases", date(2026, 2, 1), date(2026, 3, 15), "xlsx"), "cases.xlsx"
+    )
+    assert written.counts["Cases"] == 0 and written.rows == 0
+
+
+async def test_decisions_and_promises_in_a_window(world: World) -> None:
+    await circle_history(world)
+    decisions = world.export(
+        Request("decisions", date(2026, 3, 16), date(2026, 3, 16), "xlsx"), "d.xlsx"
+    )
+    (d,) = sheet_rows(decisions.path, "Decisions")
+    assert (d["case_id"], d["customer_code"], d["action"], d["action_label"]) == (
+        1,
+        "C1",
+        "installment",
+        "Installment plan",
+    )
+    assert (d["person"], d["person_name"]) == ("li.na", "李娜")
+    assert d["decided_on"] == datetime(2026, 3, 16) and d["note"] == "3 months"
+    none = world.export(Request("decisions", date(2026, 3, 17), date(2026, 3, 31)), "d.csv")
+    assert none.rows == 0 and csv_rows(none.path.read_text(encoding="utf-8-sig")) == []
+    # Promises made or falling due in the window: the broken one is due on the 18th.
+    promises = world.export(Request("promises", date(2026, 3, 17), date(2026, 3, 18)), "p.csv")
+    rows = csv_rows(promises.path.read_text(encoding="utf-8-sig"))
+    assert [(r["amount"], r["currency"], r["status"], r["due_on"]) for r in rows] == [
+        ("800.00", "CNY", "broken", "2026-03-18")
+    ]
+    assert rows[0]["made_on"] == "2026-03-16" and rows[0]["made_by_name"] == "王伟"
+    both = world.export(Request("promises", date(2026, 3, 1), date(2026, 3, 31)), "p2.csv")
+    statuses = [r["status"] for r in csv_rows(both.path.read_text(encoding="utf-8-sig"))]
+    assert statuses == ["broken", "pending"]
+
+
+async def test_the_window_is_in_company_days(world: World) -> None:
+    # 2026-03-17 07:30 in Shanghai is still the 16th in UTC: the 17th's decision.
+    world.clock.set(datetime(2026, 3, 16, 23, 30, tzinfo=UTC))
+    await world.say("li.na", "/ar open Northwind")
+    assert "电话催收" in await world.say("li.na", "/ar decide 1 call")
+    on_16 = world.export(Request("decisions", TODAY, TODAY), "a.csv")
+    on_17 = world.export(Request("decisions", date(2026, 3, 17), date(2026, 3, 17)), "b.csv")
+    assert (on_16.rows, on_17.rows) == (0, 1)
+    (r,) = csv_rows(on_17.path.read_text(encoding="utf-8-sig"))
+    assert r["decided_at"] == "2026-03-17 07:30:00"
+
+
+# --- ranges -----------------------------------------------------------------------------------
+
+
+def test_ranges() -> None:
+    assert resolve_range("decisions", [], TODAY) == (date(2026, 2, 15), TODAY)
+    assert resolve_range("promises", [date(2026, 3, 1)], TODAY) == (date(2026, 3, 1), TODAY)
+    assert resolve_range("aging", [], TODAY) == (TODAY, TODAY)
+    assert resolve_range("aging", [date(2026, 1, 31)], TODAY) == (date(2026, 1, 31),) * 2
+    for kind, days, reason in (
+        ("decisions", [date(2026, 3, 2), date(2026, 3, 1)], "end_before_start"),
+        ("cases", [date(2026, 4, 1)], "end_before_start"),  # to: today
+        ("aging", [TODAY, TODAY], "aging_one_date"),
+    ):
+        with pytest.raises(RangeError) as err:
+            resolve_range(kind, days, TODAY)  # type: ignore[arg-type]
+        assert err.value.reason == reason
+    request = parse_request(["cases", "3月1日", "today", "csv"], TODAY)
+    assert request == Request("cases", date(2026, 3, 1), TODAY, "csv")
+    assert parse_request(["aging"], TODAY).fmt == "xlsx"
+    with pytest.raises(RangeError):
+        parse_request(["promises", "yesterday-ish"], TODAY)
+
+
+# --- the chat command -------------------------------------------------------------------------
+
+
+async def test_chat_export_writes_a_file_and_answers_privately(world: World) -> None:
+    await circle_history(world)
+    reply = await world.reply("li.na", "/ar 导出 账龄")
+    assert reply.ephemeral and reply.kind == "answer"
+    (path,) = reply.attachments
+    assert Path(path).parent == world.tmp / "exports"  # beside the SQLite file (or config)
+    assert Path(path).suffix == ".xlsx" and Path(path).exists()
+    assert reply.text.startswith("账龄导出（截至 2026-03-19）：aging-2026-03-19-")
+    assert "（4 行）" in reply.text
+    assert len(sheet_rows(Path(path), "Aging")) == 4
+    cases = await world.reply("liu.yang", "/ar export cases 2026-03-01 2026-03-31 csv")
+    assert cases.attachments[0].endswith(".zip")
+    assert "Sheets: Cases 2, Invoices" in (cases.text or "")
+    # A messenger that takes no files shows the file's name instead.
+    shown = adapt(cases, "answer", Capabilities(files=False))
+    assert shown.attachments == () and Path(cases.attachments[0]).name in shown.plain()
+
+
+async def test_chat_export_bad_input_gets_the_usage_line(world: World) -> None:
+    usage = "Usage: /ar export aging|cases|decisions|promises [from] [to] [csv|xlsx]"
+    for line, problem in (
+        ("/ar export", ""),
+        ("/ar export ledger", "What to export"),
+        ("/ar export decisions 2026-03-10 2026-03-01", "before its start"),
+        ("/ar export aging 2026-03-01 2026-03-02", "takes one day"),
+        ("/ar export promises 2026-02-30", "A day is written"),
+    ):
+        reply = await world.reply("zhao.yun", line)
+        assert reply.kind == "usage" and usage in reply.plain() and problem in reply.plain()
+        assert not reply.attachments
+    assert not (world.tmp / "exports").exists()
+
+
+async def test_who_may_export(world: World) -> None:
+    await circle_history(world)
+    # Sales: their own customers only, and told so.
+    mine = await world.reply("tom.baker", "/ar export aging csv")
+    assert "Only the customers you own are in it." in (mine.text or "")
+    rows = csv_rows(Path(mine.attachments[0]).read_text(encoding="utf-8-sig"))
+    assert [r["invoice_no"] for r in rows] == ["INV-3"]
+    cases = await world.reply("tom.baker", "/ar export cases 2026-03-01 xlsx")
+    assert [c["customer_code"] for c in sheet_rows(Path(cases.attachments[0]), "Cases")] == ["C2"]
+    # A config that gives sales nothing: refused, and told who may.
+    world.router.config = world.config.model_copy(update={"exports": ExportsConfig(own=[])})
+    refused = await world.reply("tom.baker", "/ar export aging")
+    assert refused.kind == "error" and not refused.attachments
+    assert refused.plain() == (
+        "Exports are for Finance, Legal, managers. Ask one of them (李娜, 赵云, 刘洋), "
+        "or your admin (exports.everything in config.yaml)."
+    )
+    # Someone the config does not know is stopped at the door.
+    stranger = await world.reply(None, "/ar export aging")
+    assert not stranger.attachments
+
+
+def test_old_exports_are_cleaned_up_and_nothing_else(tmp_path: Path) -> None:
+    now = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
+    old, fresh, other = (
+        tmp_path / "aging-2026-03-01-x.xlsx",
+        tmp_path / "cases-2026-03-10_2026-03-15-y.zip",
+        tmp_path / "notes-2020.csv",
+    )
+    for path in (old, fresh, other):
+        path.write_text("x")
+    stamp = (now - timedelta(days=8)).timestamp()
+    for path in (old, other):
+        os.utime(path, (stamp, stamp))
+    os.utime(fresh, (now.timestamp(), now.timestamp()))
+    assert clean(tmp_path, 7, now) == 1
+    assert not old.exists() and fresh.exists() and other.exists()
+
+
+def test_the_default_folder() -> None:
+    assert default_folder(None, "sqlite:////data/ar/arcircle.db") == Path("/data/ar/exports")
+    pg = "postgresql://u@127.0.0.1/ar"
+    assert default_folder(None, pg, cwd=Path("/srv")) == Path("/srv/exports")
+    assert default_folder(Path("/x/out"), pg) == Path("/x/out")
+
+
+# --- the CLI ----------------------------------------------------------------------------------
+
+
+async def test_cli_export_writes_files_and_refuses_a_backwards_range(
+    world: World, config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await circle_history(world)
+    common = ["--config", str(config_path), "--database", world.db.url]
+    out = world.tmp / "decisions.xlsx"
+    assert main(["export", "decisions", "2026-03-01", "2026-03-31", "-o", str(out), *common]) == 0
+    assert [d["action"] for d in sheet_rows(out, "Decisions")] == ["installment"]
+    assert f"Decisions 1 rows written to {out}" in capsys.readouterr().err
+    assert main(["export", "promises", "2026-03-01", "2026-03-31", "-o", "-", *common]) == 0
+    printed = capsys.readouterr().out
+    assert [r["status"] for r in csv_rows(printed.lstrip("\ufeff"))] == ["broken", "pending"]
+    code = main(["export", "decisions", "2026-03-10", "2026-03-01", *common])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("usage: arcircle export")
+    assert "the end of the range is before its start" in err
+    assert main(["export", "cases", "2026-03-01", "-o", str(world.tmp / "c.csv"), *common]) == 2
+
+
+# --- streaming --------------------------------------------------------------------------------
+
+
+def test_a_big_csv_export_streams(sqlite_db: Database, tmp_path: Path, config: Config) -> None:
+    """6,000 open invoices, three fetches: the rows never sit in memory together."""
+    now = datetime(2026, 3, 16, tzinfo=UTC)
+    count = 6_000
+    with sqlite_db.engine.begin() as conn:
+        conn.execute(
+            insert(Customer.__table__),  # type: ignore[attr-defined]
+            [{"code": "C1", "name": "Big", "created_at": now, "updated_at": now}],
+        )
+        conn.execute(
+            insert(Invoice.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "invoice_no": f"INV-{n:06d}",
+                    "customer_id": 1,
+                    "issue_date": date(2026, 1, 1),
+                    "due_date": date(2026, 1, 1) + timedelta(days=n % 120),
+                    "currency": "CNY",
+                    "amount_minor": 100_000 + n,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n in range(count)
+            ],
+        )
+    scope = Scope(config.company.zone, config.aging_policy())
+    tracemalloc.start()
+    try:
+        with sqlite_db.engine.connect() as conn:
+            written = write_export(
+                conn, Request("aging", TODAY, TODAY, "csv"), scope, tmp_path / "big.csv"
+            )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert written.rows == count
+    # Streaming peaks at ~1.6 MB whatever the count (measured at 5,000 and 20,000 rows); the
+    # 6,000 rows held at once take 5.2 MB (a 19-cell tuple with Decimals and dates each).
+    assert peak < 3_000_000, f"peak {peak:,} bytes"
+    with written.path.open(encoding="utf-8-sig") as fh:
+        assert sum(1 for _ in fh) == count + 1
