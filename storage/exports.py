@@ -60,7 +60,8 @@ class Scope:
         if moment is None:
             return None
         aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return aware.astimezone(self.zone).replace(tzinfo=None)
+        # To the second: what a reader compares; the rows' ids keep the exact order.
+        return aware.astimezone(self.zone).replace(tzinfo=None, microsecond=0)
 
     def name(self, key: str | None) -> str:
         return self.names.get(key, key) if key else ""
