@@ -22,11 +22,12 @@ from bot.circle_env import circle_env
 from bot.cli import main
 from bot.kernel.capabilities import Capabilities, adapt
 from bot.kernel.clock import FakeClock
-from bot.kernel.config import Config
+from bot.kernel.config import Config, ConfigError, load_config
 from bot.kernel.config_exports import ExportsConfig
 from bot.kernel.messages import Reply
 from bot.router import Router
 from jobs.circle import scan_overdue, watch_promises
+from storage import sheets
 from storage.db import Database
 from storage.export_files import (
     RangeError,
@@ -418,6 +419,36 @@ def test_the_default_folder() -> None:
     pg = "postgresql://u@127.0.0.1/ar"
     assert default_folder(None, pg, cwd=Path("/srv")) == Path("/srv/exports")
     assert default_folder(Path("/x/out"), pg) == Path("/x/out")
+
+
+def test_exports_config(tmp_path: Path) -> None:
+    from tests.conftest import TEST_CONFIG
+
+    path = tmp_path / "config.yaml"
+    path.write_text(TEST_CONFIG + "exports: {dir: out, keep_days: 3, own: []}\n", "utf-8")
+    cfg = load_config(path, env={})
+    assert cfg.exports.dir == tmp_path / "out" and cfg.exports.keep_days == 3
+    assert cfg.exports.reach(cfg.actor("tom.baker")) is None
+    assert cfg.exports.reach(cfg.actor("li.na")) == "all"
+    assert cfg.exports.reach(cfg.actor("liu.yang")) == "all"  # the manager role
+    path.write_text(TEST_CONFIG + "exports: {keep_days: 0}\n", "utf-8")
+    with pytest.raises(ConfigError, match=r"exports\.keep_days"):
+        load_config(path, env={})
+
+
+def test_a_sheet_past_excels_row_limit_goes_on_in_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sheets, "XLSX_MAX_ROWS", 3)  # the header and two rows a sheet
+    path = tmp_path / "long.xlsx"
+    sheets.write_xlsx_book(path, [("Aging", ("n",), ([n] for n in range(5)))])
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Aging", "Aging (2)", "Aging (3)"]
+    assert [[c for (c,) in wb[t].iter_rows(values_only=True)] for t in wb.sheetnames] == [
+        ["n", 0, 1],
+        ["n", 2, 3],
+        ["n", 4],
+    ]
 
 
 # --- the CLI ----------------------------------------------------------------------------------
