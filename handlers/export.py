@@ -70,7 +70,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     folder = default_folder(cfg.exports.dir, ctx.db.url)
     now = ctx.clock.now().astimezone(cfg.company.zone)
     try:
-        written = await ctx.read(_write, request, scope, folder, now, cfg.exports.keep_days)
+        written = await ctx.read_long(_write, request, scope, folder, now, cfg.exports.keep_days)
     except OSError as exc:
         return Reply.error(ctx.t("export_failed", reason=exc.strerror or type(exc).__name__))
     return Reply(

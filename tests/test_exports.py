@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import threading
 import tracemalloc
 import zipfile
 from datetime import UTC, date, datetime, timedelta
@@ -475,6 +476,14 @@ async def test_cli_export_writes_files_and_refuses_a_backwards_range(
 
 
 # --- streaming --------------------------------------------------------------------------------
+
+
+async def test_an_export_does_not_hold_up_the_readers(sqlite_db: Database) -> None:
+    # SQLite on disk reads in one thread: an export waits in a thread of its own instead.
+    threads = sqlite_db.threads
+    long_name = await threads.long_read(lambda conn: threading.current_thread().name)
+    read_name = await threads.read(lambda conn: threading.current_thread().name)
+    assert long_name.startswith("db-long") and read_name.startswith("db-read")
 
 
 def test_a_big_csv_export_streams(sqlite_db: Database, tmp_path: Path, config: Config) -> None:
