@@ -119,18 +119,19 @@ def _refusal(ctx: Context) -> str:
     who = []
     for rule in rules:
         team, _, role = rule.partition(".")
+        found = cfg.teams.get(team)
+        label = (found.name or team) if found else team
         if rule in ("manager", "lead", "any"):
             who.append(ctx.t(f"export_who_{rule}"))
         elif role == "lead":
-            label = cfg.teams[team].name or team if team in cfg.teams else team
             who.append(ctx.t("export_who_team_lead", team=label))
         else:
-            found = cfg.teams.get(team)
-            who.append((found.name or team) if found else team)
+            who.append(label)
     names = [
         p.name
         for key, p in cfg.people.items()
         if allowed("export", cfg.actor(key), {"export": rules})
     ]
-    shown = ", ".join(names[:_NAMES_SHOWN]) + (", …" if len(names) > _NAMES_SHOWN else "")
-    return ctx.t("export_refused", who=", ".join(who), names=shown or "-")
+    sep = "、" if ctx.zh else ", "
+    shown = sep.join(names[:_NAMES_SHOWN]) + (sep + "…" if len(names) > _NAMES_SHOWN else "")
+    return ctx.t("export_refused", who=sep.join(who), names=shown or "-")

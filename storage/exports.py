@@ -90,6 +90,21 @@ def stream(
         result.close()
 
 
+class _Rows:
+    """Rows that run their query when iterated (each time: a sheet may be written twice)."""
+
+    def __init__(self, make: Callable[[], Iterator[Sequence[Any]]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[Sequence[Any]]:
+        return self._make()
+
+
+def rows(make: Callable[[], Iterator[Sequence[Any]]]) -> Iterable[Sequence[Any]]:
+    """Rows that query when iterated, e.g. `rows(lambda: stream(conn, stmt, shape))`."""
+    return _Rows(make)
+
+
 def money(minor: int | None, currency: str | None) -> Any:
     if minor is None or not currency:
         return None
@@ -210,20 +225,6 @@ def aging_sheets(conn: Connection, as_of: date, scope: Scope) -> list[Sheet]:
         )
 
     return [Sheet("Aging", AGING_HEADER, rows(lambda: stream(conn, stmt, shape)))]
-
-
-class _Rows:
-    """Rows that run their query when iterated (each time: a sheet may be written twice)."""
-
-    def __init__(self, make: Callable[[], Iterator[Sequence[Any]]]) -> None:
-        self._make = make
-
-    def __iter__(self) -> Iterator[Sequence[Any]]:
-        return self._make()
-
-
-def rows(make: Callable[[], Iterator[Sequence[Any]]]) -> Iterable[Sequence[Any]]:
-    return _Rows(make)
 
 
 # --- decisions --------------------------------------------------------------------------------
