@@ -18,6 +18,7 @@ from storage.export_files import (
     KINDS,
     RangeError,
     Request,
+    clean,
     default_folder,
     new_path,
     parse_request,
@@ -88,7 +89,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                 return 0
             if output is None:
                 now = SystemClock().now().astimezone(config.company.zone)
-                path = new_path(default_folder(config.exports.dir, db.url), request, now)
+                folder = default_folder(config.exports.dir, db.url)
+                clean(folder, config.exports.keep_days, now)
+                path = new_path(folder, request, now)
             else:
                 path = _checked(Path(output), request)
             written = write_export(conn, request, scope, path)
