@@ -1,11 +1,9 @@
-"""Exports: a hand-built ledger and circle history, every export read back with openpyxl and
-csv (numbers as numbers, dates as dates, text inert), the ranges, who may export, and the
-chat command and CLI that write the files. SQLite and PostgreSQL (the `db` fixture)."""
+"""Exports: every export read back with openpyxl and csv (numbers as numbers, dates as dates,
+text inert), the windows in company days, the ranges, writing files and streaming them. SQLite
+and PostgreSQL (the `db` fixture); the ledger and circle history are tests.export_helpers'."""
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import threading
 import tracemalloc
@@ -13,21 +11,13 @@ import zipfile
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
 from sqlalchemy import insert
 
-from bot.circle_env import circle_env
-from bot.cli import main
-from bot.kernel.capabilities import Capabilities, adapt
 from bot.kernel.clock import FakeClock
-from bot.kernel.config import Config, ConfigError, load_config
-from bot.kernel.config_exports import ExportsConfig
-from bot.kernel.messages import Reply
-from bot.router import Router
-from jobs.circle import scan_overdue, watch_promises
+from bot.kernel.config import Config
 from storage import sheets
 from storage.db import Database
 from storage.export_files import (
@@ -42,123 +32,20 @@ from storage.export_files import (
 from storage.exports import Scope
 from storage.models import Customer, Invoice
 from storage.reports import aging_report
-from tests.conftest import LEDGER_HEADER, run_import, write_csv
-
-TODAY = date(2026, 3, 16)
-EVIL = '=HYPERLINK("http://x")'
-
-
-def row(no: str, cust: str, name: str, owner: str, due: str, amount: str, **kw: str) -> tuple:
-    return (
-        no,
-        cust,
-        name,
-        "normal",
-        owner,
-        kw.get("issued", "2026-01-01"),
-        due,
-        kw.get("currency", "CNY"),
-        amount,
-        kw.get("paid", ""),
-        kw.get("settled", ""),
-        kw.get("disputed", "no"),
-    )
-
-
-LEDGER = [
-    # Northwind: 1 day late today, and 43 days late with 200 of 500 paid.
-    row("INV-1", "C1", "Northwind Trading", "wang.wei", "2026-03-15", "1000.00"),
-    row("INV-2", "C1", "Northwind Trading", "wang.wei", "2026-02-01", "500.00", paid="200"),
-    # A customer whose name is a formula, owned by Tom (sales).
-    row("INV-3", "C2", EVIL, "tom.baker", "2026-03-20", "700.00", currency="USD"),
-    # Yen have no minor digits.
-    row(
-        "INV-4",
-        "C3",
-        "Old Mill KK",
-        "wang.wei",
-        "2025-12-01",
-        "90000",
-        currency="JPY",
-        issued="2025-11-01",
-    ),
-    # Paid in full on 2026-03-10: open on 2026-03-01, not today.
-    row(
-        "INV-5",
-        "C3",
-        "Old Mill KK",
-        "wang.wei",
-        "2026-02-15",
-        "800.00",
-        paid="800",
-        settled="2026-03-10",
-    ),
-]
-
-
-class World:
-    def __init__(self, db: Database, config: Config, clock: FakeClock, tmp: Path) -> None:
-        if db.engine.dialect.name != "sqlite":
-            # Beside the database is the default only for SQLite; never the working directory.
-            config = config.model_copy(update={"exports": ExportsConfig(dir=tmp / "exports")})
-        self.db, self.config, self.clock, self.tmp = db, config, clock, tmp
-        self.env = circle_env(config)
-        self.router = Router(db, config, clock, circle=self.env)
-
-    def today(self) -> date:
-        return self.clock.now().astimezone(self.config.company.zone).date()
-
-    async def reply(self, who: str | None, line: str) -> Reply:
-        reply = await self.router.handle(
-            line, platform="console", channel="#test", user_id=who or "U?", person=who
-        )
-        assert reply is not None
-        assert "Traceback" not in reply.plain()
-        return reply
-
-    async def say(self, who: str | None, line: str) -> str:
-        return (await self.reply(who, line)).plain()
-
-    def scope(self, owners: tuple[str, ...] | None = None) -> Scope:
-        cfg = self.config
-        names = {k: p.name for k, p in cfg.people.items()}
-        return Scope(cfg.company.zone, cfg.aging_policy(), names, owners)
-
-    def export(self, request: Request, name: str, owners: tuple[str, ...] | None = None) -> Any:
-        with self.db.engine.connect() as conn:
-            return write_export(conn, request, self.scope(owners), self.tmp / name)
+from tests.export_helpers import (
+    EVIL,
+    TODAY,
+    World,
+    circle_history,
+    csv_rows,
+    make_world,
+    sheet_rows,
+)
 
 
 @pytest.fixture
 def world(db: Database, tmp_path: Path, config: Config, clock: FakeClock) -> World:
-    result = run_import(db, write_csv(tmp_path / "ledger.csv", LEDGER_HEADER, LEDGER))
-    assert not result.bad, result.bad
-    return World(db, config, clock, tmp_path)
-
-
-async def circle_history(w: World) -> None:
-    """Case 1 (Northwind): three answers, a promise broken, a decision with an amount; the
-    case of the formula-named customer (case 2), opened by hand."""
-    scan_overdue(w.db, w.env, today=w.today(), now=w.clock.now())
-    for who, team in (("wang.wei", "sales"), ("li.na", "finance"), ("zhao.yun", "legal")):
-        assert "Traceback" not in await w.say(who, f"/ar input 1 {team} =1+2 said ok")
-    await w.say("wang.wei", "/ar promise 1 800 2026-03-18")
-    await w.say("li.na", "/ar decide 1 installment 3 months")
-    w.clock.advance(timedelta(days=3))  # 2026-03-19: the promise day passed without money
-    assert watch_promises(w.db, w.env, today=w.today(), now=w.clock.now()) == 1
-    await w.say("wang.wei", "/ar promise 1 500 2026-03-25")
-    await w.say("tom.baker", "/ar open C2")
-
-
-def sheet_rows(path: Path, title: str) -> list[dict[str, Any]]:
-    wb = openpyxl.load_workbook(path)
-    ws = wb[title]
-    values = list(ws.iter_rows(values_only=True))
-    return [dict(zip(values[0], r, strict=True)) for r in values[1:]]
-
-
-def csv_rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+    return make_world(db, tmp_path, config, clock)
 
 
 # --- aging ------------------------------------------------------------------------------------
@@ -340,64 +227,6 @@ def test_ranges() -> None:
         parse_request(["promises", "yesterday-ish"], TODAY)
 
 
-# --- the chat command -------------------------------------------------------------------------
-
-
-async def test_chat_export_writes_a_file_and_answers_privately(world: World) -> None:
-    await circle_history(world)
-    reply = await world.reply("li.na", "/ar 导出 账龄")
-    assert reply.ephemeral and reply.kind == "answer"
-    (path,) = reply.attachments
-    assert Path(path).parent == world.tmp / "exports"  # beside the SQLite file (or config)
-    assert Path(path).suffix == ".xlsx" and Path(path).exists()
-    assert reply.text.startswith("账龄导出（截至 2026-03-19）：aging-2026-03-19-")
-    assert "（4 行）" in reply.text
-    assert len(sheet_rows(Path(path), "Aging")) == 4
-    cases = await world.reply("liu.yang", "/ar export cases 2026-03-01 2026-03-31 csv")
-    assert cases.attachments[0].endswith(".zip")
-    assert "Sheets: Cases 2, Invoices" in (cases.text or "")
-    # A messenger that takes no files shows the file's name instead.
-    shown = adapt(cases, "answer", Capabilities(files=False))
-    assert shown.attachments == () and Path(cases.attachments[0]).name in shown.plain()
-
-
-async def test_chat_export_bad_input_gets_the_usage_line(world: World) -> None:
-    usage = "Usage: /ar export aging|cases|decisions|promises [from] [to] [csv|xlsx]"
-    for line, problem in (
-        ("/ar export", ""),
-        ("/ar export ledger", "What to export"),
-        ("/ar export decisions 2026-03-10 2026-03-01", "before its start"),
-        ("/ar export aging 2026-03-01 2026-03-02", "takes one day"),
-        ("/ar export promises 2026-02-30", "A day is written"),
-    ):
-        reply = await world.reply("zhao.yun", line)
-        assert reply.kind == "usage" and usage in reply.plain() and problem in reply.plain()
-        assert not reply.attachments
-    assert not (world.tmp / "exports").exists()
-
-
-async def test_who_may_export(world: World) -> None:
-    await circle_history(world)
-    # Sales: their own customers only, and told so.
-    mine = await world.reply("tom.baker", "/ar export aging csv")
-    assert "Only the customers you own are in it." in (mine.text or "")
-    rows = csv_rows(Path(mine.attachments[0]).read_text(encoding="utf-8-sig"))
-    assert [r["invoice_no"] for r in rows] == ["INV-3"]
-    cases = await world.reply("tom.baker", "/ar export cases 2026-03-01 xlsx")
-    assert [c["customer_code"] for c in sheet_rows(Path(cases.attachments[0]), "Cases")] == ["C2"]
-    # A config that gives sales nothing: refused, and told who may.
-    world.router.config = world.config.model_copy(update={"exports": ExportsConfig(own=[])})
-    refused = await world.reply("tom.baker", "/ar export aging")
-    assert refused.kind == "error" and not refused.attachments
-    assert refused.plain() == (
-        "Exports are for Finance, Legal, managers. Ask one of them (李娜, 赵云, 刘洋), "
-        "or your admin (exports.everything in config.yaml)."
-    )
-    # Someone the config does not know is stopped at the door.
-    stranger = await world.reply(None, "/ar export aging")
-    assert not stranger.attachments
-
-
 def test_old_exports_are_cleaned_up_and_nothing_else(tmp_path: Path) -> None:
     now = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
     old, fresh, other = (
@@ -422,21 +251,6 @@ def test_the_default_folder() -> None:
     assert default_folder(Path("/x/out"), pg) == Path("/x/out")
 
 
-def test_exports_config(tmp_path: Path) -> None:
-    from tests.conftest import TEST_CONFIG
-
-    path = tmp_path / "config.yaml"
-    path.write_text(TEST_CONFIG + "exports: {dir: out, keep_days: 3, own: []}\n", "utf-8")
-    cfg = load_config(path, env={})
-    assert cfg.exports.dir == tmp_path / "out" and cfg.exports.keep_days == 3
-    assert cfg.exports.reach(cfg.actor("tom.baker")) is None
-    assert cfg.exports.reach(cfg.actor("li.na")) == "all"
-    assert cfg.exports.reach(cfg.actor("liu.yang")) == "all"  # the manager role
-    path.write_text(TEST_CONFIG + "exports: {keep_days: 0}\n", "utf-8")
-    with pytest.raises(ConfigError, match=r"exports\.keep_days"):
-        load_config(path, env={})
-
-
 def test_a_sheet_past_excels_row_limit_goes_on_in_another(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -450,29 +264,6 @@ def test_a_sheet_past_excels_row_limit_goes_on_in_another(
         ["n", 2, 3],
         ["n", 4],
     ]
-
-
-# --- the CLI ----------------------------------------------------------------------------------
-
-
-async def test_cli_export_writes_files_and_refuses_a_backwards_range(
-    world: World, config_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    await circle_history(world)
-    common = ["--config", str(config_path), "--database", world.db.url]
-    out = world.tmp / "decisions.xlsx"
-    assert main(["export", "decisions", "2026-03-01", "2026-03-31", "-o", str(out), *common]) == 0
-    assert [d["action"] for d in sheet_rows(out, "Decisions")] == ["installment"]
-    assert f"Decisions 1 rows written to {out}" in capsys.readouterr().err
-    assert main(["export", "promises", "2026-03-01", "2026-03-31", "-o", "-", *common]) == 0
-    printed = capsys.readouterr().out
-    assert [r["status"] for r in csv_rows(printed.lstrip("\ufeff"))] == ["broken", "pending"]
-    code = main(["export", "decisions", "2026-03-10", "2026-03-01", *common])
-    err = capsys.readouterr().err
-    assert code == 2
-    assert err.startswith("usage: arcircle export")
-    assert "the end of the range is before its start" in err
-    assert main(["export", "cases", "2026-03-01", "-o", str(world.tmp / "c.csv"), *common]) == 2
 
 
 # --- streaming --------------------------------------------------------------------------------
