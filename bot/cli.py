@@ -140,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     aud = audit_cli.add_parser(sub, parents=[common])
     aud.set_defaults(func=cmd_audit, log_default="WARNING")
+
+    from bot import cli_export
+
+    cli_export.add_parser(sub, parents=[common])
     return parser
 
 

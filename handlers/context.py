@@ -57,6 +57,12 @@ class Context:
         """`fn(conn, *args, **kwargs)` on a connection of its own, off the event loop."""
         return await self.db.threads.read(fn, *args, **kwargs)
 
+    async def read_long(
+        self, fn: Callable[Concatenate[Conn, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`read` for work that takes long (an export): it does not hold up other commands."""
+        return await self.db.threads.long_read(fn, *args, **kwargs)
+
     async def write(
         self,
         change: Callable[[Conn], T],

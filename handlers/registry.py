@@ -40,6 +40,7 @@ def verbs() -> list[Verb]:
         digest,
         dispute,
         excuses,
+        export,
         help,
         lint,
         metrics,
@@ -69,6 +70,7 @@ def verbs() -> list[Verb]:
         metrics,
         lint,
         excuses,
+        export,
         whoami,
     )
     return [_verb(m) for m in modules]

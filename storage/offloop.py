@@ -67,6 +67,13 @@ class DbThreads:
         self._writes: Executor = (
             ThreadPoolExecutor(writers, thread_name_prefix="db-write") if writers else self._reads
         )
+        # Long reads (an export of a million rows takes a minute) must not hold up everyone
+        # else's commands. SQLite on disk reads in one thread: they queue in a thread of their
+        # own. PostgreSQL reads in several, and SQLite in memory has one connection: there
+        # they share the readers' threads.
+        self._long: Executor = (
+            ThreadPoolExecutor(1, thread_name_prefix="db-long") if writers else self._reads
+        )
 
     async def read(
         self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -78,6 +85,17 @@ class DbThreads:
                 return fn(conn, *args, **kwargs)
 
         return await self._submit(self._reads, run)
+
+    async def long_read(
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`read`, for work that takes long (exports), beside the commands' reads."""
+
+        def run() -> T:
+            with self.engine.connect() as conn:
+                return fn(conn, *args, **kwargs)
+
+        return await self._submit(self._long, run)
 
     async def write(
         self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -102,3 +120,5 @@ class DbThreads:
         self._reads.shutdown(wait=True)
         if self._writes is not self._reads:
             self._writes.shutdown(wait=True)
+        if self._long is not self._reads:
+            self._long.shutdown(wait=True)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Connection, Subquery, and_, case, func, literal, or_, select, union_all
 
 from playbook.aging import AgingPolicy, Bucket, bucket_cutoffs
 from playbook.money import from_minor
@@ -196,12 +196,9 @@ def _grid(rows: Sequence[Sequence[str]], right: tuple[int, ...]) -> list[str]:
     return out
 
 
-def aging_report(
-    conn: Connection, as_of: date, policy: AgingPolicy, by: GroupBy | None = None
-) -> AgingReport:
-    buckets = policy.buckets
-    cutoffs = bucket_cutoffs(as_of, buckets)
-
+def open_balances(as_of: date) -> Subquery:
+    """Every invoice open at the end of `as_of` (`id`) with its outstanding minor units then
+    (`out`, possibly 0: filter `out != 0`). The aging report and the aging export share it."""
     # Open on D: issued by D, not written off by D, and amount - paid-by-D != 0, where
     # paid-by-D = paid_minor (everything paid so far) - what was paid after D. Only two kinds
     # of invoice can be open on D: those open (or written off) now, and those paid after D.
@@ -235,7 +232,16 @@ def aging_report(
         .select_from(later.join(_inv, _inv.c.id == later.c.invoice_id))
         .where(_inv.c.status == "paid", live)
     )
-    candidates = union_all(still_open, paid_since).subquery("o")
+    return union_all(still_open, paid_since).subquery("o")
+
+
+def aging_report(
+    conn: Connection, as_of: date, policy: AgingPolicy, by: GroupBy | None = None
+) -> AgingReport:
+    buckets = policy.buckets
+    cutoffs = bucket_cutoffs(as_of, buckets)
+
+    candidates = open_balances(as_of)
     outstanding = candidates.c.out
     source: Any = candidates.join(_inv, _inv.c.id == candidates.c.id)
     where = outstanding != 0

@@ -15,7 +15,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Sequence
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +29,12 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 # Excel's own limit for one cell; longer text makes Excel call the file damaged.
 XLSX_CELL_MAX = 32_767
 
+# Excel's most rows on one sheet (the header included).
+XLSX_MAX_ROWS = 1_048_576
+
 Cell = str | int | float | Decimal | date | None
+# A sheet of a workbook or a file of a ZIP: its title, header and rows.
+SheetSpec = tuple[str, Sequence[Any], Iterable[Sequence[Any]]]
 
 
 _STARTS = frozenset(FORMULA_STARTS)
@@ -73,13 +79,39 @@ def _csv_value(value: Cell) -> Any:
     return value
 
 
+def _csv_any(value: Any) -> Any:
+    return _csv_value(safe_cell(value))
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _csv_decimal(value: Decimal) -> Any:
+    return value if value.is_finite() else safe_text(str(value))
+
+
+# The same as _csv_any, looked up by the exact type: a million-row export spends most of its
+# time here, and one dict lookup beats the isinstance chain of safe_cell and _csv_value.
+_CSV_BY_TYPE: dict[type, Callable[[Any], Any]] = {
+    str: safe_text,
+    int: _as_is,
+    bool: _as_is,
+    type(None): _as_is,
+    Decimal: _csv_decimal,
+    date: date.isoformat,
+    datetime: lambda value: value.isoformat(sep=" "),
+}
+
+
 def write_csv_rows(out: TextIO, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
     # CRLF, as RFC 4180 and Excel have it: with it the writer also quotes a cell that holds
     # a lone carriage return, which would otherwise end the record early for a reader.
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_csv_value(safe_cell(v)) for v in header])
+    writer.writerow([_csv_any(v) for v in header])
+    convert = _CSV_BY_TYPE.get
     for row in rows:
-        writer.writerow([_csv_value(safe_cell(v)) for v in row])
+        writer.writerow([convert(type(v), _csv_any)(v) for v in row])
 
 
 def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
@@ -98,15 +130,46 @@ def write_csv(path: Path, header: Sequence[Any], rows: Iterable[Sequence[Any]]) 
 def write_xlsx(
     path: Path, header: Sequence[Any], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1"
 ) -> None:
+    write_xlsx_book(path, [(title, header, rows)])
+
+
+def write_xlsx_book(path: Path, sheets: Iterable[SheetSpec]) -> None:
+    """One workbook, a sheet per (title, header, rows), rows consumed as they come.
+
+    openpyxl's write-only mode streams each sheet to a temporary file, so the rows never sit
+    in memory together. A sheet past Excel's row limit goes on in `title (2)`, `title (3)`...
+    """
     from openpyxl import Workbook  # imported late: it costs ~0.2 s
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31] or "Sheet1")
+    for title, header, rows in sheets:
+        name = title[:31] or "Sheet1"
+        part, ws, filled = 1, _xlsx_sheet(wb, name, header), 1
+        for row in rows:
+            if filled == XLSX_MAX_ROWS:
+                part += 1
+                ws, filled = _xlsx_sheet(wb, f"{name[:25]} ({part})", header), 1
+            ws.append([_xlsx_cell(ws, v) for v in row])
+            filled += 1
+    wb.save(Path(path))
+
+
+def _xlsx_sheet(wb: Any, title: str, header: Sequence[Any]) -> Any:
+    ws = wb.create_sheet(title=title)
     ws.freeze_panes = "A2"
     ws.append([_xlsx_cell(ws, v, bold=True) for v in header])
-    for row in rows:
-        ws.append([_xlsx_cell(ws, v) for v in row])
-    wb.save(Path(path))
+    return ws
+
+
+def write_csv_zip(path: Path, files: Iterable[SheetSpec]) -> None:
+    """A ZIP of CSV files, one per (name, header, rows): `name.csv`, written as the rows come."""
+    with zipfile.ZipFile(Path(path), "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, header, rows in files:
+            with (
+                zf.open(f"{name}.csv", "w", force_zip64=True) as raw,
+                io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fh,
+            ):
+                write_csv_rows(fh, header, rows)
 
 
 def _xlsx_cell(ws: Any, value: Any, *, bold: bool = False) -> Any:

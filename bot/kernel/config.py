@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from bot.kernel.config_digest import Digest, digest_issues
+from bot.kernel.config_exports import ExportsConfig
 from bot.kernel.config_sync import LedgerSyncSettings
 from playbook import aging as rules
 from playbook import decisions
@@ -671,6 +672,7 @@ class Config(Strict):
     platforms: Platforms = Field(default_factory=Platforms)
     server: Server = Field(default_factory=Server)
     access: Access = Field(default_factory=Access)
+    exports: ExportsConfig = Field(default_factory=ExportsConfig)
 
     def listen(self) -> tuple[str, int]:
         """Where `arcircle serve` listens: `server:`, or the older platforms.slack.host/port."""
@@ -972,6 +974,8 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     checkpoints = cfg.audit.checkpoints
     if checkpoints is not None and not checkpoints.is_absolute():
         updates["audit"] = cfg.audit.model_copy(update={"checkpoints": base / checkpoints})
+    if cfg.exports.dir is not None and not cfg.exports.dir.is_absolute():
+        updates["exports"] = cfg.exports.model_copy(update={"dir": base / cfg.exports.dir})
     overrides = cfg.phrasing.overrides
     if overrides is not None:
         if not overrides.is_absolute():

@@ -11,6 +11,8 @@ from bot.kernel.i18n_circle import EN as _CIRCLE_EN
 from bot.kernel.i18n_circle import ZH as _CIRCLE_ZH
 from bot.kernel.i18n_digest import EN as _DIGEST_EN
 from bot.kernel.i18n_digest import ZH as _DIGEST_ZH
+from bot.kernel.i18n_export import EN as _EXPORT_EN
+from bot.kernel.i18n_export import ZH as _EXPORT_ZH
 from bot.kernel.i18n_forms import EN as _FORMS_EN
 from bot.kernel.i18n_forms import ZH as _FORMS_ZH
 from bot.kernel.i18n_identity import EN as _IDENTITY_EN
@@ -165,6 +167,8 @@ _EN.update(_CIRCLE_EN)
 _ZH.update(_CIRCLE_ZH)
 _EN.update(_PHRASE_EN)
 _ZH.update(_PHRASE_ZH)
+_EN.update(_EXPORT_EN)
+_ZH.update(_EXPORT_ZH)
 _EN.update(_FORMS_EN)
 _ZH.update(_FORMS_ZH)
 _EN.update(_IDENTITY_EN)
