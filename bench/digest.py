@@ -1,4 +1,4 @@
-"""Metrics (and, once it lands, digest) benchmark: ours beside one hand-written SQL query for
+"""Metrics and digest benchmark: ours beside one hand-written SQL query for
 the same totals and beside pandas on the same data, in one run.
 
     python -m bench.digest [--invoices 1000000] [--customers 50000] [--cases 10000]
@@ -12,7 +12,7 @@ One process, in this order:
    window, late, or still waiting, with their audit entries (what the scorecard reads);
 4. ours: storage.metrics_report.metrics_report for `--period` (every metric per currency and
    the circle's scorecard), its receivables figures alone (storage.metrics_reads), and the
-   digest when jobs.digest offers `bench_digest(db, now)`;
+   day's digest (bench.digest_run: its snapshot, every section and the card, the chart);
 5. the same receivables totals (opening, closing, closing current, 90+, credit sales per
    currency) as one hand-written SQL query on the same file (sqlite3, read-only), taken in
    turns with ours so that a busy machine weighs on both alike;
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib
 import json
 import sqlite3
 import subprocess
@@ -181,20 +180,20 @@ def run_ours_and_sql(workdir: Path, period_text: str) -> tuple[dict[str, Any], d
         i, cur = c.inputs, c.inputs.currency
         values = (i.opening, i.closing, i.closing_current, i.at_risk_90, i.credit_sales)
         totals[cur] = {k: to_minor(v, cur) for k, v in zip(FIGURES, values, strict=True)}
-    digest_s = None
-    try:
-        digest = importlib.import_module("jobs.digest")
-    except ImportError:
-        digest = None
-    hook = getattr(digest, "bench_digest", None)
-    if hook is not None:  # the digest helper's entry point: hook(db, now) builds one digest
-        digest_s, _ = best_of(lambda: hook(db, NOW))
+    from bench.digest_run import bench_config, chart_once, digest_once, snapshot
+
+    config = bench_config()
+    snapshot_s, _ = best_of(lambda: snapshot(db, config, NOW), runs=1)
+    digest_s, _ = best_of(lambda: digest_once(db, config, NOW))
+    chart_s, _ = best_of(lambda: chart_once(db, config, NOW))
     db.dispose()
     circle = report.circle
     ours = {
         "metrics_s": best["metrics"],
         "figures_s": best["figures"],
         "digest_s": digest_s,
+        "snapshot_s": snapshot_s,
+        "chart_s": chart_s,
         "totals": totals,
         "seats": sum(t.seats for t in circle.teams.values()),
         "waiting": sum(len(t.waiting) for t in circle.teams.values()),
@@ -319,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     if pandas is not None:
         results["pandas"] = pandas["totals"]
     diffs = compare(results)
-    total = ours["metrics_s"] + (ours["digest_s"] or 0)
+    total = ours["metrics_s"] + ours["digest_s"] + ours["snapshot_s"] + ours["chart_s"]
     # Like for like: the hand-written query gives the totals, ours' figures give those and
     # the grades, countback months and promises besides.
     ratio = ours["figures_s"] / sql["sql_s"] if sql["sql_s"] else None
@@ -331,7 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("ours: every metric + circle scorecard", ours["metrics_s"]),
         ("ours: the receivables figures alone", ours["figures_s"]),
-        ("ours: digest", ours["digest_s"]),
+        ("ours: digest (every section and the card)", ours["digest_s"]),
+        ("ours: digest's daily snapshot", ours["snapshot_s"]),
+        ("ours: digest's chart (matplotlib)", ours["chart_s"]),
         ("hand-written SQL: the totals only", sql["sql_s"]),
         ("pandas: the totals (tables in memory)", pandas["pandas_s"] if pandas else None),
         ("pandas: reading the tables", pandas["pandas_load_s"] if pandas else None),
@@ -355,7 +356,10 @@ def main(argv: list[str] | None = None) -> int:
         "import_s": None if built["import_s"] is None else round(built["import_s"], 1),
         "metrics_s": round(ours["metrics_s"], 4),
         "figures_s": round(ours["figures_s"], 4),
-        "digest_s": None if ours["digest_s"] is None else round(ours["digest_s"], 4),
+        "digest_s": round(ours["digest_s"], 4),
+        "snapshot_s": round(ours["snapshot_s"], 4),
+        "chart_s": round(ours["chart_s"], 4),
+        "total_s": round(total, 3),
         "sql_s": round(sql["sql_s"], 4),
         "pandas_s": None if pandas is None else round(pandas["pandas_s"], 4),
         "pandas_load_s": None if pandas is None else round(pandas["pandas_load_s"], 2),
