@@ -28,9 +28,9 @@ demo: $(STAMP)
 	rm -f demo.db demo.db-wal demo.db-shm demo.db.scheduler.lock
 	$(BIN)/arcircle run --database sqlite:///demo.db --clock-speed 60 --clock-start 10:00 < examples/circle_demo.txt
 
-## Run the test suite (PostgreSQL tests run when ARCIRCLE_TEST_DATABASE_URL is set).
+## Run the test suite on every core, up to 4 (PostgreSQL tests run when ARCIRCLE_TEST_DATABASE_URL is set).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q $(ARGS)
+	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

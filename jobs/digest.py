@@ -20,14 +20,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from bot.kernel.config import Config
 from bot.kernel.config_digest import DigestTarget
 from storage import jobrun, snapshots
 from storage.db import Database
-from storage.digest_build import DigestScope, totals_today, yesterday_scorecard
-from storage.outbox import enqueue
+from storage.digest_build import DigestScope
+from storage.digest_writes import Post, enqueue_posts, record_day
 
 log = logging.getLogger(__name__)
 
@@ -78,21 +78,11 @@ def write_snapshot(db: Database, config: Config, day: date, now: datetime) -> bo
     if not jobrun.claim(db, SNAPSHOT_JOB, period, now):
         return False
     try:
-        scope = company_scope(config, day)
-        with db.engine.begin() as conn:
-            totals = totals_today(conn, scope)
-            snapshots.write_totals(conn, day, totals, scope.policy, now)
-            card = yesterday_scorecard(conn, scope, now)
-            snapshots.write_circle(
-                conn,
-                day - timedelta(days=1),
-                {k: (s.seats, s.in_window, s.share) for k, s in card.teams.items()},
-                now,
-            )
+        currencies = record_day(db, company_scope(config, day), now)
     except Exception as exc:
         jobrun.finish(db, SNAPSHOT_JOB, period, "failed", now, {"error": type(exc).__name__})
         raise
-    jobrun.finish(db, SNAPSHOT_JOB, period, "done", now, {"currencies": len(totals)})
+    jobrun.finish(db, SNAPSHOT_JOB, period, "done", now, {"currencies": currencies})
     return True
 
 
@@ -117,26 +107,26 @@ def run_digest(
     if occurrence is None:
         return []
     late = now - occurrence.at > digest.late_after
-    added = []
-    with db.engine.begin() as conn:
-        if occurrence.day < today and not snapshots.ran_before(conn, SNAPSHOT_JOB, occurrence.day):
-            # A past day is caught up only when the bot ran before it (it was down at the
-            # time): a first start does not post yesterday's digest.
-            return []
-        for target in digest.targets(config.company.locale):
-            if target.platform not in platforms:
-                continue  # `arcircle doctor` names digest channels of messengers not running
-            key = digest_key(target, occurrence.day)
-            if enqueue(
-                conn,
-                key=key,
-                platform=target.platform,
-                destination=target.channel,
-                kind=KIND,
-                payload=payload(target, occurrence, late),
-                now=now,
-            ):
-                added.append(key)
+    posts = [
+        Post(
+            digest_key(target, occurrence.day),
+            target.platform,
+            target.channel,
+            payload(target, occurrence, late),
+        )
+        for target in digest.targets(config.company.locale)
+        # `arcircle doctor` names digest channels of messengers not running.
+        if target.platform in platforms
+    ]
+    added = enqueue_posts(
+        db,
+        posts,
+        kind=KIND,
+        now=now,
+        day=occurrence.day,
+        today=today,
+        snapshot_job=SNAPSHOT_JOB,
+    )
     for key in added:
         log.info("digest: enqueued %s%s", key, " (late)" if late else "")
     return added

@@ -10,8 +10,10 @@ again with the error above them. The form in progress lives in the database
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from bot.adapters.base import Dispatch
@@ -33,6 +35,22 @@ class GuidedForms:
         self.router = router
         self.config = config
         self.poster = poster
+        # One step of one person's form at a time: the question's message id is saved only
+        # after Telegram returns it, so a reply that arrives meanwhile (webhook updates are
+        # handled concurrently) would otherwise find the previous question and be taken for
+        # a command.
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, chat: str, user_id: str) -> AsyncIterator[None]:
+        key = (chat, user_id)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and self._locks.get(key) is lock:
+                del self._locks[key]
 
     @property
     def db(self) -> Any:
@@ -56,6 +74,19 @@ class GuidedForms:
         reply_to: int | None,
     ) -> None:
         """A click on a form's button: ask the first field (or say why not)."""
+        async with self._turn(chat, user_id):
+            await self._start(ref, chat, user_id, name, person, thread, reply_to)
+
+    async def _start(
+        self,
+        ref: FormRef,
+        chat: str,
+        user_id: str,
+        name: str,
+        person: str | None,
+        thread: int | None,
+        reply_to: int | None,
+    ) -> None:
         form = await self._open(ref, user_id, person)
         if isinstance(form, Reply):
             await self.poster.send(chat, form, thread=thread, reply_to=reply_to)
@@ -71,7 +102,8 @@ class GuidedForms:
         await self._ask(begun, form, person)
 
     async def cancel(self, chat: str, user_id: str, person: str | None) -> Reply:
-        dropped = await self.db.threads.write(state.drop_form, chat, user_id)
+        async with self._turn(chat, user_id):
+            dropped = await self.db.threads.write(state.drop_form, chat, user_id)
         key = "telegram_form_cancelled" if dropped else "telegram_form_nothing"
         return Reply(text=t(self.config.locale_of(person), key))
 
@@ -87,6 +119,19 @@ class GuidedForms:
         message_id: int,
     ) -> bool:
         """A message that may answer a form in progress; True when it did."""
+        async with self._turn(chat, user_id):
+            return await self._answer(chat, user_id, person, text, reply_to, private, message_id)
+
+    async def _answer(
+        self,
+        chat: str,
+        user_id: str,
+        person: str | None,
+        text: str,
+        reply_to: int | None,
+        private: bool,
+        message_id: int,
+    ) -> bool:
         current = await self.db.threads.read(state.load_form, chat, user_id)
         if current is None or not current.pending:
             return False
