@@ -35,6 +35,8 @@ below. A scripted answer is returned as given and changes no state (`messages` e
 - views.open / views.push: ok, view {id: "V1", "V2", ...}; views.update: ok, that view id
   (views kept in `views`)
 - conversations.open: ok, channel {id: "D" + user}
+- conversations.info: ok, channel {id, is_member: not in `outside`}; `channel_not_found` for
+  a channel in `missing_channels`
 - files.getUploadURLExternal / files.completeUploadExternal: enough for files_upload_v2
   (files kept in `uploads`)
 - chat.getPermalink: ok, a permalink
@@ -168,6 +170,7 @@ class FakeSlack:
         self.missing_users: set[str] = set()
         self.usergroups: dict[str, list[str]] = {}
         self.outside: set[str] = set()  # channels the bot is not a member of
+        self.missing_channels: set[str] = set()  # conversations.info: channel_not_found
         self.replied: set[tuple[str, str]] = set()  # (channel, thread_ts) people replied in
         self.socket = SocketModeServer()
         self.url = ""  # "http://127.0.0.1:PORT/api/" once started
@@ -411,6 +414,12 @@ class FakeSlack:
         posting = method in ("chat.postMessage", "chat.update", "chat.postEphemeral")
         if posting and str(body.get("channel", "")) in self.outside:
             return {"ok": False, "error": "not_in_channel"}
+        if method == "conversations.info":
+            channel = str(body.get("channel", ""))
+            if channel in self.missing_channels:
+                return {"ok": False, "error": "channel_not_found"}
+            member = channel not in self.outside
+            return {"ok": True, "channel": {"id": channel, "is_member": member}}
         if method == "chat.postMessage":
             return self._post(body)
         if method == "chat.update":

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.slack.doctor import SCOPES
 from bot.adapters.slack.outbound import SlackSetupError, make_client
 from bot.adapters.slack.socket_mode import app_token_problem, check_app_token
 from bot.app import StartError, serve_console
@@ -125,7 +126,8 @@ def squeeze(text: str) -> str:
 def socket_env(env: dict[str, str], fake: FakeSlack, app_token: str) -> dict[str, str]:  # noqa: F811
     Path(env["ARCIRCLE_CONFIG"]).write_text(
         TEST_CONFIG.replace("platforms:\n", "platforms:\n  slack: {enabled: true, mode: socket}\n")
-        + "circle:\n  channels: {slack: C0CIRCLE}\n",
+        + "circle:\n  channels: {slack: C0CIRCLE}\n"
+        + "digest:\n  channels: {console: '#ar-circle', slack: C0DIGEST}\n",
         encoding="utf-8",
     )
     return dict(env, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=app_token, SLACK_API_URL=fake.url)
@@ -183,6 +185,16 @@ def test_doctor_asks_slack_about_both_tokens_and_the_scopes(env: dict[str, str])
         fake.scopes = [s for s in fake.scopes if s != "users:read"]
         scopes = arcircle(socket_env(env, fake, APP_TOKEN), "doctor")
         assert scopes.returncode == 1 and "the app lacks the scope(s) users:read" in scopes.stdout
+        fake.scopes = list(SCOPES)
+        # The digest's channel is asked about too: gone, or the bot not in it, is said.
+        fake.missing_channels = {"C0DIGEST"}
+        fake.outside = {"C0CIRCLE"}
+        channels = squeeze(arcircle(socket_env(env, fake, APP_TOKEN), "doctor").stdout)
+        assert "✗ slack (socket) digest.channels.slack C0DIGEST: channel_not_found" in channels
+        assert "✗ slack (socket) circle.channels.slack C0CIRCLE: the bot is not in it" in channels
+        fake.missing_channels, fake.outside = set(), set()
+        fine = squeeze(arcircle(socket_env(env, fake, APP_TOKEN), "doctor").stdout)
+        assert "✓ slack (socket) digest.channels.slack C0DIGEST: the bot is in it" in fine
         asked = len(fake.calls)
         offline = arcircle(socket_env(env, fake, APP_TOKEN), "doctor", "--offline")
         assert len(fake.calls) == asked and "SLACK_APP_TOKEN opens" not in offline.stdout

@@ -50,6 +50,8 @@ async def probe(config: Config, env: Mapping[str, str]) -> list[Finding]:
             )
         if group:
             found.append(await _group(client, group))
+        for where, channel in _channels(config):
+            found.append(await _channel(client, where, channel))
     if config.platforms.slack.mode == "socket":
         try:
             await check_app_token(client, env.get("SLACK_APP_TOKEN", ""))
@@ -58,6 +60,36 @@ async def probe(config: Config, env: Mapping[str, str]) -> list[Finding]:
         else:
             found.append(("ok", "SLACK_APP_TOKEN opens a Socket Mode connection"))
     return found
+
+
+def _channels(config: Config) -> list[tuple[str, str]]:
+    """(config path, channel id) of every Slack channel the bot posts to on its own: the
+    circle's and the digest's (a wrong id there parks every post, silently, until asked)."""
+    out: list[tuple[str, str]] = []
+    circle = config.circle.channels.get("slack")
+    if circle:
+        out.append(("circle.channels.slack", circle))
+    for target in config.digest.targets(config.company.locale):
+        if target.platform == "slack":
+            section = f"teams.{target.team}" if target.team else "channels"
+            out.append((f"digest.{section}.slack", target.channel))
+    return out
+
+
+async def _channel(client: AsyncWebClient, where: str, channel: str) -> Finding:
+    try:
+        resp = await client.conversations_info(channel=channel)
+    except Exception as exc:
+        reason = delivery_error(exc).reason
+        if "missing_scope" in reason:
+            # channels:read is not among the scopes the bot needs to run: say what it costs.
+            return ("warn", f"{where} {channel}: not checked (add channels:read to check it)")
+        return ("fail", f"{where} {channel}: {reason}: nothing can be posted there")
+    info = resp.get("channel")
+    if isinstance(info, dict) and info.get("is_member") is False:
+        return ("fail", f"{where} {channel}: the bot is not in it: /invite the app there")
+    name = info.get("name") if isinstance(info, dict) else None
+    return ("ok", f"{where} {channel}" + (f" (#{name})" if name else "") + ": the bot is in it")
 
 
 async def _group(client: AsyncWebClient, group: str) -> Finding:
