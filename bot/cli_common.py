@@ -4,11 +4,13 @@ logging set-up, loading the config, the clock (real, or scaled for a demo) and d
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
+from typing import Any, Protocol
 
 from bot.kernel.clock import Clock, ScaledClock, SystemClock, clock_start
 from bot.kernel.config import Config, ConfigError, load_config
@@ -83,3 +85,36 @@ def _date(text: str) -> date:
     if value is None:
         raise argparse.ArgumentTypeError("a date is required, e.g. 2013-06-30")
     return value
+
+
+class Report(Protocol):
+    """A report `arcircle report` prints or writes (aging, metrics)."""
+
+    def to_json(self) -> Any: ...
+    def to_csv(self) -> str: ...
+    def to_table(self) -> str: ...
+    def write_csv(self, path: Path) -> None: ...
+    def to_xlsx(self, path: Path) -> None: ...
+
+
+def write_report(report: Report, fmt: str, output: Path | None) -> None:
+    """The report in `fmt` to `output` (None: the screen; XLSX needs a file)."""
+    try:
+        if fmt == "xlsx":
+            assert output is not None
+            report.to_xlsx(output)
+        elif fmt == "csv" and output is not None:
+            report.write_csv(output)
+        else:
+            if fmt == "json":
+                text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
+            elif fmt == "csv":
+                text = report.to_csv()
+            else:
+                text = report.to_table() + "\n"
+            if output is None:
+                sys.stdout.write(text)
+            else:
+                output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise Fail(f"--output {output}: cannot write it ({exc.strerror or exc})") from None

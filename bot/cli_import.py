@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli_common import Fail, _config
+from bot.cli_common import Fail, _config, write_report
 from bot.kernel.clock import SystemClock, today
 
 if TYPE_CHECKING:
@@ -153,25 +152,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     as_of = args.as_of or today(SystemClock(), config.company.zone)
     with db.engine.connect() as conn:
         report = aging_report(conn, as_of, config.aging_policy(), by=args.by)
-    try:
-        if fmt == "xlsx":
-            assert output is not None
-            report.to_xlsx(output)
-        elif fmt == "csv" and output is not None:
-            report.write_csv(output)
-        else:
-            if fmt == "json":
-                text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
-            elif fmt == "csv":
-                text = report.to_csv()
-            else:
-                text = report.to_table() + "\n"
-            if output is None:
-                sys.stdout.write(text)
-            else:
-                output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise Fail(f"--output {output}: cannot write it ({exc.strerror or exc})") from None
+    write_report(report, fmt, output)
     if output is not None:
         print(f"Aging report as of {as_of.isoformat()} written to {output}", file=sys.stderr)
     return 0

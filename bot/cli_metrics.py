@@ -4,11 +4,10 @@ period, with the circle's scorecard, as a table, JSON, CSV or XLSX."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from bot.cli_common import Fail, _config
+from bot.cli_common import Fail, _config, write_report
 from bot.kernel.clock import SystemClock
 from playbook.periods import Period, PeriodError, clip, last_month, parse_period
 
@@ -66,25 +65,7 @@ def cmd_metrics(args: argparse.Namespace, clock: SystemClock | None = None) -> i
             currency=currency,
             contacts=circle_env(config).teams,
         )
-    try:
-        if fmt == "xlsx":
-            assert output is not None
-            report.to_xlsx(output)
-        elif fmt == "csv" and output is not None:
-            report.write_csv(output)
-        else:
-            if fmt == "json":
-                text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
-            elif fmt == "csv":
-                text = report.to_csv()
-            else:
-                text = report.to_table() + "\n"
-            if output is None:
-                sys.stdout.write(text)
-            else:
-                output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise Fail(f"--output {output}: cannot write it ({exc.strerror or exc})") from None
+    write_report(report, fmt, output)
     if output is not None:
         print(f"Metrics for {period.label} written to {output}", file=sys.stderr)
     return 0
