@@ -58,6 +58,10 @@ class DigestScope:
     late: bool = False
 
 
+# How old a snapshot the digest may show as "now": the post follows it within the minute.
+SNAPSHOT_FRESH = timedelta(minutes=5)
+
+
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """[start, end) of a local day, as aware datetimes."""
     start = datetime.combine(day, time(0), zone)
@@ -79,6 +83,18 @@ def totals_today(conn: Connection, scope: DigestScope) -> list[Totals]:
         )
         for cur, line in found.items()
     ]
+
+
+def _totals(conn: Connection, scope: DigestScope, now: datetime) -> list[Totals]:
+    """Today's totals: the snapshot the digest job has just written when it is fresh (the
+    company's digest goes out a moment after it), else counted now (a team's scope, `/ar
+    digest` later in the day)."""
+    if scope.team is None and scope.owners is None:
+        bounds = snapshots.bounds_key(scope.policy)
+        fresh = snapshots.fresh_totals(conn, scope.day, bounds, now - SNAPSHOT_FRESH)
+        if fresh is not None:
+            return fresh
+    return totals_today(conn, scope)
 
 
 def _with_yesterday(conn: Connection, scope: DigestScope, totals: list[Totals]) -> list[Totals]:
@@ -227,7 +243,7 @@ def build_digest(
         day=day,
         team=scope.team,
         bucket_labels=tuple(b.label for b in scope.policy.buckets),
-        totals=tuple(_with_yesterday(conn, scope, totals_today(conn, scope))),
+        totals=tuple(_with_yesterday(conn, scope, _totals(conn, scope, now))),
         newly_overdue=tuple(overdue),
         newly_overdue_total=overdue_total,
         payments=tuple(paid),

@@ -110,6 +110,33 @@ def write_circle(
         )
 
 
+def fresh_totals(conn: Connection, day: date, bounds: str, since: datetime) -> list[Totals] | None:
+    """The company's totals of `day` as the digest job wrote them at or after `since`, or None
+    (none that fresh): the digest posted a moment after its snapshot reads them back instead of
+    counting a million invoices a second time."""
+    rows = conn.execute(
+        select(_snap).where(
+            _snap.c.day == day,
+            _snap.c.bucket_bounds == bounds,
+            _snap.c.source == "digest",
+            _snap.c.created_at >= since,
+            _snap.c.stages_minor.is_not(None),
+        )
+    ).all()
+    if not rows:
+        return None
+    return [
+        Totals(
+            currency=r.currency,
+            buckets=tuple(json.loads(r.buckets_minor)),
+            stages=tuple(json.loads(r.stages_minor)),
+            count=int(r.open_count),
+            credit_sales_30d=int(r.credit_sales_30d_minor),
+        )
+        for r in rows
+    ]
+
+
 def history(conn: Connection, last: date, days: int = BACKFILL_DAYS) -> list[Snapshot]:
     """Snapshots of the `days` days up to `last`, oldest first."""
     rows = conn.execute(

@@ -26,6 +26,7 @@ from tests.digest_world import (
     build_ledger,
     digest_config,
     monday_circle,
+    pay,
 )
 
 _snap = DailySnapshot.__table__  # type: ignore[attr-defined]
@@ -400,3 +401,20 @@ async def test_the_chart_gets_30_days_of_snapshots_and_the_table_fallback(
     shown = adapt(reply, "digest", Capabilities(files=False))
     assert shown.attachments == () and shown.card is not None
     assert shown.card.sections[-1] == reply.files_fallback
+
+
+async def test_the_digest_posted_with_its_snapshot_shows_the_snapshot_later_ones_count_anew(
+    world: DigestWorld,
+) -> None:
+    [key, *_] = world.run()  # Tuesday 09:00: the snapshot, then the posts
+    posted = world.render(key).plain()
+    assert "CN¥4,000.00" in posted  # worked above: 1,000 + 400 + 600 + 2,000 open
+    # Zenith pays INV-5 in full a minute later. The post that goes out now still shows the
+    # figures of its snapshot (read back, not counted again over the whole ledger) ...
+    pay(world.db, "INV-5", 200_000, TUESDAY, world.clock.now())
+    world.advance(minutes=1)
+    assert "CN¥4,000.00" in world.render(key).plain()
+    # ... but a digest rendered once the snapshot is no longer fresh counts the ledger as it is.
+    world.advance(minutes=6)
+    later = world.render(key).plain()
+    assert "CN¥4,000.00" not in later and "CN¥2,000.00" in later
