@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.kernel.config import Config
 from bot.kernel.config_digest import DigestTarget
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 KIND = "digest"
 SNAPSHOT_JOB = "digest.snapshot"
+SNAPSHOT_STALE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,11 @@ def company_scope(config: Config, day: date) -> DigestScope:
 def write_snapshot(db: Database, config: Config, day: date, now: datetime) -> bool:
     """The day's snapshot, once a day (a claim per day; a failed one is retried next run)."""
     period = day.isoformat()
-    if not jobrun.claim(db, SNAPSHOT_JOB, period, now):
+    # A claim left running by a process that died mid-way is taken over once it is older than
+    # any snapshot takes (seconds at a million invoices), or that day would have none.
+    if not jobrun.claim(db, SNAPSHOT_JOB, period, now) and not jobrun.take_over(
+        db, SNAPSHOT_JOB, period, now, started_before=now - SNAPSHOT_STALE
+    ):
         return False
     try:
         currencies = record_day(db, company_scope(config, day), now)

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.kernel.clock import FakeClock
-from storage import snapshots
+from jobs.digest import SNAPSHOT_JOB, write_snapshot
+from storage import jobrun, snapshots
 from storage.db import Database
 from storage.digest_top import top_items
 from storage.models import AuditLog, DailySnapshot
@@ -257,6 +258,19 @@ async def test_the_snapshot_is_one_row_a_day_and_currency(world: DigestWorld) ->
     # Monday's circle, written with Tuesday's snapshot: finance 1 of 1 on time, sales 0 of 1.
     assert circle["finance"] == [(date(2026, 3, 16), Decimal(1))]
     assert circle["sales"] == [(date(2026, 3, 16), Decimal(0))]
+
+
+async def test_a_snapshot_whose_process_died_is_taken_over_later(world: DigestWorld) -> None:
+    # A process claimed Tuesday's snapshot and died before writing it.
+    assert jobrun.claim(world.db, SNAPSHOT_JOB, TUESDAY.isoformat(), world.clock.now())
+    world.advance(minutes=1)
+    assert not write_snapshot(world.db, world.config, TUESDAY, world.clock.now())  # still its
+    world.advance(minutes=15)
+    assert write_snapshot(world.db, world.config, TUESDAY, world.clock.now())
+    assert jobrun.status(world.db, SNAPSHOT_JOB, TUESDAY.isoformat()) == "done"
+    with world.db.engine.connect() as conn:
+        days = {r.day for r in conn.execute(select(_snap.c.day)).all()}
+    assert TUESDAY in days
 
 
 def test_backfill_rebuilds_30_days_from_the_dated_payments(
