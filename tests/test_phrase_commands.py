@@ -86,6 +86,12 @@ async def test_tone_and_excuse_by_name_in_either_language(router: Router) -> Non
     assert "instalment" in out  # the fallback, allowed by default
 
 
+async def test_the_seeds_excuse_words_are_excuses_not_customer_names(router: Router) -> None:
+    out = await say(router, "tom.baker", "/ar phrase Northwind 资金周转")
+    assert "Excuse heard: Cash is tight" in out
+    assert "no customer matches" not in out.lower()
+
+
 async def test_unknown_tone_lists_the_valid_ones(router: Router) -> None:
     await say(router, "li.na", "/ar open Northwind")
     out = await say(router, "tom.baker", "/ar phrase 1 shouty")

@@ -388,6 +388,21 @@ def test_find_excuse(book: Any, text: str, key: str) -> None:
     assert book.find_excuse(text) == key
 
 
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        # The words of the playbook's own reasons ("资金周转困难", "内部流程卡住") and how
+        # people say them, matched whole (the phrase command tries its last word so).
+        ("资金周转", "cash_tight"),
+        ("资金周转困难", "cash_tight"),
+        ("周转不开", "cash_tight"),
+        ("内部流程卡住", "process_stuck"),
+    ],
+)
+def test_the_reasons_own_words_name_their_excuse_whole(book: Any, text: str, key: str) -> None:
+    assert book.find_excuse(text, partial=False) == key
+
+
 def test_find_excuse_misses(book: Any) -> None:
     assert book.find_excuse("") is None
     assert book.find_excuse("weather is nice") is None
