@@ -75,31 +75,19 @@ class GuidedForms:
     ) -> None:
         """A click on a form's button: ask the first field (or say why not)."""
         async with self._turn(chat, user_id):
-            await self._start(ref, chat, user_id, name, person, thread, reply_to)
-
-    async def _start(
-        self,
-        ref: FormRef,
-        chat: str,
-        user_id: str,
-        name: str,
-        person: str | None,
-        thread: int | None,
-        reply_to: int | None,
-    ) -> None:
-        form = await self._open(ref, user_id, person)
-        if isinstance(form, Reply):
-            await self.poster.send(chat, form, thread=thread, reply_to=reply_to)
-            return
-        extra = {"name": name, "thread": str(thread or ""), "intro": "1"}
-        begun = state.FormState(
-            chat=chat,
-            user_id=user_id,
-            form_key=ref.key(),
-            pending=[f.name for f in form.fields],
-            extra=extra,
-        )
-        await self._ask(begun, form, person)
+            form = await self._open(ref, user_id, person)
+            if isinstance(form, Reply):
+                await self.poster.send(chat, form, thread=thread, reply_to=reply_to)
+                return
+            extra = {"name": name, "thread": str(thread or ""), "intro": "1"}
+            begun = state.FormState(
+                chat=chat,
+                user_id=user_id,
+                form_key=ref.key(),
+                pending=[f.name for f in form.fields],
+                extra=extra,
+            )
+            await self._ask(begun, form, person)
 
     async def cancel(self, chat: str, user_id: str, person: str | None) -> Reply:
         async with self._turn(chat, user_id):
@@ -120,48 +108,36 @@ class GuidedForms:
     ) -> bool:
         """A message that may answer a form in progress; True when it did."""
         async with self._turn(chat, user_id):
-            return await self._answer(chat, user_id, person, text, reply_to, private, message_id)
-
-    async def _answer(
-        self,
-        chat: str,
-        user_id: str,
-        person: str | None,
-        text: str,
-        reply_to: int | None,
-        private: bool,
-        message_id: int,
-    ) -> bool:
-        current = await self.db.threads.read(state.load_form, chat, user_id)
-        if current is None or not current.pending:
-            return False
-        replying = reply_to is not None and reply_to == current.prompt_id
-        if not private and not replying:
-            return False  # in a group only a reply to the question answers it
-        if private and not replying and text.lstrip().startswith(("/", "／")):
-            return False  # in a private chat a command is a command, not an answer
-        ref = FormRef.from_key(current.form_key)
-        form = await self._open(ref, user_id, person) if ref is not None else None
-        if not isinstance(form, Form):
-            await self.db.threads.write(state.drop_form, chat, user_id)
-            if isinstance(form, Reply):
-                await self.poster.send(chat, form, thread=_thread(current), reply_to=message_id)
+            current = await self.db.threads.read(state.load_form, chat, user_id)
+            if current is None or not current.pending:
+                return False
+            replying = reply_to is not None and reply_to == current.prompt_id
+            if not private and not replying:
+                return False  # in a group only a reply to the question answers it
+            if private and not replying and text.lstrip().startswith(("/", "／")):
+                return False  # in a private chat a command is a command, not an answer
+            ref = FormRef.from_key(current.form_key)
+            form = await self._open(ref, user_id, person) if ref is not None else None
+            if not isinstance(form, Form):
+                await self.db.threads.write(state.drop_form, chat, user_id)
+                if isinstance(form, Reply):
+                    await self.poster.send(chat, form, thread=_thread(current), reply_to=message_id)
+                return True
+            name = current.pending[0]
+            field = form.field(name)
+            value, problem = _value(field, text, self.config.locale_of(person))
+            if problem is not None:
+                current.errors = {name: problem}
+                await self._ask(current, form, person)
+                return True
+            current.values[name] = value
+            current.errors.pop(name, None)
+            current.pending = current.pending[1:]
+            if current.pending:
+                await self._ask(current, form, person)
+                return True
+            await self._submit(current, form, person, message_id)
             return True
-        name = current.pending[0]
-        field = form.field(name)
-        value, problem = _value(field, text, self.config.locale_of(person))
-        if problem is not None:
-            current.errors = {name: problem}
-            await self._ask(current, form, person)
-            return True
-        current.values[name] = value
-        current.errors.pop(name, None)
-        current.pending = current.pending[1:]
-        if current.pending:
-            await self._ask(current, form, person)
-            return True
-        await self._submit(current, form, person, message_id)
-        return True
 
     async def _submit(
         self, current: state.FormState, form: Form, person: str | None, message_id: int
