@@ -28,7 +28,7 @@ def digest_checks(cfg: Config, env: Mapping[str, str]) -> list[Line]:
     }
     lines: list[Line] = []
     for target in targets:
-        where = f"digest.{'teams.' + target.team if target.team else 'channels'}.{target.platform}"
+        where = target.path
         if target.platform not in enabled:
             lines.append(
                 (

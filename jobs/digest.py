@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 
 from bot.kernel.config import Config
 from bot.kernel.config_digest import DigestTarget
+from jobs.digest_render import scope_for
 from storage import jobrun, snapshots
 from storage.db import Database
 from storage.digest_build import DigestScope
@@ -64,13 +65,8 @@ def payload(target: DigestTarget, occurrence: Occurrence, late: bool) -> dict[st
 
 
 def company_scope(config: Config, day: date) -> DigestScope:
-    return DigestScope(
-        day=day,
-        zone=config.company.zone,
-        policy=config.aging_policy(),
-        base_currency=config.company.currency,
-        fx=config.company.fx_rates,
-    )
+    """The company's digest of `day`, as the snapshot counts it."""
+    return scope_for(config, day, None, config.company.locale, late=False)
 
 
 def write_snapshot(db: Database, config: Config, day: date, now: datetime) -> bool:

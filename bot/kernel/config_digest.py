@@ -83,6 +83,12 @@ class DigestTarget:
     def scope(self) -> str:
         return self.team or "all"
 
+    @property
+    def path(self) -> str:
+        """Where config.yaml names it (`digest.teams.sales.slack`), for doctor's lines."""
+        section = f"teams.{self.team}" if self.team else "channels"
+        return f"digest.{section}.{self.platform}"
+
 
 class Digest(_Strict):
     enabled: bool = True

@@ -71,8 +71,7 @@ def _channels(config: Config) -> list[tuple[str, str]]:
         out.append(("circle.channels.slack", circle))
     for target in config.digest.targets(config.company.locale):
         if target.platform == "slack":
-            section = f"teams.{target.team}" if target.team else "channels"
-            out.append((f"digest.{section}.slack", target.channel))
+            out.append((target.path, target.channel))
     return out
 
 
