@@ -4,7 +4,8 @@ long the relationship has lasted. (Open items and the customer lookup: storage.q
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -91,3 +92,41 @@ def relationship_years(conn: Connection, customer_id: int, today: date) -> int |
         select(_cus.c.relationship_since).where(_cus.c.id == customer_id)
     ).scalar_one_or_none()
     return (today - since).days // 365 if since else None
+
+
+@dataclass(frozen=True)
+class CustomerProfile:
+    """What the words for a customer may rely on beyond its open items: who to address, how long
+    the relationship is, the contract's late interest, and the limitation clock.
+
+    Every field is None/empty/0 when the records do not say: the words must then not claim it
+    (no "王总" without a contact, no years of partnership without a first order date, no "as we
+    reminded you" without a recorded reminder).
+    """
+
+    relationship_since: date | None = None  # first order date
+    contact_name: str | None = None  # "王建国" or "Wang Jianguo"
+    contact_title: str | None = None  # "总经理", "财务经理", "CFO"
+    credit_limit: tuple[Decimal, str] | None = None  # (amount, currency)
+    # The contract's late interest per day: the customer's own rate, None when not recorded
+    # (the caller then falls back to collection.late_interest_per_day).
+    interest_per_day: Decimal | None = None
+    # An invoice's own rate wins over the customer's: invoice_no → rate per day.
+    invoice_interest: Mapping[str, Decimal] = field(default_factory=dict)
+    # The latest written acknowledgement of the debt (signed statement, promise, part payment)
+    # and what it was: restarts the limitation period (PRC Civil Code art. 195).
+    acknowledged_on: date | None = None
+    acknowledged_by: str | None = None  # "statement" / "promise" / "payment"
+    # The earliest day an open invoice's limitation period ends, counted from the latest
+    # interruption; None without open invoices.
+    limitation_ends: date | None = None
+    reminders_sent: int = 0  # reminders, calls and visits recorded for this customer, ever
+    refused_full: bool = False  # the customer refused full payment (recorded in a case)
+
+
+def customer_profile(conn: Connection, customer_id: int, today: date) -> CustomerProfile:
+    """The customer's profile as the records show it (see CustomerProfile)."""
+    since = conn.execute(
+        select(_cus.c.relationship_since).where(_cus.c.id == customer_id)
+    ).scalar_one_or_none()
+    return CustomerProfile(relationship_since=since, credit_limit=credit_limit(conn, customer_id))

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.kernel.config_collect import Collection
 from bot.kernel.config_digest import Digest, digest_issues
 from bot.kernel.config_exports import ExportsConfig
 from bot.kernel.config_sync import LedgerSyncSettings
@@ -176,6 +177,8 @@ class Strict(BaseModel):
 
 class Company(Strict):
     name: str
+    # What a salesperson calls the company to a customer ("华东精密"); the full name otherwise.
+    short_name: str | None = Field(default=None, min_length=1, max_length=40)
     currency: Currency = "CNY"
     timezone: str = "Asia/Shanghai"
     locale: Locale = "zh-CN"
@@ -668,6 +671,7 @@ class Config(Strict):
     ledger: Ledger = Field(default_factory=Ledger)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     phrasing: Phrasing = Field(default_factory=Phrasing)
+    collection: Collection = Field(default_factory=Collection)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     platforms: Platforms = Field(default_factory=Platforms)
     server: Server = Field(default_factory=Server)
