@@ -104,6 +104,10 @@ class InvoiceFact:
     currency: str
     days_past_due: int  # negative before the due date
     due_date: date
+    disputed: bool = False  # this invoice is disputed: not in the ask, named with its next step
+    # The contract's late interest per day for this invoice (its own, else the customer's,
+    # else the company default); None: the contract has no such clause, say nothing of interest.
+    interest_per_day: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,21 @@ class CaseFacts:
     our_company: str = ""
     promise_date: date | None = None  # a promise still pending: the ask confirms that date
     just_paid: bool = False  # no open invoices because the case just closed paid: thank, repair
+    # --- issue 12: the method by grade and amount, and what the records show ---
+    # A balance at or above collection.large_amount (or the share of the credit limit):
+    # a manager makes the call.
+    large: bool = False
+    contact_name: str | None = None  # "王建国": the words open "王总，您好"
+    contact_title: str | None = None  # "总经理"
+    refused_full: bool = False  # the customer refused full payment (recorded)
+    want_installment: bool = False  # the collector asked for the instalment fallback
+    # The last promise that was missed: its date and amount (None when the amount was not given).
+    broken_on: date | None = None
+    broken_amount: Decimal | None = None
+    broken_currency: str | None = None
+    reminders_sent: int = 0  # recorded reminders/calls/visits; 0: never claim earlier reminders
+    limitation_days_left: int | None = None  # days until the earliest limitation period ends
+    recovery: Decimal | None = None  # expected recovery rate at this age (0..1)
 
 
 @dataclass(frozen=True)
@@ -147,6 +166,14 @@ class Suggestion:
     evidence: tuple[str, ...]
     variant: int  # as asked; each slot uses it modulo its number of variants
     kind: str  # "collect" or "relationship"
+    # --- issue 12: shown on the card beside the words (None: nothing to show) ---
+    grade_label: str | None = None  # "呆账"
+    recovery: str | None = None  # "expected recovery at this age: 80%"
+    who_acts: str | None = None  # who should make this contact: manager, legal, lawyer ...
+    strategy: str | None = None  # the value × risk matrix's advice for this customer
+    interest: str | None = None  # "late interest to date per contract: ¥3,000.00 (0.1%/day)"
+    disputed_note: str | None = None  # the disputed invoices and how to settle them
+    limitation: str | None = None  # advice when the limitation period is running out
 
     @property
     def text(self) -> str:
