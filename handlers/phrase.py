@@ -1,49 +1,43 @@
-"""/ar phrase <case|customer> [tone] [excuse]: what to say to the customer, and why.
+"""/ar phrase <case|customer> [tone] [excuse] [installment]: what to say to the customer, and
+why.
 
-The suggestion comes from the playbook's templates, chosen by stage, relationship and excuse;
-when a language model is configured it may adapt the words to the case. Whatever is shown has
-passed the compliance lint: a model answer that fails it is replaced by the template.
+The suggestion comes from the playbook's templates, chosen by risk grade, amount, stage,
+relationship and excuse (the facts: handlers.phrase_facts; the card: handlers.phrase_card).
+When a language model is configured it may adapt the words of a debt not yet bad; whatever is
+shown has passed the compliance lint: a model answer that fails it is replaced by the template.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, replace
-from datetime import datetime, time
+import re
+from dataclasses import replace
+from decimal import Decimal
 
-from bot.kernel.cards import case_risk
-from bot.kernel.messages import Button, Card, Command, Reply, Section
-from handlers.common import customer_items, resolve_customer, shorten
+from bot.kernel.messages import Command, Reply
+from handlers.common import shorten
 from handlers.context import Context
+from handlers.phrase_card import LEGAL_GRADES, phrase_card
+from handlers.phrase_facts import Target, phrase_target
 from playbook.compliance import Finding, LintContext, lint, rule_label
 from playbook.library import Playbook, PlaybookError, load_playbook
 from playbook.llm import LlmRequest, adapt, load_settings
-from playbook.phrasing import CaseFacts, InvoiceFact, Suggestion, TimingPolicy, suggest
-from storage.circle import load_case
-from storage.circle_reads import contacts_since
-from storage.customer_facts import broken_promises, relationship_years
-from storage.db import bounded_id
+from playbook.phrasing import CaseFacts, Suggestion, TimingPolicy, suggest
 from storage.offloop import Conn
 
 log = logging.getLogger(__name__)
 
 NAME = "phrase"
 ALIASES = ("话术", "say", "suggest")
-USAGE = "/ar phrase <case|customer> [tone] [excuse] [--variant N]"
+USAGE = "/ar phrase <case|customer> [tone] [excuse] [installment] [--variant N]"
 SUMMARY = {
     "en": "What to say to the customer now: tone, words, answer to the excuse, next step",
     "zh-CN": "现在该对客户说什么：语气、话术、应对借口、下一步",
 }
-_CONTACTS = ("remind", "call", "visit")
-
-
-@dataclass(frozen=True)
-class Target:
-    facts: CaseFacts
-    label: str  # what the command named: "42" or the customer code
-    contacts_today: int
-    conversation: tuple[str, ...]
+# The collector asks for the instalment fallback: any of these words after the name.
+INSTALLMENT_WORDS = frozenset(("installment", "instalment", "installments", "instalments",
+                               "分期", "分期付款"))  # fmt: skip
 
 
 async def handle(cmd: Command, ctx: Context) -> Reply:
@@ -62,11 +56,15 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         variant = int(words[i + 1])
         del words[i : i + 2]
     tone = excuse = None
-    # Tone and excuse come last; whatever is left names the case or the customer.
+    installment = False
+    # Tone, excuse and the instalment word come last, in any order; whatever is left names
+    # the case or the customer.
     while len(words) > 1:
         found_tone = playbook.find_tone(words[-1]) if tone is None else None
         found_excuse = playbook.find_excuse(words[-1], partial=False) if excuse is None else None
-        if found_tone:
+        if not installment and words[-1].casefold() in INSTALLMENT_WORDS:
+            installment = True
+        elif found_tone:
             tone = found_tone
         elif found_excuse:
             excuse = found_excuse
@@ -87,17 +85,24 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
             ),
             ctx.locale,
         )
-    found = await ctx.read(_suggested, ctx, playbook, " ".join(words), tone, excuse, variant)
+    found = await ctx.read(
+        _suggested, ctx, playbook, " ".join(words), tone, excuse, variant, installment
+    )
     if isinstance(found, Reply):
         return found
     target, suggestion = found
     note = ctx.t("phrase_template")
     llm = ctx.config.phrasing.llm
     if llm is not None and suggestion.kind == "collect":
-        adapted, note = await _adapted(ctx, llm, suggestion, target)
-        if adapted is not None:
-            suggestion = adapted
-    return Reply(card=_card(ctx, suggestion, target, tone, excuse, note))
+        if target.facts.risk in LEGAL_GRADES:
+            # A bad or dead debt's words state legal options: the reviewed template's wording,
+            # not one improvised by a model.
+            note = ctx.t("phrase_llm_legal")
+        else:
+            adapted, note = await _adapted(ctx, llm, suggestion, target)
+            if adapted is not None:
+                suggestion = adapted
+    return Reply(card=phrase_card(ctx, suggestion, target, tone, excuse, note))
 
 
 def _suggested(
@@ -108,10 +113,11 @@ def _suggested(
     tone: str | None,
     excuse: str | None,
     variant: int,
+    installment: bool,
 ) -> tuple[Target, Suggestion] | Reply:
     """What the case or customer is, and the first suggestion for it that passes the lint:
     in the database thread, since choosing one may lint several variants."""
-    target = _target(conn, ctx, query, excuse)
+    target = phrase_target(conn, ctx, query, excuse, installment)
     if isinstance(target, Reply):
         return target
     try:
@@ -123,74 +129,6 @@ def _suggested(
     if suggestion is None:
         return Reply.error(ctx.t("phrase_none"))
     return target, suggestion
-
-
-def _target(conn: Conn, ctx: Context, query: str, excuse: str | None) -> Target | Reply:
-    today = ctx.today()
-    cfg = ctx.config
-    cleaned = query.lstrip("#＃")
-    if cleaned.isdecimal():
-        number = bounded_id(cleaned)
-        view = load_case(conn, number) if number is not None else None
-        if view is None:
-            return Reply.error(ctx.t("no_case", case=shorten(cleaned, 24)))
-        invoices = tuple(
-            InvoiceFact(
-                i.invoice_no, i.outstanding, i.currency, (today - i.due_date).days, i.due_date
-            )
-            for i in view.invoices
-            if i.status == "open" and i.outstanding > 0
-        )
-        _, stage, _ = case_risk(view, cfg, today)
-        pending = [p for p in view.promises if p.status == "pending"]
-        facts = CaseFacts(
-            customer=view.customer_name,
-            segment=view.segment,
-            relationship_years=relationship_years(conn, view.customer_id, today),
-            invoices=invoices,
-            stage=stage.value if stage.value in _STAGES else "pre_due",
-            broken_promises=view.broken_promises,
-            disputed=any(i.disputed for i in view.invoices if i.status == "open"),
-            excuse=excuse,
-            our_company=cfg.company.name,
-            promise_date=pending[-1].due_on if pending else None,
-            # Closed because the money came: thank them and repair, never ask.
-            just_paid=not invoices and view.close_reason in ("close_paid", "settle"),
-        )
-        conversation = tuple(i.text for i in view.inputs[-6:])
-        return Target(facts, cleaned, _contacts_today(conn, view.customer_id, ctx), conversation)
-    found = resolve_customer(ctx, conn, query)
-    if isinstance(found, Reply):
-        return found
-    items = customer_items(conn, ctx, found.id)
-    invoices = tuple(
-        InvoiceFact(i.invoice_no, i.outstanding, i.currency, i.aging.days_past_due, i.due_date)
-        for i in items
-    )
-    oldest = max(items, key=lambda i: i.aging.days_past_due, default=None)
-    stage_name = oldest.aging.stage.value if oldest is not None else "pre_due"
-    broken = broken_promises(conn, found.id)
-    facts = CaseFacts(
-        customer=found.name,
-        segment=found.segment,
-        relationship_years=relationship_years(conn, found.id, today),
-        invoices=invoices,
-        stage=stage_name if stage_name in _STAGES else "pre_due",
-        broken_promises=int(broken),
-        disputed=any(i.disputed for i in items),
-        excuse=excuse,
-        our_company=cfg.company.name,
-    )
-    return Target(facts, found.code, _contacts_today(conn, found.id, ctx), ())
-
-
-_STAGES = ("pre_due", "early", "mid", "late")
-
-
-def _contacts_today(conn: Conn, customer_id: int, ctx: Context) -> int:
-    """Calls, visits and reminders recorded today for this customer's cases."""
-    start = datetime.combine(ctx.today(), time(0), ctx.config.company.zone)
-    return contacts_since(conn, customer_id, start, _CONTACTS)
 
 
 def _timing(ctx: Context) -> TimingPolicy:
@@ -258,81 +196,84 @@ async def _adapted(
         llm.url, llm.model, timeout=llm.timeout, send=tuple(llm.send), env=os.environ
     )
     facts = target.facts
-    amounts = " + ".join(sorted({f"{i.currency} {i.amount}" for i in facts.invoices})) or None
+    # The contact is a person: their name leaves the process only where the customer's may.
+    hide = (
+        _contact_pattern(facts.contact_name, facts.contact_title)
+        if "customer_name" not in settings.send
+        else None
+    )
+    stand_in = "[联系人]" if ctx.locale.lower().startswith("zh") else "[contact]"
+    greeting: list[str] = []
+
+    def hidden(text: str) -> str:
+        if hide is None:
+            return text
+
+        def swap(m: re.Match[str]) -> str:
+            greeting.append(m.group(0))
+            return stand_in
+
+        return hide.sub(swap, text)
+
     request = LlmRequest(
         locale=suggestion.locale,
-        template=suggestion.text,
+        template=hidden(suggestion.text),
         tone=suggestion.tone_label,
         technique=suggestion.technique,
         customer_name=facts.customer,
-        amounts=amounts,
+        amounts=_asked_amounts(facts),
         days=max((i.days_past_due for i in facts.invoices), default=None),
         stage=facts.stage,
         excuse=facts.excuse,
-        conversation=target.conversation,
-        rules=tuple(ctx.t(f"llm_rule_{n}") for n in range(1, 7)),
+        conversation=tuple(hidden(line) for line in target.conversation),
+        rules=tuple(ctx.t(f"llm_rule_{n}") for n in range(1, 9)),
     )
     result = await adapt(settings, request)
     if result.text is None:
         log.warning("language model unavailable: %s", result.reason)
         return None, ctx.t("phrase_llm_failed", reason=result.reason or "?")
-    findings = _text_findings(ctx, result.text, target)
+    text = result.text
+    if greeting:
+        # Back to how the template addressed them (the model saw only the stand-in).
+        text = text.replace(stand_in, greeting[0])
+    findings = _text_findings(ctx, text, target)
     if findings:
         log.warning("language model answer failed the lint: %s", [f.rule for f in findings])
         rules = ", ".join(dict.fromkeys(rule_label(f.rule, ctx.locale) for f in findings))
         return None, ctx.t("phrase_llm_lint", rules=rules)
-    adapted = replace(suggestion, opening=result.text, ask="", excuse_reply=None, fallback=None)
+    # The model's text replaces the words only: grade, who acts, interest and the rest stay.
+    adapted = replace(suggestion, opening=text, ask="", excuse_reply=None, fallback=None)
     return adapted, ctx.t("phrase_llm_ok", model=llm.model)
 
 
-def _card(
-    ctx: Context,
-    s: Suggestion,
-    target: Target,
-    tone: str | None,
-    excuse: str | None,
-    note: str,
-) -> Card:
-    words = [part for part in (s.opening, s.ask, s.excuse_reply, s.fallback) if part]
-    sections = [
-        Section(title=ctx.t("phrase_technique", tone=s.tone_label), text=s.technique),
-        Section(title=ctx.t("phrase_why"), text="\n".join(f"• {w}" for w in s.why)),
-        Section(title=ctx.t("phrase_words"), text="\n\n".join(words)),
-    ]
-    if s.kind == "collect":
-        sections.append(Section(title=ctx.t("phrase_next"), text=s.next_step))
-    sections.append(Section(title=ctx.t("phrase_timing"), text=s.timing))
-    if s.evidence:
-        sections.append(
-            Section(title=ctx.t("phrase_evidence"), text="\n".join(f"• {e}" for e in s.evidence))
-        )
-    lint_ctx = _lint_context(ctx, target)
-    now_local = ctx.clock.now().astimezone(ctx.config.company.zone).time()
-    timing_findings = lint(
-        "",
-        locale=ctx.locale,
-        context=LintContext(
-            local_time=now_local,
-            contact_hours=lint_ctx.contact_hours,
-            contacts_today=target.contacts_today,
-            max_contacts_per_day=lint_ctx.max_contacts_per_day,
-        ),
-    )
-    if timing_findings:
-        sections.append(
-            Section(
-                title=ctx.t("phrase_caution"), text="\n".join(f.message for f in timing_findings)
-            )
-        )
-    again = f"/ar phrase {target.label}"
-    if tone:
-        again += f" {tone}"
-    if excuse:
-        again += f" {excuse}"
-    buttons = (Button(ctx.t("phrase_another"), f"{again} --variant {s.variant + 1}"),)
-    return Card(
-        title=ctx.t("phrase_title", customer=target.facts.customer),
-        sections=tuple(sections),
-        buttons=buttons,
-        footer=note,
-    )
+def _asked_amounts(facts: CaseFacts) -> str | None:
+    """What the words ask for: the undisputed invoices (all of them when all are disputed)."""
+    asked = [i for i in facts.invoices if not i.disputed] or list(facts.invoices)
+    sums: dict[str, Decimal] = {}
+    for i in asked:
+        sums[i.currency] = sums.get(i.currency, Decimal(0)) + i.amount
+    return " + ".join(sorted(f"{cur} {amount}" for cur, amount in sums.items())) or None
+
+
+# Titles a Chinese greeting shortens to after the surname: 总经理 → 王总, 财务经理 → 王经理.
+_SHORT_TITLES = ("总", "经理", "总监", "主任", "主管", "董", "老板", "会计", "老师", "工")
+
+
+def _contact_pattern(name: str | None, title: str | None) -> re.Pattern[str] | None:
+    """The ways the words may name the contact: the full name, "王总"-style greetings,
+    "Mr/Ms Wang"; None without a name."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    forms = {name}
+    if not name.isascii():
+        surname = name[0]
+        forms.update(surname + t for t in _SHORT_TITLES)
+        if title:
+            forms.add(surname + title.strip())
+    else:
+        parts = name.split()
+        forms.update(parts)
+        forms.update(f"{h} {p}" for h in ("Mr", "Mr.", "Ms", "Ms.", "Mrs", "Mrs.") for p in parts)
+    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True) if f)
+    return re.compile(rf"(?<![A-Za-z])(?:{alternatives})(?![A-Za-z])")
