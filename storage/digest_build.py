@@ -144,6 +144,7 @@ def next_step(item: OpenItem, locale: str, overrides: Path | None) -> str:
                 item.currency,
                 item.aging.days_past_due,
                 item.due_date,
+                disputed=item.disputed,
             ),
         ),
         stage=stage if stage in _PHRASED else "pre_due",

@@ -13,6 +13,7 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -411,3 +412,37 @@ async def test_the_model_replaces_the_words_only(
     # The rules the model gets include full amount first, in the reader's language.
     sent = json.dumps(fake.requests[0].body, ensure_ascii=False)
     assert "不要问对方能先付多少" in sent
+
+
+async def test_the_words_call_us_by_the_short_name(world: World) -> None:
+    """Today's partnership openings name us ({our_company}) in one of their variants."""
+    world.configure(company="  short_name: 测试机械\n")
+    said = [
+        words(await world.ask("li.na", f"/ar phrase Northwind partnership --variant {n}"))
+        for n in range(3)
+    ]
+    assert any("测试机械" in s for s in said)
+    assert not any("Test Machinery" in s for s in said)
+
+
+async def test_the_paid_note_calls_us_by_the_short_name(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.kernel.paid_note as paid_note
+    from storage.circle import load_case
+
+    cfg = world.configure(company="  short_name: 测试机械\n")
+    await world.say("li.na", "/ar open Northwind")
+    seen: list[str] = []
+    real = paid_note.suggest
+
+    def spying(facts: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(facts.our_company)
+        return real(facts, *args, **kwargs)
+
+    monkeypatch.setattr(paid_note, "suggest", spying)
+    with world.db.engine.connect() as conn:
+        view = load_case(conn, 1)
+    assert view is not None
+    paid_note.paid_thanks({"years": 2}, view, cfg, "zh-CN")
+    assert seen == ["测试机械"]

@@ -31,7 +31,8 @@ def paid_thanks(payload: Mapping[str, Any], view: CaseView, config: Config, loca
         relationship_years=years
         if isinstance(years, int) and not isinstance(years, bool)
         else None,
-        our_company=config.company.name,
+        # What a salesperson calls us to a customer, as /ar phrase does.
+        our_company=config.company.short_name or config.company.name,
         just_paid=True,
     )
     try:
