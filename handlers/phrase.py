@@ -36,8 +36,9 @@ SUMMARY = {
     "zh-CN": "现在该对客户说什么：语气、话术、应对借口、下一步",
 }
 # The collector asks for the instalment fallback: any of these words after the name.
-INSTALLMENT_WORDS = frozenset(("installment", "instalment", "installments", "instalments",
-                               "分期", "分期付款"))  # fmt: skip
+INSTALLMENT_WORDS = frozenset(
+    ("installment", "instalment", "installments", "instalments", "分期", "分期付款")
+)
 
 
 async def handle(cmd: Command, ctx: Context) -> Reply:
