@@ -111,7 +111,16 @@ def _case_facts(
     profile = customer_profile(conn, view.customer_id, today)
     open_invoices = [i for i in view.invoices if i.status == "open" and i.outstanding > 0]
     dpd, stage, grade_label = case_risk(view, cfg, today)
-    grade = _GRADE_BY_LABEL.get(grade_label)
+    items = customer_items(conn, ctx, view.customer_id)
+    numbers = {i.invoice_no for i in open_invoices}
+    # The case card's grade, made worse by what it leaves out: a customer in insolvency or
+    # dissolved (the open items' own grades know the customer's status).
+    grade = worst_grade(
+        [
+            *([_GRADE_BY_LABEL[grade_label]] if grade_label in _GRADE_BY_LABEL else []),
+            *(i.aging.risk for i in items if i.invoice_no in numbers),
+        ]
+    )
     pending = [p for p in view.promises if p.status == "pending"]
     missed = [p for p in view.promises if p.status == "broken"]
     last = max(missed, key=lambda p: p.due_on, default=None)
@@ -136,13 +145,8 @@ def _case_facts(
         recovery=expected_recovery(dpd, cfg.aging_policy().recovery) if open_invoices else None,
     )
     # How large the debt is counts what the customer owes in all, not one case's share.
-    return _with_profile(
-        facts,
-        ctx,
-        profile,
-        customer_items(conn, ctx, view.customer_id),
-        BrokenPromise(last.due_on, last.amount, last.currency) if last else None,
-    )
+    missed_last = BrokenPromise(last.due_on, last.amount, last.currency) if last else None
+    return _with_profile(facts, ctx, profile, items, missed_last)
 
 
 def _invoice(

@@ -104,6 +104,21 @@ async def test_a_recent_debt_is_in_collection(world: World, spy: Spy) -> None:
     assert spy.last.risk == "in_collection"
 
 
+async def test_an_insolvent_customers_case_is_a_bad_debt(world: World, spy: Spy) -> None:
+    from sqlalchemy import update
+
+    from storage.models import Customer
+
+    await world.say("li.na", "/ar open Northwind")
+    with world.db.engine.begin() as conn:
+        table = Customer.__table__  # type: ignore[attr-defined]
+        conn.execute(update(table).where(table.c.code == "C1").values(status="insolvent"))
+    for command in ("/ar phrase 1", "/ar phrase Northwind"):
+        out = await world.say("li.na", command)
+        assert "风险等级：呆账" in out
+        assert spy.last.risk == "bad"
+
+
 async def test_a_dead_debt_gets_no_instalment_button(world: World, spy: Spy) -> None:
     reply = await world.ask("li.na", "/ar phrase Dead Wood")
     assert "风险等级：死账 · 按此账龄预计回收率 20%" in reply.plain()
