@@ -183,12 +183,19 @@ class _Table:
 
 _Node = _Text | _Texts | _Choice | _Choices | _Struct | _Table
 
-_PARTY = frozenset({"customer", "contact", "our_company"})
-_CASE = _PARTY | {"amount", "invoices", "count", "days", "due_date"}
+_PARTY = frozenset({"customer", "contact", "greeting", "our_company"})
+_CASE = _PARTY | {"amount", "invoices", "count", "days", "due_date", "deadline"}
 # Before the due date there are no days past due to speak of.
 _PRE_DUE = _CASE - {"days"}
 _AMOUNT = frozenset({"amount"})
 _PROMISE = frozenset({"promise_date"})
+_BROKEN = frozenset({"broken_on", "broken_amount"})
+_DISPUTED = frozenset({"disputed_invoices", "disputed_amount"})
+# Grades whose words are their own (a formal demand), and the card's who-acts lines.
+GRADE_WORDS: tuple[str, ...] = ("bad", "dead")
+WHO_ACTS: tuple[str, ...] = ("large", "doubtful", "bad", "dead")
+STRATEGIES: tuple[str, ...] = ("large_low", "large_high", "small_low", "small_high")
+NEXT_STEPS: tuple[str, ...] = (*STAGES, "disputed", "broken", "doubtful", "bad", "dead")
 
 
 def _f(*names: str) -> frozenset[str]:
@@ -250,8 +257,14 @@ _WORDS = _struct(
     count_one=_Text(_N, _N),
     count_many=_Text(_N, _N),
     date=_Text(_f("year", "month", "day", "month_name"), _f("day")),
+    due_earliest=_Text(_f("date"), _f("date")),
+    greeting=_Text(_f("name"), _f("name")),
+    greeting_fallback=_Text(),
+    broken_amount_fallback=_Text(),
     months=_Texts(exact=12),
-    generic=_struct(amount=_Text(), invoices=_Text(), days=_Text(), due_date=_Text()),
+    generic=_struct(
+        amount=_Text(), invoices=_Text(), days=_Text(), due_date=_Text(), deadline=_Text()
+    ),
     stage=_Table(_Text(), STAGES, "stage"),
     relationship=_Table(_Text(), RELATIONSHIPS, "relationship"),
     segment=_Table(_Text(), SEGMENTS, "segment"),
@@ -277,6 +290,12 @@ _WHY = _struct(
     promise=_why("promise_date"),
     no_open=_why(),
     closed_paid=_why(),
+    large=_why(),
+    broken_step=_why(),
+    grade_bad=_why(),
+    grade_dead=_why(),
+    disputed_part=_Text(_DISPUTED, _f("disputed_invoices")),
+    all_disputed=_Text(_DISPUTED, _f("disputed_invoices")),
 )
 
 _TOP = _struct(
@@ -286,6 +305,30 @@ _TOP = _struct(
     promise=_struct(
         pending=_Texts(_CASE | _PROMISE, _AMOUNT | _PROMISE),
         broken=_Texts(_CASE),
+        broken_dated=_Texts(_CASE | _BROKEN, _f("broken_on")),
+        broken_opening=_Texts(_CASE),
+        broken_ask=_Texts(_CASE, _AMOUNT),
+    ),
+    grades=_Table(_stage_texts(_CASE, ("opening", "ask")), GRADE_WORDS, "grade"),
+    dispute=_struct(
+        opening=_Texts(_CASE),
+        lead=_Texts(_CASE | _DISPUTED, _f("disputed_invoices")),
+        settle=_Texts(_CASE),
+        note=_Text(_DISPUTED, _f("disputed_invoices")),
+    ),
+    terms=_struct(
+        contract=_Texts(),
+        interest=_Texts(_f("interest", "rate"), _f("interest", "rate")),
+        interest_mixed=_Texts(_f("interest"), _f("interest")),
+    ),
+    method=_struct(
+        who_acts=_Table(_Text(), WHO_ACTS, "who acts"),
+        strategy=_Table(_Text(), STRATEGIES, "strategy"),
+        interest=_Text(_f("interest", "rate"), _f("interest", "rate")),
+        interest_mixed=_Text(_f("interest"), _f("interest")),
+        recovery=_Text(_f("rate"), _f("rate")),
+        limitation=_Text(_f("days"), _f("days")),
+        limitation_expired=_Text(),
     ),
     installment=_Texts(_CASE),
     closing=_MESSAGE,
@@ -300,7 +343,7 @@ _TOP = _struct(
         not_month_end=_Text(),
     ),
     evidence=_Table(_Text(), EVIDENCE, "evidence"),
-    next_steps=_Table(_Text(_CASE), (*STAGES, "disputed"), "next step"),
+    next_steps=_Table(_Text(_CASE), NEXT_STEPS, "next step"),
     why=_WHY,
     words=_WORDS,
 )
@@ -560,6 +603,7 @@ class Playbook:
             "customer": words["customer_fallback"],
             "contact": words["contact_fallback"],
             "our_company": words["our_company_fallback"],
+            "greeting": words["greeting_fallback"],
             "count": words["generic"]["invoices"],
             **words["generic"],
         }
