@@ -312,7 +312,7 @@ _TOP = _struct(
     grades=_Table(_stage_texts(_CASE, ("opening", "ask")), GRADE_WORDS, "grade"),
     dispute=_struct(
         opening=_Texts(_CASE),
-        lead=_Texts(_CASE | _DISPUTED, _f("disputed_invoices")),
+        lead=_Texts(_CASE | _DISPUTED, _f("disputed_invoices", "invoices")),
         settle=_Texts(_CASE),
         note=_Text(_DISPUTED, _f("disputed_invoices")),
     ),
