@@ -355,3 +355,36 @@ def test_limitation_advice(book: Any) -> None:
     assert suggest(_facts(), book).limitation is None
     expired = suggest(_facts(limitation_days_left=0), book).limitation
     assert expired == book.data["method"]["limitation_expired"]
+
+
+# --------------------------------------------------------------------------------------------
+# Every new path passes the compliance lint
+
+
+def test_every_grade_dispute_and_promise_path_passes_the_lint(book: Any) -> None:
+    from playbook.compliance import lint
+
+    failures = []
+    for risk, stage, broken, disputed, excuse, variant in product(
+        GRADES, ("early", "late"), (0, 1, 2), (0, 1, 2), (None, "cash_tight", "price_pressure"),
+        range(3),
+    ):  # fmt: skip
+        invoices = (
+            _inv("A-1", days=40, interest_per_day=RATE, disputed=disputed == 2),
+            _inv("A-2", "500", 20, date(2026, 3, 21), currency="USD", disputed=disputed >= 1),
+        )
+        facts = _facts(
+            invoices=invoices,
+            stage=stage,
+            risk=risk,
+            broken_promises=1 if broken else 0,
+            broken_on=date(2026, 3, 20) if broken == 2 else None,
+            broken_amount=Decimal("700") if broken == 2 else None,
+            excuse=excuse,
+            refused_full=True,
+            large=True,
+        )
+        s = suggest(facts, book, variant=variant)
+        if lint(s.text, locale=book.locale):
+            failures.append((risk, stage, broken, disputed, excuse, variant, s.text))
+    assert failures == []
