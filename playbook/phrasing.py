@@ -233,10 +233,13 @@ def suggest(
         tone_name = "serious"  # 准呆账 on: the contract speaks, whatever the relationship
     spec = data["tones"][tone_name]
     staged = spec.get(stage, {})
-    # Late interest is a contractual fact worth stating once the debt is no longer fresh.
+    # Late interest is a contractual fact worth stating once the debt is no longer fresh, in
+    # the tones that speak of the contract; tacked onto a sandwich's closing thanks or a
+    # first-aid line it would read as leverage.
+    contractual = tone_name in ("serious", "nvc") and stage in ("mid", "late")
     interest_line = (
         owed.words(data["terms"], variant)
-        if owed is not None and (stage in ("mid", "late") or severe(grade))
+        if owed is not None and (contractual or severe(grade) or broken)
         else None
     )
     lead = _broken_lead(facts, values, data, variant) if broken else None

@@ -333,6 +333,10 @@ def test_interest_in_the_words_only_once_the_debt_is_not_fresh(book: Any) -> Non
     for stage, risk in (("mid", None), ("late", "in_collection"), ("late", "bad")):
         s = suggest(_facts(stage=stage, risk=risk, invoices=(_inv(interest_per_day=RATE),)), book)
         assert word in s.text.lower()
+    # Not tacked onto a partner's sandwich: the card shows it, the words stay warm.
+    partner = _facts(stage="mid", relationship_years=5, invoices=(_inv(interest_per_day=RATE),))
+    warm = suggest(partner, book)
+    assert warm.tone == "sandwich" and warm.interest and word not in warm.text.lower()
     pre = _facts(stage="pre_due", invoices=(_inv(days=-3, interest_per_day=RATE),))
     assert suggest(pre, book).interest is None
 
