@@ -49,12 +49,13 @@ Slots (both the built-in files and an override use them):
 Placeholders are ``str.format`` fields, ``{name}`` only (no format spec, no conversion). In
 case texts: ``{customer}``, ``{greeting}`` ("王总，您好！", "Dear Wang Jianguo,", or
 ``words.greeting_fallback``: the built-in openings start with it), ``{contact}`` (what to call
-the contact, or ``words.contact_fallback``), ``{our_company}`` (the short name), ``{amount}``
-(formatted, currencies joined with " + "), ``{invoices}`` (numbers with their noun: "invoices A and B"), ``{count}`` (with its
-noun), ``{days}`` (with its unit, oldest invoice; not in pre_due texts), ``{due_date}`` (the
-earliest, marked as such when the invoices differ), ``{deadline}`` (a week from the day of the
-facts). Relationship and closing texts only have ``{customer}``, ``{greeting}``, ``{contact}``,
-``{our_company}``: they never name an amount.
+the contact, or ``words.contact_fallback``), ``{our_company}`` (the short name),
+``{amount}`` (formatted, currencies joined with " + "), ``{invoices}`` (numbers with their
+noun: "invoices A and B"), ``{count}`` (with its noun), ``{days}`` (with its unit, oldest
+invoice; not in pre_due texts), ``{due_date}`` (the earliest, marked as such when the invoices
+differ), ``{deadline}`` (a week from the day of the facts). Relationship and closing texts only
+have ``{customer}``, ``{greeting}``, ``{contact}``, ``{our_company}``: they never name an
+amount.
 
 Override file (``phrasing.overrides`` in config.yaml)::
 
