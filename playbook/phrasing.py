@@ -147,13 +147,16 @@ def _evidence_keys(
     return [k for k in EVIDENCE if k in keys]  # the playbook's own order, each once
 
 
-def _broken_lead(facts: CaseFacts, values: Mapping[str, str], data: Any, variant: int) -> str:
-    """The missed promise, as the records have it: its date and amount when known."""
+def _broken_lead(
+    facts: CaseFacts, values: Mapping[str, str], data: Any, variant: int, currency: str
+) -> str:
+    """The missed promise, as the records have it: its date and amount when known (in the
+    promise's currency, else the invoices')."""
     promise, words = data["promise"], data["words"]
     if facts.broken_on is None:
         return fill(pick(promise["broken"], variant), values)
     amount = (
-        money_text(facts.broken_amount, facts.broken_currency or "CNY", data["locale"])
+        money_text(facts.broken_amount, facts.broken_currency or currency, data["locale"])
         if facts.broken_amount is not None
         else words["broken_amount_fallback"]
     )
@@ -242,7 +245,7 @@ def suggest(
         if owed is not None and (contractual or severe(grade) or broken)
         else None
     )
-    lead = _broken_lead(facts, values, data, variant) if broken else None
+    lead = _broken_lead(facts, values, data, variant, asked[0].currency) if broken else None
     part = None
     if split is not None:
         part = fill(pick(data["dispute"]["lead"], variant), {**values, **split.values})

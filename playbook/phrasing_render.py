@@ -57,8 +57,9 @@ def pick(options: Sequence[str], variant: int) -> str:
 
 
 def fill(template: str, values: Mapping[str, str]) -> str:
-    # The library checked every template's placeholders against what each slot provides.
-    return template.format_map(values)
+    # The library checked every template's placeholders against what each slot provides. A
+    # greeting may end its own line ("Dear Wang Jianguo,\n"): the text goes on at the margin.
+    return template.format_map(values).replace("\n ", "\n")
 
 
 def date_text(day: date, words: Mapping[str, Any]) -> str:

@@ -495,8 +495,11 @@ def test_just_paid_gives_thanks_and_repair(book: Any) -> None:
     s = suggest(_facts(invoices=(), just_paid=True), book)
     other = suggest(_facts(invoices=()), book)
     assert s.kind == "relationship"
-    hello = "Dear Anna," if book.locale == "en" else "Anna，您好！"
-    assert s.opening in [o.replace("{greeting}", hello) for o in book.data["closing"]["opening"]]
+    hello = "Dear Anna,\n" if book.locale == "en" else "Anna，您好！"
+    openings = book.data["closing"]["opening"]
+    assert s.opening in [
+        o.replace("{greeting} ", hello).replace("{greeting}", hello) for o in openings
+    ]
     assert s.opening != other.opening
     assert s.tone_label == book.data["closing"]["label"]
 
@@ -562,7 +565,9 @@ def test_days_dates_and_many_invoices() -> None:
 def test_contact_and_company_fallbacks() -> None:
     facts = _facts(contact=None, our_company="")
     # Issue 12: the greeting is its own part ("Hello," / "您好！"), not "Hi {contact},".
-    assert suggest(facts, load_playbook("en"), tone="empathetic").opening.startswith("Hello, ")
+    assert suggest(facts, load_playbook("en"), tone="empathetic").opening.startswith(
+        "Hello,\nI know month end"
+    )
     assert suggest(facts, load_playbook("zh-CN"), tone="empathetic").opening.startswith("您好！")
     named = suggest(_facts(contact="王经理"), load_playbook("zh-CN"), tone="empathetic")
     assert named.opening.startswith("王经理，您好！")

@@ -68,10 +68,11 @@ def test_dead_debt_is_a_formal_final_demand_never_a_friendly_ask(book: Any) -> N
         assert s.fallback is None  # never an instalment, even when asked for
         assert s.excuse_reply is None
         assert s.opening in [
-            o.replace("{greeting}", "王总，您好！" if zh else "Dear 王建国,")
+            o.replace("{greeting}", "王总，您好！" if zh else "Dear 王建国,\n")
             .replace("{customer}", "Northwind")
             .replace("{invoices}", "INV-1号发票" if zh else "invoice INV-1")
             .replace("{days}", "800天" if zh else "800 days")
+            .replace("\n ", "\n")
             for o in book.data["grades"]["dead"]["opening"]
         ]
         assert ("法律途径" in s.text or "法律程序" in s.text) if zh else "legal" in s.text
@@ -279,6 +280,14 @@ def test_broken_promise_recaps_date_and_amount_and_asks_in_writing() -> None:
     en = suggest(facts, load_playbook("en"))
     assert "20 March 2026" in en.ask and "CN¥50,000.00" in en.ask
     assert "in writing" in en.ask and "contract" in en.ask
+
+
+def test_broken_amount_defaults_to_the_invoice_currency() -> None:
+    usd = (_inv(currency="USD"),)
+    facts = _facts(invoices=usd, broken_on=date(2026, 3, 20), broken_amount=Decimal("700"))
+    assert "US$700.00" in suggest(facts, load_playbook("zh-CN")).ask
+    nameless = suggest(_facts(broken_on=date(2026, 3, 20)), load_playbook("zh-CN"))
+    assert "您承诺于2026年3月20日支付的款项，至今未到账。" in nameless.ask
 
 
 def test_no_praise_after_a_missed_promise(book: Any) -> None:

@@ -84,9 +84,9 @@ def test_greeting_uses_contact_name_and_title() -> None:
         zh = suggest(facts, load_playbook("zh-CN"), tone=tone, variant=variant)
         assert zh.opening.startswith("王总，您好！"), zh.opening
         en = suggest(facts, load_playbook("en"), tone=tone, variant=variant)
-        assert en.opening.startswith("Dear 王建国, "), en.opening
+        assert en.opening.startswith("Dear 王建国,\n") and "\n " not in en.opening, en.opening
     en = suggest(_facts(contact_name="Wang Jianguo"), load_playbook("en"))
-    assert en.opening.startswith("Dear Wang Jianguo, ")
+    assert en.opening.startswith("Dear Wang Jianguo,\nI know month end")
     broken = suggest(_facts(contact_name="李娜", contact_title="财务经理", broken_promises=1),
                      load_playbook("zh-CN"))  # fmt: skip
     assert broken.opening.startswith("李经理，您好！")
@@ -95,7 +95,7 @@ def test_greeting_uses_contact_name_and_title() -> None:
 def test_greeting_falls_back_without_a_contact() -> None:
     for tone in TONES:
         assert suggest(_facts(), load_playbook("zh-CN"), tone=tone).opening.startswith("您好！")
-        assert suggest(_facts(), load_playbook("en"), tone=tone).opening.startswith("Hello, ")
+        assert suggest(_facts(), load_playbook("en"), tone=tone).opening.startswith("Hello,\n")
 
 
 def test_hostile_contact_names_are_bounded_and_not_templates(book: Any) -> None:
