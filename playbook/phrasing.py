@@ -232,8 +232,11 @@ def suggest(
         disputed=disputed,
         segment=facts.segment,
     )
-    if chosen is None and severe(grade) and not disputed:
-        tone_name = "serious"  # 准呆账 on: the contract speaks, whatever the relationship
+    # 准呆账 on the contract speaks, whatever the relationship; a 呆账 / 死账 demand is formal
+    # whatever tone was asked for (the card says so).
+    firm = grade if grade in (RiskGrade.BAD, RiskGrade.DEAD) else None
+    if (chosen is None and severe(grade) and not disputed) or firm is not None:
+        tone_name = "serious"
     spec = data["tones"][tone_name]
     staged = spec.get(stage, {})
     # Late interest is a contractual fact worth stating once the debt is no longer fresh, in
@@ -270,7 +273,6 @@ def suggest(
     if facts.large:
         lines.append(why("large"))
 
-    firm = grade if grade in (RiskGrade.BAD, RiskGrade.DEAD) else None
     if firm is not None:
         block = data["grades"][firm.value]
         opening = fill(pick(block["opening"], variant), values)
@@ -296,7 +298,7 @@ def suggest(
         ask = _glue((part, body, interest_line), words)
 
     tone_label = spec["label"]
-    if chosen is not None:
+    if chosen is not None and firm is None:
         lines.append(why("chosen", tone=tone_label))
     elif firm is None:
         base = LADDER[stage][relationship]

@@ -83,6 +83,7 @@ def test_dead_debt_is_a_formal_final_demand_never_a_friendly_ask(book: Any) -> N
         )
         assert s.who_acts and ("律师" in s.who_acts if zh else "law firm" in s.who_acts)
         assert s.grade_label == RiskGrade.DEAD.label(book.locale)
+        assert s.tone == "serious"  # a formal demand, whatever tone was asked for
 
 
 def test_bad_debt_demands_by_a_date_with_the_contract_and_the_next_step(book: Any) -> None:
