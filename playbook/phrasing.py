@@ -25,11 +25,10 @@ also fill the card's lines: who acts, the value × risk strategy, interest, limi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
 from typing import Any
 
 from playbook.aging import RiskGrade
-from playbook.library import EVIDENCE, RELATIONSHIPS, SEGMENTS, STAGES, TONES, Playbook
+from playbook.library import RELATIONSHIPS, SEGMENTS, STAGES, TONES, Playbook
 from playbook.phrasing_ladder import (
     FIRMNESS,
     LADDER,
@@ -53,20 +52,14 @@ from playbook.phrasing_method import (
     who_acts,
 )
 from playbook.phrasing_render import (
-    DEADLINE_DAYS,
-    address,
-    amounts_text,
-    company_name,
-    counted,
+    case_values,
     date_text,
-    due_text,
+    evidence_keys,
     fill,
-    greeting,
-    invoices_text,
     money_text,
+    party_values,
     pick,
-    today_of,
-    totals,
+    timing_text,
 )
 from playbook.phrasing_types import CaseFacts, InvoiceFact, Suggestion, TimingPolicy
 
@@ -88,63 +81,6 @@ __all__ = [
 
 
 _DEFAULT_TIMING = TimingPolicy()  # frozen, so one shared default is safe
-
-
-def _party_values(facts: CaseFacts, locale: str, words: Mapping[str, Any]) -> dict[str, str]:
-    return {
-        "customer": " ".join(facts.customer.split()) or words["customer_fallback"],
-        "contact": address(facts, locale) or words["contact_fallback"],
-        "greeting": greeting(facts, locale, words),
-        "our_company": company_name(facts.our_company, locale) or words["our_company_fallback"],
-    }
-
-
-def _case_values(
-    facts: CaseFacts, invoices: Sequence[InvoiceFact], locale: str, words: Mapping[str, Any]
-) -> dict[str, str]:
-    oldest = max(inv.days_past_due for inv in invoices)
-    deadline = today_of(invoices) + timedelta(days=DEADLINE_DAYS)
-    return {
-        **_party_values(facts, locale, words),
-        "amount": amounts_text(totals(invoices), locale),
-        "invoices": invoices_text(invoices, words),
-        "count": counted(len(invoices), words, "count"),
-        "days": counted(max(oldest, 0), words, "days"),
-        "due_date": due_text(invoices, words),
-        "deadline": date_text(deadline, words),
-    }
-
-
-def _timing(data: Mapping[str, Any], policy: TimingPolicy, month_end: bool) -> str:
-    timing = data["timing"]
-    return fill(
-        timing["advice"],
-        {
-            "call_time": f"{policy.call_time:%H:%M}",
-            "lunch_start": f"{policy.lunch_start:%H:%M}",
-            "lunch_end": f"{policy.lunch_end:%H:%M}",
-            "month_end_hint": timing["month_end" if month_end else "not_month_end"],
-        },
-    ).strip()
-
-
-def _evidence_keys(
-    stage: str, facts: CaseFacts, disputed: bool, grade: RiskGrade | None, excuse: Sequence[str]
-) -> list[str]:
-    # What to have open on the desk before the call: the older the debt and the likelier a
-    # dispute, the more of the paper trail you need (and the more a limitation period or a
-    # lawyer's letter will later depend on it).
-    keys = ["invoice"]
-    if stage != "pre_due":
-        keys.append("statement")
-    if stage in ("mid", "late") or severe(grade):
-        keys += ["delivery", "contract", "reminders"]
-    if facts.broken_promises > 0 or facts.broken_on is not None or facts.promise_date is not None:
-        keys.append("promises")
-    if disputed:
-        keys += ["delivery", "contract", "defect"]
-    keys += excuse
-    return [k for k in EVIDENCE if k in keys]  # the playbook's own order, each once
 
 
 def _broken_lead(
@@ -195,14 +131,14 @@ def suggest(
     chosen = tone_key(playbook, tone) if tone is not None else None
     excuse = excuse_key(playbook, facts.excuse) if facts.excuse is not None else None
     relationship = relationship_of(facts.segment, facts.relationship_years)
-    timing_text = _timing(data, timing, month_end)
+    advice = timing_text(data, timing, month_end)
     labels = {
         "stage": words["stage"][stage],
         "relationship": words["relationship"][relationship],
         "segment": words["segment"][facts.segment],
     }
     if not facts.invoices:
-        return _relationship(facts, playbook, chosen, variant, timing_text, labels)
+        return _relationship(facts, playbook, chosen, variant, advice, labels)
 
     grade = grade_of(facts.risk)
     method = data["method"]
@@ -220,9 +156,9 @@ def suggest(
     }
     if not asked:
         assert split is not None
-        return _settle_dispute(facts, playbook, data, split, chosen, variant, timing_text, card)
+        return _settle_dispute(facts, playbook, data, split, chosen, variant, advice, card)
 
-    values = _case_values(facts, asked, locale, words)
+    values = case_values(facts, asked, locale, words)
     owed = interest(asked, locale)
     card["interest"] = owed.card(method) if owed is not None else None
     tone_name = chosen or choose_tone(
@@ -348,7 +284,7 @@ def suggest(
     if installment_allowed(facts, grade, reason, disputed, timing):
         fallback = fill(pick(data["installment"], variant), values)
 
-    evidence_keys = _evidence_keys(stage, facts, disputed, grade, excuse_evidence)
+    keys = evidence_keys(stage, facts, disputed, grade, excuse_evidence)
     return Suggestion(
         locale=locale,
         tone=tone_name,
@@ -360,8 +296,8 @@ def suggest(
         excuse_reply=excuse_reply,
         next_step=next_step,
         fallback=fallback,
-        timing=timing_text,
-        evidence=tuple(data["evidence"][k] for k in evidence_keys),
+        timing=advice,
+        evidence=tuple(data["evidence"][k] for k in keys),
         variant=variant,
         kind="collect",
         **card,
@@ -375,20 +311,20 @@ def _settle_dispute(
     split: Dispute,
     chosen: str | None,
     variant: int,
-    timing_text: str,
+    advice: str,
     card: Mapping[str, str | None],
 ) -> Suggestion:
     # Every open invoice is disputed: asking for money now would harden the dispute. The
     # words defuse and propose how to settle it (a call with quality and finance, a date).
     locale = playbook.locale
     words = data["words"]
-    values = _case_values(facts, split.invoices, locale, words)
+    values = case_values(facts, split.invoices, locale, words)
     tone_name = chosen or "first_aid"
     spec = data["tones"][tone_name]
     opening = fill(pick(data["dispute"]["opening"], variant), values)
     ask = fill(pick(data["dispute"]["settle"], variant), values)
     lines = (str(data["why"]["all_disputed"]).format(**split.values),)
-    keys = _evidence_keys("mid", facts, True, None, ())
+    keys = evidence_keys("mid", facts, True, None, ())
     return Suggestion(
         locale=locale,
         tone=tone_name,
@@ -400,7 +336,7 @@ def _settle_dispute(
         excuse_reply=None,
         next_step=fill(data["next_steps"]["disputed"], values),
         fallback=None,
-        timing=timing_text,
+        timing=advice,
         evidence=tuple(data["evidence"][k] for k in keys),
         variant=variant,
         kind="collect",
@@ -413,14 +349,14 @@ def _relationship(
     playbook: Playbook,
     chosen: str | None,
     variant: int,
-    timing_text: str,
+    advice: str,
     labels: Mapping[str, str],
 ) -> Suggestion:
     # Nothing is open: whatever tone was asked for, the words carry no amount and no request
     # for money (the slots cannot even name one), only thanks and a look ahead.
     data = playbook.data
     slot = data["closing" if facts.just_paid else "relationship"]
-    values = _party_values(facts, playbook.locale, data["words"])
+    values = party_values(facts, playbook.locale, data["words"])
     why = data["why"]
     lines = (
         str(why["closed_paid" if facts.just_paid else "no_open"]),
@@ -437,7 +373,7 @@ def _relationship(
         excuse_reply=None,
         next_step=fill(slot["next_step"], values),
         fallback=None,
-        timing=timing_text,
+        timing=advice,
         evidence=(),
         variant=variant,
         kind="relationship",

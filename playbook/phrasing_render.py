@@ -13,8 +13,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from playbook.aging import RiskGrade
+from playbook.library import EVIDENCE
 from playbook.money import format_money, quantize
-from playbook.phrasing_types import CaseFacts, InvoiceFact
+from playbook.phrasing_types import CaseFacts, InvoiceFact, TimingPolicy
 
 _MAX_LISTED = 5  # invoice numbers spelled out before "and N more"
 _NAME_MAX = 40  # a contact or company name longer than this is a data problem, not a name
@@ -184,3 +186,64 @@ def percent(rate: Decimal) -> str:
     """0.001 → "0.1%", 0.8 → "80%": a rate as a person writes it, no trailing zeros."""
     text = format((rate * 100).normalize(), "f")
     return f"{text}%"
+
+
+# --------------------------------------------------------------------------------------------
+# The values of a case
+
+
+def party_values(facts: CaseFacts, locale: str, words: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        "customer": " ".join(facts.customer.split()) or words["customer_fallback"],
+        "contact": address(facts, locale) or words["contact_fallback"],
+        "greeting": greeting(facts, locale, words),
+        "our_company": company_name(facts.our_company, locale) or words["our_company_fallback"],
+    }
+
+
+def case_values(
+    facts: CaseFacts, invoices: Sequence[InvoiceFact], locale: str, words: Mapping[str, Any]
+) -> dict[str, str]:
+    oldest = max(inv.days_past_due for inv in invoices)
+    deadline = today_of(invoices) + timedelta(days=DEADLINE_DAYS)
+    return {
+        **party_values(facts, locale, words),
+        "amount": amounts_text(totals(invoices), locale),
+        "invoices": invoices_text(invoices, words),
+        "count": counted(len(invoices), words, "count"),
+        "days": counted(max(oldest, 0), words, "days"),
+        "due_date": due_text(invoices, words),
+        "deadline": date_text(deadline, words),
+    }
+
+
+def timing_text(data: Mapping[str, Any], policy: TimingPolicy, month_end: bool) -> str:
+    timing = data["timing"]
+    return fill(
+        timing["advice"],
+        {
+            "call_time": f"{policy.call_time:%H:%M}",
+            "lunch_start": f"{policy.lunch_start:%H:%M}",
+            "lunch_end": f"{policy.lunch_end:%H:%M}",
+            "month_end_hint": timing["month_end" if month_end else "not_month_end"],
+        },
+    ).strip()
+
+
+def evidence_keys(
+    stage: str, facts: CaseFacts, disputed: bool, grade: RiskGrade | None, excuse: Sequence[str]
+) -> list[str]:
+    # What to have open on the desk before the call: the older the debt and the likelier a
+    # dispute, the more of the paper trail you need (and the more a limitation period or a
+    # lawyer's letter will later depend on it).
+    keys = ["invoice"]
+    if stage != "pre_due":
+        keys.append("statement")
+    if stage in ("mid", "late") or grade in (RiskGrade.DOUBTFUL, RiskGrade.BAD, RiskGrade.DEAD):
+        keys += ["delivery", "contract", "reminders"]
+    if facts.broken_promises > 0 or facts.broken_on is not None or facts.promise_date is not None:
+        keys.append("promises")
+    if disputed:
+        keys += ["delivery", "contract", "defect"]
+    keys += excuse
+    return [k for k in EVIDENCE if k in keys]  # the playbook's own order, each once
