@@ -1,27 +1,67 @@
-"""What to say to the customer now: pick a tone for the case, fill the playbook's words in.
+"""What to say to the customer now: pick a method for the case, fill the playbook's words in.
 
-Pure: plain case facts and a loaded ``Playbook`` in, a ``Suggestion`` out. No clock (the caller
-says whether it is month end), no I/O (``playbook.library`` reads the YAML), no randomness:
-the same facts and variant number always give the same words, so "another one" is simply
-``variant + 1`` and a suggestion can be reproduced from a log line.
+Pure: plain case facts and a loaded ``Playbook`` in, a ``Suggestion`` out. No clock (the
+caller says whether it is month end; "today" is each invoice's due date plus its days past
+due), no I/O (``playbook.library`` reads the YAML), no randomness: the same facts and variant
+number always give the same words, so "another one" is simply ``variant + 1`` and a suggestion
+can be reproduced from a log line.
 
-The tone ladder is here rather than in the YAML because it is collection method, not
-language: it must be the same whichever locale speaks. Roughly, tone gets firmer as the debt
-ages (before due and early: empathetic or partnership; mid: sandwich, NVC or serious; late:
-serious) and softer for long-term partners, whose goodwill is worth more than a week's cash.
+The method, in order of precedence:
+
+* every open invoice disputed: no payment ask at all, the words propose settling the dispute;
+* 死账 (dead): a formal final demand with a date and the legal route stated as the next step;
+  never a friendly ask, never an instalment; write-off advice for our side;
+* 呆账 (bad): a formal demand with a firm date, the contract and the lawful next step;
+* a pending promise: confirm its date;
+* a broken promise: recap the missed date and amount, ask for a new date in writing, state
+  the contractual consequence, no praise;
+* otherwise the tone ladder (``playbook.phrasing_ladder``); 准呆账 (doubtful) speaks seriously.
+
+Disputed invoices are left out of the ask and named on the card with how to settle them. Late
+interest is stated only when the contract has a rate. The ladder, the grade and the amount
+also fill the card's lines: who acts, the value × risk strategy, interest, limitation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, time
-from decimal import Decimal
 from typing import Any
 
 from playbook.aging import RiskGrade
-from playbook.library import EVIDENCE, RELATIONSHIPS, SEGMENTS, STAGES, TONES, Playbook
-from playbook.money import format_money
+from playbook.library import RELATIONSHIPS, SEGMENTS, STAGES, TONES, Playbook
+from playbook.phrasing_ladder import (
+    FIRMNESS,
+    LADDER,
+    choose_tone,
+    excuse_key,
+    relationship_of,
+    stage_key,
+    tone_key,
+)
+from playbook.phrasing_method import (
+    LIMITATION_WARN_DAYS,
+    Dispute,
+    dispute,
+    grade_of,
+    installment_allowed,
+    interest,
+    limitation,
+    recovery,
+    severe,
+    strategy,
+    who_acts,
+)
+from playbook.phrasing_render import (
+    case_values,
+    date_text,
+    evidence_keys,
+    fill,
+    money_text,
+    party_values,
+    pick,
+    timing_text,
+)
+from playbook.phrasing_types import CaseFacts, InvoiceFact, Suggestion, TimingPolicy
 
 __all__ = [
     "FIRMNESS",
@@ -39,333 +79,29 @@ __all__ = [
     "suggest",
 ]
 
-# How firm each tone sounds, for ordering only (tests and the ladder's invariants use it).
-# First aid sits with empathy: it defuses, it does not press.
-FIRMNESS: Mapping[str, int] = {
-    "partnership": 0,
-    "empathetic": 1,
-    "first_aid": 1,
-    "sandwich": 2,
-    "nvc": 3,
-    "serious": 4,
-}
 
-# stage → relationship → tone. Partners get the softest tone that still fits the stage; a new
-# or one-off customer has no relationship to protect yet, so at mid stage the contract speaks.
-LADDER: Mapping[str, Mapping[str, str]] = {
-    "pre_due": {
-        "partner": "partnership",
-        "normal": "partnership",
-        "new": "empathetic",
-        "problem": "empathetic",
-    },
-    "early": {
-        "partner": "partnership",
-        "normal": "empathetic",
-        "new": "empathetic",
-        "problem": "empathetic",
-    },
-    "mid": {"partner": "sandwich", "normal": "nvc", "new": "serious", "problem": "serious"},
-    # Serious for everyone, partners included: at 90+ days recovery odds fall fast. The
-    # templates keep it respectful (facts, contract, a date), never hostile.
-    "late": {"partner": "serious", "normal": "serious", "new": "serious", "problem": "serious"},
-}
-
-_FIRMER: Mapping[str, str] = {
-    "partnership": "empathetic",
-    "empathetic": "sandwich",
-    "first_aid": "nvc",
-    "sandwich": "nvc",
-    "nvc": "serious",
-    "serious": "serious",
-}
-# One step softer, but never below what the stage still needs (mid never drops under the
-# sandwich: the ask must stay in the middle of the message, not vanish).
-_SOFTER: Mapping[str, str] = {
-    "serious": "nvc",
-    "nvc": "sandwich",
-    "sandwich": "sandwich",
-    "empathetic": "partnership",
-    "partnership": "partnership",
-    "first_aid": "first_aid",
-}
-
-# The aging module's extra stage for invoices not yet in the reminder window; a suggestion for
-# such a customer is a pre-due reminder.
-_STAGE_ALIASES: Mapping[str, str] = {"current": "pre_due"}
-_MAX_LISTED = 5  # invoice numbers spelled out before "and N more"
-_EARLY_STAGES = ("pre_due", "early")
+_DEFAULT_TIMING = TimingPolicy()  # frozen, so one shared default is safe
 
 
-@dataclass(frozen=True)
-class InvoiceFact:
-    number: str
-    amount: Decimal  # outstanding, in the invoice's currency
-    currency: str
-    days_past_due: int  # negative before the due date
-    due_date: date
-    disputed: bool = False  # this invoice is disputed: not in the ask, named with its next step
-    # The contract's late interest per day for this invoice (its own, else the customer's,
-    # else the company default); None: the contract has no such clause, say nothing of interest.
-    interest_per_day: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    customer: str
-    segment: str = "normal"  # important / normal / problem (from the ledger)
-    relationship_years: int | None = None
-    invoices: tuple[InvoiceFact, ...] = ()  # open invoices; empty → relationship message
-    stage: str = "early"  # pre_due / early / mid / late ("current" counts as pre_due)
-    risk: str | None = None  # a RiskGrade value, shown in "why"
-    broken_promises: int = 0
-    disputed: bool = False
-    excuse: str | None = None  # a key of the playbook's excuses
-    contact: str | None = None
-    our_company: str = ""
-    promise_date: date | None = None  # a promise still pending: the ask confirms that date
-    just_paid: bool = False  # no open invoices because the case just closed paid: thank, repair
-    # --- issue 12: the method by grade and amount, and what the records show ---
-    # A balance at or above collection.large_amount (or the share of the credit limit):
-    # a manager makes the call.
-    large: bool = False
-    contact_name: str | None = None  # "王建国": the words open "王总，您好"
-    contact_title: str | None = None  # "总经理"
-    refused_full: bool = False  # the customer refused full payment (recorded)
-    want_installment: bool = False  # the collector asked for the instalment fallback
-    # The last promise that was missed: its date and amount (None when the amount was not given).
-    broken_on: date | None = None
-    broken_amount: Decimal | None = None
-    broken_currency: str | None = None
-    reminders_sent: int = 0  # recorded reminders/calls/visits; 0: never claim earlier reminders
-    limitation_days_left: int | None = None  # days until the earliest limitation period ends
-    recovery: Decimal | None = None  # expected recovery rate at this age (0..1)
-
-
-@dataclass(frozen=True)
-class TimingPolicy:
-    call_time: time = time(15, 30)
-    lunch_start: time = time(11, 45)
-    lunch_end: time = time(14, 0)
-    allow_installments: bool = True
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    locale: str
-    tone: str  # key
-    tone_label: str
-    technique: str  # the tone's "how it works" line
-    why: tuple[str, ...]  # reasons it was chosen, in the locale
-    opening: str
-    ask: str  # full amount first
-    excuse_reply: str | None
-    next_step: str  # for our side, not the customer
-    fallback: str | None  # instalment offer: only when allowed and relevant
-    timing: str  # contact-time advice
-    evidence: tuple[str, ...]
-    variant: int  # as asked; each slot uses it modulo its number of variants
-    kind: str  # "collect" or "relationship"
-    # --- issue 12: shown on the card beside the words (None: nothing to show) ---
-    grade_label: str | None = None  # "呆账"
-    recovery: str | None = None  # "expected recovery at this age: 80%"
-    who_acts: str | None = None  # who should make this contact: manager, legal, lawyer ...
-    strategy: str | None = None  # the value × risk matrix's advice for this customer
-    interest: str | None = None  # "late interest to date per contract: ¥3,000.00 (0.1%/day)"
-    disputed_note: str | None = None  # the disputed invoices and how to settle them
-    limitation: str | None = None  # advice when the limitation period is running out
-
-    @property
-    def text(self) -> str:
-        """The customer-facing words only, as someone would say or send them (what the lint
-        checks): opening, ask, the reply to the excuse, the fallback offer."""
-        parts = (self.opening, self.ask, self.excuse_reply, self.fallback)
-        return "\n\n".join(p for p in parts if p)
-
-
-# --------------------------------------------------------------------------------------------
-# Choosing the tone
-
-
-def relationship_of(segment: str, years: int | None) -> str:
-    """partner (3+ years), new (under a year), problem (by segment, whatever the years), normal.
-
-    Unknown years are "normal" even for an important customer: importance is value, not a
-    shared history, and softening needs the history.
-    """
-    if segment == "problem":
-        return "problem"
-    if years is not None and years >= 3:
-        return "partner"
-    if years is not None and years < 1:
-        return "new"
-    return "normal"
-
-
-def choose_tone(
-    stage: str,
-    relationship: str,
-    *,
-    broken_promises: int = 0,
-    disputed: bool = False,
-    segment: str = "normal",
+def _broken_lead(
+    facts: CaseFacts, values: Mapping[str, str], data: Any, variant: int, currency: str
 ) -> str:
-    """The ladder, then its adjustments.
-
-    A dispute comes first: pressing over a quality complaint hardens it, so a disputed case
-    gets emotion first aid early and NVC later (or after a broken promise). Otherwise an
-    important customer is one step softer except at late stage, and a broken promise makes
-    it one step firmer (never past serious): a missed date means the last tone did not work.
-    """
-    stage = _stage(stage)
-    if relationship not in RELATIONSHIPS:
-        raise ValueError(
-            f"unknown relationship {relationship!r}; valid relationships: "
-            + ", ".join(RELATIONSHIPS)
-        )
-    if disputed:
-        return "first_aid" if stage in _EARLY_STAGES and broken_promises <= 0 else "nvc"
-    tone = LADDER[stage][relationship]
-    if segment == "important" and stage != "late":
-        tone = _SOFTER[tone]
-    if broken_promises > 0:
-        tone = _FIRMER[tone]
-    return tone
-
-
-def _stage(stage: str) -> str:
-    stage = _STAGE_ALIASES.get(stage, stage)
-    if stage not in STAGES:
-        raise ValueError(f"unknown stage {stage!r}; valid stages: {', '.join(STAGES)}")
-    return stage
-
-
-def _tone_key(playbook: Playbook, tone: str) -> str:
-    # A key normally; a label or alias ("严肃式") is accepted too, exact matches only, since a
-    # configured default tone is typed by a person.
-    key = playbook.find_tone(tone)
-    if key is not None:
-        return key
-    valid = ", ".join(f"{k} ({label})" for k, label in playbook.tones())
-    raise ValueError(f"unknown tone {tone!r}; valid tones: {valid}")
-
-
-def _excuse_key(playbook: Playbook, excuse: str) -> str:
-    keys = playbook.excuse_keys()
-    key = playbook.find_excuse(excuse, partial=False)
-    if key is not None:
-        return key
-    raise ValueError(f"unknown excuse {excuse!r}; valid excuses: {', '.join(keys)}")
-
-
-# --------------------------------------------------------------------------------------------
-# Rendering
-
-
-def _pick(options: Sequence[str], variant: int) -> str:
-    return options[variant % len(options)]
-
-
-def _fill(template: str, values: Mapping[str, str]) -> str:
-    # The library checked every template's placeholders against what each slot provides.
-    return template.format_map(values)
-
-
-def _date(day: date, words: Mapping[str, Any]) -> str:
-    return str(words["date"]).format(
-        year=day.year, month=day.month, day=day.day, month_name=words["months"][day.month - 1]
+    """The missed promise, as the records have it: its date and amount when known (in the
+    promise's currency, else the invoices')."""
+    promise, words = data["promise"], data["words"]
+    if facts.broken_on is None:
+        return fill(pick(promise["broken"], variant), values)
+    amount = (
+        money_text(facts.broken_amount, facts.broken_currency or currency, data["locale"])
+        if facts.broken_amount is not None
+        else words["broken_amount_fallback"]
     )
+    dated = {**values, "broken_on": date_text(facts.broken_on, words), "broken_amount": amount}
+    return fill(pick(promise["broken_dated"], variant), dated)
 
 
-def _join(items: Sequence[str], words: Mapping[str, Any]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return str(words["list_sep"]).join(items[:-1]) + str(words["list_last"]) + items[-1]
-
-
-def _amount(invoices: Sequence[InvoiceFact], locale: str) -> str:
-    # One figure per currency, in the order they first appear: adding yuan to dollars would
-    # invent an exchange rate.
-    totals: dict[str, Decimal] = {}
-    for inv in invoices:
-        cur = inv.currency.strip().upper()
-        totals[cur] = totals.get(cur, Decimal(0)) + inv.amount
-    return " + ".join(format_money(total, cur, locale) for cur, total in totals.items())
-
-
-def _invoices(invoices: Sequence[InvoiceFact], words: Mapping[str, Any]) -> str:
-    numbers = [inv.number for inv in invoices]
-    if len(numbers) == 1:
-        return str(words["invoice_one"]).format(numbers=numbers[0])
-    if len(numbers) <= _MAX_LISTED:
-        return str(words["invoice_many"]).format(numbers=_join(numbers, words))
-    shown = str(words["list_sep"]).join(numbers[:_MAX_LISTED])
-    return str(words["invoice_more"]).format(
-        numbers=shown, more=len(numbers) - _MAX_LISTED, total=len(numbers)
-    )
-
-
-def _counted(n: int, words: Mapping[str, Any], unit: str) -> str:
-    return str(words[f"{unit}_one" if n == 1 else f"{unit}_many"]).format(n=n)
-
-
-def _party_values(facts: CaseFacts, words: Mapping[str, Any]) -> dict[str, str]:
-    return {
-        "customer": facts.customer.strip() or words["customer_fallback"],
-        "contact": (facts.contact or "").strip() or words["contact_fallback"],
-        "our_company": facts.our_company.strip() or words["our_company_fallback"],
-    }
-
-
-def _case_values(facts: CaseFacts, locale: str, words: Mapping[str, Any]) -> dict[str, str]:
-    invoices = facts.invoices
-    oldest = max(inv.days_past_due for inv in invoices)
-    return {
-        **_party_values(facts, words),
-        "amount": _amount(invoices, locale),
-        "invoices": _invoices(invoices, words),
-        "count": _counted(len(invoices), words, "count"),
-        "days": _counted(max(oldest, 0), words, "days"),
-        "due_date": _date(min(inv.due_date for inv in invoices), words),
-    }
-
-
-def _timing(data: Mapping[str, Any], policy: TimingPolicy, month_end: bool) -> str:
-    timing = data["timing"]
-    return _fill(
-        timing["advice"],
-        {
-            "call_time": f"{policy.call_time:%H:%M}",
-            "lunch_start": f"{policy.lunch_start:%H:%M}",
-            "lunch_end": f"{policy.lunch_end:%H:%M}",
-            "month_end_hint": timing["month_end" if month_end else "not_month_end"],
-        },
-    ).strip()
-
-
-def _evidence_keys(stage: str, facts: CaseFacts, excuse: Sequence[str]) -> list[str]:
-    # What to have open on the desk before the call: the older the debt and the likelier a
-    # dispute, the more of the paper trail you need (and the more a limitation period or a
-    # lawyer's letter will later depend on it).
-    keys = ["invoice"]
-    if stage != "pre_due":
-        keys.append("statement")
-    if stage in ("mid", "late"):
-        keys += ["delivery", "contract", "reminders"]
-    if facts.broken_promises > 0 or facts.promise_date is not None:
-        keys.append("promises")
-    if facts.disputed:
-        keys += ["delivery", "contract", "defect"]
-    keys += excuse
-    return [k for k in EVIDENCE if k in keys]  # the playbook's own order, each once
-
-
-def _installment_relevant(stage: str, facts: CaseFacts, reason: str | None) -> bool:
-    # Instalments are a fallback for a real cash problem or a debt that is not moving; offered
-    # early or on a quality dispute they only teach that the full amount was negotiable.
-    if reason == "cash_flow":
-        return True
-    return not facts.disputed and (stage == "late" or facts.broken_promises > 0)
+def _glue(parts: Sequence[str | None], words: Mapping[str, Any]) -> str:
+    return str(words["join"]).join(p for p in parts if p)
 
 
 def suggest(
@@ -374,8 +110,9 @@ def suggest(
     *,
     tone: str | None = None,
     variant: int = 0,
-    timing: TimingPolicy = TimingPolicy(),  # frozen, so one shared default is safe
+    timing: TimingPolicy = _DEFAULT_TIMING,
     month_end: bool = False,
+    limitation_warn_days: int = LIMITATION_WARN_DAYS,
 ) -> Suggestion:
     """The words for this case in the playbook's locale; see the module docstring.
 
@@ -383,53 +120,80 @@ def suggest(
     ValueError naming the valid ones. No open invoices gives a relationship message (thanks
     and repair when ``facts.just_paid``), never a demand.
     """
-    data = playbook.data
+    locale = playbook.locale
+    data: dict[str, Any] = {**playbook.data, "locale": locale}
     words = data["words"]
-    stage = _stage(facts.stage)
+    stage = stage_key(facts.stage)
     if facts.segment not in SEGMENTS:
         raise ValueError(
             f"unknown segment {facts.segment!r}; valid segments: {', '.join(SEGMENTS)}"
         )
-    chosen = _tone_key(playbook, tone) if tone is not None else None
-    excuse = _excuse_key(playbook, facts.excuse) if facts.excuse is not None else None
+    chosen = tone_key(playbook, tone) if tone is not None else None
+    excuse = excuse_key(playbook, facts.excuse) if facts.excuse is not None else None
     relationship = relationship_of(facts.segment, facts.relationship_years)
-    timing_text = _timing(data, timing, month_end)
+    advice = timing_text(data, timing, month_end)
     labels = {
         "stage": words["stage"][stage],
         "relationship": words["relationship"][relationship],
         "segment": words["segment"][facts.segment],
     }
-    why_texts = data["why"]
-
-    def why(key: str, **values: object) -> str:
-        return str(why_texts[key]).format(**values)
-
     if not facts.invoices:
-        return _relationship(facts, playbook, chosen, variant, timing_text, labels)
+        return _relationship(facts, playbook, chosen, variant, advice, labels)
 
-    values = _case_values(facts, playbook.locale, words)
-    tone_key = chosen or choose_tone(
+    grade = grade_of(facts.risk)
+    method = data["method"]
+    split = dispute(facts.invoices, locale, words)
+    asked = tuple(inv for inv in facts.invoices if not inv.disputed)
+    disputed = facts.disputed or split is not None
+    broken = facts.broken_on is not None or facts.broken_promises > 0
+    card = {
+        "grade_label": grade.label(locale) if grade is not None else None,
+        "recovery": recovery(facts, method),
+        "who_acts": who_acts(facts, grade, stage, method),
+        "strategy": strategy(facts, grade, method),
+        "disputed_note": split.note(data["dispute"]) if split is not None else None,
+        "limitation": limitation(facts, method, limitation_warn_days),
+    }
+    if not asked:
+        assert split is not None
+        return _settle_dispute(facts, playbook, data, split, chosen, variant, advice, card)
+
+    values = case_values(facts, asked, locale, words)
+    owed = interest(asked, locale)
+    card["interest"] = owed.card(method) if owed is not None else None
+    tone_name = chosen or choose_tone(
         stage,
         relationship,
-        broken_promises=facts.broken_promises,
-        disputed=facts.disputed,
+        broken_promises=max(facts.broken_promises, 1 if broken else 0),
+        disputed=disputed,
         segment=facts.segment,
     )
-    spec = data["tones"][tone_key]
+    # 准呆账 on the contract speaks, whatever the relationship; a 呆账 / 死账 demand is formal
+    # whatever tone was asked for (the card says so).
+    firm = grade if grade in (RiskGrade.BAD, RiskGrade.DEAD) else None
+    if (chosen is None and severe(grade) and not disputed) or firm is not None:
+        tone_name = "serious"
+    spec = data["tones"][tone_name]
     staged = spec.get(stage, {})
-    opening = _fill(_pick(staged.get("opening", spec["opening"]), variant), values)
+    # Late interest is a contractual fact worth stating once the debt is no longer fresh, in
+    # the tones that speak of the contract; tacked onto a sandwich's closing thanks or a
+    # first-aid line it would read as leverage.
+    contractual = tone_name in ("serious", "nvc") and stage in ("mid", "late")
+    interest_line = (
+        owed.words(data["terms"], variant)
+        if owed is not None and (contractual or severe(grade) or broken)
+        else None
+    )
+    lead = _broken_lead(facts, values, data, variant, asked[0].currency) if broken else None
+    part = None
+    if split is not None:
+        part = fill(pick(data["dispute"]["lead"], variant), {**values, **split.values})
 
-    if facts.promise_date is not None:
-        # A date is already promised: confirm it rather than ask for a new one.
-        promise_values = {**values, "promise_date": _date(facts.promise_date, words)}
-        ask = _fill(_pick(data["promise"]["pending"], variant), promise_values)
-    else:
-        ask = _fill(_pick(staged.get("ask", spec["ask"]), variant), values)
-        if facts.broken_promises > 0:
-            lead = _fill(_pick(data["promise"]["broken"], variant), values)
-            ask = f"{lead}{words['join']}{ask}"
+    why_texts = data["why"]
 
-    tone_label = spec["label"]
+    def why(key: str, **kw: object) -> str:
+        return str(why_texts[key]).format(**kw)
+
     lines = [
         why("stage_pre_due", stage=labels["stage"], due_date=values["due_date"])
         if stage == "pre_due"
@@ -438,11 +202,41 @@ def suggest(
     ]
     if facts.segment != "normal":
         lines.append(why("segment", segment=labels["segment"]))
-    if facts.risk:
-        lines.append(why("risk", risk=_risk_label(facts.risk, playbook.locale)))
-    if chosen is not None:
-        lines.append(why("chosen", tone=tone_label))
+    if grade is not None:
+        lines.append(why("risk", risk=grade.label(locale)))
+    elif facts.risk:
+        lines.append(why("risk", risk=facts.risk))
+    if facts.large:
+        lines.append(why("large"))
+
+    if firm is not None:
+        block = data["grades"][firm.value]
+        opening = fill(pick(block["opening"], variant), values)
+        body = fill(pick(block["ask"], variant), values)
+        ask = _glue((lead, part, body, interest_line), words)
+        lines.append(why(f"grade_{firm.value}"))
+    elif facts.promise_date is not None:
+        # A date is already promised: confirm it rather than ask for a new one.
+        opening = fill(pick(staged.get("opening", spec["opening"]), variant), values)
+        promise_values = {**values, "promise_date": date_text(facts.promise_date, words)}
+        ask = _glue((part, fill(pick(data["promise"]["pending"], variant), promise_values)), words)
+        lines.append(why("promise", promise_date=promise_values["promise_date"]))
+    elif broken:
+        # After a miss: no praise, no small talk; the facts, a written date, the contract.
+        opening = fill(pick(data["promise"]["broken_opening"], variant), values)
+        consequence = interest_line or pick(data["terms"]["contract"], variant)
+        body = fill(pick(data["promise"]["broken_ask"], variant), values)
+        ask = _glue((lead, part, body, consequence), words)
+        lines.append(why("broken_step"))
     else:
+        opening = fill(pick(staged.get("opening", spec["opening"]), variant), values)
+        body = fill(pick(staged.get("ask", spec["ask"]), variant), values)
+        ask = _glue((part, body, interest_line), words)
+
+    tone_label = spec["label"]
+    if chosen is not None and firm is None:
+        lines.append(why("chosen", tone=tone_label))
+    elif firm is None:
         base = LADDER[stage][relationship]
         lines.append(
             why(
@@ -452,39 +246,48 @@ def suggest(
                 tone=data["tones"][base]["label"],
             )
         )
-        if facts.disputed:
+        if disputed:
             lines.append(why("disputed", tone=tone_label))
         else:
             if facts.segment == "important" and stage != "late":
                 lines.append(why("important"))
-            if facts.broken_promises > 0:
-                lines.append(why("broken_promises", broken=facts.broken_promises))
-    if facts.promise_date is not None:
-        lines.append(why("promise", promise_date=_date(facts.promise_date, words)))
+            if broken:
+                lines.append(why("broken_promises", broken=max(facts.broken_promises, 1)))
+    if split is not None:
+        lines.append(why("disputed_part", **split.values))
 
     excuse_reply: str | None = None
     reason: str | None = None
     excuse_evidence: tuple[str, ...] = ()
+    next_step = fill(data["next_steps"][stage], values)
     if excuse is not None:
         e = data["excuses"][excuse]
         reason = e["reason"]
-        excuse_reply = _fill(_pick(e["replies"], variant), values)
-        next_step = _fill(e["next_step"], values)
+        if grade is not RiskGrade.DEAD:  # a final demand does not argue the excuse again
+            excuse_reply = fill(pick(e["replies"], variant), values)
+        next_step = fill(e["next_step"], values)
         excuse_evidence = tuple(e.get("evidence", ()))
         lines.append(why("excuse", excuse=e["label"], reason=data["reasons"][reason]["label"]))
-    elif facts.disputed:
-        next_step = _fill(data["next_steps"]["disputed"], values)
-    else:
-        next_step = _fill(data["next_steps"][stage], values)
+    elif disputed:
+        next_step = fill(data["next_steps"]["disputed"], values)
+    elif broken and not severe(grade):
+        next_step = fill(data["next_steps"]["broken"], values)
+    if severe(grade):
+        assert grade is not None
+        grade_step = fill(data["next_steps"][grade.value], values)
+        # 死账: the write-off and the legal route are the step, whatever was said.
+        next_step = (
+            grade_step if grade is RiskGrade.DEAD or excuse is None else f"{next_step} {grade_step}"
+        )
 
     fallback: str | None = None
-    if timing.allow_installments and _installment_relevant(stage, facts, reason):
-        fallback = _fill(_pick(data["installment"], variant), values)
+    if installment_allowed(facts, grade, reason, disputed, timing):
+        fallback = fill(pick(data["installment"], variant), values)
 
-    evidence = tuple(data["evidence"][k] for k in _evidence_keys(stage, facts, excuse_evidence))
+    keys = evidence_keys(stage, facts, disputed, grade, excuse_evidence)
     return Suggestion(
-        locale=playbook.locale,
-        tone=tone_key,
+        locale=locale,
+        tone=tone_name,
         tone_label=tone_label,
         technique=spec["how"],
         why=tuple(lines),
@@ -493,10 +296,51 @@ def suggest(
         excuse_reply=excuse_reply,
         next_step=next_step,
         fallback=fallback,
-        timing=timing_text,
-        evidence=evidence,
+        timing=advice,
+        evidence=tuple(data["evidence"][k] for k in keys),
         variant=variant,
         kind="collect",
+        **card,
+    )
+
+
+def _settle_dispute(
+    facts: CaseFacts,
+    playbook: Playbook,
+    data: Mapping[str, Any],
+    split: Dispute,
+    chosen: str | None,
+    variant: int,
+    advice: str,
+    card: Mapping[str, str | None],
+) -> Suggestion:
+    # Every open invoice is disputed: asking for money now would harden the dispute. The
+    # words defuse and propose how to settle it (a call with quality and finance, a date).
+    locale = playbook.locale
+    words = data["words"]
+    values = case_values(facts, split.invoices, locale, words)
+    tone_name = chosen or "first_aid"
+    spec = data["tones"][tone_name]
+    opening = fill(pick(data["dispute"]["opening"], variant), values)
+    ask = fill(pick(data["dispute"]["settle"], variant), values)
+    lines = (str(data["why"]["all_disputed"]).format(**split.values),)
+    keys = evidence_keys("mid", facts, True, None, ())
+    return Suggestion(
+        locale=locale,
+        tone=tone_name,
+        tone_label=spec["label"],
+        technique=spec["how"],
+        why=lines,
+        opening=opening,
+        ask=ask,
+        excuse_reply=None,
+        next_step=fill(data["next_steps"]["disputed"], values),
+        fallback=None,
+        timing=advice,
+        evidence=tuple(data["evidence"][k] for k in keys),
+        variant=variant,
+        kind="collect",
+        **card,
     )
 
 
@@ -505,14 +349,14 @@ def _relationship(
     playbook: Playbook,
     chosen: str | None,
     variant: int,
-    timing_text: str,
+    advice: str,
     labels: Mapping[str, str],
 ) -> Suggestion:
     # Nothing is open: whatever tone was asked for, the words carry no amount and no request
     # for money (the slots cannot even name one), only thanks and a look ahead.
     data = playbook.data
     slot = data["closing" if facts.just_paid else "relationship"]
-    values = _party_values(facts, data["words"])
+    values = party_values(facts, playbook.locale, data["words"])
     why = data["why"]
     lines = (
         str(why["closed_paid" if facts.just_paid else "no_open"]),
@@ -524,20 +368,13 @@ def _relationship(
         tone_label=slot["label"],
         technique=slot["how"],
         why=lines,
-        opening=_fill(_pick(slot["opening"], variant), values),
-        ask=_fill(_pick(slot["follow"], variant), values),
+        opening=fill(pick(slot["opening"], variant), values),
+        ask=fill(pick(slot["follow"], variant), values),
         excuse_reply=None,
-        next_step=_fill(slot["next_step"], values),
+        next_step=fill(slot["next_step"], values),
         fallback=None,
-        timing=timing_text,
+        timing=advice,
         evidence=(),
         variant=variant,
         kind="relationship",
     )
-
-
-def _risk_label(risk: str, locale: str) -> str:
-    try:
-        return RiskGrade(risk).label(locale)
-    except ValueError:
-        return risk
