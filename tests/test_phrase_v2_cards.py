@@ -18,7 +18,7 @@ from storage.customer_facts import CustomerProfile
 from storage.db import Database
 from tests.phrase_world import World, make_world, sections, titles, use_profile, words
 
-needs_engine = pytest.mark.xfail(strict=False, reason="needs engine branch")
+needs_engine = pytest.mark.usefixtures()  # the engine branch is merged
 
 # Words that invite part payment: never before a refusal or the collector's asking.
 PART_PAYMENT = re.compile(
@@ -38,7 +38,7 @@ async def test_a_bad_debt_names_who_acts_with_its_grade(world: World) -> None:
     await world.say("li.na", "/ar open Old Mill")
     reply = await world.ask("li.na", "/ar phrase 1")
     assert reply.card is not None
-    assert reply.card.subtitle == "风险等级：呆账 · 按此账龄预计回收率 80%"
+    assert reply.card.subtitle == "风险等级：呆账 · 按此账龄预计回收率：80%"
     order = titles(reply)
     assert "由谁出面" in order and order.index("由谁出面") < order.index("话术")
     assert sections(reply)["由谁出面"].strip()
