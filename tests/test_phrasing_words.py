@@ -133,6 +133,8 @@ def test_different_due_dates_are_not_one_due_date(book: Any) -> None:
         if earliest in s.text:
             seen += 1
             assert earliest + marker in s.text, s.text
+            # A template's own brackets around the date would nest: "到期日（…（最早一张））".
+            assert not re.search(r"[（(][^）)]*[（(]", s.text), s.text
     assert seen > 10
     same = (_inv("A", 40), _inv("B", 40))
     s = suggest(_facts(invoices=same, stage="mid"), book, tone="empathetic")
