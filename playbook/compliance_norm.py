@@ -59,7 +59,19 @@ _FOLD.update(dict.fromkeys(map(ord, "‘’‚‛′`´"), ord("'")))
 _FOLD.update(dict.fromkeys(map(ord, "“”„‟″「」『』"), ord('"')))
 _FOLD.update(dict.fromkeys(map(ord, "‐‑‒–—―"), ord("-")))
 _FOLD.update({ord("…"): ord("."), ord("！"): ord("!"), ord("？"): ord("?")})
-_TABLE: dict[int, int] = {**_t2s_table(), **_FOLD}
+_T2S = _t2s_table()
+
+
+def _any_of(table: dict[int, int]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(table)) + "]")
+
+
+# Each table is applied only to a text that has one of its characters (a test far cheaper
+# than translating every character through a dict).
+_T2S_CHARS = frozenset(map(chr, _T2S))
+_NEEDS_FOLD = _any_of(_FOLD)
+_NEEDS_TABLE = re.compile(r"[^\x20-\x7e\n\t\r]")
+_HAN = re.compile(f"[{CJK}]")
 
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 
@@ -82,12 +94,22 @@ def _unleet(m: re.Match[str]) -> str:
 
 _ZERO_WIDTH = "\u200b-\u200f\u2060\ufeff\u00ad"
 _JOIN = r"\-.*_·•~|/\\+'\"#^"
-_DROP = re.compile(
-    f"[{_ZERO_WIDTH}]+"
-    f"|(?<=[{CJK}])[\\s{_JOIN}{_ZERO_WIDTH}]+(?=[{CJK}])"
-    r"|(?<=[a-z])[\-*_·•~]+(?=[a-z])"
-    r"|(?<=[a-z])\.(?=[a-z])"
-)
+_ZERO = re.compile(f"[{_ZERO_WIDTH}]+")
+# Between two Chinese characters: spaces, joining punctuation, zero-width characters.
+_CJK_JOIN = re.compile(f"[{CJK}]([\\s{_JOIN}{_ZERO_WIDTH}]+)(?=[{CJK}])")
+# Between two Latin letters: a run of joining punctuation, or one dot.
+_LATIN_JOIN = re.compile(r"[a-z]([\-*_·•~]+|\.)(?=[a-z])")
+_LEET_HINT = re.compile(r"[a-z][0-9@$]|[0-9@$][a-z]")
+
+
+def _drops(folded: str, cjk: bool) -> list[tuple[int, int]]:
+    drops = [m.span() for m in _ZERO.finditer(folded)] if _ZERO.search(folded) else []
+    if cjk:
+        drops.extend(m.span(1) for m in _CJK_JOIN.finditer(folded))
+    drops.extend(m.span(1) for m in _LATIN_JOIN.finditer(folded))
+    return drops
+
+
 # A word spelled out letter by letter: three or more single letters with one separator each.
 _SPELLED = re.compile(r"(?<![a-z'])[a-z](?:[ .\-*_·•~][a-z]){3,}(?![a-z'])")
 _SPELLED_SEP = re.compile(r"[ .\-*_·•~]")
@@ -98,10 +120,16 @@ def normalise(text: str) -> tuple[str, Callable[[int], int]]:
     folded = text.lower()
     if len(folded) != len(text):
         folded = text.translate(_ASCII_LOWER)
-    folded = folded.translate(_TABLE)
-    if any(c in folded for c in "0134579@$"):
+    cjk = False
+    if _NEEDS_TABLE.search(folded):
+        if _NEEDS_FOLD.search(folded):
+            folded = folded.translate(_FOLD)
+        if not _T2S_CHARS.isdisjoint(folded):
+            folded = folded.translate(_T2S)
+        cjk = _HAN.search(folded) is not None
+    if _LEET_HINT.search(folded):
         folded = _LEET_TOKEN.sub(_unleet, folded)
-    drops: list[tuple[int, int]] = [m.span() for m in _DROP.finditer(folded)]
+    drops = _drops(folded, cjk)
     for m in _SPELLED.finditer(folded):
         word = m.group()
         if word.count(" ") == len(word) // 2 and _looks_like_prose(word):
