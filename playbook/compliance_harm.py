@@ -86,6 +86,23 @@ THREAT = en(
     "(?:windows|legs|kneecaps|teeth|fingers|bones|car|face) (?:intact|in one piece)",
     "(?:your|that) (?:\\w+ ){0,2}(?:would|could|might|may) (?:\\w+ )?(?:burn|catch fire"
     "|go up in (?:flames|smoke)|get (?:damaged|scratched|smashed|broken))",
+    "(?:keep|stay|staying|keeping) (?:them|yourself|your (?:\\w+ )?" + _FAMILY_EN + ") safe",
+    "think (?:about|of|hard about) (?:your (?:\\w+ )?(?:" + _FAMILY_EN[3:-1] + "|safety|health)"
+    "|the (?:kids|children|family))",
+    "things (?:could|might|may|will|can|are going to|are about to) (?:get|turn|become) (?:ugly"
+    "|nasty|messy|rough|unpleasant|violent|bad|very bad|dangerous|physical)",
+    "you (?:don'?t|do not|wouldn'?t|would not) want (?:any )?(?:trouble|problems|accidents"
+    "|anything to happen|us to (?:come|visit|find|show up))",
+    "(?:we|i) have (?:people|friends|contacts|guys|boys|men|someone) (?:in|near|around|outside"
+    "|on) your (?:city|town|area|neighbou?rhood|street|building|block|village|district)",
+    "(?:our|my) (?:collectors|guys|people|men|boys|lads|team|field team|agents|friends)"
+    " (?:aren'?t|are not|won'?t be|will not be|are less|can be less|are far less|are not always)"
+    " (?:as |so |very |always )?(?:polite|nice|friendly|patient|gentle|understanding|kind)",
+    "flat (?:tyres|tires)|slashed (?:tyres|tires)|(?:tyres|tires) (?:slashed|let down)"
+    "|broken windows|smashed windows",
+    "(?:lovely|nice|beautiful|cute) (?:family|kids|children|wife|daughter|son|house|home)"
+    "(?: you(?:'ve| have)(?: got)?)?[,.! ]+(?:it would|it'd|shame|keep|be careful|watch|take care"
+    "|would be)",
 ) + zh(
     "砸(?<!搞砸)(?<!弄砸)(?:了|烂|碎|坏|毁)?(?:%YOU1%|%POSS%?(?:店|厂|门|车|窗|玻璃|办公室|场|家))",
     "把%POSS%%STOP%{0,8}砸(?:了|烂|碎|坏|毁)",
@@ -122,6 +139,14 @@ THREAT = en(
     "有的是办法%Z8%(?:让|叫)?%YOU%|让%YOU%(?:过不安稳|不得安宁|不好过|日子(?:不好过|难过)"
     "|没(?:有)?好日子|睡不(?:着|好))",
     "把门锁好|锁好门|门窗关好",
+    "(?:想想|想一想|考虑考虑|为)%POSS1%?(?:家人|家里人|老婆|孩子|父母|老婆孩子|家里|爸妈)(?:想想|考虑)?",
+    "(?:出门|晚上|路上|一个人|夜里|走路)%Z6%(?:不安全|不太平|危险)|最近不太平",
+    "别逼(?:我|我们)|(?:用|动用|采取)(?:点|些|一些)?(?:别的|其他|非常|特殊|江湖|道上的)(?:办法|手段|方式)",
+    "(?:我们的人|我们的兄弟|兄弟们|我的人)%Z4%(?:在|到|去)%POSS%?(?:家|公司|厂|店|单位)?"
+    "(?:楼下|门口|附近|外面)",
+    "(?:要是|万一|哪天|小心|说不定|别)%Z8%(?:着火|着了火|失火|起火|被烧|被砸|被偷|出车祸|被车撞)",
+    "%POSS%%Z6%(?:着火|着了火|失火|起火|出车祸)",
+    "看(?:好|紧)%POSS1%?(?:车|店|孩子|家|老婆|厂|门)|停在看得到的地方",
 )
 
 _INSULT_ADJ = (
@@ -145,7 +170,7 @@ INSULT = en(
     "f+u+c+k\\w*|f[u*][c*]k\\w*|fck\\w*|shit(?:ty|head)?|crap|damn you|screw you|go to hell",
     "piece of (?:shit|crap|garbage|trash|work)|pathetic excuse|bottom[- ]?feeders?|freeloaders?",
     "halfwits?|nitwits?|dimwits?|dumbass(?:es)?|jackass(?:es)?|dickheads?|pricks?|buffoons?",
-    "clowns|subhuman|brain-?dead|shut up|shame on you|whining|spineless",
+    "clowns|subhuman|brain-?dead|shut up|shame on you|whining|spineless|disgrace",
     "you(?:'re| are| guys are| people are| lot are)(?: (?:so|such|a|an|really|completely"
     "|totally|just|nothing but|all|the|a bunch of|a pack of|" + _INSULT_ADJ[3:-1] + "))*"
     " (?:stupid|dumb|useless|worthless|pathetic|dishonest|a disgrace|incompetent|a fraud"
@@ -168,7 +193,7 @@ INSULT = en(
     "|(?:无耻|下贱|缺德|混账|不要脸|该死|烂|坏)的?东西|狗腿子|乌龟王八蛋|死皮赖脸|厚脸皮",
     "脑子(?:是不是|是否)?(?:进水|有病|有问题|坏了|被驴踢|被门夹|不好使)|没脑子|有病吧|有病啊",
     "(?:一群|一帮|一伙)%Z4%(?:强盗|骗子|土匪|流氓|饭桶|蠢货|废物|吸血鬼|寄生虫|白痴|猪)",
-    "文盲|低能|智障儿",
+    "文盲|低能|智障儿|废柴|小人(?!物)|骗吃骗喝|窝囊废|孬种|王八蛋|臭不要脸|厚脸皮|脸皮真厚",
 )
 
 _NAT = (
@@ -209,6 +234,15 @@ DISCRIMINATION = en(
     "(?:are|is) (?:you|your (?:\\w+ )?\\w+|he|she|they) (?:deaf|blind|retarded|crippled"
     "|handicapped|mental)",
     "(?:you(?:'re| are)?) (?:deaf|blind|crippled|retarded|handicapped)(?! spot)",
+    "(?:your|the) (?:boss|owner|ceo|manager|director|accountant|founder|md)(?: is|'s) (?:a |an )?"
+    "(?:woman|girl|female|lady|foreigner|immigrant|cripple|muslim|jew|black (?:guy|man|woman))",
+    "(?:no wonder|of course|figures|naturally|that explains it|what do you expect)[,:]?"
+    " (?:a |an |your |the )?(?:" + _NAT[3:-1] + "|woman|women|female|girl)",
+    "or (?:just )?(?:foreign|a foreigner|a woman|an immigrant|a girl)",
+    "(?:a|an) (?:"
+    + _NAT[3:-1]
+    + ") (?:firm|company|guy|owner|businessman|boss) (?:would|will|always"
+    "|never|can'?t)",
 )
 
 _REGION_ZH = alt(
@@ -231,7 +265,8 @@ DISCRIMINATION_ZH = zh(
     "(?:%YOU%|你|您)(?:那|这)(?:个|种|些|边|里|儿|块)?(?:地方|地区|省|村|县|山沟|老家)?(?:的|出来的)"
     "人(?![手员力])%Z4%" + _GENERAL_ZH,
     "(?:%YOU%)(?:那边|那里|那儿|老家)的?人(?![手员力])",
-    "女(?:人|的|流之辈|孩子|娃)(?:就是|都|懂什么|懂个|能|不懂|不行|当老板|做生意|管钱|当家"
+    "(?:难怪|原来|怪不得|果然)%Z8%(?:女的|女人|外地人|乡下人|老外|外国人|少数民族|农村人)",
+    "女(?:人|的|流之辈|孩子|娃|老板|老总|领导|会计|财务)(?:就是|都|懂什么|懂个|能|不懂|不行|当老板|做生意|管钱|当家"
     "|头发长|就该|只会|办事|靠不住|当家|开的)",
     "(?:你|她)一个(?:女人|女的|小姑娘|娘们|老娘们|老太婆)|娘们|娘炮|婆娘|小姑娘懂什么",
     "瘸子|瞎子|聋子|哑巴|残废|瘫子|脑瘫|独眼龙|侏儒|残疾人(?:开的|就是|都)|智障",

@@ -22,11 +22,13 @@ FALSE_LEGAL_ALWAYS = en(
     "(?: (?:\\w+))? (?:be (?:arrested|detained|jailed|imprisoned|locked up|prosecuted)"
     "|go to (?:jail|prison)|end up (?:in jail|in prison|behind bars)|face (?:arrest|jail"
     "|prison|criminal \\w+))",
-    "arrest(?:ed|ing)?|jail(?:ed)?|prison|imprison(?:ed|ment)?|locked up|lock you up|behind bars",
+    "arrest(?:ed|ing)?|jail(?:ed|able)?|prison|imprison(?:ed|ment)?|locked up|lock you up"
+    "|behind bars|(?:criminal|jailable|punishable) offen[cs]es?|criminal record",
     "criminal(?:ly)?|prosecut(?:e|ed|ion|ing)|fraud charges?|charged with (?:fraud|a crime)"
     "|press(?:ing)? charges",
     "(?:a|an|the) warrant",
-    "(?:call|contact|inform|notify|alert|involve|get) the (?:police|cops|fbi|authorities)",
+    "(?:call|contact|inform|notify|alert|involve|get|have|send) the (?:police|cops|fbi"
+    "|authorities)",
     "report (?:you|this|it|your (?:company|firm)) to the (?:police|cops|fbi|authorities)",
     "police (?:report|complaint|case)",
     "(?:the )?(?:police|cops)(?: \\w+){0,2} (?:will|are going to|'ll|can|could|may|might)",
@@ -61,8 +63,8 @@ FALSE_LEGAL_LITIGATION = en(
     "(?:a )?(?:judg(?:e)?ment|ruling|court order) (?:has|have)(?: already)? been (?:entered"
     "|issued|made|granted|given|obtained)",
     "%WEHAVE% (?:obtained|got|won) (?:a |the )?(?:judg(?:e)?ment|court order|ruling)",
-    "your(?: \\w+)? (?:assets|bank accounts?|property|properties|funds|savings|wages|salary"
-    "|house|home|car|cars|shares|passport) (?:(?:has|have) (?:already )?been|will be|are going"
+    "your(?: [\\w']+)? (?:assets|accounts|bank accounts?|bank cards?|property|properties|funds"
+    "|savings|wages|salary|house|home|car|cars|shares|passport) (?:(?:has|have) (?:already )?been|will be|are going"
     " to be|are being|(?:could|may|might|can) be|is going to be|gets?) (?:frozen|seized"
     "|garnished|confiscated|impounded|auctioned|taken)",
     "(?:%WILL%|the court will|the police will|they will) (?:freeze|seize|garnish|confiscate"
@@ -90,7 +92,10 @@ FALSE_LEGAL_LITIGATION = en(
     "(?:法院|法庭)(?:判决|裁定)%POSS%",
     "%ALREADY%(?:冻结|查封|扣押|划扣)(?:了)?%POSS%?(?:银行)?(?:账户|资产|财产|房子|房产|车|存款"
     "|工资)",
-    "(?:冻结|查封|扣押|拍卖|没收)%POSS%%Z4%(?:银行)?(?:账户|资产|财产|房子|房产|车|存款|工资|股权)",
+    "(?:冻结|查封|扣押|拍卖|没收)%POSS%%Z4%(?:银行)?(?:账户|资产|财产|房子|房产|车|存款|工资|股权"
+    "|卡|银行卡)",
+    "征信%Z6%(?:黑名单|污点|拉黑|上报|受影响|花了|不良|有记录)|(?:拉入|列入|上了?|进)征信"
+    "|(?:贷款|信用卡)(?:都)?办不了|贷不了款|办不了贷款|买不了(?:房|车|机票)",
     "(?:你|您)(?:名下)?(?:的)?%Z6%(?:会|将|要|就)?被(?:冻结|查封|扣押|拍卖|没收|强制执行|划扣)",
     "法院传票|出庭传票|传票%ALREADY%|传唤",
     "失信被执行人|失信名单|列入失信|老赖名单|(?:法院|失信)黑名单|法院(?:将|会|已经?)?强制执行",
@@ -200,6 +205,9 @@ SUE_THREAT = en(
     " (?:sue|take (?:legal action|you to court|this to court)|file (?:suit|a (?:law)?suit"
     "|a claim)|go to court|see you in court|call (?:our|the) lawyers?)",
     "or (?:it'?s|it is) (?:court|a lawsuit)",
+    "or (?:a |face a |you get a |you'll get a )?(?:lawsuit|court case)",
+    "(?:%WILL%|we(?:'re| are) going to|we(?:'re| are)) (?:file|filing) (?:a )?(?:law)?suit"
+    "(?: against you)?",
 )
 SUE_THREAT_ZH = zh(
     "(?<![报广通公转忠预警劝被])(?:起诉|告|控告)%YOU1%",

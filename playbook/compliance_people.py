@@ -35,8 +35,11 @@ _BUSINESS_EN = (
 )
 _NOT_PAYER_EN = "(?! (?:in|from|at) (?:the )?(?:accounts|finance|accounting|ap|payables|treasury))"
 _CONTACT_EN = (
-    "(?:tell|call|phone|ring|text|message|e-?mail|write (?:to|a letter to)|contact|inform"
-    "|notify|alert|warn|visit|reach out to|get in touch with|speak (?:to|with)|talk (?:to|with)"
+    "(?:tell(?:ing)?|call(?:ing)?|phon(?:e|ing)|ring(?:ing)?|text(?:ing)?|messag(?:e|ing)"
+    "|e-?mail(?:ing)?|writ(?:e|ing) (?:to|a letter to)|contact(?:ing)?|inform(?:ing)?"
+    "|notify(?:ing)?|alert(?:ing)?|warn(?:ing)?|visit(?:ing)?|reach(?:ing)? out to"
+    "|get(?:ting)? in touch with|speak(?:ing)? (?:to|with)|talk(?:ing)? (?:to|with)"
+    "|have a (?:word|chat|talk|little chat) with"
     "|report (?:you |this |it )?to|complain to|let|explain (?:\\w+ ){0,3}to|send (?:\\w+ ){0,5}to"
     "|copy|cc|loop in|involve|approach|drop by|stop by|go to|show up at|turn up at|knock on"
     "|pay (?:\\w+ )?a visit to|(?:call|visit|letter|email|message|trip)(?: \\w+){0,3} to)"
@@ -108,12 +111,15 @@ _MEDIA_EN = (
     "|newspapers?|(?:the |trade )?press|(?:local )?news|tv|industry (?:groups?|chats?|forums?"
     "|associations?|group chats?|events?)|group chats?|trade (?:fairs?|shows?|events?)|expos?"
     "|exhibitions?|conferences?|billboards?|banners?|notice ?boards?|chamber of commerce"
-    "|(?:the )?(?:whole |entire )?(?:market|industry)|canton fair)"
+    "|(?:the )?(?:whole |entire )?(?:market|industry)|canton fair|newsletters?|blogs?"
+    "|big screen|our website|mailing list)"
 )
 _POST_EN = (
-    "(?:post|posts|posting|share|sharing|publish|publishing|put|putting|upload|spread|advertise"
-    "|broadcast|announce|expose|exposing|list|listing|plaster|display|print|name|naming|hang"
-    "|feature|circulate|send (?:round|around)|tweet|be|go|appear|end up)"
+    "(?:post(?:s|ed|ing)?|shar(?:e|ed|ing)|publish(?:ed|ing)?|put(?:ting)?|upload(?:ed|ing)?"
+    "|spread(?:ing)?|advertis(?:e|ed|ing)|broadcast(?:ing)?|announc(?:e|ed|ing)|expos(?:e|ed|ing)"
+    "|list(?:ed|ing)?|plaster(?:ed)?|display(?:ed)?|print(?:ed)?|nam(?:e|ed|ing)|hang|hung"
+    "|featur(?:e|ed|ing)|circulat(?:e|ed|ing)|send (?:round|around)|tweet(?:ed)?|be|go|appear"
+    "|end up)"
 )
 # The sentence must be about the customer or the debt.
 _ABOUT_EN = (
@@ -127,6 +133,12 @@ SHAMING_NEAR = en(
     "|throughout|up on) (?:the |our |every |all |each |a |an |your )?(?:\\w+ )?" + _MEDIA_EN,
 )
 SHAMING = en(
+    "%WILL% (?:post|share|publish|put|upload|spread|announce|tweet|broadcast|plaster)"
+    " (?:this|it|that|everything|the (?:whole )?(?:story|matter|case|debt|details|invoices?))"
+    "(?: \\w+){0,3}? (?:on|to|in|across|all over|at) (?:the |our |every |all |a )?(?:\\w+ )?"
+    + _MEDIA_EN,
+    "(?:tweet|blog|vlog|post|make (?:a )?(?:video|post)|publish (?:an article|a story|a post))"
+    " about (?:you|your)",
     _MEDIA_EN + " (?:posts?|articles?|story|stories|update|campaign|videos?|lists?) (?:about|on"
     "|naming|exposing|of) (?:you|your|companies|people|firms|those|debtors|bad payers)",
     "(?:banners?|billboards?|signs?|posters?|placards?) (?:outside|at|in front of|on|near) your",
@@ -166,6 +178,7 @@ SHAMING_NEAR_ZH = zh(
     "(?:在|到)%Z4%" + _MEDIA_ZH + "(?:上|里|中)?%Z12%" + _POST_ZH,
 )
 SHAMING_ZH = zh(
+    "横幅%Z8%(?:挂|拉|贴|举)|(?:挂|拉|贴|举|做)%Z6%横幅",
     "曝光|公之于众|身败名裂|游街|贴大字报|(?:拉|挂|打|贴)(?:一?[条个张幅])?横幅",
     "(?:挂|晒)(?:到|在)?网上",
     "公开%POSS%(?:名字|姓名|名称|信息|照片|欠款|电话|身份|资料|地址|欠债|老底)",
@@ -189,8 +202,8 @@ _WHEN_EN = (
     "|half|other)?(?: |-)?(?:minutes?|mins?|hours?|hrs?|half hour|hour)|all night|overnight"
     "|(?:at|around|past|by) midnight|midnight|(?:at|in the) (?:middle of the )?night|at night"
     "|every night|late at night|nights|in the dead of night|early hours|small hours|at dawn"
-    "|at [1-5](?::\\d\\d)? ?a\\.?m|at [1-5] in the morning|(?:on|over|during) (?:the )?(?:christmas"
-    "(?: day| eve)?|new year'?s(?: eve| day)?|chinese new year|spring festival|holidays?"
+    "|at [1-5](?::\\d\\d)?\\s?a\\.?m|at [1-5] in the morning"
+    "|(?:on|over|during) (?:the )?(?:christmas(?: day| eve)?|new year'?s(?: eve| day)?|chinese new year|spring festival|holidays?"
     "|your birthday|public holidays?|weekends?)|new year'?s eve|christmas (?:day|eve)"
     "|(?:until|till|'til|untill) you (?:pay|answer|pick up|respond|reply|settle|cough up)"
     "|day and night|around the clock|24/7|non-?stop|constantly|at (?:your )?home)"

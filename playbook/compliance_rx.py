@@ -45,9 +45,9 @@ EN_MACROS: dict[str, str] = {
 ZH_MACROS: dict[str, str] = {
     "%YOU%": "(?:你|您)(?:们)?",
     "%YOU1%": "(?:你们|您们|你|您)(?![的们])",  # "you" as an object, not "your ..."
-    "%POSS%": "(?:(?:你|您)(?:们)?|贵司|贵公司|贵方)(?:的)?",
-    "%POSS1%": "(?:你|您)(?:的)?",  # a person's, not the company's
-    "%TPOSS%": "(?:(?:你|您|他|她)(?:们)?|贵司|贵公司|贵方)(?:的)?",
+    "%POSS%": "(?:(?:(?:你|您)(?:们)?|贵司|贵公司|贵方)(?:的)?)",
+    "%POSS1%": "(?:(?:你|您)(?:的)?)",  # a person's, not the company's
+    "%TPOSS%": "(?:(?:(?:你|您|他|她)(?:们)?|贵司|贵公司|贵方)(?:的)?)",
     "%WE%": "(?:我们|我司|本公司|我方|我)",
     "%ALREADY%": "(?:已经|已)",
     "%STOP%": f"[^,:{END}]",  # any character inside the clause
