@@ -65,8 +65,8 @@ FALSE_LEGAL_LITIGATION = en(
     "%WEHAVE% (?:obtained|got|won) (?:a |the )?(?:judg(?:e)?ment|court order|ruling)",
     "your(?: [\\w']+)? (?:assets|accounts|bank accounts?|bank cards?|property|properties|funds"
     "|savings|wages|salary|house|home|car|cars|shares|passport) (?:(?:has|have) (?:already )?been"
-    "|will be|are going to be|are being|(?:could|may|might|can) be|is going to be|gets?) (?:frozen|seized"
-    "|garnished|confiscated|impounded|auctioned|taken)",
+    "|will be|are going to be|are being|(?:could|may|might|can) be|is going to be|gets?)"
+    " (?:frozen|seized|garnished|confiscated|impounded|auctioned|taken)",
     "(?:%WILL%|the court will|the police will|they will) (?:freeze|seize|garnish|confiscate"
     "|impound) your (?:\\w+ )?(?:assets|bank accounts?|property|funds|savings|wages|salary"
     "|house|home|car|passport)",
