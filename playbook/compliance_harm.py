@@ -100,6 +100,17 @@ THREAT = en(
     " (?:as |so |very |always )?(?:polite|nice|friendly|patient|gentle|understanding|kind)",
     "flat (?:tyres|tires)|slashed (?:tyres|tires)|(?:tyres|tires) (?:slashed|let down)"
     "|broken windows|smashed windows",
+    "(?:don'?t|do not) make (?:us|me) (?:come|go|do|use|get|send|pay)|(?:looking|look) over your"
+    " shoulder|(?:can|do) you (?:still )?sleep (?:well |soundly )?at night",
+    "make (?:your life|things|life) (?:\\w+ )?(?:hell|miserable|difficult|hard|unbearable"
+    "|a nightmare|very hard)(?: for you)?",
+    "(?:walk|walking|go out|going out|drive|driving|be out|go home|going home) (?:alone|home"
+    "|by yourself)(?: \\w+){0,2}? (?:at night|after dark|late)",
+    "(?:wouldn'?t|would not|shouldn'?t|would) (?:\\w+ ){1,5}if i were you",
+    "nice (?:car|house|family|kids|children|dog|place|home|wife)(?=\\s*[.!,?]| you)",
+    "(?:hate|sad|sorry|pity|shame) (?:for|if|to see) (?:your (?:\\w+ ){0,2}|you )(?:to )?"
+    "(?:have|had|get|got|suffer|suffered) (?:an? )?(?:\\w+ )?(?:incident|accident|fire"
+    "|break-?in|problem with|mishap)",
     "(?:lovely|nice|beautiful|cute) (?:family|kids|children|wife|daughter|son|house|home)"
     "(?: you(?:'ve| have)(?: got)?)?[,.! ]+(?:it would|it'd|shame|keep|be careful|watch|take care"
     "|would be)",
@@ -147,6 +158,12 @@ THREAT = en(
     "(?:要是|万一|哪天|小心|说不定|别)%Z8%(?:着火|着了火|失火|起火|被烧|被砸|被偷|出车祸|被车撞)",
     "%POSS%%Z6%(?:着火|着了火|失火|起火|出车祸)",
     "看(?:好|紧)%POSS1%?(?:车|店|孩子|家|老婆|厂|门)|停在看得到的地方",
+    "(?:可别|可不要|千万别|当心|小心)%Z6%(?:走丢|丢了|出事|出意外|受伤|摔着|摔了|被偷|着火|被撞|碰着)",
+    "知道%POSS1%?%Z6%(?:每天|几点|什么时候|平时)%Z6%(?:下班|上班|回家|出门|放学|上学|接孩子|买菜)",
+    "(?:别|不要)(?:让|逼)(?:我|我们)%Z4%(?:上门|出手|动手|过去|找上门|亲自)",
+    "(?:还|能|晚上)?睡得着(?:吗|觉)|睡得安稳吗|睡个安稳觉",
+    "(?:你|您)(?:们)?(?:的|家)?(?:孩子|小孩|儿子|女儿|闺女)%Z8%(?:放学|上学|学校|读书|幼儿园|补习|小学"
+    "|走回家)",
 )
 
 _INSULT_ADJ = (
@@ -170,7 +187,8 @@ INSULT = en(
     "f+u+c+k\\w*|f[u*][c*]k\\w*|fck\\w*|shit(?:ty|head)?|crap|damn you|screw you|go to hell",
     "piece of (?:shit|crap|garbage|trash|work)|pathetic excuse|bottom[- ]?feeders?|freeloaders?",
     "halfwits?|nitwits?|dimwits?|dumbass(?:es)?|jackass(?:es)?|dickheads?|pricks?|buffoons?",
-    "clowns|subhuman|brain-?dead|shut up|shame on you|whining|spineless|disgrace",
+    "clowns|subhuman|brain-?dead|shut up|shame on you|whining|spineless|disgrace|cowards?"
+    "|cheapskates?|misers?|scrooges?|clueless|wimps?|slackers?|grow a (?:spine|pair)",
     "you(?:'re| are| guys are| people are| lot are)(?: (?:so|such|a|an|really|completely"
     "|totally|just|nothing but|all|the|a bunch of|a pack of|" + _INSULT_ADJ[3:-1] + "))*"
     " (?:stupid|dumb|useless|worthless|pathetic|dishonest|a disgrace|incompetent|a fraud"
@@ -193,6 +211,8 @@ INSULT = en(
     "|(?:无耻|下贱|缺德|混账|不要脸|该死|烂|坏)的?东西|狗腿子|乌龟王八蛋|死皮赖脸|厚脸皮",
     "脑子(?:是不是|是否)?(?:进水|有病|有问题|坏了|被驴踢|被门夹|不好使)|没脑子|有病吧|有病啊",
     "(?:一群|一帮|一伙)%Z4%(?:强盗|骗子|土匪|流氓|饭桶|蠢货|废物|吸血鬼|寄生虫|白痴|猪)",
+    "(?:你|你们)(?:是|就是|真是|简直是|简直就是)(?:个|一个|一群|一帮|头)?(?:猪|狗|驴|蠢|傻|白痴|废物"
+    "|畜生|垃圾|渣)|智商(?:低|不够|有问题|欠费|堪忧)|(?:就|凭)你这智商|渣滓|垃圾人",
     "文盲|低能|智障儿|废柴|小人(?!物)|骗吃骗喝|窝囊废|孬种|王八蛋|臭不要脸|厚脸皮|脸皮真厚",
 )
 
@@ -213,7 +233,8 @@ _GENERAL_EN = (
 )
 
 DISCRIMINATION = en(
-    "(?:you|typical|those|these|all|like all|like most|like every|bloody|damn|of course)"
+    "(?:you|typical|typical of|so typical of|those|these|all|like all|like most|like every"
+    "|bloody|damn|of course)"
     " " + _NAT + "(?: " + _GROUP_EN + ")?",
     "(?<!new\\s)" + _NAT + "(?: " + _GROUP_EN + ")? " + _GENERAL_EN,
     "people (?:like you|of your kind|from your (?:region|country|province|village|area|town"
@@ -239,6 +260,9 @@ DISCRIMINATION = en(
     "(?:no wonder|of course|figures|naturally|that explains it|what do you expect)[,:]?"
     " (?:a |an |your |the )?(?:" + _NAT[3:-1] + "|woman|women|female|girl)",
     "or (?:just )?(?:foreign|a foreigner|a woman|an immigrant|a girl)",
+    "(?:your|her) husband (?:should|ought to|can|could|had better) (?:run|handle|take over|deal"
+    "|manage|be in charge)|(?:put|get|let) (?:a man|your husband|the man) (?:in charge|on the"
+    " phone|handle|deal)|talk to (?:a man|your husband)",
     "(?:a|an) (?:"
     + _NAT[3:-1]
     + ") (?:firm|company|guy|owner|businessman|boss) (?:would|will|always"
@@ -269,7 +293,9 @@ DISCRIMINATION_ZH = zh(
     "女(?:人|的|流之辈|孩子|娃|老板|老总|领导|会计|财务)(?:就是|都|懂什么|懂个|能|不懂|不行|当老板|做生意|管钱|当家"
     "|头发长|就该|只会|办事|靠不住|当家|开的)",
     "(?:你|她)一个(?:女人|女的|小姑娘|娘们|老娘们|老太婆)|娘们|娘炮|婆娘|小姑娘懂什么",
-    "瘸子|瞎子|聋子|哑巴|残废|瘫子|脑瘫|独眼龙|侏儒|残疾人(?:开的|就是|都)|智障",
+    "瘸子|瞎子|聋子|哑巴|残废|瘫子|脑瘫|独眼龙|侏儒|残疾人(?:开的|就是|都|也能|还能|怎么能|能)|智障",
+    "(?:你们|你|他们|这些|那些)(?!家人|公司)(?:(?![的一二两三四五六七八九十几个每多少别这那哪大])[\u4e00-\u9fff])"
+    "{1,3}人(?:就是|都是|果然|一向|天生|本来就|全是|都这样|都这么|都爱|就爱|素质)",
     "(?:少数民族|回族|维族|藏族|黑人|白人|犹太人|穆斯林|老外|外国人|外地人|外省人)"
     "(?:开的|的人|都|就是|果然|一个个|没一个|靠不住|不靠谱|就爱)",
     "黑鬼|老黑|阿三|棒子|小日本|鬼子|老毛子|洋鬼子|南蛮子|北佬",

@@ -32,6 +32,8 @@ FALSE_LEGAL_ALWAYS = en(
     "report (?:you|this|it|your (?:company|firm)) to the (?:police|cops|fbi|authorities)",
     "police (?:report|complaint|case)",
     "(?:the )?(?:police|cops)(?: \\w+){0,2} (?:will|are going to|'ll|can|could|may|might)",
+    "(?:the court|a judge|the judge|bailiffs?|the police|the bank) (?:will|is going to|can|could"
+    "|may|are going to) (?:take|seize|sell|auction|freeze|repossess|confiscate) your",
     "(?:non-?payment|not paying|unpaid (?:invoices?|debts?|bills?)|owing money|failure to pay"
     "|refusing to pay)(?: \\w+){0,4}? (?:is|are|counts as|amounts to|constitutes)"
     " (?:a |an )?(?:crime|criminal|illegal|offen[cs]e|fraud|theft|against the law)",
@@ -43,6 +45,7 @@ FALSE_LEGAL_ALWAYS = en(
     "%WE%(?:会|将|要|就|就会|只能|只好|已经?|马上|立刻|立即)?(?:去)?报(?:警|案)",
     "向(?:公安|警方|派出所)(?:报|举报|控告)|报警(?:抓|处理)",
     "(?:警察|公安)(?:会|将|要)?(?:来|上门)?(?:抓|找%YOU%)",
+    "(?:公安|警察|警方|派出所|经侦)%Z6%(?:立案|调查|传唤|上门|找%YOU%|抓)",
 )
 
 # Suing, judgments, frozen accounts, travel bans, the debtors' blacklist: true only once
@@ -96,7 +99,8 @@ FALSE_LEGAL_LITIGATION = en(
     "|卡|银行卡)",
     "征信%Z6%(?:黑名单|污点|拉黑|上报|受影响|花了|不良|有记录)|(?:拉入|列入|上了?|进)征信"
     "|(?:贷款|信用卡)(?:都)?办不了|贷不了款|办不了贷款|买不了(?:房|车|机票)",
-    "(?:你|您)(?:名下)?(?:的)?%Z6%(?:会|将|要|就)?被(?:冻结|查封|扣押|拍卖|没收|强制执行|划扣)",
+    "(?:你|您)(?:们)?(?:名下)?(?:的)?%Z12%被(?:法院|银行|警方|公安)?(?:冻结|查封|扣押|拍卖|没收"
+    "|强制执行|划扣)",
     "法院传票|出庭传票|传票%ALREADY%|传唤",
     "失信被执行人|失信名单|列入失信|老赖名单|(?:法院|失信)黑名单|法院(?:将|会|已经?)?强制执行",
     "限制(?:高)?消费|限高|限制出境|限制出行|禁止出境|边控|出不了国|出不了境",
@@ -132,7 +136,10 @@ _AUTH_EN = (
     "|(?:banking |financial )?regulators?|central bank|fraud (?:squad|unit|division)"
     "|economic crimes? (?:unit|division|squad|bureau)|enforcement (?:division|office|unit"
     "|bureau)|bailiffs?|marshals?|customs"
-    "|fbi|interpol|law enforcement|public security bureau|authorities)"
+    "|fbi|interpol|law enforcement|public security bureau|authorities|taxation"
+    "|(?:state )?(?:administration|bureau|department|office|ministry) of (?:taxation|justice"
+    "|public security|commerce|finance|customs)|(?:economic |criminal )?investigation"
+    " (?:division|bureau|unit|department|team))"
 )
 _SELF_EN = (
     "(?:this is|i am|i'm|we are|we're|i work (?:for|with|at)|we work (?:for|with|at)"
@@ -199,7 +206,9 @@ SUE_THREAT = en(
     "sues? (?:you|ya|your)|suing (?:you|ya|your)",
     "(?:take|taking|drag|dragging|haul|hauling) (?:you|your (?:\\w+ )?(?:company|firm|business"
     "|ass))(?: \\w+){0,2}? (?:to|into|through|before) (?:the )?courts?",
-    "see you in court|(?:slap|hit) (?:you )?with (?:a )?(?:lawsuit|suit)|lawyer up"
+    "see you (?:in court|before (?:a|the) (?:judge|court))|you(?:'ll| will| are going to"
+    "|'re going to) (?:be|get) sued|%WILL% sue(?=\\s*(?:[.!,;｡]|$))"
+    "|(?:slap|hit) (?:you )?with (?:a )?(?:lawsuit|suit)|lawyer up"
     "|hearing from our lawyers|sue (?:you|your \\w+) into the ground",
     "or (?:else )?(?:we|i)(?:'ll| will| shall| are going to|'re going to|'m going to)?"
     " (?:sue|take (?:legal action|you to court|this to court)|file (?:suit|a (?:law)?suit"
@@ -211,7 +220,7 @@ SUE_THREAT = en(
 )
 SUE_THREAT_ZH = zh(
     "(?<![报广通公转忠预警劝被])(?:起诉|告|控告)%YOU1%",
-    "法庭上见|法院见|等着(?:被)?(?:起诉|收传票|吃官司|上法庭|打官司)|告到%YOU1%",
+    "法庭上见|法院见|法庭见|公堂见|等着(?:被)?(?:起诉|收传票|吃官司|上法庭|打官司)|告到%YOU1%",
     "(?:不|没|别|再不|再拖|还不|如果不|要是不)%S16%(?:就|立刻|马上|直接|立即|明天就|那就)%Z4%"
     "(?:起诉|上法院|去法院|打官司|告(?![诉知])|诉讼|上法庭)",
 )

@@ -23,6 +23,7 @@ from playbook.compliance_rx import Spec, alt, en, zh
 _PERSONAL_EN = (
     "(?:wife|husband|spouse|family|families|kids?|children|child|sons?|daughters?|parents?"
     "|mother|mom|mum|father|dad|relatives?|in-?laws|(?:mother|father|sister|brother)-?in-?law"
+    "|ex-?(?:wife|husband|partner)"
     "|girlfriend|boyfriend|brothers?|sisters?|siblings|grandparents|neighbou?rs?|landlord"
     "|landlady|school|teachers?|church|coworkers?|co-workers?|colleagues?"
     "|employer|hr(?: department)?|human resources|superiors?|supervisor)"
@@ -49,12 +50,14 @@ _HEAR_EN = (
     "(?:(?:will|is going to|are going to|might|may|could|would|should|shall)(?: \\w+){0,2}?"
     " (?:receive|get|hear|know|find out|learn|be (?:hearing|told|informed|notified|contacted"
     "|called|getting|receiving)|want to know|like to know|love to know|be interested|get a"
-    " (?:call|visit|letter))|(?:gets?|receives?) a (?:call|visit|letter|message|phone call"
+    " (?:call|visit|letter)|be (?:\\w+ )?interested|(?:love|like|want|be glad|be happy) to"
+    " (?:know|hear|learn))|(?:gets?|receives?) a (?:call|visit|letter|message|phone call"
     "|email)|(?:knows?|hears?|finds? out|learns?) (?:about|that|you|what|how|of))"
 )
 
 THIRD_PARTY = en(
-    _CONTACT_EN + " " + _YOURS_EN + " " + _PERSONAL_EN + "(?!'s)" + _NOT_PAYER_EN,
+    _CONTACT_EN + "(?: (?:everyone|everybody|people|the (?:parents|teachers|staff|people)|all the"
+    " \\w+) (?:at|in|from|around))? " + _YOURS_EN + " " + _PERSONAL_EN + _NOT_PAYER_EN,
     "%SUBJ%" + _CONTACT_EN + " " + _YOURS_EN + " " + _BUSINESS_EN + "(?!'s)",
     "(?:your|his|her)(?: [\\w'-]+){0,2}? (?:"
     + _PERSONAL_EN[3:-1]
@@ -103,6 +106,12 @@ THIRD_PARTY_ZH = zh(
     "(?:去|到|上)%TPOSS%(?:" + _TARGET_ZH + ")?(?:的)?(?:学校|单位|工作单位)",
     _TARGET_ZH + "(?:那边|那里|那儿)%Z6%(?:打(?:个)?招呼|说一声|联系|通知|沟通|聊|谈|找)",
     "(?:通知|告诉|告知|联系|找|通报)(?:家人|家属|家里人)",
+    "(?:打电话|电话打|寄信|寄|写信|发函|发传真|上门)(?:到|去|给)%TPOSS%?%Z4%(?:老家|父母家|爸妈家"
+    "|家里|家乡|村里|单位|学校|岳父家|丈母娘家|老婆家)",
+    "(?:去|到|上)%TPOSS%(?:"
+    + _TARGET_ZH
+    + ")的?(?:公司|单位|学校|老家|家)%Z4%(?:问|找|聊|坐|闹|说|谈)",
+    "(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")(?:们)?知道%Z8%(?:欠|拖|这件事|这事|吗)",
 )
 
 _MEDIA_EN = (
@@ -155,6 +164,10 @@ SHAMING = en(
     "(?:tell|inform|let|warn) (?:everyone|everybody|the whole (?:industry|market|world|town"
     "|city|trade|sector)|the entire (?:industry|market|trade|sector)|the (?:industry|market"
     "|trade))(?! (?:in|on|at) your)",
+    "(?:everyone|everybody|all your \\w+) (?:on|in|at) (?:\\w+ ){0,2}?" + _MEDIA_EN + " will"
+    " (?:know|see|hear|find out|learn)",
+    "(?:livestream|live-?stream|film|video|record|broadcast)(?:ing)?(?: \\w+){0,3}? (?:outside"
+    "|at|in front of) your",
     "(?:everyone|everybody|the (?:whole|entire) (?:industry|market|world|town|city|trade"
     "|sector))(?: (?:in|at) (?:the|your) (?:\\w+ )?(?:industry|market|trade|sector|town|city"
     "|fair|show|expo|event))? will (?:know|hear|find out|learn|see)",
@@ -178,6 +191,7 @@ SHAMING_NEAR_ZH = zh(
     "(?:在|到)%Z4%" + _MEDIA_ZH + "(?:上|里|中)?%Z12%" + _POST_ZH,
 )
 SHAMING_ZH = zh(
+    "当众%Z4%(?:点名|批评|羞辱|宣布|念)|公开点名|点名批评|直播%Z8%(?:欠|你|贵司)",
     "横幅%Z8%(?:挂|拉|贴|举)|(?:挂|拉|贴|举|做)%Z6%横幅",
     "曝光|公之于众|身败名裂|游街|贴大字报|(?:拉|挂|打|贴)(?:一?[条个张幅])?横幅",
     "(?:挂|晒)(?:到|在)?网上",
@@ -195,14 +209,15 @@ SHAMING_ZH = zh(
 _CALL_EN = (
     "(?:call|calls|calling|ring|ringing|phone|phoning|text|texting|texts|message|messaging"
     "|e-?mail|e-?mailing|contact|contacting|visit|visiting|knock|show up|come (?:by|round)"
-    "|turn up|bother|hound|chase|harass|spam|hear from us|get a call|ringing|buzz)"
+    "|turn up|bother|hound|chase|harass|spam|hear from us|get a call|ringing|buzz|knock on"
+    "|auto-?dial\\w*|robocall\\w*)"
 )
 _WHEN_EN = (
     "(?:every (?:single )?(?:\\d+|few|couple of|one|two|three|five|ten|fifteen|twenty|thirty"
     "|half|other)?(?: |-)?(?:minutes?|mins?|hours?|hrs?|half hour|hour)|all night|overnight"
     "|(?:at|around|past|by) midnight|midnight|(?:at|in the) (?:middle of the )?night|at night"
     "|every night|late at night|nights|in the dead of night|early hours|small hours|at dawn"
-    "|at [1-5](?::\\d\\d)?\\s?a\\.?m|at [1-5] in the morning"
+    "|at [1-6](?::\\d\\d)?\\s?a\\.?m|at [1-5] in the morning|every (?:evening|night|weekend|sunday)"
     "|(?:on|over|during) (?:the )?(?:christmas(?: day| eve)?|new year'?s(?: eve| day)?"
     "|chinese new year|spring festival|holidays?"
     "|your birthday|public holidays?|weekends?)|new year'?s eve|christmas (?:day|eve)"

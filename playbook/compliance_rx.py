@@ -30,7 +30,7 @@ EN_MACROS: dict[str, str] = {
     ),
     # A first-person subject earlier in the clause, not a request or advice to the customer.
     "%SUBJ%": (
-        "(?:we|i|our (?:company|team|firm|people|staff|agents?|collectors?))"
+        "(?:we|i|us|our (?:company|team|firm|people|staff|agents?|collectors?))"
         "(?:'ll|'d|'re|'m|'ve)?(?![a-z])"
         "(?:(?!(?<![a-z])(?:you|please|ask|suggest|recommend|advise)(?![a-z]))[^.,!?;\n｡]){0,40}?"
     ),
