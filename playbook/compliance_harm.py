@@ -41,7 +41,8 @@ THREAT = en(
     "you(?:'ll| will| are going to|'re going to)(?: (?:really|definitely|surely|live to))? regret",
     "make you (?:regret|suffer|pay for (?:this|it))",
     "you(?:'ll| will) be sorry",
-    "(?:we|i) know (?:where|which (?:school|kindergarten|house|street|building)|what school"
+    "(?:we|i|people|someone|they|guys|friends|men)(?: who)? know"
+    " (?:where|which (?:school|kindergarten|house|street|building)|what school"
     "|when) (?:you|your)(?:(?: [\\w']+){0,3}? (?:live|lives|sleep|sleeps|are|is|go|goes|work"
     "|works|park|parks|study|studies|stay|stays|shop|shops))?",
     "(?:we|i) know your (?:home )?address",
@@ -137,7 +138,10 @@ THREAT = en(
     "知道(?<!不知道)(?<!想知道)%POSS%?(?:家|家人|孩子|小孩|老婆|父母)?住(?:在)?(?:哪|什么地方)",
     "知道(?<!不知道)(?<!想知道)%POSS%?(?:家|家人|孩子|小孩|老婆|父母)在(?:哪|什么地方)",
     "知道(?<!不知道)(?<!想知道)%POSS%?(?:家庭)?住址",
-    "%POSS1%家住(?:在)?(?:哪|什么地方)",
+    "%POSS1%家住(?:在)?(?:哪|什么地方|几楼|几号|哪栋|哪个小区)",
+    "(?:你|您)(?:们)?(?:的|家)?(?:家|孩子|老婆|住址|地址|公司|厂|车)%Z8%(?:我们|我)(?:都|早就|全|早)?"
+    "(?:清楚|知道|查到|摸清|摸透)",
+    "后果(?:会|将会|将)?(?:很|非常)?(?:严重|不堪设想)|失去耐心",
     "%POSS1%(?:家)?(?:孩子|小孩|儿子|女儿|闺女)%Z8%(?:放学|上学|学校|读书|幼儿园|补习|小学)",
     "%POSS1%(?:家)?(?:老婆|妻子|爱人|老公|父母|爸妈|家人|老人)%Z6%(?:去哪|在哪|几点|买菜|上班"
     "|下班|出门|回家|散步)",
@@ -189,6 +193,8 @@ INSULT = en(
     "halfwits?|nitwits?|dimwits?|dumbass(?:es)?|jackass(?:es)?|dickheads?|pricks?|buffoons?",
     "clowns|subhuman|brain-?dead|shut up|shame on you|whining|spineless|disgrace|cowards?"
     "|cheapskates?|misers?|scrooges?|clueless|wimps?|slackers?|grow a (?:spine|pair)",
+    "(?:the most|such an?|so) (?:useless|pathetic|worthless|incompetent|stupid|dumb|lazy"
+    "|dishonest|disgusting|shameless)",
     "you(?:'re| are| guys are| people are| lot are)(?: (?:so|such|a|an|really|completely"
     "|totally|just|nothing but|all|the|a bunch of|a pack of|" + _INSULT_ADJ[3:-1] + "))*"
     " (?:stupid|dumb|useless|worthless|pathetic|dishonest|a disgrace|incompetent|a fraud"
@@ -213,6 +219,7 @@ INSULT = en(
     "(?:一群|一帮|一伙)%Z4%(?:强盗|骗子|土匪|流氓|饭桶|蠢货|废物|吸血鬼|寄生虫|白痴|猪)",
     "(?:你|你们)(?:是|就是|真是|简直是|简直就是)(?:个|一个|一群|一帮|头)?(?:猪|狗|驴|蠢|傻|白痴|废物"
     "|畜生|垃圾|渣)|智商(?:低|不够|有问题|欠费|堪忧)|(?:就|凭)你这智商|渣滓|垃圾人",
+    "饿死|死全家|不得好死|该死|"
     "文盲|低能|智障儿|废柴|小人(?!物)|骗吃骗喝|窝囊废|孬种|王八蛋|臭不要脸|厚脸皮|脸皮真厚",
 )
 
@@ -260,6 +267,8 @@ DISCRIMINATION = en(
     "(?:no wonder|of course|figures|naturally|that explains it|what do you expect)[,:]?"
     " (?:a |an |your |the )?(?:" + _NAT[3:-1] + "|woman|women|female|girl)",
     "or (?:just )?(?:foreign|a foreigner|a woman|an immigrant|a girl)",
+    "typical \\w+ (?:guy|guys|man|men|woman|women|people|company|businessman|boss|folks?)",
+    "(?:woman|women|female|ladies|lady|girl)-?(?:owned|run|led|managed)",
     "(?:your|her) husband (?:should|ought to|can|could|had better) (?:run|handle|take over|deal"
     "|manage|be in charge)|(?:put|get|let) (?:a man|your husband|the man) (?:in charge|on the"
     " phone|handle|deal)|talk to (?:a man|your husband)",
@@ -295,14 +304,38 @@ DISCRIMINATION_ZH = zh(
     "(?:你|她)一个(?:女人|女的|小姑娘|娘们|老娘们|老太婆)|娘们|娘炮|婆娘|小姑娘懂什么",
     "瘸子|瞎子|聋子|哑巴|残废|瘫子|脑瘫|独眼龙|侏儒|残疾人(?:开的|就是|都|也能|还能|怎么能|能)|智障",
     "(?:你们|你|他们|这些|那些)(?!家人|公司)(?:(?![的一二两三四五六七八九十几个每多少别这那哪大])[\u4e00-\u9fff])"
-    "{1,3}人(?:就是|都是|果然|一向|天生|本来就|全是|都这样|都这么|都爱|就爱|素质)",
+    "{1,3}人%Z6%(?:就是|都是|果然|一向|天生|本来就|全是|都这样|都这么|都爱|就爱|素质|都不)",
     "(?:少数民族|回族|维族|藏族|黑人|白人|犹太人|穆斯林|老外|外国人|外地人|外省人)"
     "(?:开的|的人|都|就是|果然|一个个|没一个|靠不住|不靠谱|就爱)",
     "黑鬼|老黑|阿三|棒子|小日本|鬼子|老毛子|洋鬼子|南蛮子|北佬",
 )
 
+# A veiled threat: a word of danger in a sentence about the customer's people or property,
+# and not a greeting, a sympathy note or a product-safety line.
+VEILED = en(
+    "(?:feel|be|stay|keep|kept|remain)(?: \\w+){0,2} (?:safe|unsafe|secure)|safety|dangerous"
+    "|danger|accidents?|incidents?|fire|fires|flammable|burn(?:s|ed|ing)?|explod\\w*|get hurt"
+    "|hurt|harm(?:ed)?|injur\\w*|unlucky|bad luck|tragic|tragedy|watch(?:ing)? (?:you|your)",
+) + zh(
+    "意外|出事|出点事|安全|危险|着火|失火|火灾|遭殃|倒霉|可不好|不好说|不太平|保不齐|说不准",
+)
+_VEILED_ABOUT = (
+    "your (?:\\w+ )?(?:staff|family|kids|children|wife|husband|home|house|car|cars|warehouse"
+    "|factory|shop|store|office|stock|premises|workers|employees|daughter|son|parents|dog|health"
+    "|life|plant|building|trucks?|vans?|people)|you live|mr\\.? [a-z]+|ms\\.? [a-z]+|out there"
+    "|(?:你|您)(?:们)?(?:的|家)?(?:厂房|厂|仓库|店|车|孩子|老婆|家人|员工|工人|家|房子|公司|人)"
+)
+_VEILED_NOT = (
+    "wish|hope|happy|regards|congrat|enjoy|holiday|record|receipt|bank|invoice|insur|please"
+    "|sorry to hear|heard about|hear about|condolence|get well|drill|alarm|department|travels"
+    "|trip|journey|drive safe|data|sheet|standard|certif|inspect|regulation|dry|storage|delay"
+    "|祝|快乐|愉快|生产|平安|春节|回家|路上|假期|节日|查收|账户|发票|听说|得知|遗憾|慰问|希望|保重"
+    "|事故|理赔|保险|放心|设备|产品|质量|隐患|检查|操作|请|注意安全"
+)
+
 SPECS: tuple[Spec, ...] = (
     Spec("threat", THREAT),
+    Spec("threat", VEILED, requires=_VEILED_ABOUT, forbids=_VEILED_NOT),
     Spec("insult", INSULT),
     Spec("discrimination", DISCRIMINATION + DISCRIMINATION_ZH),
 )

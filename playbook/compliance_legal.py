@@ -81,6 +81,8 @@ FALSE_LEGAL_LITIGATION = en(
     "(?:banned|barred|prohibited|stopped) from (?:flying|travel|travelling|traveling|leaving"
     "|boarding|taking (?:a |the )?(?:plane|flight|train)|high-speed|trains|planes|buying)",
     "travel ban|flight ban|exit ban|no-fly list",
+    "(?:exit permit|passport|visa|travel documents?|driving licen[cs]e) (?:will|could|may|is going"
+    " to|can) be (?:cancelled|canceled|revoked|confiscated|seized|blocked|suspended)",
     "(?:won'?t|will not|can'?t|cannot|never) be able to (?:board|fly|travel|leave the country"
     "|take a (?:plane|flight|train)|buy (?:a )?(?:ticket|house|car))",
     "dishonest (?:debtors?|persons?|judgment debtors?)|(?:national|credit|court|government"
@@ -137,6 +139,7 @@ _AUTH_EN = (
     "|economic crimes? (?:unit|division|squad|bureau)|enforcement (?:division|office|unit"
     "|bureau)|bailiffs?|marshals?|customs"
     "|fbi|interpol|law enforcement|public security bureau|authorities|taxation"
+    "|(?:\\w+ )?(?:tax|revenue) (?:service|administration|inspectorate)"
     "|(?:state )?(?:administration|bureau|department|office|ministry) of (?:taxation|justice"
     "|public security|commerce|finance|customs)|(?:economic |criminal )?investigation"
     " (?:division|bureau|unit|department|team))"
@@ -144,7 +147,8 @@ _AUTH_EN = (
 _SELF_EN = (
     "(?:this is|i am|i'm|we are|we're|i work (?:for|with|at)|we work (?:for|with|at)"
     "|(?:calling|writing|speaking|contacting you|reaching out) (?:to you )?(?:from|for|with)"
-    "|(?:message|letter|notice|call) (?:is )?from|on behalf of|here from|acting for"
+    "|(?:message|letter|notice|call|greetings|hello|notification) (?:is )?from|on behalf of"
+    "|here from|acting for"
     "|(?:officer|sergeant|detective|inspector|constable|agent|marshal|judge) \\w+ (?:from|with"
     "|of|at))"
 )
@@ -215,12 +219,14 @@ SUE_THREAT = en(
     "|a claim)|go to court|see you in court|call (?:our|the) lawyers?)",
     "or (?:it'?s|it is) (?:court|a lawsuit)",
     "or (?:a |face a |you get a |you'll get a )?(?:lawsuit|court case)",
+    "(?:then|otherwise|else|after that|and then) (?:we|i)(?:'ll| will| are going to)? (?:sue"
+    "|take you to court|file (?:a )?(?:law)?suit)",
     "(?:%WILL%|we(?:'re| are) going to|we(?:'re| are)) (?:file|filing) (?:a )?(?:law)?suit"
     "(?: against you)?",
 )
 SUE_THREAT_ZH = zh(
     "(?<![报广通公转忠预警劝被])(?:起诉|告|控告)%YOU1%",
-    "法庭上见|法院见|法庭见|公堂见|等着(?:被)?(?:起诉|收传票|吃官司|上法庭|打官司)|告到%YOU1%",
+    "法庭上见|法院见|法庭见|公堂见|传票%Z4%(?:就|马上|明天|立刻)%Z4%(?:到|来|寄到|送到)|等着(?:收)?传票|等着(?:被)?(?:起诉|收传票|吃官司|上法庭|打官司)|告到%YOU1%",
     "(?:不|没|别|再不|再拖|还不|如果不|要是不)%S16%(?:就|立刻|马上|直接|立即|明天就|那就)%Z4%"
     "(?:起诉|上法院|去法院|打官司|告(?![诉知])|诉讼|上法庭)",
 )

@@ -41,7 +41,7 @@ _CONTACT_EN = (
     "|notify(?:ing)?|alert(?:ing)?|warn(?:ing)?|visit(?:ing)?|reach(?:ing)? out to"
     "|get(?:ting)? in touch with|speak(?:ing)? (?:to|with)|talk(?:ing)? (?:to|with)"
     "|have a (?:word|chat|talk|little chat) with"
-    "|report (?:you |this |it )?to|complain to|let|explain (?:\\w+ ){0,3}to|send (?:\\w+ ){0,5}to"
+    "|report (?:you |this |it )?to|complain to|let|explain (?:\\w+ ){0,3}to|send (?:\\w+ ){0,7}to"
     "|copy|cc|loop in|involve|approach|drop by|stop by|go to|show up at|turn up at|knock on"
     "|pay (?:\\w+ )?a visit to|(?:call|visit|letter|email|message|trip)(?: \\w+){0,3} to)"
 )
@@ -97,7 +97,7 @@ THIRD_PARTY_ZH = zh(
     _CONTACT_ZH + "%TPOSS%?%Z4%" + _TARGET_ZH,
     "%WESUBJ%" + _CONTACT_ZH + "%TPOSS%?%Z4%" + _BUSINESS_ZH,
     "给%TPOSS%?%Z4%(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")%Z6%(?:打电话|打个电话|发函"
-    "|发个函|发短信|发信息|写信|寄信|打招呼|打个招呼|发邮件|发个邮件|寄)",
+    "|发个函|发短信|发信息|写信|寄信|打招呼|打个招呼|发邮件|发个邮件|(?:发|寄|送|递)(?:了|过)?)",
     "让%TPOSS%?%Z6%(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")%Z4%(?:都|也)?知道",
     "%TPOSS%(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")(?:们)?%Z6%(?:会|将|就会|很快|马上|迟早"
     "|早晚|也会)%Z4%(?:知道|接到|收到|听说|得知|被通知)",
@@ -164,6 +164,7 @@ SHAMING = en(
     "(?:tell|inform|let|warn) (?:everyone|everybody|the whole (?:industry|market|world|town"
     "|city|trade|sector)|the entire (?:industry|market|trade|sector)|the (?:industry|market"
     "|trade))(?! (?:in|on|at) your)",
+    "(?:the )?(?:talk|gossip|laughing ?stock|joke) of the (?:\\w+ )?" + _MEDIA_EN,
     "(?:everyone|everybody|all your \\w+) (?:on|in|at) (?:\\w+ ){0,2}?" + _MEDIA_EN + " will"
     " (?:know|see|hear|find out|learn)",
     "(?:livestream|live-?stream|film|video|record|broadcast)(?:ing)?(?: \\w+){0,3}? (?:outside"
@@ -191,6 +192,8 @@ SHAMING_NEAR_ZH = zh(
     "(?:在|到)%Z4%" + _MEDIA_ZH + "(?:上|里|中)?%Z12%" + _POST_ZH,
 )
 SHAMING_ZH = zh(
+    "(?:贴|发|挂|撒)(?:满|遍)%TPOSS%?%Z4%(?:小区|楼道|公司|厂区|村|单位|门口|电梯|街)"
+    "|抬不起头|颜面扫地|名声扫地|臭名远扬|没脸见人|名誉扫地",
     "当众%Z4%(?:点名|批评|羞辱|宣布|念)|公开点名|点名批评|直播%Z8%(?:欠|你|贵司)",
     "横幅%Z8%(?:挂|拉|贴|举)|(?:挂|拉|贴|举|做)%Z6%横幅",
     "曝光|公之于众|身败名裂|游街|贴大字报|(?:拉|挂|打|贴)(?:一?[条个张幅])?横幅",
@@ -237,7 +240,7 @@ HARASSMENT = en(
 _CALL_ZH = (
     "(?:打(?:一次|一个|个|你|您|到|给)?(?:的)?电话|电话|打给|给(?:你|您)打|打到|打%YOU1%|打(?=[,｡!]|$)"
     "|联系(?:你|您)|上门|去(?:你|您)家|到(?:你|您)家|上(?:你|您)家|找(?:你|您)|催|发短信|发信息"
-    "|要钱|要账|讨债|呼|call)"
+    "|要钱|要账|讨债|呼|call|堵(?:你|您)|到(?:你|您)(?:们)?(?:公司|家|厂)?门口)"
 )
 _WHEN_ZH = (
     "(?:每隔?(?:[0-9一二两三四五六七八九十半几]+)(?:个)?(?:分钟|小时|钟头)|每(?:个)?小时|每半小时"
@@ -255,11 +258,13 @@ HARASSMENT_ZH = zh(
 _NOT_CALLING = (
     "(?:will not|won'?t|do not|don'?t|never|not going to|no longer)(?: \\w+){0,2} (?:call|contact"
     "|ring|visit|text|email|bother|disturb)|不会(?:再)?(?:给|打|联系|上门|打扰)|不(?:再)?打扰"
-    "|放假|休假|节后|快乐|祝|恢复办公"
+    "|放假|休假|节后|快乐|祝|恢复办公|(?:call|contact|reach|ring|e-?mail|text) us|给我们打|联系我们"
 )
 
+_DELIVERY = "收货|签收|送货|快递|courier|parcel"
+
 SPECS: tuple[Spec, ...] = (
-    Spec("third_party", THIRD_PARTY + THIRD_PARTY_ZH, excusable=True),
+    Spec("third_party", THIRD_PARTY + THIRD_PARTY_ZH, excusable=True, forbids=_DELIVERY),
     Spec(
         "shaming",
         SHAMING_NEAR + SHAMING_NEAR_ZH,
