@@ -139,7 +139,7 @@ _AUTH_EN = (
     "|economic crimes? (?:unit|division|squad|bureau)|enforcement (?:division|office|unit"
     "|bureau)|bailiffs?|marshals?|customs"
     "|fbi|interpol|law enforcement|public security bureau|authorities|taxation"
-    "|(?:\\w+ )?(?:tax|revenue) (?:service|administration|inspectorate)"
+    "|(?:[a-z]+ )?(?:tax|revenue) (?:service|administration|inspectorate)"
     "|(?:state )?(?:administration|bureau|department|office|ministry) of (?:taxation|justice"
     "|public security|commerce|finance|customs)|(?:economic |criminal )?investigation"
     " (?:division|bureau|unit|department|team))"
@@ -203,7 +203,7 @@ FAKE_AUTHORITY_ZH = zh(
     "|指示|让|叫|派)(?:%WE%|%YOU%|贵司|贵公司)",
     "官方(?:的)?(?:催收|收债|讨债|追债)|(?:政府|国家|法院|公安)(?:的)?(?:催收|收债|讨债|追债)",
     "(?:公检法|公安局?|派出所|警方|经侦)%ALREADY%?(?:会|将)?(?:介入|出面|上门)",
-    "^%Z12%" + _AUTH_ZH + "(?:执行局|执行庭|经侦支队|支队|大队)?(?:通知|提醒|告知)",
+    _AUTH_ZH + "(?:执行局|执行庭|经侦支队|支队|大队)?(?:通知|提醒|告知)[:：]",
 )
 
 SUE_THREAT = en(
