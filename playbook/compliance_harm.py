@@ -108,6 +108,9 @@ THREAT = en(
     "(?:walk|walking|go out|going out|drive|driving|be out|go home|going home) (?:alone|home"
     "|by yourself)(?: \\w+){0,2}? (?:at night|after dark|late)",
     "(?:wouldn'?t|would not|shouldn'?t|would) (?:\\w+ ){1,5}if i were you",
+    "(?:wait(?:ing)?|be waiting|stand(?:ing)?) (?:for you )?(?:outside|at|near|by|in front of)"
+    " your (?:office|home|house|door|car|school|gate|factory|building|flat|apartment)",
+    "before (?:something|anything) (?:bad |nasty |unfortunate )?happens",
     "nice (?:car|house|family|kids|children|dog|place|home|wife)(?=\\s*[.!,?]| you)",
     "(?:hate|sad|sorry|pity|shame) (?:for|if|to see) (?:your (?:\\w+ ){0,2}|you )(?:to )?"
     "(?:have|had|get|got|suffer|suffered) (?:an? )?(?:\\w+ )?(?:incident|accident|fire"
@@ -141,7 +144,8 @@ THREAT = en(
     "%POSS1%家住(?:在)?(?:哪|什么地方|几楼|几号|哪栋|哪个小区)",
     "(?:你|您)(?:们)?(?:的|家)?(?:家|孩子|老婆|住址|地址|公司|厂|车)%Z8%(?:我们|我)(?:都|早就|全|早)?"
     "(?:清楚|知道|查到|摸清|摸透)",
-    "后果(?:会|将会|将)?(?:很|非常)?(?:严重|不堪设想)|失去耐心",
+    "后果(?:会|将会|将)?(?:很|非常)?(?:严重|不堪设想)|失去耐心|付出代价|有%YOU%(?:好)?受的|老实点",
+    "(?:你|您)(?:们)?(?:家)?(?:那口子|媳妇|老婆|老公|爱人|孩子|儿子|女儿)(?:最近|今天|每天|平时)",
     "%POSS1%(?:家)?(?:孩子|小孩|儿子|女儿|闺女)%Z8%(?:放学|上学|学校|读书|幼儿园|补习|小学)",
     "%POSS1%(?:家)?(?:老婆|妻子|爱人|老公|父母|爸妈|家人|老人)%Z6%(?:去哪|在哪|几点|买菜|上班"
     "|下班|出门|回家|散步)",
@@ -193,6 +197,7 @@ INSULT = en(
     "halfwits?|nitwits?|dimwits?|dumbass(?:es)?|jackass(?:es)?|dickheads?|pricks?|buffoons?",
     "clowns|subhuman|brain-?dead|shut up|shame on you|whining|spineless|disgrace|cowards?"
     "|cheapskates?|misers?|scrooges?|clueless|wimps?|slackers?|grow a (?:spine|pair)",
+    "(?:like|as) an? (?:spoiled |spoilt |little |whiny |whining )?(?:child|baby|kid|toddler)",
     "(?:the most|such an?|so) (?:useless|pathetic|worthless|incompetent|stupid|dumb|lazy"
     "|dishonest|disgusting|shameless)",
     "you(?:'re| are| guys are| people are| lot are)(?: (?:so|such|a|an|really|completely"
@@ -219,7 +224,8 @@ INSULT = en(
     "(?:一群|一帮|一伙)%Z4%(?:强盗|骗子|土匪|流氓|饭桶|蠢货|废物|吸血鬼|寄生虫|白痴|猪)",
     "(?:你|你们)(?:是|就是|真是|简直是|简直就是)(?:个|一个|一群|一帮|头)?(?:猪|狗|驴|蠢|傻|白痴|废物"
     "|畜生|垃圾|渣)|智商(?:低|不够|有问题|欠费|堪忧)|(?:就|凭)你这智商|渣滓|垃圾人",
-    "饿死|死全家|不得好死|该死|"
+    "(?:你|你们)%Z4%有(?:毛病|病)|吃里扒外|(?:你|你们)(?:就是|真是|这个|这种)(?:个|一个)?%Z6%的东西"
+    "|饿死|死全家|不得好死|该死|"
     "文盲|低能|智障儿|废柴|小人(?!物)|骗吃骗喝|窝囊废|孬种|王八蛋|臭不要脸|厚脸皮|脸皮真厚",
 )
 
@@ -269,6 +275,7 @@ DISCRIMINATION = en(
     "or (?:just )?(?:foreign|a foreigner|a woman|an immigrant|a girl)",
     "typical \\w+ (?:guy|guys|man|men|woman|women|people|company|businessman|boss|folks?)",
     "(?:woman|women|female|ladies|lady|girl)-?(?:owned|run|led|managed)",
+    "your accent|(?:old|young) people like you",
     "(?:your|her) husband (?:should|ought to|can|could|had better) (?:run|handle|take over|deal"
     "|manage|be in charge)|(?:put|get|let) (?:a man|your husband|the man) (?:in charge|on the"
     " phone|handle|deal)|talk to (?:a man|your husband)",
@@ -302,6 +309,7 @@ DISCRIMINATION_ZH = zh(
     "女(?:人|的|流之辈|孩子|娃|老板|老总|领导|会计|财务)(?:就是|都|懂什么|懂个|能|不懂|不行|当老板|做生意|管钱|当家"
     "|头发长|就该|只会|办事|靠不住|当家|开的)",
     "(?:你|她)一个(?:女人|女的|小姑娘|娘们|老娘们|老太婆)|娘们|娘炮|婆娘|小姑娘懂什么",
+    "(?:这|你的|你这|听你)口音|一听就是(?:外地|乡下|农村|外国|河南|东北|南方|北方)",
     "瘸子|瞎子|聋子|哑巴|残废|瘫子|脑瘫|独眼龙|侏儒|残疾人(?:开的|就是|都|也能|还能|怎么能|能)|智障",
     "(?:你们|你|他们|这些|那些)(?!家人|公司)(?:(?![的一二两三四五六七八九十几个每多少别这那哪大])[\u4e00-\u9fff])"
     "{1,3}人%Z6%(?:就是|都是|果然|一向|天生|本来就|全是|都这样|都这么|都爱|就爱|素质|都不)",

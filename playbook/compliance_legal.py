@@ -32,6 +32,7 @@ FALSE_LEGAL_ALWAYS = en(
     "report (?:you|this|it|your (?:company|firm)) to the (?:police|cops|fbi|authorities)",
     "police (?:report|complaint|case)",
     "(?:the )?(?:police|cops)(?: \\w+){0,2} (?:will|are going to|'ll|can|could|may|might)",
+    "(?:court order|warrant|injunction) to (?:freeze|seize|garnish|take|confiscate) your",
     "(?:the court|a judge|the judge|bailiffs?|the police|the bank) (?:will|is going to|can|could"
     "|may|are going to) (?:take|seize|sell|auction|freeze|repossess|confiscate) your",
     "(?:non-?payment|not paying|unpaid (?:invoices?|debts?|bills?)|owing money|failure to pay"
@@ -183,7 +184,7 @@ FAKE_AUTHORITY = en(
 
 _AUTH_ZH = (
     "(?:(?:人民)?法院|法庭|检察院|检察署|地检署|公安局|公安|派出所|警察局|警局|警方|经侦(?:支队|大队)?"
-    "|刑警队|税务局|税务稽查局|稽查局|税务|工商局|市场监管局|银保监(?:局|会)?|银监(?:局|会)?|金管会"
+    "|刑警队|调查局|国安局|国家安全局|安全局|监察局|税务局|税务稽查局|稽查局|税务|工商局|市场监管局|银保监(?:局|会)?|银监(?:局|会)?|金管会"
     "|证监会|人民银行|央行|司法局|执行局|纪委|监察委|海关|国税局|地税局|政府)"
 )
 _SELF_ZH = (
@@ -209,7 +210,8 @@ FAKE_AUTHORITY_ZH = zh(
 SUE_THREAT = en(
     "sues? (?:you|ya|your)|suing (?:you|ya|your)",
     "(?:take|taking|drag|dragging|haul|hauling) (?:you|your (?:\\w+ )?(?:company|firm|business"
-    "|ass))(?: \\w+){0,2}? (?:to|into|through|before) (?:the )?courts?",
+    "|ass))(?: \\w+){0,2}? (?:to|into|through|before) (?:the )?(?:\\w+ ){0,2}?courts?",
+    "(?:court|a lawsuit) is (?:next|coming|the next stop)",
     "see you (?:in court|before (?:a|the) (?:judge|court))|you(?:'ll| will| are going to"
     "|'re going to) (?:be|get) sued|%WILL% sue(?=\\s*(?:[.!,;｡]|$))"
     "|(?:slap|hit) (?:you )?with (?:a )?(?:lawsuit|suit)|lawyer up"

@@ -32,7 +32,7 @@ _PERSONAL_EN = (
 _BUSINESS_EN = (
     "(?:friends?|boss|bosses|workplace|place of work|customers|clients|buyers|suppliers|vendors"
     "|distributors|investors|shareholders|bank|banks|bankers?|lenders?|insurers?|creditors"
-    "|business partners|partners|board|trading partners|peers|competitors)"
+    "|business partners|partners|board|trading partners|peers|competitors|auditors)"
 )
 _NOT_PAYER_EN = "(?! (?:in|from|at) (?:the )?(?:accounts|finance|accounting|ap|payables|treasury))"
 _CONTACT_EN = (
@@ -45,7 +45,7 @@ _CONTACT_EN = (
     "|copy|cc|loop in|involve|approach|drop by|stop by|go to|show up at|turn up at|knock on"
     "|pay (?:\\w+ )?a visit to|(?:call|visit|letter|email|message|trip)(?: \\w+){0,3} to)"
 )
-_YOURS_EN = "(?:all (?:of )?)?(?:your|his|her|their)(?: [\\w'-]+){0,2}?"
+_YOURS_EN = "(?:all (?:of )?)?(?:your|his|her|their)(?: [\\w'-]+){0,4}?"
 _HEAR_EN = (
     "(?:(?:will|is going to|are going to|might|may|could|would|should|shall)(?: \\w+){0,2}?"
     " (?:receive|get|hear|know|find out|learn|be (?:hearing|told|informed|notified|contacted"
@@ -164,6 +164,9 @@ SHAMING = en(
     "(?:tell|inform|let|warn) (?:everyone|everybody|the whole (?:industry|market|world|town"
     "|city|trade|sector)|the entire (?:industry|market|trade|sector)|the (?:industry|market"
     "|trade))(?! (?:in|on|at) your)",
+    "(?:tell|inform|notify|message|warn) (?:the )?(?:whole |entire |all )?(?:\\w+ )?(?:group"
+    "|group chat|chat|forum|community|association|industry|market|trade|sector)",
+    "bad debtors?|debtors?'? (?:page|list|wall|board)|shame page",
     "(?:the )?(?:talk|gossip|laughing ?stock|joke) of the (?:\\w+ )?" + _MEDIA_EN,
     "(?:everyone|everybody|all your \\w+) (?:on|in|at) (?:\\w+ ){0,2}?" + _MEDIA_EN + " will"
     " (?:know|see|hear|find out|learn)",
@@ -229,7 +232,9 @@ _WHEN_EN = (
 )
 
 HARASSMENT = en(
-    _CALL_EN + "%G40%" + _WHEN_EN,
+    _CALL_EN + "%G60%" + _WHEN_EN,
+    "(?:calls|messages|texts|visits|phone calls) (?:won'?t|will not|will never|are not going to)"
+    " stop",
     _WHEN_EN + "%G40%" + _CALL_EN,
     "blow up your (?:phone|inbox)|flood your (?:inbox|phone)|bombard(?:ing)? you|spam you"
     "|(?:won'?t|will not|never) stop (?:calling|ringing|texting|phoning|messaging)"
@@ -246,7 +251,7 @@ _WHEN_ZH = (
     "(?:每隔?(?:[0-9一二两三四五六七八九十半几]+)(?:个)?(?:分钟|小时|钟头)|每(?:个)?小时|每半小时"
     "|半夜|深夜|凌晨|夜里|夜间|大半夜|三更半夜|晚上(?:[0-9一二两三十]+|十一|十二)点"
     "|除夕|大年三十|年三十|大年初[一二三]|春节期间|过年期间|中秋(?:节)?|国庆(?:节)?|节假日|过年"
-    "|天天|日夜|没日没夜|白天黑夜|二十四小时|24小时|一直|不停|不断|轮番|反复|整天|整夜)"
+    "|每个周末|每周末|天天|日夜|没日没夜|白天黑夜|二十四小时|24小时|一直|不停|不断|轮番|反复|整天|整夜)"
 )
 
 HARASSMENT_ZH = zh(
