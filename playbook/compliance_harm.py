@@ -111,6 +111,11 @@ THREAT = en(
     "(?:wait(?:ing)?|be waiting|stand(?:ing)?) (?:for you )?(?:outside|at|near|by|in front of)"
     " your (?:office|home|house|door|car|school|gate|factory|building|flat|apartment)",
     "before (?:something|anything) (?:bad |nasty |unfortunate )?happens",
+    "(?:we|i|people|someone|they) know (?:that )?your (?:\\w+ )?(?:"
+    + _FAMILY_EN[3:-1]
+    + "|routine|schedule|movements|route|commute)",
+    "(?:you|your (?:\\w+ )?(?:family|kids|children|wife|husband|staff))(?: and your \\w+)?"
+    " (?:will|are going to|is going to|could|might|shall) (?:suffer|pay dearly)",
     "nice (?:car|house|family|kids|children|dog|place|home|wife)(?=\\s*[.!,?]| you)",
     "(?:hate|sad|sorry|pity|shame) (?:for|if|to see) (?:your (?:\\w+ ){0,2}|you )(?:to )?"
     "(?:have|had|get|got|suffer|suffered) (?:an? )?(?:\\w+ )?(?:incident|accident|fire"
@@ -132,6 +137,8 @@ THREAT = en(
     "当心(?:%YOU%|点)|%YOU%(?:最好)(?:给我)?小心|%YOU%给我小心",
     "出门(?:在外)?%Z4%(?:注意安全|小心|当心|留神|留点神)",
     "(?:走夜路|晚上%Z6%(?:回家|走路|出门|睡觉))%Z6%(?:小心|当心|留神|注意安全|锁好)",
+    "注意(?:一下|点)?(?:自己|自个儿?)(?:的)?(?:人身)?安全|(?:可|就|到时候|那就)?别怪(?:我|我们)"
+    "(?=[,.!?;｡]|$|了|不客气|翻脸|无情)|(?:玻璃|窗户|车窗|门窗)%Z4%(?:碎|破|裂|砸)",
     "注意(?:%POSS%)?(?:人身|家人的?|孩子的?)安全|%POSS%(?:人身|生命|家人的?)安全",
     "让%YOU%好看|有%YOU%好(?:看|受)的|吃不了兜着走|走着瞧|等着瞧|%YOU%(?:就)?等着吧",
     "%YOU%(?:会|要|一定会|肯定会)后悔|不会放过%YOU%|饶不了%YOU%|跟%YOU%没完|没%YOU%好果子吃",
@@ -275,7 +282,7 @@ DISCRIMINATION = en(
     "or (?:just )?(?:foreign|a foreigner|a woman|an immigrant|a girl)",
     "typical \\w+ (?:guy|guys|man|men|woman|women|people|company|businessman|boss|folks?)",
     "(?:woman|women|female|ladies|lady|girl)-?(?:owned|run|led|managed)",
-    "your accent|(?:old|young) people like you",
+    "your accent|(?:old|young) people like you|you (?:people|guys|lot) from",
     "(?:your|her) husband (?:should|ought to|can|could|had better) (?:run|handle|take over|deal"
     "|manage|be in charge)|(?:put|get|let) (?:a man|your husband|the man) (?:in charge|on the"
     " phone|handle|deal)|talk to (?:a man|your husband)",
@@ -313,7 +320,7 @@ DISCRIMINATION_ZH = zh(
     "瘸子|瞎子|聋子|哑巴|残废|瘫子|脑瘫|独眼龙|侏儒|残疾人(?:开的|就是|都|也能|还能|怎么能|能)|智障",
     "(?:你们|你|他们|这些|那些)(?!家人|公司)(?:(?![的一二两三四五六七八九十几个每多少别这那哪大])[\u4e00-\u9fff])"
     "{1,3}人%Z6%(?:就是|都是|果然|一向|天生|本来就|全是|都这样|都这么|都爱|就爱|素质|都不)",
-    "(?:少数民族|回族|维族|藏族|黑人|白人|犹太人|穆斯林|老外|外国人|外地人|外省人)"
+    "(?:少数民族|原住民|客家人|回族|维族|藏族|黑人|白人|犹太人|穆斯林|老外|外国人|外地人|外省人)"
     "(?:开的|的人|都|就是|果然|一个个|没一个|靠不住|不靠谱|就爱)",
     "黑鬼|老黑|阿三|棒子|小日本|鬼子|老毛子|洋鬼子|南蛮子|北佬",
 )

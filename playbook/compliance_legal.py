@@ -32,6 +32,7 @@ FALSE_LEGAL_ALWAYS = en(
     "report (?:you|this|it|your (?:company|firm)) to the (?:police|cops|fbi|authorities)",
     "police (?:report|complaint|case)",
     "(?:the )?(?:police|cops)(?: \\w+){0,2} (?:will|are going to|'ll|can|could|may|might)",
+    "(?:shut down|closed down|banned|raided) by the (?:authorities|government|police|courts?)",
     "(?:court order|warrant|injunction) to (?:freeze|seize|garnish|take|confiscate) your",
     "(?:the court|a judge|the judge|bailiffs?|the police|the bank) (?:will|is going to|can|could"
     "|may|are going to) (?:take|seize|sell|auction|freeze|repossess|confiscate) your",
@@ -42,7 +43,7 @@ FALSE_LEGAL_ALWAYS = en(
     "|stealing|embezzlement|a crime)",
 ) + zh(
     "坐牢|蹲(?:大)?牢|进监狱|蹲监狱|吃牢饭|进(?:看守所|局子)|拘留|逮捕|抓(?:起来|进去|%YOU1%|人)",
-    "通缉|判刑|刑事|诈骗罪|犯罪|(?:涉嫌|构成|这是|属于|你这是|你这属于|就是|算|已经是)(?:合同|商业)?诈骗",
+    "被关(?:起来|进去)?|关进(?:去|监狱|牢里|号子)|等着被(?:抓|关|拘)|通缉|判刑|刑事|诈骗罪|犯罪|(?:涉嫌|构成|这是|属于|你这是|你这属于|就是|算|已经是)(?:合同|商业)?诈骗",
     "%WE%(?:会|将|要|就|就会|只能|只好|已经?|马上|立刻|立即)?(?:去)?报(?:警|案)",
     "向(?:公安|警方|派出所)(?:报|举报|控告)|报警(?:抓|处理)",
     "(?:警察|公安)(?:会|将|要)?(?:来|上门)?(?:抓|找%YOU%)",
@@ -184,7 +185,7 @@ FAKE_AUTHORITY = en(
 
 _AUTH_ZH = (
     "(?:(?:人民)?法院|法庭|检察院|检察署|地检署|公安局|公安|派出所|警察局|警局|警方|经侦(?:支队|大队)?"
-    "|刑警队|调查局|国安局|国家安全局|安全局|监察局|税务局|税务稽查局|稽查局|税务|工商局|市场监管局|银保监(?:局|会)?|银监(?:局|会)?|金管会"
+    "|刑警队|调查局|调查站|国安局|国家安全局|安全局|监察局|税务局|税务稽查局|稽查局|税务|工商局|市场监管局|银保监(?:局|会)?|银监(?:局|会)?|金管会"
     "|证监会|人民银行|央行|司法局|执行局|纪委|监察委|海关|国税局|地税局|政府)"
 )
 _SELF_ZH = (
@@ -196,7 +197,7 @@ FAKE_AUTHORITY_ZH = zh(
     + "(?:(?![为给向和与跟帮替对])[^,:.!?;\n｡]){0,12}?"
     + _AUTH_ZH
     + "(?:的)?(?:部门|机关|工作人员|派来的)?(?!采购|项目|供应商|客户|合作|补贴|扶持|招标|机构客户)",
-    _SELF_ZH + "%Z6%(?:警官|法官|检察官|执行法官|民警|干警|书记员|执行员|税务专员)",
+    _SELF_ZH + "%Z6%(?:警官|法官|检察官|执行法官|民警|干警|干员|探员|警员|书记员|执行员|税务专员)",
     "代表" + _AUTH_ZH + "(?!采购|项目)",
     "(?:受|奉|接受)(?:了)?" + _AUTH_ZH + "(?:的)?(?:委托|指派|授权|命令|指示)",
     "(?:公安局?|警察|警方|派出所|经侦|法院|法庭|检察院|政府|银保监会?|银监会?|金融监管(?:局|总局)?"
@@ -212,6 +213,7 @@ SUE_THREAT = en(
     "(?:take|taking|drag|dragging|haul|hauling) (?:you|your (?:\\w+ )?(?:company|firm|business"
     "|ass))(?: \\w+){0,2}? (?:to|into|through|before) (?:the )?(?:\\w+ ){0,2}?courts?",
     "(?:court|a lawsuit) is (?:next|coming|the next stop)",
+    "(?:we|i)(?:'re| are|'ll| will) (?:be )?going to court",
     "see you (?:in court|before (?:a|the) (?:judge|court))|you(?:'ll| will| are going to"
     "|'re going to) (?:be|get) sued|%WILL% sue(?=\\s*(?:[.!,;｡]|$))"
     "|(?:slap|hit) (?:you )?with (?:a )?(?:lawsuit|suit)|lawyer up"

@@ -77,11 +77,13 @@ THIRD_PARTY = en(
 
 # A colleague named with a title ("您的同事王经理") handles the account: not a third party.
 _COLLEAGUE_ZH = "同事(?![\u4e00-\u9fff]{1,3}(?:经理|总|主管|会计|女士|先生|小姐))"
+# "先生"/"太太" are a spouse only after a possessive ("您先生"), not in "王先生".
+_SPOUSE_ZH = "(?<=[你您她他的])(?:先生|太太|另一半|老伴)"
 _TARGET_ZH = alt(
     "家人", "家属", "家里人", "老婆", "妻子", "爱人", "老公", "丈夫", "孩子", "小孩", "儿子",
     "女儿", "闺女", "父母", "爸妈", "爸爸", "妈妈", "父亲", "母亲", "老人", "亲戚", "亲属", "亲人",
     "亲朋好友", "亲友", "邻居", "街坊", "学校", "老师", "班主任", "单位", "领导", "老板",
-    "上司", "上级", "雇主", "人事", "hr", _COLLEAGUE_ZH,
+    "上司", "上级", "雇主", "主管", _SPOUSE_ZH, "人事", "hr", _COLLEAGUE_ZH,
     "岳父", "岳母", "丈母娘", "公婆", "房东", "物业", "居委会", "村委会",
 )  # fmt: skip
 _BUSINESS_ZH = alt(
@@ -167,6 +169,8 @@ SHAMING = en(
     "(?:tell|inform|notify|message|warn) (?:the )?(?:whole |entire |all )?(?:\\w+ )?(?:group"
     "|group chat|chat|forum|community|association|industry|market|trade|sector)",
     "bad debtors?|debtors?'? (?:page|list|wall|board)|shame page",
+    "(?:posters?|flyers?|leaflets?|notices?|signs?|banners?) (?:about|with|naming|showing)"
+    " (?:you|your)",
     "(?:the )?(?:talk|gossip|laughing ?stock|joke) of the (?:\\w+ )?" + _MEDIA_EN,
     "(?:everyone|everybody|all your \\w+) (?:on|in|at) (?:\\w+ ){0,2}?" + _MEDIA_EN + " will"
     " (?:know|see|hear|find out|learn)",
@@ -197,6 +201,8 @@ SHAMING_NEAR_ZH = zh(
 SHAMING_ZH = zh(
     "(?:贴|发|挂|撒)(?:满|遍)%TPOSS%?%Z4%(?:小区|楼道|公司|厂区|村|单位|门口|电梯|街)"
     "|抬不起头|颜面扫地|名声扫地|臭名远扬|没脸见人|名誉扫地",
+    "(?:照片|名字|欠条|欠款|借条)%Z6%(?:贴|挂|张贴|发)(?:在|到)%Z8%(?:门口|小区|楼道|公告栏|电梯|街|网上|村)",
+    "(?:发给|告诉|通知|转发给|群发给)(?:所有|全部|每个|每一个)(?:的)?(?:同行|客户|供应商|朋友)",
     "当众%Z4%(?:点名|批评|羞辱|宣布|念)|公开点名|点名批评|直播%Z8%(?:欠|你|贵司)",
     "横幅%Z8%(?:挂|拉|贴|举)|(?:挂|拉|贴|举|做)%Z6%横幅",
     "曝光|公之于众|身败名裂|游街|贴大字报|(?:拉|挂|打|贴)(?:一?[条个张幅])?横幅",
@@ -243,7 +249,7 @@ HARASSMENT = en(
 )
 
 _CALL_ZH = (
-    "(?:打(?:一次|一个|个|你|您|到|给)?(?:的)?电话|电话|打给|给(?:你|您)打|打到|打%YOU1%|打(?=[,｡!]|$)"
+    "(?:打(?:一次|一个|个|你|您|到|给)?(?:的)?电话|打(?:一次|一个|个)?给(?:你|您)|电话|打给|给(?:你|您)打|打到|打%YOU1%|打(?=[,｡!]|$)"
     "|联系(?:你|您)|上门|去(?:你|您)家|到(?:你|您)家|上(?:你|您)家|找(?:你|您)|催|发短信|发信息"
     "|要钱|要账|讨债|呼|call|堵(?:你|您)|到(?:你|您)(?:们)?(?:公司|家|厂)?门口)"
 )
@@ -263,7 +269,8 @@ HARASSMENT_ZH = zh(
 _NOT_CALLING = (
     "(?:will not|won'?t|do not|don'?t|never|not going to|no longer)(?: \\w+){0,2} (?:call|contact"
     "|ring|visit|text|email|bother|disturb)|不会(?:再)?(?:给|打|联系|上门|打扰)|不(?:再)?打扰"
-    "|放假|休假|节后|快乐|祝|恢复办公|(?:call|contact|reach|ring|e-?mail|text) us|给我们打|联系我们"
+    "|放假|休假|节后|快乐|祝|恢复办公|工程师|维修|故障|检修|安装|给我们打|联系我们"
+    "|(?:call|contact|reach|ring|e-?mail|text) us"
 )
 
 _DELIVERY = "收货|签收|送货|快递|courier|parcel"
