@@ -3,6 +3,8 @@ templates, and the normalisation that lets it see through spelling games."""
 
 from __future__ import annotations
 
+import argparse
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot import lint_cli
 from playbook.compliance import WORD_RULES, lint
 from playbook.compliance_norm import normalise
 from playbook.compliance_table import parse_table, report_lines, score_table
@@ -137,3 +140,62 @@ def test_normalise_maps_back_to_the_input() -> None:
     assert text[to_input(norm.index("jail") + 3)] == "l"
     plain, same = normalise("plain text")
     assert plain == "plain text" and same(7) == 7
+
+
+# --- arcircle lint --table ------------------------------------------------------------------
+
+
+def _run_cli(*argv: str) -> tuple[int, str]:
+    parser = argparse.ArgumentParser(prog="arcircle")
+    lint_cli.add_parser(parser.add_subparsers(dest="command"))
+    out = io.StringIO()
+    code = lint_cli.run(parser.parse_args(["lint", *argv]), io.StringIO(), out)
+    return code, out.getvalue()
+
+
+def test_cli_table_reports_each_rule(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(
+        "bad:\n"
+        "  threat: ['We know where you live.', 'Have a nice day.']\n"
+        "  sue_threat: ['Pay by 5pm or we sue.']\n"
+        "clean: ['Please pay invoice 42 by Friday.', '你这个骗子']\n",
+        encoding="utf-8",
+    )
+    code, out = _run_cli("--table", str(path))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1].split() == ["rule", "bad", "recall", "false", "alarms"]
+    threat = next(line for line in lines if line.startswith("threat "))
+    assert threat.split() == ["threat", "2", "50.0%", "0/3", "0.0%"]
+    insult = next(line for line in lines if line.startswith("insult "))
+    assert insult.split() == ["insult", "0", "100.0%", "1/5", "20.0%"]
+    assert "clean lines: 2, flagged: 1" in lines
+    assert "missed threat: Have a nice day.  (fired: nothing)" in lines
+    assert "false alarm (clean): 你这个骗子  (fired: insult)" in lines
+    code, quiet = _run_cli("--table", str(path), "--quiet")
+    assert code == 0 and "missed" not in quiet
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("bad: {rudeness: [x]}\n", "unknown rule 'rudeness'"),
+        ("bad: [x]\n", "'bad' maps a rule to a list of lines"),
+        ("clean: 'one line'\n", "'clean' must be a list of lines"),
+        ("clean: [1]\n", "'clean' line 1 is not a text"),
+        ("other: []\n", "unknown key(s) in the table: other"),
+        ("bad: {}\nclean: []\n", "the table has no lines"),
+        ("[: not yaml\n", "is not UTF-8 YAML"),
+    ],
+)
+def test_cli_table_refuses_a_bad_file(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(content, encoding="utf-8")
+    code, out = _run_cli("--table", str(path))
+    assert code == 2 and message in out
+
+
+def test_cli_table_missing_file(tmp_path: Path) -> None:
+    code, out = _run_cli("--table", str(tmp_path / "nope.yaml"))
+    assert code == 2 and "cannot read" in out
