@@ -111,6 +111,10 @@ THREAT = en(
     "(?:wait(?:ing)?|be waiting|stand(?:ing)?) (?:for you )?(?:outside|at|near|by|in front of)"
     " your (?:office|home|house|door|car|school|gate|factory|building|flat|apartment)",
     "before (?:something|anything) (?:bad |nasty |unfortunate )?happens",
+    "your (?:\\w+ )?" + _FAMILY_EN + " (?:walks?|goes|go|drives?|pass(?:es)?|leaves?|comes?|gets?"
+    "|takes?)(?: \\w+){0,5}? (?:every (?:morning|day|evening|night|afternoon)|at \\d)",
+    "responsible for what (?:happens|might happen|could happen|they do|our \\w+ (?:do|does|might"
+    " do))",
     "(?:we|i|people|someone|they) know (?:that )?your (?:\\w+ )?(?:"
     + _FAMILY_EN[3:-1]
     + "|routine|schedule|movements|route|commute)",
@@ -151,6 +155,7 @@ THREAT = en(
     "%POSS1%家住(?:在)?(?:哪|什么地方|几楼|几号|哪栋|哪个小区)",
     "(?:你|您)(?:们)?(?:的|家)?(?:家|孩子|老婆|住址|地址|公司|厂|车)%Z8%(?:我们|我)(?:都|早就|全|早)?"
     "(?:清楚|知道|查到|摸清|摸透)",
+    "保镖|"
     "后果(?:会|将会|将)?(?:很|非常)?(?:严重|不堪设想)|失去耐心|付出代价|有%YOU%(?:好)?受的|老实点",
     "(?:你|您)(?:们)?(?:家)?(?:那口子|媳妇|老婆|老公|爱人|孩子|儿子|女儿)(?:最近|今天|每天|平时)",
     "%POSS1%(?:家)?(?:孩子|小孩|儿子|女儿|闺女)%Z8%(?:放学|上学|学校|读书|幼儿园|补习|小学)",
@@ -204,6 +209,8 @@ INSULT = en(
     "halfwits?|nitwits?|dimwits?|dumbass(?:es)?|jackass(?:es)?|dickheads?|pricks?|buffoons?",
     "clowns|subhuman|brain-?dead|shut up|shame on you|whining|spineless|disgrace|cowards?"
     "|cheapskates?|misers?|scrooges?|clueless|wimps?|slackers?|grow a (?:spine|pair)",
+    "(?:you|you're|you are|are you)(?: really| so| this| that| just){0,2} (?:dense|thick"
+    "|dim|slow-witted)",
     "(?:like|as) an? (?:spoiled |spoilt |little |whiny |whining )?(?:child|baby|kid|toddler)",
     "(?:the most|such an?|so) (?:useless|pathetic|worthless|incompetent|stupid|dumb|lazy"
     "|dishonest|disgusting|shameless)",
@@ -283,6 +290,8 @@ DISCRIMINATION = en(
     "typical \\w+ (?:guy|guys|man|men|woman|women|people|company|businessman|boss|folks?)",
     "(?:woman|women|female|ladies|lady|girl)-?(?:owned|run|led|managed)",
     "your accent|(?:old|young) people like you|you (?:people|guys|lot) from",
+    "(?:gay|gays|lesbian|queer|trans|homosexual|disabled|foreign|immigrant|black|muslim|jewish)"
+    "(?: \\w+)? like you",
     "(?:your|her) husband (?:should|ought to|can|could|had better) (?:run|handle|take over|deal"
     "|manage|be in charge)|(?:put|get|let) (?:a man|your husband|the man) (?:in charge|on the"
     " phone|handle|deal)|talk to (?:a man|your husband)",

@@ -32,6 +32,8 @@ FALSE_LEGAL_ALWAYS = en(
     "report (?:you|this|it|your (?:company|firm)) to the (?:police|cops|fbi|authorities)",
     "police (?:report|complaint|case)",
     "(?:the )?(?:police|cops)(?: \\w+){0,2} (?:will|are going to|'ll|can|could|may|might)",
+    "licen[cs]e (?:\\w+ )?(?:revoked|cancelled|canceled|suspended|pulled)|deport(?:ed|ation)?"
+    "|immigration will",
     "(?:shut down|closed down|banned|raided) by the (?:authorities|government|police|courts?)",
     "(?:court order|warrant|injunction) to (?:freeze|seize|garnish|take|confiscate) your",
     "(?:the court|a judge|the judge|bailiffs?|the police|the bank) (?:will|is going to|can|could"
@@ -43,7 +45,8 @@ FALSE_LEGAL_ALWAYS = en(
     "|stealing|embezzlement|a crime)",
 ) + zh(
     "坐牢|蹲(?:大)?牢|进监狱|蹲监狱|吃牢饭|进(?:看守所|局子)|拘留|逮捕|抓(?:起来|进去|%YOU1%|人)",
-    "被关(?:起来|进去)?|关进(?:去|监狱|牢里|号子)|等着被(?:抓|关|拘)|通缉|判刑|刑事|诈骗罪|犯罪|(?:涉嫌|构成|这是|属于|你这是|你这属于|就是|算|已经是)(?:合同|商业)?诈骗",
+    "被关(?:起来|进去)?|关进(?:去|监狱|牢里|号子)|等着被(?:抓|关|拘)|通缉|判刑|刑事|诈骗罪|犯罪|(?:涉嫌|构成|这是|属于|你这是|你这属于|就是"
+    "|算|已经是)(?:合同|商业)?诈骗",
     "%WE%(?:会|将|要|就|就会|只能|只好|已经?|马上|立刻|立即)?(?:去)?报(?:警|案)",
     "向(?:公安|警方|派出所)(?:报|举报|控告)|报警(?:抓|处理)",
     "(?:警察|公安)(?:会|将|要)?(?:来|上门)?(?:抓|找%YOU%)",
@@ -147,7 +150,8 @@ _AUTH_EN = (
     " (?:division|bureau|unit|department|team))"
 )
 _SELF_EN = (
-    "(?:this is|i am|i'm|we are|we're|i work (?:for|with|at)|we work (?:for|with|at)"
+    "(?:this is|i am|i'm|we are|we're|i represent|we represent|representing|i work (?:for"
+    "|with|at)|we work (?:for|with|at)"
     "|(?:calling|writing|speaking|contacting you|reaching out) (?:to you )?(?:from|for|with)"
     "|(?:message|letter|notice|call|greetings|hello|notification) (?:is )?from|on behalf of"
     "|here from|acting for"
@@ -186,7 +190,7 @@ FAKE_AUTHORITY = en(
 _AUTH_ZH = (
     "(?:(?:人民)?法院|法庭|检察院|检察署|地检署|公安局|公安|派出所|警察局|警局|警方|经侦(?:支队|大队)?"
     "|刑警队|调查局|调查站|国安局|国家安全局|安全局|监察局|税务局|税务稽查局|稽查局|税务|工商局|市场监管局|银保监(?:局|会)?|银监(?:局|会)?|金管会"
-    "|证监会|人民银行|央行|司法局|执行局|纪委|监察委|海关|国税局|地税局|政府)"
+    "|(?:国家)?金融监(?:督)?管(?:理)?(?:总局|局)|证监局|外汇局|证监会|人民银行|央行|司法局|执行局|纪委|监察委|海关|国税局|地税局|政府)"
 )
 _SELF_ZH = (
     "(?:我是|我们是|本人是|这里是|这边是|我这里是|我们这里是|我们来自|我来自|本人系|我系|我们系)"
@@ -214,6 +218,7 @@ SUE_THREAT = en(
     "|ass))(?: \\w+){0,2}? (?:to|into|through|before) (?:the )?(?:\\w+ ){0,2}?courts?",
     "(?:court|a lawsuit) is (?:next|coming|the next stop)",
     "(?:we|i)(?:'re| are|'ll| will) (?:be )?going to court",
+    "(?:we|i) sue (?:on|by|this|next|tomorrow|today|tonight|unless|if|first thing)",
     "see you (?:in court|before (?:a|the) (?:judge|court))|you(?:'ll| will| are going to"
     "|'re going to) (?:be|get) sued|%WILL% sue(?=\\s*(?:[.!,;｡]|$))"
     "|(?:slap|hit) (?:you )?with (?:a )?(?:lawsuit|suit)|lawyer up"
@@ -230,7 +235,8 @@ SUE_THREAT = en(
 )
 SUE_THREAT_ZH = zh(
     "(?<![报广通公转忠预警劝被])(?:起诉|告|控告)%YOU1%",
-    "法庭上见|法院见|法庭见|公堂见|传票%Z4%(?:就|马上|明天|立刻)%Z4%(?:到|来|寄到|送到)|等着(?:收)?传票|等着(?:被)?(?:起诉|收传票|吃官司|上法庭|打官司)|告到%YOU1%",
+    "法庭上见|法院见|法庭见|公堂见|传票%Z4%(?:就|马上|明天|立刻)%Z4%(?:到|来|寄到|送到)|等着(?:收)?传票|等着(?:被)?(?:起诉|收传票"
+    "|吃官司|上法庭|打官司)|告到%YOU1%",
     "(?:不|没|别|再不|再拖|还不|如果不|要是不)%S16%(?:就|立刻|马上|直接|立即|明天就|那就)%Z4%"
     "(?:起诉|上法院|去法院|打官司|告(?![诉知])|诉讼|上法庭)",
 )

@@ -88,7 +88,7 @@ _TARGET_ZH = alt(
 )  # fmt: skip
 _BUSINESS_ZH = alt(
     "(?:下游|上游)?客户", "下游", "上游", "供应商", "合作伙伴", "合作方", "股东", "投资人",
-    "投资方", "经销商", "朋友", "开户行", "开户银行", "银行", "债权人", "同行",
+    "投资方", "经销商", "朋友", "合伙人", "开户行", "开户银行", "银行", "债权人", "同行",
 )  # fmt: skip
 _CONTACT_ZH = (
     "(?:联系|联络|通知|告诉|告知|找|去找|上门找|拜访|走访|打电话给|打给|发函给|发邮件给|发短信给"
@@ -105,7 +105,9 @@ THIRD_PARTY_ZH = zh(
     "|早晚|也会)%Z4%(?:知道|接到|收到|听说|得知|被通知)",
     "%TPOSS%" + _TARGET_ZH + "(?:的)?(?:电话|手机|号码|地址|微信)%Z6%(?:已经|我们)?%Z4%(?:有了"
     "|拿到|查到|知道)",
-    "(?:去|到|上)%TPOSS%(?:" + _TARGET_ZH + ")?(?:的)?(?:学校|单位|工作单位)",
+    "(?:去|到|上)%TPOSS%(?:"
+    + _TARGET_ZH
+    + ")?(?:的)?(?:学校|单位|工作单位|村委会|居委会|社区|老家)",
     _TARGET_ZH + "(?:那边|那里|那儿)%Z6%(?:打(?:个)?招呼|说一声|联系|通知|沟通|聊|谈|找)",
     "(?:通知|告诉|告知|联系|找|通报)(?:家人|家属|家里人)",
     "(?:打电话|电话打|寄信|寄|写信|发函|发传真|上门)(?:到|去|给)%TPOSS%?%Z4%(?:老家|父母家|爸妈家"
@@ -119,7 +121,8 @@ THIRD_PARTY_ZH = zh(
 _MEDIA_EN = (
     "(?:social media|facebook|twitter|x|linkedin|instagram|tiktok|wechat(?: moments| groups?)?"
     "|moments|weibo|douyin|youtube|reddit|(?:the )?internet|online|the web|websites?|forums?"
-    "|newspapers?|(?:the |trade )?press|(?:local )?news|tv|industry (?:groups?|chats?|forums?"
+    "|newspapers?|(?:local |the )?paper|(?:the |trade )?press|(?:local )?news|tv"
+    "|industry (?:groups?|chats?|forums?"
     "|associations?|group chats?|events?)|group chats?|trade (?:fairs?|shows?|events?)|expos?"
     "|exhibitions?|conferences?|billboards?|banners?|notice ?boards?|chamber of commerce"
     "|(?:the )?(?:whole |entire )?(?:market|industry)|canton fair|newsletters?|blogs?"
@@ -169,6 +172,9 @@ SHAMING = en(
     "(?:tell|inform|notify|message|warn) (?:the )?(?:whole |entire |all )?(?:\\w+ )?(?:group"
     "|group chat|chat|forum|community|association|industry|market|trade|sector)",
     "bad debtors?|debtors?'? (?:page|list|wall|board)|shame page",
+    "list (?:we|that we|which we) (?:share|send|circulate|publish)|share (?:it|this|your name|the"
+    " list|your details) with (?:every|all|the whole)",
+    "(?:story|article|piece|report|expos[eé]|video) about (?:you|your)",
     "(?:posters?|flyers?|leaflets?|notices?|signs?|banners?) (?:about|with|naming|showing)"
     " (?:you|your)",
     "(?:the )?(?:talk|gossip|laughing ?stock|joke) of the (?:\\w+ )?" + _MEDIA_EN,
@@ -187,10 +193,11 @@ _MEDIA_ZH = alt(
     "朋友圈", "微博", "抖音", "快手", "小红书", "网上", "网络上", "互联网", "公众号", "头条",
     "论坛", "贴吧", "报纸", "报刊", "媒体", "电视", "行业群", "同行群", "商会", "协会",
     "同业公会", "行业协会", "展会", "展览会", "展销会", "交易会", "广交会", "博览会", "展位",
-    "横幅", "大字报", "公告栏", "脸书", "facebook", "群组", "网站", "官网", "业内群", "微信群",
+    "横幅", "大字报", "公告栏", "业主群", "家长群", "小区群", "同学群", "老乡群", "校友群", "脸书", "facebook", "群组", "网站", "官网", "业内群", "微信群",
 )  # fmt: skip
 _POST_ZH = (
-    "(?:发|挂|贴|晒|公布|公开|曝光|登|传|转发|张贴|拉|打出|挂出|印|放|发布|公示|通报|点名|曝|播)"
+    "(?:发|挂|贴|晒|公布|公开|曝光|登|传|转发|张贴|拉|打出|挂出|印|放|发布|公示|通报|点名|曝|播"
+    "|说|讲|宣传|散布|传播)"
 )
 _ABOUT_ZH = "(?:你|您|贵司|贵公司|欠|赖|名字|名称|照片|名单|这件事|此事|这笔|拖)"
 
@@ -249,7 +256,8 @@ HARASSMENT = en(
 )
 
 _CALL_ZH = (
-    "(?:打(?:一次|一个|个|你|您|到|给)?(?:的)?电话|打(?:一次|一个|个)?给(?:你|您)|电话|打给|给(?:你|您)打|打到|打%YOU1%|打(?=[,｡!]|$)"
+    "(?:打(?:一次|一个|个|你|您|到|给)?(?:的)?电话|打(?:一次|一个|个)?给(?:你|您)|(?:再)?打(?:过来|过去)|电话|打给|给(?:你"
+    "|您)打|打到|打%YOU1%|打(?=[,｡!]|$)"
     "|联系(?:你|您)|上门|去(?:你|您)家|到(?:你|您)家|上(?:你|您)家|找(?:你|您)|催|发短信|发信息"
     "|要钱|要账|讨债|呼|call|堵(?:你|您)|到(?:你|您)(?:们)?(?:公司|家|厂)?门口)"
 )
@@ -257,7 +265,7 @@ _WHEN_ZH = (
     "(?:每隔?(?:[0-9一二两三四五六七八九十半几]+)(?:个)?(?:分钟|小时|钟头)|每(?:个)?小时|每半小时"
     "|半夜|深夜|凌晨|夜里|夜间|大半夜|三更半夜|晚上(?:[0-9一二两三十]+|十一|十二)点"
     "|除夕|大年三十|年三十|大年初[一二三]|春节期间|过年期间|中秋(?:节)?|国庆(?:节)?|节假日|过年"
-    "|每个周末|每周末|天天|日夜|没日没夜|白天黑夜|二十四小时|24小时|一直|不停|不断|轮番|反复|整天|整夜)"
+    "|每个周末|每周末|不分昼夜|昼夜|天天|日夜|没日没夜|白天黑夜|二十四小时|24小时|一直|不停|不断|轮番|反复|整天|整夜)"
 )
 
 HARASSMENT_ZH = zh(
@@ -269,7 +277,7 @@ HARASSMENT_ZH = zh(
 _NOT_CALLING = (
     "(?:will not|won'?t|do not|don'?t|never|not going to|no longer)(?: \\w+){0,2} (?:call|contact"
     "|ring|visit|text|email|bother|disturb)|不会(?:再)?(?:给|打|联系|上门|打扰)|不(?:再)?打扰"
-    "|放假|休假|节后|快乐|祝|恢复办公|工程师|维修|故障|检修|安装|给我们打|联系我们"
+    "|reminder|logged in|status update|放假|休假|节后|快乐|祝|恢复办公|工程师|维修|故障|检修|安装|给我们打|联系我们"
     "|(?:call|contact|reach|ring|e-?mail|text) us"
 )
 
