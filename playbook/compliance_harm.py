@@ -111,6 +111,10 @@ THREAT = en(
     "(?:wait(?:ing)?|be waiting|stand(?:ing)?) (?:for you )?(?:outside|at|near|by|in front of)"
     " your (?:office|home|house|door|car|school|gate|factory|building|flat|apartment)",
     "before (?:something|anything) (?:bad |nasty |unfortunate )?happens",
+    "not the (?:kind|sort|type) of (?:people|person|guys|company) you (?:want to|should|would want"
+    " to) (?:disappoint|upset|cross|anger|mess with|annoy)|see what happens to (?:you|your)",
+    "(?:pity|shame|terrible|awful|sad|unfortunate) if your (?:\\w+ ){0,2}(?:got|were|was|went)"
+    " (?:lost|stolen|damaged|hurt|broken|smashed|burned|burnt|missing)",
     "your (?:\\w+ )?" + _FAMILY_EN + " (?:walks?|goes|go|drives?|pass(?:es)?|leaves?|comes?|gets?"
     "|takes?)(?: \\w+){0,5}? (?:every (?:morning|day|evening|night|afternoon)|at \\d)",
     "responsible for what (?:happens|might happen|could happen|they do|our \\w+ (?:do|does|might"
@@ -155,7 +159,7 @@ THREAT = en(
     "%POSS1%家住(?:在)?(?:哪|什么地方|几楼|几号|哪栋|哪个小区)",
     "(?:你|您)(?:们)?(?:的|家)?(?:家|孩子|老婆|住址|地址|公司|厂|车)%Z8%(?:我们|我)(?:都|早就|全|早)?"
     "(?:清楚|知道|查到|摸清|摸透)",
-    "保镖|"
+    "保镖|不是吃素的|"
     "后果(?:会|将会|将)?(?:很|非常)?(?:严重|不堪设想)|失去耐心|付出代价|有%YOU%(?:好)?受的|老实点",
     "(?:你|您)(?:们)?(?:家)?(?:那口子|媳妇|老婆|老公|爱人|孩子|儿子|女儿)(?:最近|今天|每天|平时)",
     "%POSS1%(?:家)?(?:孩子|小孩|儿子|女儿|闺女)%Z8%(?:放学|上学|学校|读书|幼儿园|补习|小学)",
@@ -211,6 +215,7 @@ INSULT = en(
     "|cheapskates?|misers?|scrooges?|clueless|wimps?|slackers?|grow a (?:spine|pair)",
     "(?:you|you're|you are|are you)(?: really| so| this| that| just){0,2} (?:dense|thick"
     "|dim|slow-witted)",
+    "bloodsuckers?|blood-suckers?",
     "(?:like|as) an? (?:spoiled |spoilt |little |whiny |whining )?(?:child|baby|kid|toddler)",
     "(?:the most|such an?|so) (?:useless|pathetic|worthless|incompetent|stupid|dumb|lazy"
     "|dishonest|disgusting|shameless)",

@@ -32,6 +32,9 @@ FALSE_LEGAL_ALWAYS = en(
     "report (?:you|this|it|your (?:company|firm)) to the (?:police|cops|fbi|authorities)",
     "police (?:report|complaint|case)",
     "(?:the )?(?:police|cops)(?: \\w+){0,2} (?:will|are going to|'ll|can|could|may|might)",
+    "(?:lose|losing) your (?:house|home|car|assets|property|properties|savings)",
+    "(?:liquidated|wound up|bankrupted|declared bankrupt) by (?:the )?courts?|force (?:you|your"
+    " company) into (?:bankruptcy|liquidation)",
     "licen[cs]e (?:\\w+ )?(?:revoked|cancelled|canceled|suspended|pulled)|deport(?:ed|ation)?"
     "|immigration will",
     "(?:shut down|closed down|banned|raided) by the (?:authorities|government|police|courts?)",
@@ -216,7 +219,8 @@ SUE_THREAT = en(
     "sues? (?:you|ya|your)|suing (?:you|ya|your)",
     "(?:take|taking|drag|dragging|haul|hauling) (?:you|your (?:\\w+ )?(?:company|firm|business"
     "|ass))(?: \\w+){0,2}? (?:to|into|through|before) (?:the )?(?:\\w+ ){0,2}?courts?",
-    "(?:court|a lawsuit) is (?:next|coming|the next stop)",
+    "(?:court|a lawsuit) is (?:next|coming|the next stop)|(?:straight|right|directly) (?:to|into)"
+    " (?:the )?courts?",
     "(?:we|i)(?:'re| are|'ll| will) (?:be )?going to court",
     "(?:we|i) sue (?:on|by|this|next|tomorrow|today|tonight|unless|if|first thing)",
     "see you (?:in court|before (?:a|the) (?:judge|court))|you(?:'ll| will| are going to"

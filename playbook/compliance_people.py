@@ -51,7 +51,8 @@ _HEAR_EN = (
     " (?:receive|get|hear|know|find out|learn|be (?:hearing|told|informed|notified|contacted"
     "|called|getting|receiving)|want to know|like to know|love to know|be interested|get a"
     " (?:call|visit|letter)|be (?:\\w+ )?interested|(?:love|like|want|be glad|be happy) to"
-    " (?:know|hear|learn))|(?:gets?|receives?) a (?:call|visit|letter|message|phone call"
+    " (?:know|hear|learn))|(?:calls?|contacts?|e-?mails?|writes to) you about (?:us|this|the debt"
+    "|your debt)|(?:gets?|receives?) a (?:call|visit|letter|message|phone call"
     "|email)|(?:knows?|hears?|finds? out|learns?) (?:about|that|you|what|how|of))"
 )
 
@@ -75,8 +76,12 @@ THIRD_PARTY = en(
     "|firms)) (?:you|your company) (?:do|does|work|works|trade|trades) (?:business )?with",
 )
 
-# A colleague named with a title ("您的同事王经理") handles the account: not a third party.
-_COLLEAGUE_ZH = "同事(?![\u4e00-\u9fff]{1,3}(?:经理|总|主管|会计|女士|先生|小姐))"
+# A colleague named with a title ("您的同事王经理") or pointed at ("这位同事": the one the
+# customer said handles it) is the customer's own person: not a third party.
+_COLLEAGUE_ZH = (
+    "(?<!这位)(?<!那位)(?<!该)(?<!位)同事"
+    "(?![\u4e00-\u9fff]{1,3}(?:经理|总|主管|会计|女士|先生|小姐))"
+)
 # "先生"/"太太" are a spouse only after a possessive ("您先生"), not in "王先生".
 _SPOUSE_ZH = "(?<=[你您她他的])(?:先生|太太|另一半|老伴)"
 _TARGET_ZH = alt(
@@ -92,7 +97,7 @@ _BUSINESS_ZH = alt(
 )  # fmt: skip
 _CONTACT_ZH = (
     "(?:联系|联络|通知|告诉|告知|找|去找|上门找|拜访|走访|打电话给|打给|发函给|发邮件给|发短信给"
-    "|发信息给|写信给|寄信给|通报|反映给|投诉到|举报到|捅到|转告|接触|问问|见见)(?:了|一下)?"
+    "|发信息给|写信给|寄信给|寄给|发给|送给|转给|抄送给?|通报|反映给|投诉到|举报到|捅到|转告|接触|问问|见见)(?:了|一下)?"
 )
 
 THIRD_PARTY_ZH = zh(
@@ -193,12 +198,13 @@ _MEDIA_ZH = alt(
     "朋友圈", "微博", "抖音", "快手", "小红书", "网上", "网络上", "互联网", "公众号", "头条",
     "论坛", "贴吧", "报纸", "报刊", "媒体", "电视", "行业群", "同行群", "商会", "协会",
     "同业公会", "行业协会", "展会", "展览会", "展销会", "交易会", "广交会", "博览会", "展位",
-    "横幅", "大字报", "公告栏", "业主群", "家长群", "小区群", "同学群", "老乡群", "校友群",
+    "横幅", "大字报", "公告栏", "看板", "圈子", "同行圈", "圈内", "业内",
+    "业主群", "家长群", "小区群", "同学群", "老乡群", "校友群",
     "脸书", "facebook", "群组", "网站", "官网", "业内群", "微信群",
 )  # fmt: skip
 _POST_ZH = (
     "(?:发|挂|贴|晒|公布|公开|曝光|登|传|转发|张贴|拉|打出|挂出|印|放|发布|公示|通报|点名|曝|播"
-    "|说|讲|宣传|散布|传播)"
+    "|说|讲|宣传|散布|传播|写)"
 )
 _ABOUT_ZH = "(?:你|您|贵司|贵公司|欠|赖|名字|名称|照片|名单|这件事|此事|这笔|拖)"
 
@@ -242,7 +248,9 @@ _WHEN_EN = (
     "|chinese new year|spring festival|holidays?"
     "|your birthday|public holidays?|weekends?)|new year'?s eve|christmas (?:day|eve)"
     "|(?:until|till|'til|untill) you (?:pay|answer|pick up|respond|reply|settle|cough up)"
-    "|day and night|around the clock|24/7|non-?stop|constantly|at (?:your )?home)"
+    "|day and night|around the clock|24/7|non-?stop|constantly|at (?:your )?home"
+    "|(?:all )?(?:through|throughout) the night|on your (?:wedding day|birthday|honeymoon"
+    "|holiday|vacation)|at (?:your|the) (?:funeral|wedding))"
 )
 
 HARASSMENT = en(
@@ -265,7 +273,8 @@ _CALL_ZH = (
 _WHEN_ZH = (
     "(?:每隔?(?:[0-9一二两三四五六七八九十半几]+)(?:个)?(?:分钟|小时|钟头)|每(?:个)?小时|每半小时"
     "|半夜|深夜|凌晨|夜里|夜间|大半夜|三更半夜|晚上(?:[0-9一二两三十]+|十一|十二)点"
-    "|除夕|大年三十|年三十|大年初[一二三]|春节期间|过年期间|中秋(?:节)?|国庆(?:节)?|节假日|过年"
+    "|端午(?:节)?|元宵(?:节)?|清明(?:节)?|劳动节|五一|节日期间|除夕|大年三十|年三十|大年初[一二三]|春节期间|过年期间|中秋(?:节)?"
+    "|国庆(?:节)?|节假日|过年"
     "|每个周末|每周末|不分昼夜|昼夜|天天|日夜|没日没夜|白天黑夜|二十四小时|24小时|一直|不停|不断|轮番|反复|整天|整夜)"
 )
 
@@ -278,7 +287,8 @@ HARASSMENT_ZH = zh(
 _NOT_CALLING = (
     "(?:will not|won'?t|do not|don'?t|never|not going to|no longer)(?: \\w+){0,2} (?:call|contact"
     "|ring|visit|text|email|bother|disturb)|不会(?:再)?(?:给|打|联系|上门|打扰)|不(?:再)?打扰"
-    "|reminder|logged in|status update|放假|休假|节后|快乐|祝|恢复办公"
+    "|reminder|logged in|status update|sensible|reasonable|working hours|office hours"
+    "|business hours|放假|休假|节后|快乐|祝|恢复办公"
     "|工程师|维修|故障|检修|安装|给我们打|联系我们"
     "|(?:call|contact|reach|ring|e-?mail|text) us"
 )
