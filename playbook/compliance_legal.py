@@ -147,7 +147,7 @@ _AUTH_EN = (
     "|economic crimes? (?:unit|division|squad|bureau)|enforcement (?:division|office|unit"
     "|bureau)|bailiffs?|marshals?|customs"
     "|fbi|interpol|law enforcement|public security bureau|authorities|taxation"
-    "|(?:[a-z]+ )?(?:tax|revenue) (?:service|administration|inspectorate)"
+    "|(?:tax|revenue) (?:service|administration|inspectorate)"
     "|(?:state )?(?:administration|bureau|department|office|ministry) of (?:taxation|justice"
     "|public security|commerce|finance|customs)|(?:economic |criminal )?investigation"
     " (?:division|bureau|unit|department|team))"
@@ -174,10 +174,10 @@ FAKE_AUTHORITY = en(
     "(?:officer|sergeant|detective|inspector|constable|agent|marshal|bailiff|judge) \\w+"
     " (?:here|speaking|calling)",
     "this is (?:officer|sergeant|detective|inspector|constable|agent|marshal|bailiff|judge)",
-    _AUTH_EN + "(?: [\\w'-]+){0,3}? (?:is|are) (?:contacting|calling|writing to|notifying"
-    "|informing) you",
-    "(?:the )?" + _AUTH_EN + " (?:has|have)(?: \\w+)? (?:instructed|asked|ordered|authori[sz]ed"
-    "|required|told|directed|appointed|mandated) (?:us|me)",
+    # the authority as the subject: tried once for both continuations
+    _AUTH_EN + "(?:(?: [\\w'-]+){0,3}? (?:is|are) (?:contacting|calling|writing to|notifying"
+    "|informing) you| (?:has|have)(?: \\w+)? (?:instructed|asked|ordered|authori[sz]ed"
+    "|required|told|directed|appointed|mandated) (?:us|me))",
     "(?:by order of|under instruction from|at the request of|authori[sz]ed by|backed by"
     "|in cooperation with) (?:the )?" + _AUTH_EN,
     "government(?:al)? (?:debt|collections?|recovery) (?:\\w+ )?(?:office|agency|department"
