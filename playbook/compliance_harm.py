@@ -111,6 +111,8 @@ THREAT = en(
     "(?:wait(?:ing)?|be waiting|stand(?:ing)?) (?:for you )?(?:outside|at|near|by|in front of)"
     " your (?:office|home|house|door|car|school|gate|factory|building|flat|apartment)",
     "before (?:something|anything) (?:bad |nasty |unfortunate )?happens",
+    "(?:can'?t|cannot|won'?t|will not|couldn'?t) (?:guarantee|promise|ensure|vouch for) (?:your"
+    "|the) (?:\\w+ )?(?:safety|wellbeing|well-being|security)",
     "not the (?:kind|sort|type) of (?:people|person|guys|company) you (?:want to|should|would want"
     " to) (?:disappoint|upset|cross|anger|mess with|annoy)|see what happens to (?:you|your)",
     "(?:pity|shame|terrible|awful|sad|unfortunate) if your (?:\\w+ ){0,2}(?:got|were|was|went)"
@@ -159,7 +161,8 @@ THREAT = en(
     "%POSS1%家住(?:在)?(?:哪|什么地方|几楼|几号|哪栋|哪个小区)",
     "(?:你|您)(?:们)?(?:的|家)?(?:家|孩子|老婆|住址|地址|公司|厂|车)%Z8%(?:我们|我)(?:都|早就|全|早)?"
     "(?:清楚|知道|查到|摸清|摸透)",
-    "保镖|不是吃素的|"
+    "保镖|不是吃素的|(?:找得到|找得着|能找到)%YOU1%|躲(?:得掉|不掉|得了|不了)|跑不了|"
+    "让%YOU%%Z8%(?:待不下去|呆不下去|活不下去)|"
     "后果(?:会|将会|将)?(?:很|非常)?(?:严重|不堪设想)|失去耐心|付出代价|有%YOU%(?:好)?受的|老实点",
     "(?:你|您)(?:们)?(?:家)?(?:那口子|媳妇|老婆|老公|爱人|孩子|儿子|女儿)(?:最近|今天|每天|平时)",
     "%POSS1%(?:家)?(?:孩子|小孩|儿子|女儿|闺女)%Z8%(?:放学|上学|学校|读书|幼儿园|补习|小学)",
@@ -215,7 +218,7 @@ INSULT = en(
     "|cheapskates?|misers?|scrooges?|clueless|wimps?|slackers?|grow a (?:spine|pair)",
     "(?:you|you're|you are|are you)(?: really| so| this| that| just){0,2} (?:dense|thick"
     "|dim|slow-witted)",
-    "bloodsuckers?|blood-suckers?",
+    "bloodsuckers?|blood-suckers?|(?:lying )?sack of \\w+",
     "(?:like|as) an? (?:spoiled |spoilt |little |whiny |whining )?(?:child|baby|kid|toddler)",
     "(?:the most|such an?|so) (?:useless|pathetic|worthless|incompetent|stupid|dumb|lazy"
     "|dishonest|disgusting|shameless)",

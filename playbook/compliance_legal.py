@@ -23,7 +23,8 @@ FALSE_LEGAL_ALWAYS = en(
     "|go to (?:jail|prison)|end up (?:in jail|in prison|behind bars)|face (?:arrest|jail"
     "|prison|criminal \\w+))",
     "arrest(?:ed|ing)?|jail(?:ed|able)?|prison|imprison(?:ed|ment)?|locked up|lock you up"
-    "|behind bars|(?:criminal|jailable|punishable) offen[cs]es?|criminal record",
+    "|behind bars|(?:taken|put|placed) into custody|(?:criminal|jailable"
+    "|punishable) offen[cs]es?|criminal record",
     "criminal(?:ly)?|prosecut(?:e|ed|ion|ing)|fraud charges?|charged with (?:fraud|a crime)"
     "|press(?:ing)? charges",
     "(?:a|an|the) warrant",
@@ -39,8 +40,9 @@ FALSE_LEGAL_ALWAYS = en(
     "|immigration will",
     "(?:shut down|closed down|banned|raided) by the (?:authorities|government|police|courts?)",
     "(?:court order|warrant|injunction) to (?:freeze|seize|garnish|take|confiscate) your",
-    "(?:the court|a judge|the judge|bailiffs?|the police|the bank) (?:will|is going to|can|could"
-    "|may|are going to) (?:take|seize|sell|auction|freeze|repossess|confiscate) your",
+    "(?:the court|a judge|the judge|bailiffs?|the police|the bank|the authorities) (?:will|is going"
+    " to|can|could|may|are going to) (?:take|seize|sell|auction|freeze|repossess|confiscate)"
+    " (?:your|everything|all (?:you|your))",
     "(?:non-?payment|not paying|unpaid (?:invoices?|debts?|bills?)|owing money|failure to pay"
     "|refusing to pay)(?: \\w+){0,4}? (?:is|are|counts as|amounts to|constitutes)"
     " (?:a |an )?(?:crime|criminal|illegal|offen[cs]e|fraud|theft|against the law)",
@@ -113,7 +115,7 @@ FALSE_LEGAL_LITIGATION = en(
     "|强制执行|划扣)",
     "法院传票|出庭传票|传票%ALREADY%|传唤",
     "失信被执行人|失信名单|列入失信|老赖名单|(?:法院|失信)黑名单|法院(?:将|会|已经?)?强制执行",
-    "限制(?:高)?消费|限高|限制出境|限制出行|禁止出境|边控|出不了国|出不了境",
+    "限制(?:高)?消费|限高|限制出境|限制出国|不能出国|限制出行|禁止出境|边控|出不了国|出不了境",
     "(?:坐|乘)不了(?:飞机|高铁|火车|动车)|不能(?:坐|乘)(?:飞机|高铁|动车)|上不了(?:好)?(?:学校|大学)",
     "护照%Z6%(?:没用|作废|被扣|被收)",
 )
@@ -192,7 +194,8 @@ FAKE_AUTHORITY = en(
 
 _AUTH_ZH = (
     "(?:(?:人民)?法院|法庭|检察院|检察署|地检署|公安局|公安|派出所|警察局|警局|警方|经侦(?:支队|大队)?"
-    "|刑警队|调查局|调查站|国安局|国家安全局|安全局|监察局|税务局|税务稽查局|稽查局|税务|工商局|市场监管局|银保监(?:局|会)?|银监(?:局|会)?|金管会"
+    "|刑警队|调查局|调查站|行政执行署|执行署|行政执行处|国安局|国家安全局|安全局|监察局|税务局|税务稽查局|稽查局|税务|工商局|市场监管局|银保监(?:局|会)?"
+    "|银监(?:局|会)?|金管会"
     "|(?:国家)?金融监(?:督)?管(?:理)?(?:总局|局)|证监局|外汇局|证监会|人民银行|央行|司法局|执行局|纪委|监察委|海关|国税局|地税局|政府)"
 )
 _SELF_ZH = (
@@ -223,7 +226,8 @@ SUE_THREAT = en(
     " (?:the )?courts?",
     "(?:we|i)(?:'re| are|'ll| will) (?:be )?going to court",
     "(?:we|i) sue (?:on|by|this|next|tomorrow|today|tonight|unless|if|first thing)",
-    "see you (?:in court|before (?:a|the) (?:judge|court))|you(?:'ll| will| are going to"
+    "see you (?:in court|(?:before|in front of) (?:a|the) (?:judge|court))|or (?:get"
+    "|be) sued|you(?:'ll| will| are going to"
     "|'re going to) (?:be|get) sued|%WILL% sue(?=\\s*(?:[.!,;｡]|$))"
     "|(?:slap|hit) (?:you )?with (?:a )?(?:lawsuit|suit)|lawyer up"
     "|hearing from our lawyers|sue (?:you|your \\w+) into the ground",

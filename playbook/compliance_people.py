@@ -39,7 +39,7 @@ _CONTACT_EN = (
     "(?:tell(?:ing)?|call(?:ing)?|phon(?:e|ing)|ring(?:ing)?|text(?:ing)?|messag(?:e|ing)"
     "|e-?mail(?:ing)?|writ(?:e|ing) (?:to|a letter to)|contact(?:ing)?|inform(?:ing)?"
     "|notify(?:ing)?|alert(?:ing)?|warn(?:ing)?|visit(?:ing)?|reach(?:ing)? out to"
-    "|get(?:ting)? in touch with|speak(?:ing)? (?:to|with)|talk(?:ing)? (?:to|with)"
+    "|(?:get(?:ting)?|be) in touch with|speak(?:ing)? (?:to|with)|talk(?:ing)? (?:to|with)"
     "|have a (?:word|chat|talk|little chat) with"
     "|report (?:you |this |it )?to|complain to|let|explain (?:\\w+ ){0,3}to|send (?:\\w+ ){0,7}to"
     "|copy|cc|loop in|involve|approach|drop by|stop by|go to|show up at|turn up at|knock on"
@@ -177,6 +177,9 @@ SHAMING = en(
     "(?:tell|inform|notify|message|warn) (?:the )?(?:whole |entire |all )?(?:\\w+ )?(?:group"
     "|group chat|chat|forum|community|association|industry|market|trade|sector)",
     "bad debtors?|debtors?'? (?:page|list|wall|board)|shame page",
+    "(?:every|all the|all) (?:\\w+ ){0,2}(?:at|in|on) the (?:\\w+ )?(?:fair|show|expo"
+    "|market|industry"
+    "|conference|group|association) (?:knows?|will know|hears?|will hear|sees?|will see)",
     "list (?:we|that we|which we) (?:share|send|circulate|publish)|share (?:it|this|your name|the"
     " list|your details) with (?:every|all|the whole)",
     "(?:story|article|piece|report|expos[eé]|video) about (?:you|your)",
@@ -225,6 +228,7 @@ SHAMING_ZH = zh(
     "让(?<!请让)(?<!麻烦让)(?:整个|全)?(?:行业|业内|同行|大家|所有人|全世界|全国|全城|全行业"
     "|周围的人|圈子里的人|圈内)(?:的人)?(?:都|也)?知道",
     "(?:行业|公开|公共|网上)黑名单|黑名单(?:公开|公布|公示|曝光|上网)",
+    "(?:在|向)(?:全行业|整个行业|行业内|同行|业内)%Z4%(?:通报|公布|公示|曝光|宣传)",
     "(?:通报|告知|告诉)(?:给)?(?:全行业|整个行业|行业内|同行|业内)",
     "(?:搞臭|弄臭)%YOU%|让%YOU%%STOP%{0,8}?(?:丢人|丢脸|混不下去)",
     "(?:欠款|老赖|赖账|欠债|黑|失信)(?:企业|公司|客户|人员)?名单%Z8%(?:公布|公开|张贴|挂|发)",
@@ -260,6 +264,7 @@ HARASSMENT = en(
     _WHEN_EN + "%G40%" + _CALL_EN,
     "blow up your (?:phone|inbox)|flood your (?:inbox|phone)|bombard(?:ing)? you|spam you"
     "|(?:won'?t|will not|never) stop (?:calling|ringing|texting|phoning|messaging)"
+    "|(?:dozens|hundreds|scores|tons|loads) of (?:calls|messages|texts|e-?mails)"
     "|keep (?:calling|ringing|texting|phoning|messaging)(?: you)?(?: \\w+){0,3}? (?:until|till"
     "|day and night|around the clock|all)|hundreds of (?:calls|messages)|call after call",
 )
@@ -281,6 +286,7 @@ _WHEN_ZH = (
 HARASSMENT_ZH = zh(
     _WHEN_ZH + "%Z12%" + _CALL_ZH,
     _CALL_ZH + "%Z8%" + _WHEN_ZH,
+    "每天%Z6%(?:打|发)%Z4%(?:[0-9]{2,}|[二三四五六七八九]?十|几十|上百|一百)(?:个|通|次|条)",
     "打爆|轰炸|呼死%YOU1%|骚扰%YOU1%|刷屏|(?:打|催)到%YOU%%Z4%(?:还钱|付款|还清|接|回)%Z4%为止"
     "|直到%YOU%%Z4%(?:还钱|付款|还清|接电话)",
 )
