@@ -7,8 +7,11 @@
    of `playbook.phrasing.suggest` plus the compliance lint of each suggestion's words, which
    is what `/ar phrase` does before it shows anything. Reported per second.
 2. The lint over a corpus of suggestion texts and bad lines, per 1,000 characters, beside the
-   floor: one pass of a single compiled regular expression (an alternation of a few words)
-   over the same text, the least any regex-based check can cost.
+   floor: one pass of a single compiled regular expression, the alternation of all the lint's
+   vocabulary (every word of its patterns), over the same normalised text — the least a
+   vocabulary check can cost.
+3. The lint's recall and false alarms per category on its test table
+   (tests/data/lint_table.yaml; `arcircle lint --table FILE` does the same for any table).
 
 The last line is one JSON object. Figures only; nothing is asserted.
 """
@@ -23,8 +26,13 @@ import sys
 import time
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+import yaml
+
+from playbook import compliance
 from playbook.compliance import lint
+from playbook.compliance_table import parse_table, report_lines, score_table
 from playbook.library import load_playbook
 from playbook.phrasing import STAGES, TONES, CaseFacts, InvoiceFact, suggest
 
@@ -37,8 +45,21 @@ BAD = (
     "我们会通知你的家人和你的客户。",
     "We'll post your name on social media.",
 )
-# The floor: what one regex pass over the text costs, whatever the pattern finds.
-FLOOR = re.compile(r"\b(?:sue|court|police|liar)\b|老赖|起诉|法院", re.IGNORECASE)
+TABLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "lint_table.yaml"
+
+
+def vocabulary() -> list[str]:
+    """Every word of the lint's patterns: Latin words of 3+ letters, Chinese runs of 2+."""
+    words: set[str] = set()
+    for group in compliance._GROUPS:
+        for source in (*group.source.en, *group.source.zh):
+            words.update(re.findall(r"[a-z]{3,}|[\u4e00-\u9fff]{2,}", source))
+    return sorted(words, key=lambda w: (-len(w), w))
+
+
+def floor_pattern() -> re.Pattern[str]:
+    """The floor: one alternation of the whole vocabulary, compiled once."""
+    return re.compile("|".join(re.escape(w) for w in vocabulary()))
 
 
 def random_case(rng: random.Random, excuses: list[str]) -> CaseFacts:
@@ -116,8 +137,16 @@ def bench_lint(texts: int, seed: int) -> tuple[float, float, int]:
         return best / total * 1000 * 1e6  # µs per 1,000 characters
 
     ours = per_kchar(lambda: [lint(t) for t in corpus])
-    floor = per_kchar(lambda: [FLOOR.findall(t) for t in corpus])
-    return ours, floor, total
+    normalised = [compliance._normalise(t)[0] for t in corpus]
+    norm_only = per_kchar(lambda: [compliance._normalise(t) for t in corpus])
+    floor_rx = floor_pattern()
+    floor = per_kchar(lambda: [floor_rx.findall(t) for t in normalised])
+    return ours, norm_only, floor, total
+
+
+def bench_table(path: Path) -> list[str]:
+    table = parse_table(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return report_lines(score_table(table), details=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     rate, with_lint, dirty, avg_chars = bench_suggest(args.cases, args.seed)
-    ours, floor, total = bench_lint(args.texts, args.seed + 1)
+    ours, norm_only, floor, total = bench_lint(args.texts, args.seed + 1)
     print(f"suggestions: {args.cases:,} random cases, both locales ({avg_chars} characters each)")
     print(f"  template path:          {rate:>8,.0f} suggestions/s  ({1e3 / rate:.3f} ms each)")
     print(f"  template path + lint:   {with_lint:>8,.0f} suggestions/s  (what /ar phrase does)")
@@ -135,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"lint: {args.texts:,} texts, {total:,} characters")
     print(f"  {'':28}{'ours':>12}{'one regex pass':>18}{'ours/floor':>12}")
     print(f"  {'µs per 1,000 characters':28}{ours:>12.1f}{floor:>18.1f}{ours / floor:>11.1f}×")
+    words = len(vocabulary())
+    print(f"  (normalisation alone: {norm_only:.1f} µs; the floor: {words:,} words, one pass)")
+    print(f"lint table: {TABLE.relative_to(TABLE.parent.parent.parent)}")
+    for line in bench_table(TABLE):
+        print(f"  {line}")
     print(f"command: python -m bench.phrase --cases {args.cases} --texts {args.texts}")
     print(
         json.dumps(
@@ -144,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                 "suggest_dirty": dirty,
                 "lint_us_per_kchar": round(ours, 2),
                 "regex_floor_us_per_kchar": round(floor, 2),
+                "normalise_us_per_kchar": round(norm_only, 2),
                 "python": sys.version.split()[0],
             }
         )

@@ -3,8 +3,11 @@
 arcircle lint "We know where you live."      one line per finding, then a summary
 echo "你这个老赖" | arcircle lint             the text from stdin (also with "-")
 arcircle lint --format json - < draft.txt    {"findings": [{"rule": ..., "start": ...}]}
+arcircle lint --table lines.yaml             recall and false alarms per rule on a table
+                                             of bad and clean lines (tests/data/lint_table.yaml)
 
-Exit status: 0 clean, 1 a rule fired, 2 nothing to check or a bad option. Offsets count
+Exit status: 0 clean, 1 a rule fired, 2 nothing to check or a bad option (with --table: 0
+the report was made, 2 the file cannot be read or is not a table). Offsets count
 characters (not bytes) of the text exactly as given, stdin's final newline included.
 """
 
@@ -15,9 +18,13 @@ import json
 from collections.abc import Sequence
 from typing import TextIO
 
+import yaml
+
 from playbook.compliance import Finding, LintContext, lint
+from playbook.compliance_table import parse_table, report_lines, score_table
 
 LOCALES = ("en", "zh-CN")
+MAX_TABLE_BYTES = 2_000_000
 FORMATS = ("text", "json")
 
 
@@ -55,6 +62,16 @@ def add_parser(
         action="store_true",
         help="a lawyer's letter was decided: saying it was sent is not a false claim",
     )
+    parser.add_argument(
+        "--table",
+        metavar="FILE",
+        default=None,
+        help="score the lint on a YAML table of bad lines per rule and clean lines: "
+        "recall and false alarms per rule (see tests/data/lint_table.yaml)",
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="with --table: the figures only, not each miss"
+    )
     return parser
 
 
@@ -67,6 +84,9 @@ def guess_locale(text: str) -> str:
 
 def run(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     """0 clean, 1 a rule fired, 2 nothing to check / bad arguments."""
+    table = getattr(args, "table", None)
+    if table:
+        return run_table(str(table), out, details=not getattr(args, "quiet", False))
     words = getattr(args, "text", None)
     if isinstance(words, str):
         words = [words]
@@ -101,6 +121,31 @@ def run(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
             out.write(_line(f) + "\n")
         out.write(_summary(len(findings)) + "\n")
     return 1 if findings else 0
+
+
+def run_table(path: str, out: TextIO, *, details: bool = True) -> int:
+    """Recall and false alarms per rule on the table in ``path``: 0 done, 2 bad file."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_TABLE_BYTES + 1)
+    except OSError as exc:
+        out.write(f"cannot read {path}: {exc.strerror or exc}\n")
+        return 2
+    if len(raw) > MAX_TABLE_BYTES:
+        out.write(f"{path} is larger than {MAX_TABLE_BYTES:,} bytes\n")
+        return 2
+    try:
+        table = parse_table(yaml.safe_load(raw.decode("utf-8")))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        out.write(f"{path} is not UTF-8 YAML: {type(exc).__name__}\n")
+        return 2
+    except ValueError as exc:
+        out.write(f"{path}: {exc}\n")
+        return 2
+    out.write(f"{path}\n")
+    for line in report_lines(score_table(table), details=details):
+        out.write(line + "\n")
+    return 0
 
 
 def _json(findings: Sequence[Finding]) -> str:

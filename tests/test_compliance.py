@@ -132,6 +132,14 @@ BAD: list[tuple[str, str]] = [
     ("你这个 老 赖！", "insult"),
     ("我们已经\u200b起诉了。", "false_legal"),
     ("you’ll regret it", "threat"),
+    # the rules added with the category table (tests/test_compliance_table.py has many more)
+    ("Accidents happen to people who don't pay.", "threat"),
+    ("你们河南人就是骗子。", "discrimination"),
+    ("Women can't run a business.", "discrimination"),
+    ("We'll call you every fifteen minutes until you pay.", "harassment"),
+    ("除夕夜我们上门去要钱。", "harassment"),
+    ("Pay by 5pm or we sue.", "sue_threat"),
+    ("今天不还钱就起诉你。", "sue_threat"),
 ]
 
 # --- firm but acceptable --------------------------------------------------------------------
@@ -215,7 +223,6 @@ GOOD: list[str] = [
     "您不会后悔选择我们。",
     "不知道您在哪个部门？",
     "到你们家仓库提货。",
-    "Accidents happen; let's agree a new date.",
     "Once approved, you will pay for it within 30 days.",
     "We can break your order into two shipments.",
     "We'll send someone to your site to inspect the defect.",
@@ -281,7 +288,7 @@ def test_finding_text_and_offsets() -> None:
         12,
         34,
         "Threat of harm: 'we know where you live'. "
-        "Never threaten; state facts and the next contractual step.",
+        "Never threaten, openly or by hint; state facts and the next contractual step.",
     )
 
 
@@ -322,19 +329,22 @@ def test_negation_before_a_claim() -> None:
 
 def test_the_start_character_shortcut_is_in_place_and_changes_nothing() -> None:
     corpus = [t for t, _ in BAD] + GOOD
+    shortcuts = 0
     for group in compliance._GROUPS:
         for pattern, alternatives, words in (
             (group.en, group.source.en, True),
             (group.zh, group.source.zh, False),
         ):
             assert pattern is not None
-            assert pattern.pattern.startswith("(?=[")  # the look-ahead was worked out
+            if pattern.pattern.startswith("(?=["):  # the look-ahead was worked out
+                shortcuts += 1
             plain = compliance._compile(alternatives, words=words, shortcut=False)
             assert plain is not None
             for text in corpus:
                 norm, _ = compliance._normalise(text)
                 spans = [m.span() for m in pattern.finditer(norm)]
                 assert spans == [m.span() for m in plain.finditer(norm)], (group.rule, text)
+    assert shortcuts >= len(compliance._GROUPS)  # most of the 2 x groups patterns have one
 
 
 def test_empty_text_is_clean() -> None:
@@ -433,6 +443,9 @@ def test_context_accepts_a_list_of_hours() -> None:
 
 SAMPLES = {
     "threat": "we know where you live",
+    "discrimination": "你们河南人就是骗子",
+    "harassment": "we will call you at midnight",
+    "sue_threat": "pay today or we sue",
     "insult": "骗子",
     "third_party": "we will call your wife",
     "false_legal": "you will be arrested",

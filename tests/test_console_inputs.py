@@ -228,15 +228,17 @@ BAD = "你这个老赖，我们会告诉你的家人。We will sue you and call 
 
 @pytest.mark.parametrize(("who", "more"), [("tom.baker", "… and "), ("li.na", "……另有 ")])
 async def test_lint_on_a_huge_text_caps_its_findings(world: World, who: str, more: str) -> None:
-    page = BAD * 1500  # about 80,000 characters, 4,500 findings
+    # about 80,000 characters, 6,000 findings: an insult, a third party, a threat to sue
+    # (sue_threat) and a false legal claim per line
+    page = BAD * 1500
     answer = await reply(world, who, "/ar lint " + page)
     text = answer.plain()
     assert len(text) < 4000, len(text)  # Telegram's limit is 4,096 characters
-    assert "4,500" in text.splitlines()[0]
+    assert "6,000" in text.splitlines()[0]
     bullets = [line for line in text.splitlines() if line.startswith("• ")]
     assert 1 <= len(bullets) <= 20
     tail = [line for line in text.splitlines() if line.startswith(more)]
-    assert tail == [f"{more}{4500 - len(bullets):,}" + (" more" if who == "tom.baker" else " 处")]
+    assert tail == [f"{more}{6000 - len(bullets):,}" + (" more" if who == "tom.baker" else " 处")]
 
 
 # --- the terminal -----------------------------------------------------------------------------

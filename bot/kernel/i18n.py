@@ -17,6 +17,8 @@ from bot.kernel.i18n_forms import EN as _FORMS_EN
 from bot.kernel.i18n_forms import ZH as _FORMS_ZH
 from bot.kernel.i18n_identity import EN as _IDENTITY_EN
 from bot.kernel.i18n_identity import ZH as _IDENTITY_ZH
+from bot.kernel.i18n_lint import EN as _LINT_EN
+from bot.kernel.i18n_lint import ZH as _LINT_ZH
 from bot.kernel.i18n_metrics import EN as _METRICS_EN
 from bot.kernel.i18n_metrics import ZH as _METRICS_ZH
 from bot.kernel.i18n_phrase import EN as _PHRASE_EN
@@ -167,6 +169,8 @@ _EN.update(_CIRCLE_EN)
 _ZH.update(_CIRCLE_ZH)
 _EN.update(_PHRASE_EN)
 _ZH.update(_PHRASE_ZH)
+_EN.update(_LINT_EN)
+_ZH.update(_LINT_ZH)
 _EN.update(_EXPORT_EN)
 _ZH.update(_EXPORT_ZH)
 _EN.update(_FORMS_EN)
