@@ -281,7 +281,11 @@ class Promise(SQLModel, table=True):
     (measured against `baseline_paid_minor`), broken when `due_on` passed without that."""
 
     __tablename__ = "promise"
-    __table_args__ = (Index("ix_promise_status_due", "status", "due_on"),)
+    __table_args__ = (
+        Index("ix_promise_status_due", "status", "due_on"),
+        # The customer's latest promise restarts its limitation period (storage.acknowledgements).
+        Index("ix_promise_customer_made", "customer_id", "made_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)

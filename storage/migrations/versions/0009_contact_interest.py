@@ -1,4 +1,5 @@
-"""contact and contract interest per customer, interest per invoice, acknowledgements of debt
+"""contact and contract interest per customer, interest per invoice, acknowledgements of
+debt
 
 Revision ID: 0009_contact_interest
 Revises: 0008_ledger_feed
@@ -39,12 +40,12 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["invoice_id"], ["invoice.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_acknowledgement_customer_on", "acknowledgement", ["customer_id", "on_date"]
-    )
+    op.create_index("ix_acknowledgement_customer_on", "acknowledgement", ["customer_id", "on_date"])
+    op.create_index("ix_promise_customer_made", "promise", ["customer_id", "made_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_promise_customer_made", table_name="promise")
     op.drop_index("ix_acknowledgement_customer_on", table_name="acknowledgement")
     op.drop_table("acknowledgement")
     with op.batch_alter_table("invoice") as batch:
