@@ -1,8 +1,8 @@
 """The circle's jobs: the overdue scan, the pre-due reminder, the circle tick, the promise and
 limitation watches. Each is a poller over rows; re-running one changes nothing.
 
-Triggers are idempotent by key (`stage:17:mid`, `promise:5:broken`, `limitation:17[:end]`), so a scan
-that runs twice, or in two processes, opens each case once. The database work is in
+Triggers are idempotent by key (`stage:17:mid`, `promise:5:broken`, `limitation:17[:end]`), so a
+scan that runs twice, or in two processes, opens each case once. The database work is in
 storage.scan and storage.tick; what is here decides what is news and which case it opens.
 """
 

@@ -158,7 +158,7 @@ def customer_profile(
         )
     ).all()
     latest = latest_acknowledgement(conn, customer_id)
-    counts = dict(
+    counts: dict[str, int] = dict(
         conn.execute(
             select(_dec.c.action, func.count())
             .select_from(_dec.join(_case, _case.c.id == _dec.c.case_id))

@@ -7,7 +7,6 @@ change here needs a new revision there (tests compare the two).
 from __future__ import annotations
 
 from datetime import date, datetime
-
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, Column, Index, Numeric, Text, UniqueConstraint
