@@ -20,12 +20,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("customer") as batch:
-        batch.add_column(sa.Column("contact_name", sa.String(length=80), nullable=True))
-        batch.add_column(sa.Column("contact_title", sa.String(length=40), nullable=True))
-        batch.add_column(sa.Column("interest_per_day", sa.Numeric(12, 8), nullable=True))
-    with op.batch_alter_table("invoice") as batch:
-        batch.add_column(sa.Column("interest_per_day", sa.Numeric(12, 8), nullable=True))
+    # Plain ALTER TABLE, not batch mode: recreating `customer` on SQLite would trip the
+    # foreign keys that point at it (SQLite 3.35+ adds and drops columns in place).
+    op.add_column("customer", sa.Column("contact_name", sa.String(length=80), nullable=True))
+    op.add_column("customer", sa.Column("contact_title", sa.String(length=40), nullable=True))
+    op.add_column("customer", sa.Column("interest_per_day", sa.Numeric(12, 8), nullable=True))
+    op.add_column("invoice", sa.Column("interest_per_day", sa.Numeric(12, 8), nullable=True))
     op.create_table(
         "acknowledgement",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -48,9 +48,7 @@ def downgrade() -> None:
     op.drop_index("ix_promise_customer_made", table_name="promise")
     op.drop_index("ix_acknowledgement_customer_on", table_name="acknowledgement")
     op.drop_table("acknowledgement")
-    with op.batch_alter_table("invoice") as batch:
-        batch.drop_column("interest_per_day")
-    with op.batch_alter_table("customer") as batch:
-        batch.drop_column("interest_per_day")
-        batch.drop_column("contact_title")
-        batch.drop_column("contact_name")
+    op.drop_column("invoice", "interest_per_day")
+    op.drop_column("customer", "interest_per_day")
+    op.drop_column("customer", "contact_title")
+    op.drop_column("customer", "contact_name")
