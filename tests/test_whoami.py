@@ -66,7 +66,8 @@ async def test_a_manager_sees_every_right(rt: Runtime) -> None:
         "slack: U5 (this message)",
         "Read receivables: yes.",
         "Answer in a circle for: Sales (sales), Finance (finance), Legal (legal).",
-        "Decide: Remind, Call, Visit, Customer refused full payment, Installment plan, Extension, Credit hold, Write-off, Settle.",
+        "Decide: Remind, Call, Visit, Customer refused full payment, Installment plan, "
+        "Extension, Credit hold, Write-off, Settle.",
         "End a circle (close the seats of teams that have not answered): yes.",
         "Snooze another team's seat: yes.",
     ):
