@@ -85,7 +85,14 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
     ends = await ctx.write(change)
     if isinstance(ends, Reply):
         return ends
-    lines = [ctx.t("statement_done", customer=shorten(found.title, 60), date=day.isoformat())]
+    lines = [
+        ctx.t(
+            "statement_done",
+            customer=shorten(found.title, 60),
+            date=day.isoformat(),
+            years=years,
+        )
+    ]
     lines.append(
         ctx.t("statement_ends", ends=ends.isoformat())
         if ends is not None

@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from storage.db import Database
 from storage.ledger_cell import ParseError
+from storage.ledger_feed_page import read_page
+from storage.ledger_options import ImportOptions
 from storage.ledger_rates import parse_rate
 from storage.models import AuditLog, Customer, Invoice
 from tests.conftest import run_import, write_csv
@@ -116,3 +118,20 @@ def test_a_reimport_changes_facts_with_an_audit_entry_and_nothing_twice(
     assert len(updates) == 1 and "李经理" in updates[0] and "赵总" in updates[0]
     invoice_updates = [d for a, d in actions if a == "invoice.update"]
     assert len(invoice_updates) == 1 and "0.0005" in invoice_updates[0]
+
+
+def test_a_feed_page_carries_the_same_facts() -> None:
+    body = (
+        b'{"invoices": [{"invoice_no": "F-1", "customer": "C1", "due_date": "2026-02-01", '
+        b'"amount": "100.00", "contact_name": "\\u738b\\u603b", "credit_limit": 5000, '
+        b'"relationship_since": "2019-04-01", "interest_per_day": "0.05%"}, '
+        b'{"invoice_no": "F-2", "customer": "C1", "due_date": "2026-02-01", '
+        b'"amount": "100.00", "interest_per_day": "-1%"}], "next": null}'
+    )
+    page = read_page(body, 1, ImportOptions(currency="CNY"), date(2026, 3, 16))
+    (rec,) = page.invoices
+    assert rec.contact_name == "王总" and rec.credit_limit_minor == 500_000
+    assert rec.relationship_since == date(2019, 4, 1)
+    assert rec.interest_per_day == Decimal("0.0005")
+    (problem,) = page.problems
+    assert "interest per day: '-1%' is negative" in problem.reason

@@ -12,7 +12,7 @@ EN: dict[str, str] = {
     "statement_bad_date": "'{text}' is not a date (e.g. 2026-03-10, 03-10, today, yesterday).",
     "statement_future": "{date} is in the future: record a statement once it is signed (today is {today}).",
     "statement_too_old": "{date} is before {first}: check the date on the statement.",
-    "statement_done": "✓ Statement of account from {customer} signed on {date} is recorded. It restarts the 3-year limitation period.",
+    "statement_done": "✓ Statement of account from {customer} signed on {date} is recorded. It restarts the {years}-year limitation period.",
     "statement_ends": "Limitation period of its open invoices now ends on {ends} at the earliest.",
     "statement_no_open": "It has no open invoices now; the record stays for the history.",
     # /ar check: grade, advice, balance, contact, limitation
@@ -32,7 +32,7 @@ ZH: dict[str, str] = {
     "statement_bad_date": "“{text}”不是日期（例如 2026-03-10、03-10、今天、昨天）。",
     "statement_future": "{date} 还没到：对账单签回后再登记（今天是 {today}）。",
     "statement_too_old": "{date} 早于 {first}：请核对对账单上的日期。",
-    "statement_done": "✓ 已登记 {customer} 于 {date} 签章确认的对账单。诉讼时效自该日重新计算三年。",
+    "statement_done": "✓ 已登记 {customer} 于 {date} 签章确认的对账单。诉讼时效自该日起重新计算（{years} 年）。",
     "statement_ends": "其未结发票的诉讼时效最早于 {ends} 届满。",
     "statement_no_open": "该客户目前没有未结发票；记录留作历史。",
     "check_grade": "风险等级",
