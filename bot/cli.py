@@ -71,7 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     srv.set_defaults(func=cmd_serve, log_default="INFO")
 
     imp = sub.add_parser("import", parents=[common], help="import a ledger file (CSV or XLSX)")
-    imp.add_argument("file")
+    imp.add_argument("file", nargs="?")
+    imp.add_argument(
+        "--customers",
+        metavar="FILE",
+        help="import a customer file instead (code, name, contact_name, contact_title, "
+        "relationship_since, credit_limit, credit_currency, interest_per_day, segment)",
+    )
     imp.add_argument(
         "--map",
         help="field=column pairs, e.g. invoice_no=invoiceNumber,"

@@ -26,6 +26,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from storage.ledger import MappingError, import_ledger, parse_map_arg
     from storage.ledger_parse import ParseError
 
+    if getattr(args, "customers", None):
+        if args.file:
+            raise Fail("give either a ledger file or --customers FILE, not both")
+        return _import_customers(args)
+    if not args.file:
+        raise Fail("arcircle import: give a ledger file (or --customers FILE)")
     config = _config(args)
     path = Path(args.file)
     if not path.exists():
@@ -118,6 +124,59 @@ def cmd_import(args: argparse.Namespace) -> int:
                 "and import that file again",
                 file=sys.stderr,
             )
+        return 1
+    return 0
+
+
+def _import_customers(args: argparse.Namespace) -> int:
+    from bot.audit_cli import audit_key
+    from storage.customer_file import CustomerFileOptions, import_customers
+    from storage.db import Database
+    from storage.ledger import MappingError, file_sha256
+    from storage.ledger_parse import ParseError
+
+    config = _config(args)
+    path = Path(args.customers)
+    if not path.exists():
+        raise Fail(f"{path}: no such file")
+    clock = SystemClock()
+    options = CustomerFileOptions(
+        currency=(args.currency or config.ledger.currency or config.company.currency).upper(),
+        max_amount=config.ledger.max_amount,
+        date_format=args.date_format,
+        encoding=args.encoding,
+        delimiter=args.delimiter.replace("\\t", "\t") if args.delimiter else None,
+        sheet=args.sheet,
+        actor=f"import:{os.environ.get('USER', 'cli')}",
+    )
+    db = Database(args.database, audit_key=audit_key(os.environ))
+    db.migrate()
+    try:
+        result = import_customers(
+            db,
+            path,
+            options,
+            now=clock.now(),
+            today=today(clock, config.company.zone),
+            dry_run=args.dry_run,
+            sha256=file_sha256,
+        )
+    except (ParseError, MappingError) as exc:
+        raise Fail(f"{path.name}: {exc}") from None
+    verb = "Dry run of" if result.dry_run else "Imported"
+    print(
+        f"{verb} customers from {path.name}: {result.rows:,} rows — {result.created:,} new, "
+        f"{result.updated:,} updated, {result.unchanged:,} unchanged, {len(result.bad):,} bad"
+    )
+    if result.dry_run or args.verbose:
+        for line in result.changes if args.verbose else result.changes[:50]:
+            print(f"  {line}")
+    if args.errors:
+        _write_errors(Path(args.errors), result)
+    if result.bad:
+        print(f"{len(result.bad):,} rows were not imported:", file=sys.stderr)
+        for bad in result.bad[:50]:
+            print(f"  row {bad.row}: {bad.reason}", file=sys.stderr)
         return 1
     return 0
 

@@ -49,6 +49,7 @@ def verbs() -> list[Verb]:
         phrase,
         promise,
         snooze,
+        statement,
         team_input,
         whoami,
     )
@@ -64,6 +65,7 @@ def verbs() -> list[Verb]:
         promise,
         decide,
         dispute,
+        statement,
         snooze,
         check,
         digest,

@@ -1,8 +1,8 @@
 """The circle's jobs: the overdue scan, the pre-due reminder, the circle tick, the promise and
 limitation watches. Each is a poller over rows; re-running one changes nothing.
 
-Triggers are idempotent by key (`stage:17:mid`, `promise:5:broken`, `limitation:17`), so a scan
-that runs twice, or in two processes, opens each case once. The database work is in
+Triggers are idempotent by key (`stage:17:mid`, `promise:5:broken`, `limitation:17[:end]`), so a
+scan that runs twice, or in two processes, opens each case once. The database work is in
 storage.scan and storage.tick; what is here decides what is news and which case it opens.
 """
 
@@ -12,7 +12,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from storage import jobrun, scan
 from storage import tick as seats
@@ -120,21 +120,15 @@ def watch_promises(db: Database, env: CircleEnv, *, today: date, now: datetime) 
     return scan.resolve_promises(db, env, today=today, now=now)
 
 
-def _years_later(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def watch_limitation(
     db: Database, env: CircleEnv, *, today: date, now: datetime, years: int, warn_days: int
 ) -> int:
-    """Legal hears about invoices whose limitation period ends within `warn_days`."""
-    # The period ends `years` after the due date; warn from `warn_days` before that.
-    cutoff = _years_later(today + timedelta(days=warn_days), -years)
+    """Legal hears about invoices whose limitation period ends within `warn_days`: `years`
+    after the latest of the due date and the debtor's acknowledgements (a signed statement,
+    a promise, a part payment), so a debt acknowledged last month does not fire; each period
+    fires once (storage.scan.limitation_key)."""
     by_customer: dict[int, list[scan.Limitation]] = defaultdict(list)
-    for item in scan.limitation_due(db, cutoff):
+    for item in scan.limitation_due(db, today=today, years=years, warn_days=warn_days):
         by_customer[item.customer_id].append(item)
     opened = 0
     for customer_id, items in sorted(by_customer.items()):
@@ -143,7 +137,7 @@ def watch_limitation(
             env,
             customer_id=customer_id,
             items=items,
-            ends=[_years_later(i.due_date, years) for i in items],
+            ends=[i.ends for i in items],
             today=today,
             now=now,
         )

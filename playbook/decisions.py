@@ -69,6 +69,15 @@ ACTIONS: tuple[Action, ...] = (
     Action("remind", "Remind", "提醒", ("reminder", "催告"), follow_up=True),
     Action("call", "Call", "电话催收", ("phone", "电话", "打电话"), follow_up=True),
     Action("visit", "Visit", "上门拜访", ("拜访", "上门"), follow_up=True),
+    # A fact heard, not a step taken: the customer said no to paying in full. Only after it
+    # may the words for the customer offer an instalment (storage.customer_facts.refused_full).
+    Action(
+        "refused",
+        "Customer refused full payment",
+        "客户拒绝全额付款",
+        ("refused full", "refused full payment", "refuse", "拒绝全额付款", "拒绝全额", "拒付"),
+        follow_up=True,
+    ),
     Action(
         "installment",
         "Installment plan",
@@ -111,6 +120,7 @@ DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "remind": ("any",),
     "call": ("any",),
     "visit": ("any",),
+    "refused": ("any",),
     "installment": ("finance.lead", "sales.lead", "manager"),
     "extension": ("finance.lead", "sales.lead", "manager"),
     "credit_hold": ("finance.lead", "sales.lead", "manager"),

@@ -11,13 +11,17 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, func, select
 
+from playbook.limitation import DEFAULT_YEARS
 from playbook.money import from_minor
-from storage.models import Customer, Invoice, Promise
+from storage.acknowledgements import invoice_clocks, latest_acknowledgement, owed_open
+from storage.models import Case, Customer, Decision, Invoice, Promise
 from storage.queries import CustomerRef
 
 _inv = Invoice.__table__  # type: ignore[attr-defined]
 _cus = Customer.__table__  # type: ignore[attr-defined]
 _prom = Promise.__table__  # type: ignore[attr-defined]
+_dec = Decision.__table__  # type: ignore[attr-defined]
+_case = Case.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -124,9 +128,64 @@ class CustomerProfile:
     refused_full: bool = False  # the customer refused full payment (recorded in a case)
 
 
-def customer_profile(conn: Connection, customer_id: int, today: date) -> CustomerProfile:
-    """The customer's profile as the records show it (see CustomerProfile)."""
-    since = conn.execute(
-        select(_cus.c.relationship_since).where(_cus.c.id == customer_id)
-    ).scalar_one_or_none()
-    return CustomerProfile(relationship_since=since, credit_limit=credit_limit(conn, customer_id))
+def customer_profile(
+    conn: Connection, customer_id: int, today: date, *, years: int = DEFAULT_YEARS
+) -> CustomerProfile:
+    """The customer's profile as the records show it (see CustomerProfile). Four statements:
+    the customer row, its open invoices with their limitation clocks, its latest
+    acknowledgement (three indexed look-ups), and its cases' decisions counted by action."""
+    row = conn.execute(
+        select(
+            _cus.c.relationship_since,
+            _cus.c.contact_name,
+            _cus.c.contact_title,
+            _cus.c.interest_per_day,
+            _cus.c.credit_limit_minor,
+            _cus.c.credit_currency,
+        ).where(_cus.c.id == customer_id)
+    ).first()
+    if row is None:
+        return CustomerProfile()
+    limit = None
+    if row.credit_limit_minor is not None and row.credit_currency:
+        limit = from_minor(row.credit_limit_minor, row.credit_currency), row.credit_currency
+    clocks = invoice_clocks(conn, customer_id, years)
+    rates = conn.execute(
+        select(_inv.c.invoice_no, _inv.c.interest_per_day).where(
+            _inv.c.customer_id == customer_id,
+            _inv.c.interest_per_day.is_not(None),
+            owed_open(),
+        )
+    ).all()
+    latest = latest_acknowledgement(conn, customer_id)
+    counts: dict[str, int] = dict(
+        conn.execute(
+            select(_dec.c.action, func.count())
+            .select_from(_dec.join(_case, _case.c.id == _dec.c.case_id))
+            .where(_case.c.customer_id == customer_id, _dec.c.action.in_((*_REMINDERS, "refused")))
+            .group_by(_dec.c.action)
+        ).all()
+    )
+    return CustomerProfile(
+        relationship_since=row.relationship_since,
+        contact_name=row.contact_name or None,
+        contact_title=row.contact_title or None,
+        credit_limit=limit,
+        interest_per_day=_rate(row.interest_per_day),
+        invoice_interest={r.invoice_no: rate for r in rates if (rate := _rate(r.interest_per_day))},
+        acknowledged_on=latest[0] if latest else None,
+        acknowledged_by=latest[1] if latest else None,
+        limitation_ends=min((c.ends for c in clocks), default=None),
+        reminders_sent=sum(int(counts.get(a, 0)) for a in _REMINDERS),
+        refused_full=bool(counts.get("refused")),
+    )
+
+
+_REMINDERS = ("remind", "call", "visit")
+
+
+def _rate(value: Decimal | float | str | None) -> Decimal | None:
+    # SQLite hands NUMERIC back through a float: the scale of the column puts it right again.
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.00000001")).normalize()

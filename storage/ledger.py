@@ -26,6 +26,11 @@ from playbook.money import from_minor
 from storage import audit
 from storage.bulk import BulkInsert, DeferredIndexes, Ids, write_lock
 from storage.db import SQLITE_CACHE_SIZE, Database
+from storage.ledger_facts import FACT_COLUMNS as _FACTS
+from storage.ledger_facts import changes_json as _plain
+from storage.ledger_facts import differs as _differs
+from storage.ledger_facts import row_facts as _row_facts
+from storage.ledger_facts import says_facts as _says_facts
 from storage.ledger_files import read_table
 from storage.ledger_options import (
     FIELDS,
@@ -61,7 +66,19 @@ _Record = Record
 # Above this size a first import into an empty SQLite ledger builds its indexes at the end.
 _BULK_BYTES = 4 << 20
 _IMPORT_CACHE_KIB = 256 * 1024  # 256 MiB, only while a big file is imported
-_CUSTOMER_COLS = ("id", "code", "name", "segment", "owner")
+_CUSTOMER_COLS = (
+    "id",
+    "code",
+    "name",
+    "segment",
+    "owner",
+    "relationship_since",
+    "contact_name",
+    "contact_title",
+    "credit_limit_minor",
+    "credit_currency",
+)
+
 _INVOICE_COLS = (
     "id",
     "invoice_no",
@@ -77,6 +94,7 @@ _INVOICE_COLS = (
     "terms_days",
     "owner",
     "description",
+    "interest_per_day",
 )
 _PAYMENT_COLS = ("invoice_id", "paid_on", "amount_minor", "dated")
 
@@ -105,13 +123,16 @@ class _Importer:
         self.now = now
         self.today = today
         self.reader = reader
-        # code → (id, name, segment, owner)
-        self.customers: dict[str, tuple[int, str, str, str | None]] = {
-            r.code: (r.id, r.name, r.segment, r.owner)
-            for r in conn.execute(
-                select(_cus.c.id, _cus.c.code, _cus.c.name, _cus.c.segment, _cus.c.owner)
+        # code → (id, name, segment, owner); code → {fact column: value}
+        self.customers: dict[str, tuple[int, str, str, str | None]] = {}
+        self.facts: dict[str, dict[str, Any]] = {}
+        for r in conn.execute(
+            select(_cus.c.id, _cus.c.code, _cus.c.name, _cus.c.segment, _cus.c.owner).add_columns(
+                *(_cus.c[c] for c in _FACTS)
             )
-        }
+        ):
+            self.customers[r.code] = (r.id, r.name, r.segment, r.owner)
+            self.facts[r.code] = {c: r._mapping[c] for c in _FACTS}
         # Into an empty ledger every row is new: no need to look for the invoice first.
         self.empty = conn.execute(select(_inv.c.id).limit(1)).first() is None
         self.insert_customers = BulkInsert(
@@ -152,7 +173,7 @@ class _Importer:
     # -- customers ------------------------------------------------------------------------
 
     def ensure_customers(self, records: Sequence[Record]) -> None:
-        fresh: dict[str, tuple[str, str, str | None]] = {}
+        fresh: dict[str, tuple[Any, ...]] = {}
         for rec in records:
             known = self.customers.get(rec.customer)
             if known is None:
@@ -161,7 +182,12 @@ class _Importer:
                         (rec.customer_name or rec.customer)[:300],
                         rec.segment or "normal",
                         rec.owner,
+                        *(None for _ in _FACTS),
                     )
+                if _says_facts(rec):
+                    first = fresh[rec.customer]
+                    facts = _row_facts(rec, dict(zip(_FACTS, first[3:], strict=True)))
+                    fresh[rec.customer] = (*first[:3], *(facts[c] for c in _FACTS))
                 continue
             cid, name, segment, owner = known
             changes: dict[str, list[Any]] = {}
@@ -169,6 +195,13 @@ class _Importer:
                 changes["name"] = [name, rec.customer_name]
             if rec.segment and rec.segment != segment:
                 changes["segment"] = [segment, rec.segment]
+            if _says_facts(rec):
+                old_facts = self.facts.setdefault(rec.customer, dict.fromkeys(_FACTS))
+                new_facts = _row_facts(rec, old_facts)
+                for c in _FACTS:
+                    if new_facts[c] != old_facts[c]:
+                        changes[c] = [old_facts[c], new_facts[c]]
+                self.facts[rec.customer] = new_facts
             if changes:
                 values = {k: v[1] for k, v in changes.items()}
                 self.conn.execute(
@@ -186,7 +219,7 @@ class _Importer:
                     "customer.update",
                     "customer",
                     rec.customer,
-                    {"row": rec.row, "changes": changes},
+                    {"row": rec.row, "changes": _plain(changes)},
                 )
                 self.note(
                     f"row {rec.row}: customer {rec.customer}: "
@@ -198,8 +231,9 @@ class _Importer:
                 (cid, code, *rest) for cid, (code, rest) in zip(ids, fresh.items(), strict=True)
             ]
             self.insert_customers.run(rows)
-            for cid, code, name, segment, owner in rows:
+            for cid, code, name, segment, owner, *said in rows:
                 self.customers[code] = (cid, name, segment, owner)
+                self.facts[code] = dict(zip(_FACTS, said, strict=True))
             self.result.customers_created += len(fresh)
 
     # -- invoices -------------------------------------------------------------------------
@@ -278,6 +312,7 @@ class _Importer:
             rec.terms_days,
             rec.owner or cust[3],
             rec.description,
+            rec.interest_per_day,
         )
 
     def _update(self, rec: Record, old: Any, payments: list[tuple[Any, ...]]) -> None:
@@ -298,6 +333,8 @@ class _Importer:
             target["owner"] = rec.owner
         if rec.description is not None:
             target["description"] = rec.description
+        if rec.interest_per_day is not None:
+            target["interest_per_day"] = rec.interest_per_day
         paid = old.paid_minor if rec.paid_minor is None else rec.paid_minor
         target["paid_minor"] = paid
         outstanding = rec.amount_minor - paid
@@ -307,7 +344,9 @@ class _Importer:
         else:
             target["settled_date"] = None
             target["status"] = "written_off" if old.status == "written_off" else "open"
-        changes = {k: [old._mapping[k], v] for k, v in target.items() if old._mapping[k] != v}
+        changes = {
+            k: [old._mapping[k], v] for k, v in target.items() if _differs(old._mapping[k], v)
+        }
         if not changes:
             self.result.unchanged += 1
             return
@@ -316,7 +355,7 @@ class _Importer:
             "invoice_no": rec.invoice_no,
             "row": rec.row,
             "file": self.result.file,
-            "changes": changes,
+            "changes": _plain(changes),
         }
         if delta:
             paid_on, dated = self._payment_date(rec, outstanding)

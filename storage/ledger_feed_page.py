@@ -6,7 +6,9 @@ The page is a JSON object (a body that is not is a malformed page, `MalformedPag
     {"invoices": [{"invoice_no": "INV-1", "customer": "C1", "customer_name": "...",
                    "issue_date": "2026-01-05", "due_date": "2026-02-04", "currency": "CNY",
                    "amount": "1200.00", "owner": "...", "segment": "...", "disputed": false,
-                   "terms_days": 30, "description": "..."}, ...],
+                   "terms_days": 30, "description": "...", "contact_name": "王建国",
+                   "contact_title": "总经理", "relationship_since": "2015-06-01",
+                   "credit_limit": "500000", "interest_per_day": "0.05%"}, ...],
      "payments": [{"id": "PAY-9", "invoice_no": "INV-1", "amount": "200.00",
                    "currency": "CNY", "paid_on": "2026-03-10"}, ...],
      "next": "https://.../ledger?cursor=abc" | "abc" | null}
@@ -47,6 +49,12 @@ INVOICE_FIELDS = (
     "amount",
     "disputed",
     "terms_days",
+    # Optional customer facts and the invoice's contract interest, as in a ledger file.
+    "relationship_since",
+    "contact_name",
+    "contact_title",
+    "credit_limit",
+    "interest_per_day",
 )
 _REF_MAX = 120
 _FIRST_DAY = date(1900, 1, 1)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from playbook.ledger_fields import FIELDS
+from playbook.ledger_fields import FIELDS, HEADER_ALIASES
 
 REQUIRED = ("invoice_no", "customer", "amount")
 # What the segment column may say, in English and Chinese.
@@ -54,6 +54,11 @@ LABELS = {
     "owner": "owner",
     "segment": "segment",
     "description": "description",
+    "relationship_since": "relationship since",
+    "contact_name": "contact name",
+    "contact_title": "contact title",
+    "credit_limit": "credit limit",
+    "interest_per_day": "interest per day",
 }
 # One invoice above this (in its currency's major unit) is a typing or export error. The
 # ceiling keeps every figure, in minor units and summed with others, inside a 64-bit integer.
@@ -162,6 +167,14 @@ def resolve_columns(
     for name in FIELDS:
         if name not in index and _norm(name) in by_norm:
             index[name] = (by_norm[_norm(name)],)
+    taken = {i for where in index.values() for i in where}
+    for name, aliases in HEADER_ALIASES.items():
+        if name in index:
+            continue
+        found = next((by_norm[k] for a in aliases if (k := _norm(a)) in by_norm), None)
+        if found is not None and found not in taken:
+            index[name] = (found,)
+            taken.add(found)
     missing = [f for f in REQUIRED if f not in index]
     if "issue_date" not in index and "due_date" not in index:
         missing.append("issue_date or due_date")

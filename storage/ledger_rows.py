@@ -14,12 +14,14 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import NamedTuple
 
+from playbook.cleantext import clean_text
 from playbook.currencies import SYMBOL_CURRENCIES, currency_problem
 from playbook.money import MoneyError, to_minor
 from storage.ledger_amounts import parse_currency, parse_money
 from storage.ledger_cell import ParseError
 from storage.ledger_cell import quote as _q
 from storage.ledger_checks import DATE_FIELDS, DateOrder, check_outstanding, check_paid
+from storage.ledger_facts import customer_cells
 from storage.ledger_files import RowProblem, Table
 from storage.ledger_options import (
     FIELDS,
@@ -43,12 +45,12 @@ Progress = Callable[[int, int], None]
 # short could merge two invoices), names and notes are cut to fit instead, anything else
 # (dates, amounts, flags) is a short value. Past these a cell is a bad row.
 _KEY_MAX = {"invoice_no": 120, "customer": 120, "owner": 80}
-_TEXT_FIELDS = frozenset({"customer_name", "description"})
+_TEXT_FIELDS = frozenset({"customer_name", "description", "contact_name", "contact_title"})
 _SHORT_MAX = 100
 # Rows whose mapped cells add up to more than this get every cell measured; below it only
 # the keys can be too long for their columns, and the parsers cope with the rest.
 _ROW_CHECK = 2000
-_TEXT_CUT = {"customer_name": 300, "description": 500}
+_TEXT_CUT = {"customer_name": 300, "description": 500, "contact_name": 80, "contact_title": 40}
 _SYMBOL_NAMES = {"$": "a dollar or peso sign ($)", "¥": "a yuan or yen sign (¥)"}
 _UNEXPECTED = (
     "this row could not be read (an unexpected error, logged for the administrator as "
@@ -72,6 +74,12 @@ class Record(NamedTuple):
     settled_date: date | None
     disputed: bool | None
     terms_days: int | None
+    # Customer facts (None: the row does not say); the credit limit is in the row's currency.
+    relationship_since: date | None = None
+    contact_name: str | None = None
+    contact_title: str | None = None
+    credit_limit_minor: int | None = None
+    interest_per_day: Decimal | None = None
 
 
 _ZERO = Decimal(0)
@@ -202,6 +210,11 @@ class RowReader:
             owner,
             segment_text,
             description,
+            since_text,
+            contact_name,
+            contact_title,
+            limit_text,
+            rate_text,
         ) = fields
         order = self.order
         if order.active:
@@ -309,9 +322,15 @@ class RowReader:
             segment = SEGMENTS.get(segment_text.lower())
             if segment is None:
                 raise ParseError(f"segment {segment_text!r} is not important, normal or problem")
+        since = credit_limit = rate = None
+        if since_text or limit_text or rate_text:
+            since, credit_limit, rate = customer_cells(
+                self._amount, opt.date_format, since_text, limit_text, rate_text, currency
+            )
         if self.shift is not None:
             issue, due = issue + self.shift, due + self.shift
             settled = settled + self.shift if settled else None
+            since = since + self.shift if since else None
         return Record(
             row,
             invoice_no,
@@ -328,6 +347,13 @@ class RowReader:
             settled,
             disputed,
             terms,
+            since,
+            clean_text(contact_name, _TEXT_CUT["contact_name"]) or None if contact_name else None,
+            clean_text(contact_title, _TEXT_CUT["contact_title"]) or None
+            if contact_title
+            else None,
+            credit_limit,
+            rate,
         )
 
     def _paid(

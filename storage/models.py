@@ -7,8 +7,9 @@ change here needs a new revision there (tests compare the two).
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -26,6 +27,10 @@ class Customer(SQLModel, table=True):
     on_hold: bool = False
     # active / insolvent / dissolved: events that move the risk grade regardless of age
     status: str = Field(default="active", max_length=20)
+    contact_name: str | None = Field(default=None, max_length=80)  # whom the words address
+    contact_title: str | None = Field(default=None, max_length=40)  # 总经理, 财务经理, CFO
+    # The contract's late interest per day for this customer (0.001 = 0.1% a day).
+    interest_per_day: Decimal | None = Field(default=None, sa_type=Numeric(12, 8))
     created_at: datetime
     updated_at: datetime
 
@@ -54,7 +59,9 @@ class Invoice(SQLModel, table=True):
     terms_days: int | None = None
     owner: str | None = Field(default=None, max_length=80, index=True)
     description: str | None = Field(default=None, max_length=500)
-    daily_interest: str | None = Field(default=None, max_length=20)  # contractual, e.g. "0.001"
+    daily_interest: str | None = Field(default=None, max_length=20)  # unused since 0009
+    # The contract's late interest per day for this invoice; wins over the customer's rate.
+    interest_per_day: Decimal | None = Field(default=None, sa_type=Numeric(12, 8))
     source: str | None = Field(default=None, max_length=300)
     created_at: datetime
     updated_at: datetime
@@ -273,7 +280,11 @@ class Promise(SQLModel, table=True):
     (measured against `baseline_paid_minor`), broken when `due_on` passed without that."""
 
     __tablename__ = "promise"
-    __table_args__ = (Index("ix_promise_status_due", "status", "due_on"),)
+    __table_args__ = (
+        Index("ix_promise_status_due", "status", "due_on"),
+        # The customer's latest promise restarts its limitation period (storage.acknowledgements).
+        Index("ix_promise_customer_made", "customer_id", "made_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
@@ -286,6 +297,25 @@ class Promise(SQLModel, table=True):
     made_at: datetime
     status: str = Field(default="pending", max_length=20)  # pending / kept / broken / replaced
     resolved_at: datetime | None = None
+
+
+class Acknowledgement(SQLModel, table=True):
+    """A written acknowledgement of the debt by the customer: a signed or stamped statement of
+    account (对账单), a promise or a part payment put on record. Each restarts the limitation
+    period (PRC Civil Code art. 195) of the invoices it covers: `invoice_id` None covers all
+    the customer's open invoices."""
+
+    __tablename__ = "acknowledgement"
+    __table_args__ = (Index("ix_acknowledgement_customer_on", "customer_id", "on_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
+    kind: str = Field(max_length=20)  # statement / promise / payment
+    on_date: date
+    note: str | None = Field(default=None, max_length=300)
+    actor: str = Field(max_length=80)
+    created_at: datetime
 
 
 class Outbox(SQLModel, table=True):

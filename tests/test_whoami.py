@@ -66,7 +66,8 @@ async def test_a_manager_sees_every_right(rt: Runtime) -> None:
         "slack: U5 (this message)",
         "Read receivables: yes.",
         "Answer in a circle for: Sales (sales), Finance (finance), Legal (legal).",
-        "Decide: Remind, Call, Visit, Installment plan, Extension, Credit hold, Write-off, Settle.",
+        "Decide: Remind, Call, Visit, Customer refused full payment, Installment plan, "
+        "Extension, Credit hold, Write-off, Settle.",
         "End a circle (close the seats of teams that have not answered): yes.",
         "Snooze another team's seat: yes.",
     ):
@@ -80,7 +81,7 @@ async def test_a_member_sees_their_team_and_no_more(rt: Runtime) -> None:
         "Team: Sales (sales)",
         "Role: member",
         "Answer in a circle for: Sales (sales).",
-        "Decide: Remind, Call, Visit.",
+        "Decide: Remind, Call, Visit, Customer refused full payment.",
         "End a circle (close the seats of teams that have not answered): no.",
         "Snooze your own team's seat: yes.",
         "Snooze another team's seat: no.",
@@ -217,7 +218,7 @@ async def test_the_rights_follow_circle_decisions(tmp_path: Path) -> None:
     rt = runtime(tmp_path, text)
     try:
         said = (await whoami(rt, "U4")).plain()  # tom.baker, a member of sales
-        assert "Decide: Remind, Call, Visit, Write-off." in said
+        assert "Decide: Remind, Call, Visit, Customer refused full payment, Write-off." in said
         said = (await whoami(rt, "U2")).plain()  # li.na, the finance lead
         assert "End a circle (close the seats of teams that have not answered): no." in said
         assert (
