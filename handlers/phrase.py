@@ -170,6 +170,7 @@ def _clean_suggestion(
             variant=variant + step,
             timing=_timing(ctx),
             month_end=month_end,
+            limitation_warn_days=ctx.config.circle.triggers.limitation_warn_days,
         )
         if first is not None and s.text == first.text:
             break  # went round every variant

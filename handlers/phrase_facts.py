@@ -59,7 +59,9 @@ def phrase_target(
     if isinstance(found, Reply):
         return found
     items = customer_items(conn, ctx, found.id)
-    profile = customer_profile(conn, found.id, ctx.today())
+    profile = customer_profile(
+        conn, found.id, ctx.today(), years=ctx.config.circle.triggers.limitation_years
+    )
     broken = broken_promises(conn, found.id)
     policy = ctx.config.aging_policy()
     oldest = max((i.aging.days_past_due for i in items), default=None)
@@ -108,7 +110,9 @@ def _case_facts(
 ) -> CaseFacts:
     today = ctx.today()
     cfg = ctx.config
-    profile = customer_profile(conn, view.customer_id, today)
+    profile = customer_profile(
+        conn, view.customer_id, today, years=ctx.config.circle.triggers.limitation_years
+    )
     open_invoices = [i for i in view.invoices if i.status == "open" and i.outstanding > 0]
     dpd, stage, grade_label = case_risk(view, cfg, today)
     items = customer_items(conn, ctx, view.customer_id)

@@ -129,8 +129,8 @@ def install_spy(monkeypatch: pytest.MonkeyPatch) -> Spy:
 
 
 def use_profile(monkeypatch: pytest.MonkeyPatch, profile: CustomerProfile) -> None:
-    """Every customer gets this profile (the facts branch fills the real one)."""
-    monkeypatch.setattr(phrase_facts, "customer_profile", lambda conn, cid, today: profile)
+    """Every customer gets this profile, whatever the records say."""
+    monkeypatch.setattr(phrase_facts, "customer_profile", lambda conn, cid, today, **_: profile)
 
 
 def sections(reply: Reply) -> dict[str, str]:

@@ -335,7 +335,9 @@ async def test_the_records_say_nothing_so_the_facts_claim_nothing(world: World, 
     facts = spy.last
     assert facts.relationship_years is None and facts.contact_name is None
     assert facts.reminders_sent == 0 and facts.refused_full is False
-    assert facts.limitation_days_left is None
+    # No acknowledgement recorded: the period runs three years from the earliest due date,
+    # 2026-02-01 → 2029-02-01, which is 1,053 days after the world's today (2026-03-16).
+    assert facts.limitation_days_left == 1053
 
 
 async def test_the_company_short_name_is_what_we_call_ourselves(world: World, spy: Spy) -> None:
