@@ -78,6 +78,7 @@ def phrase_card(
     words = [part for part in (s.opening, s.ask, s.excuse_reply, s.fallback) if part]
     sections.append(Section(title=ctx.t("phrase_words"), text="\n\n".join(words)))
     add("phrase_disputed", s.disputed_note)
+    add("phrase_upcoming", s.upcoming)
     add("phrase_interest", s.interest)
     add("phrase_limitation", s.limitation)
     if s.kind == "collect":

@@ -232,6 +232,7 @@ TOP = _struct(
         contract=_Texts(),
         interest=_Texts(_f("interest", "rate"), _f("interest", "rate")),
         interest_mixed=_Texts(_f("interest"), _f("interest")),
+        upcoming=_Text(_f("invoices", "amount", "due_date"), _f("invoices", "amount")),
     ),
     method=_struct(
         who_acts=_Table(_Text(), WHO_ACTS, "who acts"),

@@ -52,14 +52,18 @@ from playbook.phrasing_method import (
     who_acts,
 )
 from playbook.phrasing_render import (
+    amounts_text,
     case_values,
     date_text,
+    due_text,
     evidence_keys,
     fill,
+    invoices_text,
     money_text,
     party_values,
     pick,
     timing_text,
+    totals,
 )
 from playbook.phrasing_types import CaseFacts, InvoiceFact, Suggestion, TimingPolicy
 
@@ -98,6 +102,19 @@ def _broken_lead(
     )
     dated = {**values, "broken_on": date_text(facts.broken_on, words), "broken_amount": amount}
     return fill(pick(promise["broken_dated"], variant), dated)
+
+
+def _upcoming(
+    later: Sequence[InvoiceFact], locale: str, words: Mapping[str, Any], data: Mapping[str, Any]
+) -> str:
+    return fill(
+        data["terms"]["upcoming"],
+        {
+            "invoices": invoices_text(later, words),
+            "amount": amounts_text(totals(later), locale),
+            "due_date": due_text(later, words),
+        },
+    )
 
 
 def _glue(parts: Sequence[str | None], words: Mapping[str, Any]) -> str:
@@ -143,7 +160,11 @@ def suggest(
     grade = grade_of(facts.risk)
     method = data["method"]
     split = dispute(facts.invoices, locale, words)
-    asked = tuple(inv for inv in facts.invoices if not inv.disputed)
+    undisputed = tuple(inv for inv in facts.invoices if not inv.disputed)
+    # An overdue demand asks for what is overdue: money not yet due is not owed today, and
+    # demanding it would be a false claim the customer can rightly refuse.
+    asked = tuple(inv for inv in undisputed if inv.days_past_due > 0) or undisputed
+    later = tuple(inv for inv in undisputed if inv not in asked)
     disputed = facts.disputed or split is not None
     broken = facts.broken_on is not None or facts.broken_promises > 0
     card = {
@@ -153,6 +174,7 @@ def suggest(
         "strategy": strategy(facts, grade, method),
         "disputed_note": split.note(data["dispute"]) if split is not None else None,
         "limitation": limitation(facts, method, limitation_warn_days),
+        "upcoming": _upcoming(later, locale, words, data) if later else None,
     }
     if not asked:
         assert split is not None

@@ -89,7 +89,9 @@ class Suggestion:
     strategy: str | None = None  # the value × risk matrix's advice for this customer
     interest: str | None = None  # "late interest to date per contract: ¥3,000.00 (0.1%/day)"
     disputed_note: str | None = None  # the disputed invoices and how to settle them
-    limitation: str | None = None  # advice when the limitation period is running out
+    limitation: str | None = None
+    # Invoices not yet due beside overdue ones: left out of the demand, named for the collector.
+    upcoming: str | None = None  # advice when the limitation period is running out
 
     @property
     def text(self) -> str:

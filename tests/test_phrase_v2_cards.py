@@ -1,6 +1,5 @@
 """/ar phrase cards with the engine branch's words (issue 12, points 1–5 and 8): each test here
-runs the real engine over the facts the handler builds, and is marked xfail until the engine
-branch is merged. After the merge, drop the `needs_engine` marks (strict=False hides a pass).
+runs the real engine over the facts the handler builds.
 """
 
 from __future__ import annotations
@@ -18,8 +17,6 @@ from storage.customer_facts import CustomerProfile
 from storage.db import Database
 from tests.phrase_world import World, make_world, sections, titles, use_profile, words
 
-needs_engine = pytest.mark.usefixtures()  # the engine branch is merged
-
 # Words that invite part payment: never before a refusal or the collector's asking.
 PART_PAYMENT = re.compile(
     r"分期|能先付|先付多少|能安排多少|instal+ment|how much (?:can|could) you pay", re.IGNORECASE
@@ -33,7 +30,6 @@ def world(sqlite_db: Database, tmp_path: Path, clock: FakeClock) -> World:
     return make_world(sqlite_db, tmp_path, clock)
 
 
-@needs_engine
 async def test_a_bad_debt_names_who_acts_with_its_grade(world: World) -> None:
     await world.say("li.na", "/ar open Old Mill")
     reply = await world.ask("li.na", "/ar phrase 1")
@@ -44,7 +40,6 @@ async def test_a_bad_debt_names_who_acts_with_its_grade(world: World) -> None:
     assert sections(reply)["由谁出面"].strip()
 
 
-@needs_engine
 async def test_a_dead_debt_never_gets_an_instalment_or_a_friendly_ask(world: World) -> None:
     for who, command in (
         ("li.na", "/ar phrase Dead Wood"),
@@ -60,7 +55,6 @@ async def test_a_dead_debt_never_gets_an_instalment_or_a_friendly_ask(world: Wor
         assert re.search(r"法务|律师|法律|legal|lawyer", who_acts, re.IGNORECASE)
 
 
-@needs_engine
 async def test_no_part_payment_invitation_before_a_refusal(world: World) -> None:
     for customer in ("Old Mill", "Northwind"):
         for who in ("li.na", "tom.baker"):
@@ -72,7 +66,6 @@ async def test_no_part_payment_invitation_before_a_refusal(world: World) -> None
     assert "分期" in zh and re.search(r"instal+ment", en, re.IGNORECASE)
 
 
-@needs_engine
 async def test_a_recorded_refusal_allows_the_instalment(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -80,7 +73,6 @@ async def test_a_recorded_refusal_allows_the_instalment(
     assert "分期" in words(await world.ask("li.na", "/ar phrase Old Mill"))
 
 
-@needs_engine
 async def test_a_partly_disputed_customer_is_asked_for_the_undisputed_amount(
     world: World,
 ) -> None:
@@ -92,7 +84,6 @@ async def test_a_partly_disputed_customer_is_asked_for_the_undisputed_amount(
     assert lint(said, locale="zh-CN") == []
 
 
-@needs_engine
 async def test_a_broken_promise_recaps_the_missed_date_and_amount(world: World) -> None:
     await world.say("li.na", "/ar open Northwind")
     await world.break_a_promise(1, "800", "2026-03-18")
@@ -101,7 +92,6 @@ async def test_a_broken_promise_recaps_the_missed_date_and_amount(world: World) 
     assert "一向" not in said  # no praise after a miss
 
 
-@needs_engine
 async def test_interest_to_date_with_a_contract_rate_and_none_without(world: World) -> None:
     reply = await world.ask("li.na", "/ar phrase Northwind")
     assert "逾期利息（按合同）" not in titles(reply)
@@ -114,7 +104,6 @@ async def test_interest_to_date_with_a_contract_rate_and_none_without(world: Wor
     assert f"{expected:,}" in sections(reply)["逾期利息（按合同）"]
 
 
-@needs_engine
 async def test_a_big_customer_gets_a_manager_call(world: World) -> None:
     world.configure("collection:\n  large_amount: 1000\n")
     zh = await world.ask("li.na", "/ar phrase Northwind")
@@ -123,7 +112,6 @@ async def test_a_big_customer_gets_a_manager_call(world: World) -> None:
     assert "manager" in sections(en)["Who should act"].lower()
 
 
-@needs_engine
 async def test_the_contact_is_greeted_by_surname_and_title(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -133,7 +121,6 @@ async def test_the_contact_is_greeted_by_surname_and_title(
         assert said.startswith("王总，您好"), said
 
 
-@needs_engine
 async def test_no_claim_of_earlier_reminders_without_records(world: World) -> None:
     for variant in range(3):
         said = words(await world.ask("li.na", f"/ar phrase Old Mill --variant {variant}"))

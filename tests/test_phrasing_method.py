@@ -402,3 +402,26 @@ def test_every_grade_dispute_and_promise_path_passes_the_lint(book: Any) -> None
         if lint(s.text, locale=book.locale):
             failures.append((risk, stage, broken, disputed, excuse, variant, s.text))
     assert failures == []
+
+
+# --------------------------------------------------------------------------------------------
+# Money not yet due is not part of an overdue demand
+
+
+def test_invoices_not_yet_due_stay_out_of_the_demand(book: Any) -> None:
+    zh = book.locale == "zh-CN"
+    late = _inv("OLD-1", "80000", days=120, due=date(2025, 11, 1))
+    fresh = _inv("NEW-9", "50000", days=-20, due=date(2026, 4, 20))
+    for grade, variant in product((None, "in_collection", "bad", "dead"), range(3)):
+        s = suggest(_facts(invoices=(late, fresh), stage="late", risk=grade), book, variant=variant)
+        assert "NEW-9" not in s.text, s.text
+        assert ("¥80,000.00" if zh else "CN¥80,000.00") in s.text
+        assert ("¥130,000.00" if zh else "CN¥130,000.00") not in s.text
+        assert s.upcoming is not None and "NEW-9" in s.upcoming
+        assert ("¥50,000.00" if zh else "CN¥50,000.00") in s.upcoming
+    # Before anything is due, the reminder is about exactly those invoices.
+    s = suggest(_facts(invoices=(fresh,), stage="pre_due"), book)
+    assert "NEW-9" in s.text and s.upcoming is None
+    # All overdue: nothing left out.
+    s = suggest(_facts(invoices=(late, _inv("OLD-2", days=40))), book)
+    assert "OLD-2" in s.text and s.upcoming is None
