@@ -49,21 +49,18 @@ from playbook.phrasing_method import (
     recovery,
     severe,
     strategy,
+    upcoming,
     who_acts,
 )
 from playbook.phrasing_render import (
-    amounts_text,
     case_values,
     date_text,
-    due_text,
     evidence_keys,
     fill,
-    invoices_text,
     money_text,
     party_values,
     pick,
     timing_text,
-    totals,
 )
 from playbook.phrasing_types import CaseFacts, InvoiceFact, Suggestion, TimingPolicy
 
@@ -102,19 +99,6 @@ def _broken_lead(
     )
     dated = {**values, "broken_on": date_text(facts.broken_on, words), "broken_amount": amount}
     return fill(pick(promise["broken_dated"], variant), dated)
-
-
-def _upcoming(
-    later: Sequence[InvoiceFact], locale: str, words: Mapping[str, Any], data: Mapping[str, Any]
-) -> str:
-    return fill(
-        data["terms"]["upcoming"],
-        {
-            "invoices": invoices_text(later, words),
-            "amount": amounts_text(totals(later), locale),
-            "due_date": due_text(later, words),
-        },
-    )
 
 
 def _glue(parts: Sequence[str | None], words: Mapping[str, Any]) -> str:
@@ -174,7 +158,7 @@ def suggest(
         "strategy": strategy(facts, grade, method),
         "disputed_note": split.note(data["dispute"]) if split is not None else None,
         "limitation": limitation(facts, method, limitation_warn_days),
-        "upcoming": _upcoming(later, locale, words, data) if later else None,
+        "upcoming": upcoming(later, locale, words, data) if later else None,
     }
     if not asked:
         assert split is not None

@@ -14,7 +14,15 @@ from typing import Any
 
 from playbook.aging import RiskGrade
 from playbook.interest import accrued_interest
-from playbook.phrasing_render import amounts_text, invoices_text, percent, pick, totals
+from playbook.phrasing_render import (
+    amounts_text,
+    due_text,
+    fill,
+    invoices_text,
+    percent,
+    pick,
+    totals,
+)
 from playbook.phrasing_types import CaseFacts, InvoiceFact, TimingPolicy
 
 # Days left on the limitation period from which the card advises a written acknowledgement:
@@ -145,3 +153,17 @@ def installment_allowed(
     if facts.want_installment:
         return True
     return not disputed and (facts.refused_full or reason == "cash_flow")
+
+
+def upcoming(
+    later: Sequence[InvoiceFact], locale: str, words: Mapping[str, Any], data: Mapping[str, Any]
+) -> str:
+    """Invoices not yet due beside overdue ones, for the card: named, never demanded."""
+    return fill(
+        data["terms"]["upcoming"],
+        {
+            "invoices": invoices_text(later, words),
+            "amount": amounts_text(totals(later), locale),
+            "due_date": due_text(later, words),
+        },
+    )
