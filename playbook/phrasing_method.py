@@ -58,10 +58,15 @@ def who_acts(facts: CaseFacts, grade: RiskGrade | None, stage: str, method: Any)
 
 
 def strategy(facts: CaseFacts, grade: RiskGrade | None, method: Any) -> str | None:
-    """The value × risk matrix; shown once there is a grade or a large balance to read it by."""
-    if grade is None and not facts.large:
+    """The value × risk matrix; shown once there is a grade or a large balance to read it by.
+
+    Value is what losing the customer would cost: a large balance, or a customer the ledger
+    marks important (a strategic account is worth protecting even when this bill is small).
+    """
+    valuable = facts.large or facts.segment == "important"
+    if grade is None and not valuable:
         return None
-    key = ("large" if facts.large else "small") + ("_high" if severe(grade) else "_low")
+    key = ("large" if valuable else "small") + ("_high" if severe(grade) else "_low")
     return str(method["strategy"][key])
 
 

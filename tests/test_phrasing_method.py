@@ -152,6 +152,16 @@ def test_value_by_risk_matrix(book: Any, large: bool, risk: str | None, cell: st
     assert s.strategy == book.data["method"]["strategy"][cell]
 
 
+def test_an_important_customer_is_high_value_even_with_a_small_bill(book: Any) -> None:
+    cells = book.data["method"]["strategy"]
+    s = suggest(_facts(segment="important", risk="in_collection", stage="mid"), book)
+    assert s.strategy == cells["large_low"]
+    s = suggest(_facts(segment="important", risk="bad", stage="late"), book)
+    assert s.strategy == cells["large_high"]
+    s = suggest(_facts(segment="normal", risk="in_collection", stage="mid"), book)
+    assert s.strategy == cells["small_low"]
+
+
 def test_strategy_words_carry_the_matrix() -> None:
     zh = load_playbook("zh-CN").data["method"]["strategy"]
     assert "高层" in zh["large_low"] and "条款" in zh["large_low"]
