@@ -45,6 +45,8 @@ DEFAULT_SEND = ("amounts", "days", "stage", "excuse")
 
 TEMPERATURE = 0.4
 MAX_TOKENS = 400
+# An answer bigger than this is not a chat completion of a few hundred tokens.
+_MAX_BODY = 64_000
 # The conversation sent is the most recent lines only, each cut to a sane length.
 MAX_CONVERSATION_LINES = 20
 MAX_LINE_CHARS = 500
@@ -598,15 +600,21 @@ async def _post(
     )
 
 
-async def _call(
-    settings: LlmSettings, request: LlmRequest, client: httpx.AsyncClient | None
+async def complete(
+    settings: LlmSettings,
+    messages: list[dict[str, str]],
+    *,
+    temperature: float,
+    max_tokens: int,
+    client: httpx.AsyncClient | None,
 ) -> tuple[str | None, str | None]:
-    messages, redact = _prepare(request, settings.send)
+    """One chat completion: the answer's content, or None and why. The answer is hostile
+    input: its size, JSON and shape are checked here, its content by the caller."""
     payload = {
         "model": settings.model,
         "messages": messages,
-        "temperature": TEMPERATURE,
-        "max_tokens": MAX_TOKENS,
+        "temperature": temperature,
+        "max_tokens": max_tokens,
     }
     if client is None:
         async with httpx.AsyncClient(timeout=settings.timeout) as own:
@@ -615,11 +623,22 @@ async def _call(
         response = await _post(client, settings, payload)
     if not response.is_success:
         return None, _status_reason(response.status_code)
+    if len(response.content) > _MAX_BODY:
+        return None, "answer too long"
     try:
         body = json.loads(response.content)
     except (ValueError, UnicodeDecodeError):
         return None, "bad JSON"
-    content, reason = _answer(body)
+    return _answer(body)
+
+
+async def _call(
+    settings: LlmSettings, request: LlmRequest, client: httpx.AsyncClient | None
+) -> tuple[str | None, str | None]:
+    messages, redact = _prepare(request, settings.send)
+    content, reason = await complete(
+        settings, messages, temperature=TEMPERATURE, max_tokens=MAX_TOKENS, client=client
+    )
     if content is None:
         return None, reason
     text = clean_answer(content)

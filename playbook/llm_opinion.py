@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 from playbook.compliance_text import WORD_RULES, rule_label
-from playbook.llm import LlmSettings, _answer, _post, _reason, _scrub, _status_reason
+from playbook.llm import LlmSettings, _reason, _scrub, complete
 
 MAX_DRAFT = 4000
 MAX_QUOTE = 200
@@ -121,26 +121,9 @@ def parse_verdict(content: str, draft: str) -> tuple[Verdict | None, str | None]
 async def _ask(
     settings: LlmSettings, draft: str, client: httpx.AsyncClient | None
 ) -> tuple[Verdict | None, str | None]:
-    payload = {
-        "model": settings.model,
-        "messages": build_opinion_messages(draft),
-        "temperature": 0,
-        "max_tokens": MAX_TOKENS,
-    }
-    if client is None:
-        async with httpx.AsyncClient(timeout=settings.timeout) as own:
-            response = await _post(own, settings, payload)
-    else:
-        response = await _post(client, settings, payload)
-    if not response.is_success:
-        return None, _status_reason(response.status_code)
-    if len(response.content) > 64_000:
-        return None, "answer too long"
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return None, "bad JSON"
-    content, reason = _answer(body)
+    content, reason = await complete(
+        settings, build_opinion_messages(draft), temperature=0, max_tokens=MAX_TOKENS, client=client
+    )
     if content is None:
         return None, reason
     return parse_verdict(content, draft)
