@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.cli_common import Fail, _config, write_report
 from bot.kernel.clock import SystemClock, today
@@ -111,13 +112,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.errors:
         _write_errors(Path(args.errors), result)
     if result.bad:
-        print(f"{len(result.bad):,} rows were not imported:", file=sys.stderr)
-        for bad in result.bad[:50]:
-            print(f"  row {bad.row}: {bad.reason}", file=sys.stderr)
-        if len(result.bad) > 50:
-            more = len(result.bad) - 50
-            hint = "" if args.errors else " (--errors FILE writes them all)"
-            print(f"  … and {more:,} more{hint}", file=sys.stderr)
+        _print_bad(result.bad, args)
         if args.errors:
             print(
                 f"  all bad rows, with their cells, written to {args.errors}: fix them there "
@@ -174,9 +169,7 @@ def _import_customers(args: argparse.Namespace) -> int:
     if args.errors:
         _write_errors(Path(args.errors), result)
     if result.bad:
-        print(f"{len(result.bad):,} rows were not imported:", file=sys.stderr)
-        for bad in result.bad[:50]:
-            print(f"  row {bad.row}: {bad.reason}", file=sys.stderr)
+        _print_bad(result.bad, args)
         return 1
     return 0
 
@@ -215,3 +208,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     if output is not None:
         print(f"Aging report as of {as_of.isoformat()} written to {output}", file=sys.stderr)
     return 0
+
+
+def _print_bad(bad: Sequence[Any], args: argparse.Namespace) -> None:
+    """The first 50 bad rows with their reasons, on stderr; the rest are counted."""
+    print(f"{len(bad):,} rows were not imported:", file=sys.stderr)
+    for row in bad[:50]:
+        print(f"  row {row.row}: {row.reason}", file=sys.stderr)
+    if len(bad) > 50:
+        hint = "" if args.errors else " (--errors FILE writes them all)"
+        print(f"  … and {len(bad) - 50:,} more{hint}", file=sys.stderr)

@@ -14,6 +14,7 @@ import pytest
 from playbook.aging import RiskGrade
 from playbook.library import load_playbook
 from playbook.phrasing import STAGES, TONES, CaseFacts, InvoiceFact, TimingPolicy, suggest
+from tests.playbook_texts import customer_texts
 
 LOCALES = ("en", "zh-CN")
 GRADES = tuple(g.value for g in RiskGrade)
@@ -180,28 +181,8 @@ PART_PAYMENT = re.compile(
 )
 
 
-def _customer_texts(data: Any) -> list[str]:
-    out: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            out.append(value)
-        elif isinstance(value, dict) or hasattr(value, "items"):
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list | tuple):
-            for v in value:
-                walk(v)
-
-    for key in ("tones", "promise", "grades", "dispute", "terms", "closing", "relationship"):
-        walk(data[key])
-    for e in data["excuses"].values():
-        walk(e["replies"])
-    return out
-
-
 def test_no_part_payment_invitation_anywhere_in_the_words(book: Any) -> None:
-    for text in _customer_texts(book.data):
+    for text in customer_texts(book.data):
         assert not PART_PAYMENT.search(text), text
     for text in book.data["installment"]:  # the fallback proposes a plan, never "how much"
         assert not PART_PAYMENT.search(text), text
