@@ -116,6 +116,9 @@ def _advice(ctx: Context, grade: RiskGrade, on_hold: bool, order: Decimal | None
     rules = ctx.config.collection
     if not needs_prepayment(grade, rules.prepay_from_grade, on_hold):
         return []
+    if grade is RiskGrade.DEAD:
+        # Past collecting: a down payment would still extend credit on the rest of the order.
+        return [ctx.t("check_cash_only")]
     share = f"{(rules.down_payment * 100).normalize():f}%"
     if order is None:
         return [ctx.t("check_prepay", share=share)]

@@ -108,7 +108,9 @@ async def test_check_shows_grade_prepayment_contact_and_limitation(world: World)
         )
     out = await world.say("wang.wei", "/ar check Old Mill 200000")
     assert "Risk grade" in out and "dead" in out
-    assert "For an order of CN¥200,000.00: a down payment of CN¥60,000.00 (30%)" in out
+    # A dead debt gets no down-payment terms: payment in full first.
+    assert "new orders only against payment in full before shipping" in out
+    assert "down payment of" not in out
     # 900 owed against a limit of 1,000: 90% ≥ 80%.
     assert "Large balance: CN¥900.00 owed (90% of the credit limit)" in out
     assert "王建国 · 总经理" in out and "2012-05-01" in out
@@ -117,12 +119,17 @@ async def test_check_shows_grade_prepayment_contact_and_limitation(world: World)
     out = await world.say("wang.wei", "/ar check Acme")
     assert "down payment" not in out and "Limitation" not in out
     assert "not yet due" in out
+    # On credit hold, a live debt: a down payment, with the figure for the order asked about.
+    with world.db.engine.begin() as conn:
+        conn.execute(update(_cus).where(_cus.c.code == "C2").values(on_hold=True))
+    out = await world.say("wang.wei", "/ar check Acme 200000")
+    assert "For an order of CN¥200,000.00: a down payment of CN¥60,000.00 (30%)" in out
 
 
 async def test_check_in_chinese(world: World) -> None:
     out = await world.say("li.na", "/ar 查信用 Old Mill")
     assert "死账" in out
-    assert "新订单须先付款，或预付订单金额的 30% 作为定金后发货" in out
+    assert "死账客户：新订单一律全款付清后发货，不接受定金方式。" in out
     assert "诉讼时效将于 2026-04-01 届满" in out
 
 

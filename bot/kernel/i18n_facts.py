@@ -17,6 +17,7 @@ EN: dict[str, str] = {
     "statement_no_open": "It has no open invoices now; the record stays for the history.",
     # /ar check: grade, advice, balance, contact, limitation
     "check_grade": "Risk grade",
+    "check_cash_only": "💳 A dead debt: new orders only against payment in full before shipping; no down-payment terms.",
     "check_prepay": "💳 New orders only after payment, or against a down payment of {share} of the order.",
     "check_prepay_order": "💳 For an order of {order}: a down payment of {down} ({share}) before shipping, or payment in full first.",
     "check_large": "💰 Large balance: {amount} owed{why} — a manager should make the call.",
@@ -36,6 +37,7 @@ ZH: dict[str, str] = {
     "statement_ends": "其未结发票的诉讼时效最早于 {ends} 届满。",
     "statement_no_open": "该客户目前没有未结发票；记录留作历史。",
     "check_grade": "风险等级",
+    "check_cash_only": "💳 死账客户：新订单一律全款付清后发货，不接受定金方式。",
     "check_prepay": "💳 新订单须先付款，或预付订单金额的 {share} 作为定金后发货。",
     "check_prepay_order": "💳 订单金额 {order}：发货前预付 {down}（{share}），或先付清全款。",
     "check_large": "💰 大额欠款：{amount}{why}，应由经理出面沟通。",
