@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time
 
-from playbook import compliance_harm, compliance_legal, compliance_people
+from playbook import compliance_harm, compliance_legal, compliance_more, compliance_people
 from playbook.compliance_norm import normalise as _normalise
 from playbook.compliance_rx import END, Source, Spec, compile_alternatives
 from playbook.compliance_text import (
@@ -182,9 +182,28 @@ def _group(spec: Spec) -> _Group:
     )
 
 
+def _with_more(specs: Iterable[Spec]) -> list[Spec]:
+    """The specs with compliance_more's families added to each rule's first unconditional
+    group."""
+    extra = dict(compliance_more.EXTRA)
+    out = []
+    for spec in specs:
+        more = extra.pop(spec.rule, None) if spec.requires is None else None
+        out.append(spec if more is None else replace(spec, source=spec.source + more))
+    assert not extra, extra
+    return out
+
+
 _GROUPS: tuple[_Group, ...] = tuple(
     _group(spec)
-    for spec in (*compliance_harm.SPECS, *compliance_people.SPECS, *compliance_legal.SPECS)
+    for spec in _with_more(
+        (
+            *compliance_harm.SPECS,
+            *compliance_people.SPECS,
+            *compliance_legal.SPECS,
+            *compliance_more.SPECS,
+        )
+    )
 )
 assert {g.rule for g in _GROUPS} == set(WORD_RULES)
 

@@ -212,7 +212,9 @@ INSULT = en(
     "losers?|bastards?|assholes?|arseholes?|bitch(?:es)?|shameless|parasites?|leech(?:es)?",
     "lowlifes?|low-lifes?|sleaze(?:bags?|balls?)?|sleazy|vermin|retard(?:ed|s)?|tmd|wtf",
     "f+u+c+k\\w*|f[u*][c*]k\\w*|fck\\w*|shit(?:ty|head)?|crap|damn you|screw you|go to hell",
-    "piece of (?:shit|crap|garbage|trash|work)|pathetic excuse|bottom[- ]?feeders?|freeloaders?",
+    "piece of (?:shit|crap|garbage|trash|work)|(?:pathetic|sorry|poor|useless|worthless|sad"
+    "|miserable|lousy) excuse|excuse (?:for|of) an? (?:\\w+ )?(?:man|human|person|businessman"
+    "|company|boss|owner|business|manager)|bottom[- ]?feeders?|freeloaders?",
     "halfwits?|nitwits?|dimwits?|dumbass(?:es)?|jackass(?:es)?|dickheads?|pricks?|buffoons?",
     "clowns|subhuman|brain-?dead|shut up|shame on you|whining|spineless|disgrace|cowards?"
     "|cheapskates?|misers?|scrooges?|clueless|wimps?|slackers?|grow a (?:spine|pair)",
@@ -253,7 +255,7 @@ INSULT = en(
 
 _NAT = (
     "(?:chinese|indians?|japanese|koreans?|americans?|africans?|arabs?|mexicans?|russians?"
-    "|jewish|jews|muslims?|black|blacks|asians?|foreign|foreigners|immigrants?|filipinos?"
+    "|jewish|jews|muslims?|black|blacks|asians?|foreign(?:ers?)?|immigrants?|filipinos?"
     "|vietnamese|pakistanis?|nigerians?|italians?|greeks?|polish|turks?|turkish|gypsy|gypsies"
     "|latinos?|hindus?|westerners?|mainlanders?|northerners?|southerners?|country folk"
     "|villagers?|peasants?|rednecks?|hillbill(?:y|ies)|locals|outsiders)"
@@ -298,8 +300,9 @@ DISCRIMINATION = en(
     "typical \\w+ (?:guy|guys|man|men|woman|women|people|company|businessman|boss|folks?)",
     "(?:woman|women|female|ladies|lady|girl)-?(?:owned|run|led|managed)",
     "your accent|(?:old|young) people like you|you (?:people|guys|lot) from",
-    "(?:gay|gays|lesbian|queer|trans|homosexual|disabled|foreign|immigrant|black|muslim|jewish)"
-    "(?: \\w+)? like you",
+    "(?:gay|gays|lesbian|queer|trans|homosexual|disabled|foreign(?:ers?)?|immigrants?|black"
+    "|muslims?|jewish|jews?|wom[ae]n|girls?|females?|ladies|lady|villagers?|peasants?"
+    "|mainlanders?)(?: \\w+)? like you",
     "(?:your|her) husband (?:should|ought to|can|could|had better) (?:run|handle|take over|deal"
     "|manage|be in charge)|(?:put|get|let) (?:a man|your husband|the man) (?:in charge|on the"
     " phone|handle|deal)|talk to (?:a man|your husband)",
@@ -324,7 +327,10 @@ _GENERAL_ZH = (
 
 DISCRIMINATION_ZH = zh(
     "(?:%YOU%|这些|那些|这帮|那帮|一群)" + _REGION_ZH + "(?:人|佬|仔)",
-    _REGION_ZH + "(?:人|佬)" + _GENERAL_ZH,
+    _REGION_ZH + "(?:人|佬)(?![民员士手力才])%Z6%" + _GENERAL_ZH,
+    "女(?:人|的|流之辈|老板|老总)(?:家)?(?:就|都|本来就|天生|哪)?(?:不该|不能|不会|不适合|不懂|管不好|做不了"
+    "|当不了|干不了|成不了)|毕竟(?:是|只是)(?:个|一个)?(?:女人|女的|女流|小姑娘|外地人|外国人|乡下人|农村人)",
+    "(?:叫|让|换)%POSS1%?(?:先生|老公|丈夫|男人|家男人|当家的)(?:来|出来|过来)%Z4%(?:谈|说|处理|管|跟我|和我)",
     "(?:农村|乡下|山里|山沟|外地|小地方|穷地方)(?:来的|出来的|的人)",
     "(?:%YOU%|你|您)(?:那|这)(?:个|种|些|边|里|儿|块)?(?:地方|地区|省|村|县|山沟|老家)?(?:的|出来的)"
     "人(?![手员力])%Z4%" + _GENERAL_ZH,

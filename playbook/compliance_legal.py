@@ -31,7 +31,7 @@ FALSE_LEGAL_ALWAYS = en(
     "(?:call|contact|inform|notify|alert|involve|get|have|send) the (?:police|cops|fbi"
     "|authorities)",
     "report (?:you|this|it|your (?:company|firm)) to the (?:police|cops|fbi|authorities)",
-    "police (?:report|complaint|case)",
+    "(?<!your\\s)(?<!the\\s)police (?:report|complaint|case)(?! you)",
     "(?:the )?(?:police|cops)(?: \\w+){0,2} (?:will|are going to|'ll|can|could|may|might)",
     "(?:lose|losing) your (?:house|home|car|assets|property|properties|savings)",
     "(?:liquidated|wound up|bankrupted|declared bankrupt) by (?:the )?courts?|force (?:you|your"
@@ -145,7 +145,8 @@ _AUTH_EN = (
     "court(?:s|'s)?|sheriff(?:'s office)?|tax (?:office|bureau|authority|authorities"
     "|department|inspectors?)|irs|hmrc|(?:public )?prosecutor'?s?(?: office)?|district attorney"
     "|attorney general|department of justice|ministry(?: of \\w+)?|government"
-    "|(?:banking |financial )?regulators?|central bank|fraud (?:squad|unit|division)"
+    "|(?:banking |financial )?regulators?|regulatory (?:commission|authority|agency)|central bank"
+    "|fraud (?:squad|unit|division)"
     "|economic crimes? (?:unit|division|squad|bureau)|enforcement (?:division|office|unit"
     "|bureau)|bailiffs?|marshals?|customs"
     "|fbi|interpol|law enforcement|public security bureau|authorities|taxation"
@@ -199,7 +200,8 @@ _AUTH_ZH = (
     "|(?:国家)?金融监(?:督)?管(?:理)?(?:总局|局)|证监局|外汇局|证监会|人民银行|央行|司法局|执行局|纪委|监察委|海关|国税局|地税局|政府)"
 )
 _SELF_ZH = (
-    "(?:我是|我们是|本人是|这里是|这边是|我这里是|我们这里是|我们来自|我来自|本人系|我系|我们系)"
+    "(?:我是|我们是|本人是|本人为|这里是|这边是|我这里是|我们这里是|我们来自|我来自|本人系|我系"
+    "|我们系)"
 )
 
 FAKE_AUTHORITY_ZH = zh(
@@ -207,7 +209,9 @@ FAKE_AUTHORITY_ZH = zh(
     + "(?:(?![为给向和与跟帮替对])[^,:.!?;\n｡]){0,12}?"
     + _AUTH_ZH
     + "(?:的)?(?:部门|机关|工作人员|派来的)?(?!采购|项目|供应商|客户|合作|补贴|扶持|招标|机构客户)",
-    _SELF_ZH + "%Z6%(?:警官|法官|检察官|执行法官|民警|干警|干员|探员|警员|书记员|执行员|税务专员)",
+    _SELF_ZH
+    + "%Z6%(?:警官|法官|检察官|执行法官|民警|干警|干员|探员|警员|书记员|书记官|执行员|税务专员"
+    "|法警|稽查员)",
     "代表" + _AUTH_ZH + "(?!采购|项目)",
     "(?:受|奉|接受)(?:了)?" + _AUTH_ZH + "(?:的)?(?:委托|指派|授权|命令|指示)",
     "(?:公安局?|警察|警方|派出所|经侦|法院|法庭|检察院|政府|银保监会?|银监会?|金融监管(?:局|总局)?"

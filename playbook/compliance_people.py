@@ -30,18 +30,20 @@ _PERSONAL_EN = (
 )
 # Off limits when we say we will contact them.
 _BUSINESS_EN = (
-    "(?:friends?|boss|bosses|workplace|place of work|customers|clients|buyers|suppliers|vendors"
-    "|distributors|investors|shareholders|bank|banks|bankers?|lenders?|insurers?|creditors"
+    "(?:friends?|boss|bosses|workplace|place of work|customers?|clients?|buyers?|suppliers?"
+    "|vendors?|distributors?|investors?|shareholders|bank|banks|bankers?|lenders?|insurers?|creditors"
     "|business partners|partners|board|trading partners|peers|competitors|auditors)"
 )
 _NOT_PAYER_EN = "(?! (?:in|from|at) (?:the )?(?:accounts|finance|accounting|ap|payables|treasury))"
 _CONTACT_EN = (
-    "(?:tell(?:ing)?|call(?:ing)?|phon(?:e|ing)|ring(?:ing)?|text(?:ing)?|messag(?:e|ing)"
-    "|e-?mail(?:ing)?|writ(?:e|ing) (?:to|a letter to)|contact(?:ing)?|inform(?:ing)?"
-    "|notify(?:ing)?|alert(?:ing)?|warn(?:ing)?|visit(?:ing)?|reach(?:ing)? out to"
+    "(?:tell(?:ing)?|told|call(?:ing|ed)?|phon(?:e|ing|ed)|ring(?:ing)?|rang|text(?:ing|ed)?"
+    "|messag(?:e|ing|ed)|e-?mail(?:ing|ed)?|(?:writ(?:e|ing)|wrote) (?:to|a letter to)"
+    "|contact(?:ing|ed)?|inform(?:ing|ed)?|notif(?:y|ying|ied)|alert(?:ing|ed)?|warn(?:ing|ed)?"
+    "|visit(?:ing|ed)?|reach(?:ing|ed)? out to"
     "|(?:get(?:ting)?|be) in touch with|speak(?:ing)? (?:to|with)|talk(?:ing)? (?:to|with)"
     "|have a (?:word|chat|talk|little chat) with"
-    "|report (?:you |this |it )?to|complain to|let|explain (?:\\w+ ){0,3}to|send (?:\\w+ ){0,7}to"
+    "|report(?:ed)? (?:you |this |it )?to|complain(?:ed)? to|let|explain(?:ed)? (?:\\w+ ){0,3}to"
+    "|s(?:e|en)nd (?:\\w+ ){0,7}to|sent (?:\\w+ ){0,7}to"
     "|copy|cc|loop in|involve|approach|drop by|stop by|go to|show up at|turn up at|knock on"
     "|pay (?:\\w+ )?a visit to|(?:call|visit|letter|email|message|trip)(?: \\w+){0,3} to)"
 )
@@ -108,7 +110,9 @@ THIRD_PARTY_ZH = zh(
     "让%TPOSS%?%Z6%(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")%Z4%(?:都|也)?知道",
     "%TPOSS%(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")(?:们)?%Z6%(?:会|将|就会|很快|马上|迟早"
     "|早晚|也会)%Z4%(?:知道|接到|收到|听说|得知|被通知)",
-    "%TPOSS%" + _TARGET_ZH + "(?:的)?(?:电话|手机|号码|地址|微信)%Z6%(?:已经|我们)?%Z4%(?:有了"
+    "%TPOSS%(?:"
+    + _TARGET_ZH
+    + "(?:的)?){1,2}(?:电话|手机|号码|地址|微信)%Z6%(?:已经|我们)?%Z4%(?:有了"
     "|拿到|查到|知道)",
     "(?:去|到|上)%TPOSS%(?:"
     + _TARGET_ZH
