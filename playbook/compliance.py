@@ -34,7 +34,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import time
 
-from playbook import compliance_harm, compliance_legal, compliance_more, compliance_people
+from playbook import (
+    compliance_harm,
+    compliance_legal,
+    compliance_more,
+    compliance_more_law,
+    compliance_people,
+)
 from playbook.compliance_norm import normalise as _normalise
 from playbook.compliance_rx import END, Source, Spec, compile_alternatives
 from playbook.compliance_text import (
@@ -186,6 +192,8 @@ def _with_more(specs: Iterable[Spec]) -> list[Spec]:
     """The specs with compliance_more's families added to each rule's first unconditional
     group."""
     extra = dict(compliance_more.EXTRA)
+    for rule, source in compliance_more_law.EXTRA.items():
+        extra[rule] = extra[rule] + source if rule in extra else source
     out = []
     for spec in specs:
         more = extra.pop(spec.rule, None) if spec.requires is None else None
@@ -201,7 +209,7 @@ _GROUPS: tuple[_Group, ...] = tuple(
             *compliance_harm.SPECS,
             *compliance_people.SPECS,
             *compliance_legal.SPECS,
-            *compliance_more.SPECS,
+            *compliance_more_law.SPECS,
         )
     )
 )

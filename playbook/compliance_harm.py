@@ -257,7 +257,9 @@ _NAT = (
     "(?:chinese|indians?|japanese|koreans?|americans?|africans?|arabs?|mexicans?|russians?"
     "|jewish|jews|muslims?|black|blacks|asians?|foreign(?:ers?)?|immigrants?|filipinos?"
     "|vietnamese|pakistanis?|nigerians?|italians?|greeks?|polish|turks?|turkish|gypsy|gypsies"
-    "|latinos?|hindus?|westerners?|mainlanders?|northerners?|southerners?|country folk"
+    "|latinos?|hispanics?|cantonese|shanghainese|hakka|taiwanese|fujianese|hokkien|malays?"
+    "|thais?|indonesians?|bangladeshis?|uyghurs?|tibetans?|hindus?|westerners?|mainlanders?"
+    "|northerners?|southerners?|country folk"
     "|villagers?|peasants?|rednecks?|hillbill(?:y|ies)|locals|outsiders)"
 )
 _GROUP_EN = (
@@ -317,6 +319,8 @@ _REGION_ZH = alt(
     "温州", "江西", "安徽", "四川", "重庆", "贵州", "云南", "西藏", "新疆", "甘肃", "陕西",
     "宁夏", "青海", "内蒙(?:古)?", "黑龙江", "吉林", "辽宁", "江苏", "上海", "北京", "天津",
     "海南", "台湾", "香港", "澳门", "潮汕", "苏北", "福州", "莆田", "外地", "外省", "乡下",
+    "外劳", "外籍", "新住民",
+    "南部", "北部", "中部", "东部", "客家",
     "农村", "山里", "南方", "北方", "大陆", "城里", "本地", "日本", "韩国", "印度", "越南",
     "美国", "非洲", "阿拉伯", "俄罗斯", "外国",
 )  # fmt: skip
@@ -326,7 +330,9 @@ _GENERAL_ZH = (
 )
 
 DISCRIMINATION_ZH = zh(
-    "(?:%YOU%|这些|那些|这帮|那帮|一群)" + _REGION_ZH + "(?:人|佬|仔)",
+    "(?:%YOU%|这些|那些|这帮|那帮|一群)"
+    + _REGION_ZH
+    + "(?:人|佬|仔|老板|商人|老总|公司|企业|客户|厂商|女人|男人)",
     _REGION_ZH + "(?:人|佬)(?![民员士手力才])%Z6%" + _GENERAL_ZH,
     "女(?:人|的|流之辈|老板|老总)(?:家)?(?:就|都|本来就|天生|哪)?(?:不该|不能|不会|不适合|不懂|管不好|做不了"
     "|当不了|干不了|成不了)|毕竟(?:是|只是)(?:个|一个)?(?:女人|女的|女流|小姑娘|外地人|外国人|乡下人|农村人)",
@@ -361,7 +367,8 @@ _VEILED_ABOUT = (
     "your (?:\\w+ )?(?:staff|family|kids|children|wife|husband|home|house|car|cars|warehouse"
     "|factory|shop|store|office|stock|premises|workers|employees|daughter|son|parents|dog|health"
     "|life|plant|building|trucks?|vans?|people)|you live|mr\\.? [a-z]+|ms\\.? [a-z]+|out there"
-    "|(?:你|您)(?:们)?(?:的|家)?(?:厂房|厂|仓库|店|车|孩子|老婆|家人|员工|工人|家|房子|公司|人)"
+    "|(?:你|您)(?:们)?(?:的|家)?(?:厂房|厂|仓库|店|车|孩子|老婆|家人|员工|工人|家|房子|公司|人|妈妈|爸爸"
+    "|父母|爸妈|老人|母亲|父亲|女儿|儿子|老公|太太|先生|家里)"
 )
 _VEILED_NOT = (
     "wish|hope|happy|regards|congrat|enjoy|holiday|record|receipt|bank|invoice|insur|please"

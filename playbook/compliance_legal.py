@@ -91,7 +91,8 @@ FALSE_LEGAL_LITIGATION = en(
     "(?:banned|barred|prohibited|stopped) from (?:flying|travel|travelling|traveling|leaving"
     "|boarding|taking (?:a |the )?(?:plane|flight|train)|high-speed|trains|planes|buying)",
     "travel ban|flight ban|exit ban|no-fly list",
-    "(?:exit permit|passport|visa|travel documents?|driving licen[cs]e) (?:will|could|may|is going"
+    "(?:exit permits?|passports?|visas?|travel documents?|driving licen[cs]e)"
+    " (?:will|could|may|is going"
     " to|can) be (?:cancelled|canceled|revoked|confiscated|seized|blocked|suspended)",
     "(?:won'?t|will not|can'?t|cannot|never) be able to (?:board|fly|travel|leave the country"
     "|take a (?:plane|flight|train)|buy (?:a )?(?:ticket|house|car))",
@@ -196,7 +197,7 @@ FAKE_AUTHORITY = en(
 _AUTH_ZH = (
     "(?:(?:人民)?法院|法庭|检察院|检察署|地检署|公安局|公安|派出所|警察局|警局|警方|经侦(?:支队|大队)?"
     "|刑警队|调查局|调查站|行政执行署|执行署|行政执行处|国安局|国家安全局|安全局|监察局|税务局|税务稽查局|稽查局|税务|工商局|市场监管局|银保监(?:局|会)?"
-    "|银监(?:局|会)?|金管会"
+    "|银监(?:局|会)?|金管会|(?:银行|金融|市场)?监管部门|监管机构|执法部门"
     "|(?:国家)?金融监(?:督)?管(?:理)?(?:总局|局)|证监局|外汇局|证监会|人民银行|央行|司法局|执行局|纪委|监察委|海关|国税局|地税局|政府)"
 )
 _SELF_ZH = (
@@ -250,7 +251,7 @@ SUE_THREAT_ZH = zh(
     "法庭上见|法院见|法庭见|公堂见|传票%Z4%(?:就|马上|明天|立刻)%Z4%(?:到|来|寄到|送到)|等着(?:收)?传票|等着(?:被)?(?:起诉|收传票"
     "|吃官司|上法庭|打官司)|告到%YOU1%",
     "(?:不|没|别|再不|再拖|还不|如果不|要是不)%S16%(?:就|立刻|马上|直接|立即|明天就|那就)%Z4%"
-    "(?:起诉|上法院|去法院|打官司|告(?![诉知])|诉讼|上法庭)",
+    "(?:起诉|上法院|去法院|打官司|告(?![诉知])|诉讼|上法庭|立案|提告|递状|(?:收到|接到)?(?:法院)?传票)",
 )
 _LAWFUL_STEP = "依法|按合同|按合约|合同约定|法律途径|法务|may|might|可能|can"
 

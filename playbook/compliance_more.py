@@ -21,12 +21,16 @@ See compliance_rx for the pattern conventions.
 
 from __future__ import annotations
 
-from playbook.compliance_rx import Source, Spec, en, zh
+from playbook.compliance_rx import Source, en, zh
 
 _KIN_EN = (
     "(?:wife|husband|spouse|family|kids?|children|child|sons?|daughters?|parents?|mother|mom"
     "|mum|father|dad|girlfriend|boyfriend|brothers?|sisters?|grandchildren|grandkids"
     "|(?:boss|owner|ceo|director|manager|accountant|staff|workers|employees))"
+)
+_FAM_EN = (
+    "(?:wife|husband|spouse|family|kids?|children|child|sons?|daughters?|parents?|mother|mom"
+    "|mum|father|dad|girlfriend|boyfriend|brothers?|sisters?)"
 )
 _PROPERTY_EN = (
     "(?:windows?|shop|shops|store|stores|car|cars|trucks?|vans?|house|home|office|warehouse"
@@ -69,68 +73,6 @@ THIRD_PARTY = en(
     "|landlord|boss|employer|clients?|customers?|suppliers?|partners?|bank|friends?)(?:'s|s'|')?"
     " (?:phone |mobile |home |work |email |e-mail )?(?:numbers?|phone|mobile|cell|address"
     "|e-?mails?|contacts?|details|wechat|whatsapp)",
-)
-
-# Seizing or deducting on our own; the sentence's naming of a court, a judgment or the
-# contract's retention of title makes it a lawful statement, not this.
-FALSE_LEGAL_SELF_HELP = en(
-    "(?:we|i)(?:'re| are| am)? (?:entitled|allowed|permitted|free|within (?:our|my) rights"
-    "|legally (?:entitled|allowed)) to (?:take|seize|repossess|lock|confiscate|keep|remove|tow"
-    "|sell|garnish|deduct|freeze|empty|clear out)",
-    "(?:under the law|legally|by law),? (?:we|i) (?:can|may|will|are allowed to) (?:take|seize"
-    "|repossess|lock|confiscate|keep|remove|tow|sell|garnish|deduct|freeze)",
-    "(?:take|seize|repossess|lock|confiscate|garnish|deduct|freeze|tow)(?: \\w+){0,6}?"
-    " (?:without (?:a |any |going to |the )?(?:court|judge|judg(?:e)?ment|court order|trial)"
-    "|no court (?:order )?(?:needed|required|necessary))",
-) + zh(
-    "%WE%(?:可以|有权|能|会|将|就|就会|马上|直接)+%Z4%(?:扣|扣押|扣留|拉走|搬走|开走|没收|查封|冻结|划走"
-    "|锁了|封了|收走|拿走)(?:掉)?%POSS%",
-    "(?:扣|扣押|扣留|拉走|搬走|没收|查封|冻结|划走|封|收走|拿走)%Z12%(?:不用|不需要?|不必|无需|用不着)"
-    "(?:经过|通过|走)?(?:法院|法庭|法律程序|判决|起诉)",
-    "(?:不用|不需要?|不必|无需|用不着)(?:经过|通过|走)?(?:法院|法庭|法律程序|判决)%Z12%(?:扣|扣押|拉走"
-    "|搬走|没收|查封|冻结|划走|收走|拿走)",
-    "(?:学校|大学|好学校)%Z4%(?:都|也)?上不了",
-)
-_LAWFUL_SEIZURE = (
-    "retention|(?<![a-z])title|contract|clause|court order|judg|合同|约定|判决|裁定|申请"
-)
-
-_AUTH_WORDS_ZH = (
-    "(?:法院|法庭|检察院|公安局?|派出所|警察局|警方|经侦|税务局|税务|海关|市场监管局|市场监督管理局"
-    "|工商局|银保监(?:局|会)?|银监(?:局|会)?|金管会|金融监管(?:总局|局)|证监(?:会|局)|人民银行|央行"
-    "|司法局|执行局|政府|监管部门|执法部门)"
-)
-_AUTH_WORDS_EN = (
-    "(?:police|court|courts|tax (?:office|bureau|authority|department)|customs|regulators?"
-    "|samr|cbirc|csrc|pboc|nfra|regulatory (?:commission|authority|agency|bureau)"
-    "|supervisory (?:commission|authority)|market regulation|prosecutors?"
-    "|government|authorities|ministry|bureau of \\w+|tax bureau|sheriff)"
-)
-
-FAKE_AUTHORITY = en(
-    "(?:i'm|i am|we're|we are|calling|writing|here) (?:on behalf of|for|from) (?:the )?"
-    "(?:\\w+ ){0,3}(?:regulatory|supervisory) (?:commission|authority|agency|bureau"
-    "|administration)",
-    "(?:this is|we are|i am|i'm|calling from|writing from|on behalf of) (?:the )?(?:samr"
-    "|cbirc|csrc|pboc|nfra|state administration for market regulation|market regulation"
-    " (?:bureau|administration))",
-    "(?:we|our (?:\\w+ )?(?:agents?|staff|team|people|collectors?|officers?|colleagues?))"
-    "(?:'re| are| is) (?:\\w+ ){0,2}?(?:federal |state |court |u\\.?s\\.? )?(?:marshals?"
-    "|bailiffs?|police officers?|federal agents?|tax inspectors?|customs officers?"
-    "|detectives?|court officers?|government officials?|prosecutors?)",
-    _AUTH_WORDS_EN + "(?: \\w+){0,8}? (?:at our (?:request|instruction|initiative)"
-    "|on our (?:behalf|request|instruction)|for us)",
-) + zh(
-    "这是" + _AUTH_WORDS_ZH + "%Z6%(?:的)?(?:通知|公告|提醒|来电|警告|催告|函|短信)",
-    "(?:本人|我)(?:为|身为|作为)%Z8%(?:法院|检察院|公安|派出所|税务|海关|监管|执行局)",
-    _AUTH_WORDS_ZH + "(?:的)?(?:工作人员|专员|干警|民警|法官|警官|执行员|稽查员|书记官|书记员)"
-    "%Z4%(?:提醒|通知|告知|要求|责令|催促|敦促|命令)",
-    _AUTH_WORDS_ZH
-    + "%Z4%(?:通知|提醒|告知|要求|责令|催促|敦促|命令)%YOU%%Z6%(?:尽快|立即|马上|立刻"
-    "|务必|限期|今天)%Z4%(?:还款|付款|还钱|转账|结清|缴)",
-    _AUTH_WORDS_ZH + "%ALREADY%?(?:会|将|正在)?%Z4%(?:委托|配合|协助|帮助|联合|授权)%WE%",
-    "%WE%%Z4%(?:配合|联合|协同|会同)" + _AUTH_WORDS_ZH,
-    "(?:%WE%|本人)%Z6%(?:书记官|法警|执达员|执行官|税务官|关员|稽查员|督察|检察官|调查员)",
 )
 
 _FOLLOWERS_EN = (
@@ -195,27 +137,108 @@ HARASSMENT = en(
     "|结清|还清|回款)(?:为止|才停)",
 )
 
-SUE_THREAT = en(
-    "or (?:our|my|the) (?:lawyers?|attorneys?|solicitors?|legal (?:team|people)) (?:will |'ll"
-    " |are going to )?(?:file|sue|go to court|start (?:proceedings|a case)|take (?:you|action)"
-    "|come after you)",
-    "(?:tie|bury|drown|swamp|tangle) (?:you|your (?:\\w+ )?(?:company|firm|business))(?: up)?"
-    " in (?:lawsuits|litigation|court cases|legal (?:action|fees|costs))",
-    "(?:lawsuits?|litigation|court cases?|legal action|sue)(?: \\w+){0,4}? until (?:you|your)"
-    "(?: \\w+){0,3}? (?:folds?|goes (?:under|bust|bankrupt)|closes?|are (?:ruined|broke|finished)"
-    "|is (?:ruined|finished|closed)|gives? in|beg)",
+_FAMILY_ZH = (
+    "(?:家人|家属|家里人|老婆|妻子|爱人|老公|丈夫|孩子|儿子|女儿|父母|爸妈|岳父|岳母|丈母娘|公婆|亲戚"
+    "|邻居|房东|老师|班主任|同事)"
+)
+
+# Menace by hint: the last debtor's fate, a relative told to drive carefully, our people
+# "itching to meet you", "after we're done with you", 拿命来还, a car "显眼", 尝尝苦头.
+THREAT_HINTS = en(
+    "(?:what|what'?s) happened to (?:the last|the other|that|those|our last) (?:\\w+ )?(?:guy|guys"
+    "|person|people|company|customer|client|man|men|one|firm)s? (?:who|that)",
+    "(?:pity|shame|terrible|awful|sad|unfortunate)(?: \\w+){0,2} if (?:it|they|that|the (?:\\w+ )?"
+    "(?:place|building|shop|warehouse|factory|house|office))(?: \\w+)? (?:went up|burned|burnt"
+    "|caught fire|collapsed|flooded|got (?:damaged|smashed|broken|wrecked))",
+    "pay your (?:\\w+ )?" + _KIN_EN + " a (?:\\w+ )?visit|(?:people|guys|friends|boys|men|lads)"
+    " who(?:'ll| will| can| could| would) (?:visit|pay (?:you|your)|find|see|meet|drop by)",
+    "(?:tell|remind|warn|ask) your (?:\\w+ )?" + _FAM_EN + " to (?:drive|walk|be|stay|take care"
+    "|watch|look)(?: \\w+)? (?:carefully|careful|safe|out|both ways|(?:his|her|their) back)",
+    "after (?:we|i)(?:'re| are|'m| am| have|'ve)? (?:done|finished|through) with you"
+    "|(?:won'?t|will not) be (?:walking|talking|standing|smiling|working)(?: \\w+)? (?:straight"
+    "|again|for a while|properly)",
+    "(?:our|my) (?:\\w+ )?(?:boys|guys|men|lads|people|friends|team|collectors)(?:'re| are| is)"
+    " (?:itching|dying|eager|keen|waiting|looking forward|impatient) to (?:meet|see|visit|find"
+    "|talk to|have a word with|pay you)",
+) + zh(
+    "%POSS1%(?:家)?(?:女儿|儿子|孩子|闺女|老婆|太太)%Z6%(?:长得|挺|真)(?:挺|很|真)?(?:可爱|漂亮|水灵|俊)",
+    "%POSS1%(?:家)?(?:孩子|小孩|儿子|女儿|闺女)%S16%(?:几点|每天|什么时候)%Z4%(?:放学|上学|下课|回家)",
+    "(?:拿|用|以)命(?:来)?(?:还|抵|偿|赔)|血债",
+    "%POSS1%(?:家)?%Z12%(?:挺|很|真|太)?显眼",
+    "(?:让|叫)%YOU%(?:尝尝|吃(?:点)?)(?:苦头|厉害|滋味|拳头)|尝尝%Z4%(?:苦头|厉害|拳头)",
+    "(?:兄弟|弟兄|哥)(?:们|几个|伙)%Z8%(?:等|去|找|在|来|到)%Z4%%POSS1%?",
+    "%POSS%(?:手指头?|手|腿|胳膊|牙|眼睛|小命|命|脑袋)%Z4%(?:就)?(?:别想要|保不住|不想要|不保|难保)",
+)
+
+# Others told or asked: "ask your father-in-law to help", a note "gone out to your
+# distributors", "if your boss knew", 跟你岳父聊聊, 请你的房东转告, 学校…寄通知.
+THIRD_PARTY_MORE = en(
+    "(?:ask|asking|asked) your (?:\\w+ )?(?:wife|husband|spouse|family|kids?|children|son"
+    "|daughter|parents?|mother|mom|mum|father|dad|relatives?|brother|sister|neighbou?rs?|landlord"
+    "|(?:mother|father|sister|brother)-?in-?law|in-?laws|employer|colleagues?|hr) (?:to|for"
+    "|about|whether|if)",
+    "(?:gone out|been sent|been forwarded|been copied|been e-?mailed|been mailed|been passed|went"
+    " out|going out|been posted)(?: \\w+){0,2}? to (?:all )?your (?:\\w+ ){0,2}(?:wife|husband"
+    "|family|parents|neighbou?rs?|landlord|employer|colleagues|boss|customers?|clients?"
+    "|suppliers?|distributors?|dealers?|partners?|investors?|bank|lenders?|shareholders?)",
+    "(?:if|once|when) your (?:\\w+ )?(?:wife|husband|family|parents?|mother|father|boss|employer"
+    "|investors?|bank|customers|clients|suppliers|landlord|neighbou?rs?|colleagues) (?:knew|knows"
+    "|finds out|found out|hears|heard|learns|learned|sees|saw)",
+    "your (?:\\w+ )?(?:bank|bank manager|investors?|landlord|employer|boss|family|wife|husband)"
+    "(?: \\w+)? (?:might|may|would|will)(?: \\w+)? (?:like|want|appreciate|love|get|receive"
+    "|enjoy) a copy",
+) + zh(
+    "(?:跟|和|与|同)%TPOSS%?%Z4%" + _FAMILY_ZH + "%Z4%(?:聊|谈|说|讲|沟通|反映|商量|打招呼)",
+    "(?:请|让|托|拜托|麻烦|叫)%TPOSS%?%Z4%" + _FAMILY_ZH + "%Z6%(?:转告|转达|帮忙|带话|传话|催|劝)",
+    "%TPOSS%(?:" + _FAMILY_ZH + "的?)?(?:学校|单位|公司|老师|班主任|家)%S16%(?:寄|发|送|递)%Z6%"
+    "(?:通知|函|信|材料|催款)",
+    "%TPOSS%(?:" + _FAMILY_ZH + "|老板|领导|上司)%Z4%(?:如果|要是|若|万一|一旦)(?:知道|听说|得知)",
+    "%TPOSS%(?:"
+    + _FAMILY_ZH
+    + "的?){1,2}(?:单位|公司)?的?(?:电话|手机|号码|地址|微信)%Z6%(?:已经|我们)?"
+    "%Z4%有(?!没)",
+)
+
+# Reviews, posts and tags about the customer; a group about to learn the name.
+SHAMING_MORE = en(
+    "(?:google|yelp|trustpilot|glassdoor|online|public|1-star|one-star|bad|honest) reviews?"
+    " (?:about|of|on|for) (?:you|your)|leave (?:you|your (?:\\w+ )?(?:company|firm|business))"
+    " a (?:\\w+ )?review",
+    "(?:post|article|piece|story|write-?up|column|thread|video|review)(?: [\\w'-]+){0,6}? about"
+    " (?:you(?!r)|your (?:company|firm|business|debts?|invoices?|payment|arrears|unpaid))",
+    "tag(?:ging|ged|s)? (?:you(?!r)|your (?:\\w+ )?(?:company|firm|business|name|page|account))"
+    "(?: \\w+){0,3}? (?:in|on) (?:a|an|our|the|every)",
+    "(?:groups?|chats?|forums?|communit(?:y|ies)|network|association)(?: [\\w'-]+){0,6}? (?:learn"
+    "|know|see|hear|find out|read)(?: about)? (?:you|your|who you)",
+    "(?:feel|think|say) about (?:this|your|the) (?:invoice|debt|arrears|unpaid|bill)",
+) + zh(
+    "(?:出现|登|挂|推送)(?:在)?%Z8%(?:公众号|朋友圈|微博|抖音|推文|头条|报纸|群里|网站|官网)",
+)
+
+# Presence at personal events, a count of messages tonight, "all weekend", a quarter hour, a
+# watch kept at the door.
+HARASSMENT_MORE = en(
+    "(?:be|show up|turn up|come|appear|drop by|drop in) (?:at|to|outside|in) your (?:\\w+(?:'s)? )"
+    "{0,2}(?:birthday|wedding|funeral|party|parties|graduation|christening|church|gym|dinner"
+    "|holiday|family)",
+    "(?:[0-9]{2,}|dozens of|hundreds of|a hundred|fifty|twenty|thirty|forty) (?:calls|messages"
+    "|texts|e-?mails|voicemails)(?: \\w+){0,2}? (?:tonight|today|this (?:week|evening|morning"
+    "|afternoon)|by (?:tonight|tomorrow)|an hour|a night)",
+    "(?:call|ring|text|message|phone|visit|knock)(?:ing)?(?: [\\w']+){0,3}? (?:all (?:weekend"
+    "|night|holiday|evening)|(?:the )?whole (?:weekend|night|holiday)|every (?:evening|night)"
+    "|every (?:quarter|half)(?: of an)? hour|every quarter-?hour)",
+    "(?:stop|stops)(?: \\w+){0,2}? (?:until|till) (?:the )?(?:transfer|payment|money|wire|funds?)"
+    " (?:lands|arrives|comes|clears|is in|hits)",
+) + zh(
+    "在%POSS%%Z4%(?:门口|楼下|楼道|办公室|厂门口|店门口|家门口)%Z6%(?:守|蹲|等|堵|候|坐)",
+    "(?:一直|天天|每天|日夜|24小时|二十四小时)%Z4%(?:守|蹲|堵)(?:着|在)",
 )
 
 # Added to the first group of each rule that has no sentence condition (one regex pass per
 # group: fewer groups keep the lint fast).
 EXTRA: dict[str, Source] = {
-    "threat": THREAT,
-    "third_party": THIRD_PARTY,
-    "fake_authority": FAKE_AUTHORITY,
-    "shaming": SHAMING,
-    "harassment": HARASSMENT,
-    "sue_threat": SUE_THREAT,
+    "threat": THREAT + THREAT_HINTS,
+    "third_party": THIRD_PARTY + THIRD_PARTY_MORE,
+    "shaming": SHAMING + SHAMING_MORE,
+    "harassment": HARASSMENT + HARASSMENT_MORE,
 }
-SPECS: tuple[Spec, ...] = (
-    Spec("false_legal", FALSE_LEGAL_SELF_HELP, excusable=True, forbids=_LAWFUL_SEIZURE),
-)

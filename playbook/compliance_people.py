@@ -129,6 +129,7 @@ THIRD_PARTY_ZH = zh(
 
 _MEDIA_EN = (
     "(?:social media|facebook|twitter|x|linkedin|instagram|tiktok|wechat(?: moments| groups?)?"
+    "|whatsapp(?: groups?)?|telegram(?: groups?)?|google|yelp|trustpilot|ptt|dcard|snapchat|threads"
     "|moments|weibo|douyin|youtube|reddit|(?:the )?internet|online|the web|websites?|forums?"
     "|newspapers?|(?:local |the )?paper|(?:the |trade )?press|(?:local )?news|tv"
     "|industry (?:groups?|chats?|forums?"
@@ -211,7 +212,7 @@ _MEDIA_ZH = alt(
 )  # fmt: skip
 _POST_ZH = (
     "(?:发|挂|贴|晒|公布|公开|曝光|登|传|转发|张贴|拉|打出|挂出|印|放|发布|公示|通报|点名|曝|播"
-    "|说|讲|宣传|散布|传播|写)"
+    "|说|讲|宣传|散布|传播|写|出现|登上|推送)"
 )
 _ABOUT_ZH = "(?:你|您|贵司|贵公司|欠|赖|名字|名称|照片|名单|这件事|此事|这笔|拖)"
 
@@ -263,7 +264,8 @@ _WHEN_EN = (
 
 HARASSMENT = en(
     _CALL_EN + "%G60%" + _WHEN_EN,
-    "(?:calls|messages|texts|visits|phone calls) (?:won'?t|will not|will never|are not going to)"
+    "(?:phones?|calls?|messages?|texts?|visits?|phone calls?|e-?mails?|ringing|knocking|reminders)"
+    "(?: \\w+)? (?:won'?t|will not|will never|are not going to|is not going to|never)"
     " stop",
     _WHEN_EN + "%G40%" + _CALL_EN,
     "blow up your (?:phone|inbox)|flood your (?:inbox|phone)|bombard(?:ing)? you|spam you"
@@ -276,11 +278,12 @@ HARASSMENT = en(
 _CALL_ZH = (
     "(?:打(?:一次|一个|个|你|您|到|给)?(?:的)?电话|打(?:一次|一个|个)?给(?:你|您)|(?:再)?打(?:过来|过去)|电话|打给|给(?:你"
     "|您)打|打到|打%YOU1%|打(?=[,｡!]|$)"
-    "|联系(?:你|您)|上门|去(?:你|您)家|到(?:你|您)家|上(?:你|您)家|找(?:你|您)|催|发短信|发信息"
+    "|联系(?:你|您)|发(?:一次|一条|个|条|几条)(?:短信|信息|消息)|上门|去(?:你|您)家|到(?:你|您)家|上(?:你|您)家|找(?:你|您)|催|发短信|发信息"
     "|要钱|要账|讨债|呼|call|堵(?:你|您)|到(?:你|您)(?:们)?(?:公司|家|厂)?门口)"
 )
 _WHEN_ZH = (
-    "(?:每隔?(?:[0-9一二两三四五六七八九十半几]+)(?:个)?(?:分钟|小时|钟头)|每(?:个)?小时|每半小时"
+    "(?:每隔?(?:[0-9一二两三四五六七八九十半几]+)(?:个)?(?:分钟|小时|钟头)|每(?:个)?小时|每半个?(?:小时|钟头)|(?:早上|清晨|一早|大早上)(?:[0-6]|[一二三四五六])点"
+    "(?:前|之前|以前|钟)?|天不亮|天没亮"
     "|半夜|深夜|凌晨|夜里|夜间|大半夜|三更半夜|晚上(?:[0-9一二两三十]+|十一|十二)点"
     "|端午(?:节)?|元宵(?:节)?|清明(?:节)?|劳动节|五一|节日期间|除夕|大年三十|年三十|大年初[一二三]|春节期间|过年期间|中秋(?:节)?"
     "|国庆(?:节)?|节假日|过年"
@@ -296,7 +299,8 @@ HARASSMENT_ZH = zh(
 )
 _NOT_CALLING = (
     "(?:will not|won'?t|do not|don'?t|never|not going to|no longer)(?: \\w+){0,2} (?:call|contact"
-    "|ring|visit|text|email|bother|disturb)|不会(?:再)?(?:给|打|联系|上门|打扰)|不(?:再)?打扰"
+    "|ring|visit|text|email|bother (?:you|u)|disturb)"
+    "|不会(?:再)?(?:给|打|联系|上门|打扰)|不(?:再)?打扰"
     "|reminder|logged in|status update|sensible|reasonable|working hours|office hours"
     "|business hours|放假|休假|节后|快乐|祝|恢复办公"
     "|工程师|维修|故障|检修|安装|给我们打|联系我们"
