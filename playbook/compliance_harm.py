@@ -208,7 +208,8 @@ INSULT = en(
     "liars?|lying (?:bastards?|cheats?|crooks?|thieves|scum)",
     "cheat(?:s|ers?|ing)?(?! (?:sheets?|codes?|days?|meals?))",
     "scum(?:bags?)?|idiots?|idiotic|deadbeats?|thie(?:f|ves)|crooks?|crooked|dirtbags?",
-    "fraudsters?|con (?:artists?|men|man)|scammers?|swindlers?|morons?|moronic|imbeciles?|cretins?",
+    "fraudsters?|con (?:artists?|men|man)|muppets?|numpties?|wankers?|tossers?|plonkers?"
+    "|pillocks?|twats?|dipshits?|numbskulls?|knuckleheads?|bozos?|doofus|dolts?|incompetents|scammers?|swindlers?|morons?|moronic|imbeciles?|cretins?",
     "losers?|bastards?|assholes?|arseholes?|bitch(?:es)?|shameless|parasites?|leech(?:es)?",
     "lowlifes?|low-lifes?|sleaze(?:bags?|balls?)?|sleazy|vermin|retard(?:ed|s)?|tmd|wtf",
     "f+u+c+k\\w*|f[u*][c*]k\\w*|fck\\w*|shit(?:ty|head)?|crap|damn you|screw you|go to hell",
@@ -276,7 +277,7 @@ DISCRIMINATION = en(
     "|bloody|damn|of course)"
     " " + _NAT + "(?: " + _GROUP_EN + ")?",
     "(?<!new\\s)" + _NAT + "(?: " + _GROUP_EN + ")? " + _GENERAL_EN,
-    "people (?:like you|of your kind|from your (?:region|country|province|village|area|town"
+    "your (?:sort|kind|type|lot|people)(?: \\w+){0,2}? from|people (?:like you|of your kind|from your (?:region|country|province|village|area|town"
     "|hometown|part of the world|culture|background|race|religion|kind))",
     "your (?:kind|race|tribe)|your (?:people|lot) from",
     "(?:people|folks?|guys|companies) (?:from|in) (?:the )?(?:countryside|villages?|rural areas"
@@ -304,7 +305,7 @@ DISCRIMINATION = en(
     "your accent|(?:old|young) people like you|you (?:people|guys|lot) from",
     "(?:gay|gays|lesbian|queer|trans|homosexual|disabled|foreign(?:ers?)?|immigrants?|black"
     "|muslims?|jewish|jews?|wom[ae]n|girls?|females?|ladies|lady|villagers?|peasants?"
-    "|mainlanders?)(?: \\w+)? like you",
+    "|mainlanders?|filipinos?|indians?|chinese|africans?|mexicans?)(?: \\w+)? like (?:you|your \\w+)",
     "(?:your|her) husband (?:should|ought to|can|could|had better) (?:run|handle|take over|deal"
     "|manage|be in charge)|(?:put|get|let) (?:a man|your husband|the man) (?:in charge|on the"
     " phone|handle|deal)|talk to (?:a man|your husband)",

@@ -79,7 +79,8 @@ FALSE_LEGAL_LITIGATION = en(
     "your(?: [\\w']+)? (?:assets|accounts|bank accounts?|bank cards?|property|properties|funds"
     "|savings|wages|salary|house|home|car|cars|shares|passport) (?:(?:has|have) (?:already )?been"
     "|will be|are going to be|are being|(?:could|may|might|can) be|is going to be|gets?)"
-    " (?:frozen|seized|garnished|confiscated|impounded|auctioned|taken)",
+    " (?:frozen|seized|garnished|confiscated|impounded|auctioned|taken|towed|repossessed"
+    "|padlocked|sealed)",
     "(?:%WILL%|the court will|the police will|they will) (?:freeze|seize|garnish|confiscate"
     "|impound) your (?:\\w+ )?(?:assets|bank accounts?|property|funds|savings|wages|salary"
     "|house|home|car|passport)",
@@ -248,7 +249,7 @@ SUE_THREAT = en(
 )
 SUE_THREAT_ZH = zh(
     "(?<![报广通公转忠预警劝被])(?:起诉|告|控告)%YOU1%",
-    "法庭上见|法院见|法庭见|公堂见|传票%Z4%(?:就|马上|明天|立刻)%Z4%(?:到|来|寄到|送到)|等着(?:收)?传票|等着(?:被)?(?:起诉|收传票"
+    "法庭上见|法院见|法庭见|公堂见|传票%Z4%(?:就|马上|明天|立刻)%Z4%(?:到|来|寄到|送到)|等着(?:收)?传票|等着%Z6%(?:起诉|收传票"
     "|吃官司|上法庭|打官司)|告到%YOU1%",
     "(?:不|没|别|再不|再拖|还不|如果不|要是不)%S16%(?:就|立刻|马上|直接|立即|明天就|那就)%Z4%"
     "(?:起诉|上法院|去法院|打官司|告(?![诉知])|诉讼|上法庭|立案|提告|递状|(?:收到|接到)?(?:法院)?传票)",

@@ -130,9 +130,9 @@ HARASSMENT = en(
     "(?:到)?哪|(?:躲|藏|跑)(?:到)?哪(?:里|儿)?%Z6%(?:找到|找得到|跟到|跟着|追到|都能找)|天涯海角",
     "(?:换|不同的?|别的|新的?|其他|多个)(?:个)?(?:号码?|手机号?|电话号码?|微信号?)%Z6%(?:打|继续|联系"
     "|轰炸|给%YOU%)",
-    "(?:一天|每天|每日|一小时|每小时|一个小时|每个小时)%Z6%(?:打|发|call)%Z6%(?:[4-9]|[0-9]{2,}"
+    "(?:一天|每天|每日|一小时|每小时|一个小时|每个小时)%Z6%(?:打|发|传|寄|call)%Z6%(?:[4-9]|[0-9]{2,}"
     "|[四五六七八九]|[二三四五六七八九]?十[一二三四五六七八九]?|几十|上百|一百|数十|几百|无数)(?:个|通|次"
-    "|条|遍)",
+    "|条|遍|封|则)",
     "直到%YOU%%Z4%(?:付钱|给钱|结清|结账|打款|转账|回款|还款|付清|把钱|还上)|(?:还钱|付款|付钱|给钱"
     "|结清|还清|回款)(?:为止|才停)",
 )
@@ -160,11 +160,21 @@ THREAT_HINTS = en(
     "(?:our|my) (?:\\w+ )?(?:boys|guys|men|lads|people|friends|team|collectors)(?:'re| are| is)"
     " (?:itching|dying|eager|keen|waiting|looking forward|impatient) to (?:meet|see|visit|find"
     "|talk to|have a word with|pay you)",
+    "(?:funny|strange|amazing|interesting|odd|curious) how (?:fires?|accidents?|things|windows"
+    "|cars|trucks|stuff|bad things) (?:start|happen|break|go wrong|get broken|burn|catch)",
+    "(?:fires?|accidents?) (?:start|happen|break out)(?: [\\w']+){0,4}? (?:like yours|when"
+    " (?:bills|invoices|debts|people))",
+    "near your (?:\\w+(?:'s|s')? )?(?:school|kindergarten|kids?|children|daughter|son|wife"
+    "|family)",
+    "(?:make sure|ensure|see to it) (?:that )?(?:you|your (?:\\w+ ){0,2}\\w+) (?:have|has|get|gets)"
+    "(?: \\w+){0,2}? (?:bad|rough|terrible|hard|nasty|unlucky)(?: \\w+)? (?:week|day|time|month"
+    "|year|luck)",
 ) + zh(
     "%POSS1%(?:家)?(?:女儿|儿子|孩子|闺女|老婆|太太)%Z6%(?:长得|挺|真)(?:挺|很|真)?(?:可爱|漂亮|水灵|俊)",
     "%POSS1%(?:家)?(?:孩子|小孩|儿子|女儿|闺女)%S16%(?:几点|每天|什么时候)%Z4%(?:放学|上学|下课|回家)",
     "(?:拿|用|以)命(?:来)?(?:还|抵|偿|赔)|血债",
-    "%POSS1%(?:家)?%Z12%(?:挺|很|真|太)?显眼",
+    "%POSS1%(?:家)?%Z12%(?:挺|很|真|太)?(?:显眼|暗|偏僻|僻静|没什么人|没人经过)",
+    "好下场|下场%Z4%(?:惨|不好|难看)",
     "(?:让|叫)%YOU%(?:尝尝|吃(?:点)?)(?:苦头|厉害|滋味|拳头)|尝尝%Z4%(?:苦头|厉害|拳头)",
     "(?:兄弟|弟兄|哥)(?:们|几个|伙)%Z8%(?:等|去|找|在|来|到)%Z4%%POSS1%?",
     "%POSS%(?:手指头?|手|腿|胳膊|牙|眼睛|小命|命|脑袋)%Z4%(?:就)?(?:别想要|保不住|不想要|不保|难保)",
@@ -187,6 +197,11 @@ THIRD_PARTY_MORE = en(
     "your (?:\\w+ )?(?:bank|bank manager|investors?|landlord|employer|boss|family|wife|husband)"
     "(?: \\w+)? (?:might|may|would|will)(?: \\w+)? (?:like|want|appreciate|love|get|receive"
     "|enjoy) a copy",
+    "(?:be|are|is) (?:very |quite |really )?(?:interested|curious) (?:in|to (?:know|hear|learn))"
+    " (?:how|what|that|why) you",
+    "(?:talk|speak|word|chat|call|contact|tell|write|e-?mail|visit|reach)(?: \\w+){0,3}? (?:the )?"
+    "(?:people|companies|firms|businesses|folks|guys) (?:you|your company) (?:buy|source|get"
+    "|order|sell|supply|work|trade|deal|do business)",
 ) + zh(
     "(?:跟|和|与|同)%TPOSS%?%Z4%" + _FAMILY_ZH + "%Z4%(?:聊|谈|说|讲|沟通|反映|商量|打招呼)",
     "(?:请|让|托|拜托|麻烦|叫)%TPOSS%?%Z4%" + _FAMILY_ZH + "%Z6%(?:转告|转达|帮忙|带话|传话|催|劝)",
@@ -211,7 +226,9 @@ SHAMING_MORE = en(
     "(?:groups?|chats?|forums?|communit(?:y|ies)|network|association)(?: [\\w'-]+){0,6}? (?:learn"
     "|know|see|hear|find out|read)(?: about)? (?:you|your|who you)",
     "(?:feel|think|say) about (?:this|your|the) (?:invoice|debt|arrears|unpaid|bill)",
+    "(?:one|1)\\s*star reviews?",
 ) + zh(
+    "(?:发文|发帖|发动态|发视频|发影片)%Z8%(?:讲|说|曝光|揭|写)%Z4%(?:你|您|贵司)",
     "(?:出现|登|挂|推送)(?:在)?%Z8%(?:公众号|朋友圈|微博|抖音|推文|头条|报纸|群里|网站|官网)",
 )
 
@@ -232,6 +249,7 @@ HARASSMENT_MORE = en(
 ) + zh(
     "在%POSS%%Z4%(?:门口|楼下|楼道|办公室|厂门口|店门口|家门口)%Z6%(?:守|蹲|等|堵|候|坐)",
     "(?:一直|天天|每天|日夜|24小时|二十四小时)%Z4%(?:守|蹲|堵)(?:着|在)",
+    "打到%Z6%(?:没电|关机|爆|崩溃|停机)",
 )
 
 # Added to the first group of each rule that has no sentence condition (one regex pass per

@@ -29,7 +29,7 @@ FALSE_LEGAL_SELF_HELP = en(
     " (?:without (?:a |any |going to |the )?(?:court|judge|judg(?:e)?ment|court order|trial)"
     "|no court (?:order )?(?:needed|required|necessary))",
 ) + zh(
-    "%WE%(?:可以|有权|能|会|将|就|就会|马上|直接)+%Z4%(?:扣|扣押|扣留|拉走|搬走|开走|没收|查封|冻结|划走"
+    "%WE%%Z6%(?:可以|有权|能|会|将|就|就会|马上|直接)+%Z4%(?:扣|扣押|扣留|拉走|搬走|开走|没收|查封|冻结|划走"
     "|锁了|封了|收走|拿走)(?:掉)?%POSS%",
     "(?:扣|扣押|扣留|拉走|搬走|没收|查封|冻结|划走|封|收走|拿走)%Z12%(?:不用|不需要?|不必|无需|用不着)"
     "(?:经过|通过|走)?(?:法院|法庭|法律程序|判决|起诉)",
@@ -42,7 +42,7 @@ _LAWFUL_SEIZURE = (
 )
 
 _AUTH_WORDS_ZH = (
-    "(?:法院|法庭|检察院|公安局?|派出所|警察局|警方|经侦|税务局|税务|海关|市场监管局|市场监督管理局"
+    "(?:法院|法庭|检察院|检察署|地检署|调查局|公安局?|派出所|警察局|警方|经侦|税务局|税务|海关|市场监管局|市场监督管理局"
     "|工商局|银保监(?:局|会)?|银监(?:局|会)?|金管会|金融监管(?:总局|局)|证监(?:会|局)|人民银行|央行"
     "|司法局|执行局|政府|监管部门|执法部门)"
 )
@@ -100,7 +100,7 @@ FALSE_LEGAL_MORE = en(
     "|open|take out) (?:a |an |another )?(?:mortgage|loan|credit card|bank account|lease"
     "|credit)(?: \\w+)? (?:again|ever)|(?:ruin|destroy|wreck) your (?:credit|credit score"
     "|credit rating|credit history)(?: forever| for good| for life)?",
-    "fugitives?|outlaws?|wanted by (?:the )?police",
+    "fugitives?|outlaws?|wanted by (?:the )?police|extradit(?:e|ed|ion)",
     "(?:have|get) you (?:\\w+ )?(?:detained|arrested|jailed|locked up|deported|held|stopped)"
     "|(?:detained|stopped|held|arrested) at the (?:border|airport)",
 ) + zh(
@@ -126,7 +126,12 @@ FAKE_AUTHORITY_MORE = en(
     "(?:inland revenue|revenue (?:service|agency|department)|tax office|tax bureau|customs"
     "|court|police|regulator)(?: \\w+)? (?:has|have) (?:flagged|marked|selected|listed"
     "|registered|noted) your",
-    "(?:(?<![^\\n])|(?<=[.!?｡]\\s))(?:the )?" + _AUTH_WORDS_EN + "(?: [\\w'-]+){0,3}?:",
+    "(?:(?<![^\\n])|(?<=[,.!?｡]\\s))(?:the )?(?:[a-z]+ ){0,2}?" + _AUTH_WORDS_EN + "(?: [\\w'-]+){0,3}?:",
+    "(?:partnered|affiliated|contracted|in partnership|teamed up|appointed) (?:\\w+ )?(?:with|by)"
+    " (?:the )?" + _AUTH_WORDS_EN + "|with (?:the )?" + _AUTH_WORDS_EN + " to (?:collect|recover"
+    "|chase|enforce)",
+    _AUTH_WORDS_EN + "(?: [\\w'-]+){0,8}? (?:until|unless|after|once|when) you (?:pay|settle"
+    "|clear)(?: [\\w'-]+){0,2}? (?:us|our|with us)",
     "government-?licensed|(?:acting|working|collecting) (?:for|on behalf of) the (?:state"
     "|government|court|authorities)",
 ) + zh(
@@ -134,6 +139,8 @@ FAKE_AUTHORITY_MORE = en(
     + _AUTH_WORDS_ZH
     + "%Z6%(?:发出|签发|下达|发布|出具|发送)",
     _AUTH_WORDS_ZH + "(?:的)?%Z4%(?:委派|指派|派来|委托)的",
+    "(?:本案|此案|此事|本次催收|这笔(?:欠款|款))%Z4%由%Z6%" + _AUTH_WORDS_ZH + "%Z4%(?:交办|委托|指派"
+    "|督办|移交|转交|授权)",
     _AUTH_WORDS_ZH + "(?:的)?(?:工作人员|专员|干警|民警|法官|警官|执行员|稽查员)?(?:让|叫|托|要)"
     "(?:我|我们)(?:转告|通知|提醒|告诉)",
 )
@@ -148,6 +155,12 @@ SUE_THREAT_MORE = en(
     " court|day in court)",
     "(?:lawyers?|attorneys?|solicitors?|legal team) (?:are|is) (?:ready|waiting|standing by"
     "|itching|eager|dying|keen)(?: \\w+){0,2}? to (?:bury|sue|file|drag|take|go after)",
+    "or (?:the|a|our) (?:claim|lawsuit|suit|case|writ) (?:gets|is|will be|goes) (?:filed|issued"
+    "|lodged|served|in)",
+    "(?:spend|enjoy)(?: \\w+){0,4}? (?:in court|in litigation|with (?:our )?lawyers)|years (?:in"
+    " court|of litigation)",
+    "(?:letter|call|notice|visit) (?:will )?comes? from (?:a|the|our) (?:judge|court|lawyers?"
+    "|solicitors?|bailiffs?)",
     "bury you in (?:paperwork|paper|writs|claims|motions|filings|lawsuits)",
     "or (?:you(?:'re| are| will|'ll) )?(?:get(?:ting)?|be(?:ing)?|going to (?:get|be)|gonna get)"
     " sued",
@@ -166,6 +179,7 @@ INSULT_MORE = en(
     "脸皮%Z4%(?:厚|比)",
     "算(?:个|哪根)?(?:什么)?(?:东西|葱)",
     "活该(?:破产|倒闭|穷|倒霉|亏|被)",
+    "(?:骗|坑)人精|坑货",
 )
 
 DISCRIMINATION_MORE = en(

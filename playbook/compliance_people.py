@@ -25,7 +25,7 @@ _PERSONAL_EN = (
     "|mother|mom|mum|father|dad|relatives?|in-?laws|(?:mother|father|sister|brother)-?in-?law"
     "|ex-?(?:wife|husband|partner)"
     "|girlfriend|boyfriend|brothers?|sisters?|siblings|grandparents|neighbou?rs?|landlord"
-    "|landlady|school|teachers?|church|coworkers?|co-workers?|colleagues?"
+    "|landlady|school|teachers?|head\\s?teachers?|headmaster|headmistress|church|coworkers?|co-workers?|colleagues?"
     "|employer|hr(?: department)?|human resources|superiors?|supervisor)"
 )
 # Off limits when we say we will contact them.
@@ -108,7 +108,7 @@ THIRD_PARTY_ZH = zh(
     "给%TPOSS%?%Z4%(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")%Z6%(?:打电话|打个电话|发函"
     "|发个函|发短信|发信息|写信|寄信|打招呼|打个招呼|发邮件|发个邮件|(?:发|寄|送|递)(?:了|过)?)",
     "让%TPOSS%?%Z6%(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")%Z4%(?:都|也)?知道",
-    "%TPOSS%(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")(?:们)?%Z6%(?:会|将|就会|很快|马上|迟早"
+    "%TPOSS%(?:(?:公司|厂|单位|店)的?)?(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")(?:们)?%Z6%(?:会|将|就会|很快|马上|迟早"
     "|早晚|也会)%Z4%(?:知道|接到|收到|听说|得知|被通知)",
     "%TPOSS%(?:"
     + _TARGET_ZH
@@ -278,7 +278,8 @@ HARASSMENT = en(
 _CALL_ZH = (
     "(?:打(?:一次|一个|个|你|您|到|给)?(?:的)?电话|打(?:一次|一个|个)?给(?:你|您)|(?:再)?打(?:过来|过去)|电话|打给|给(?:你"
     "|您)打|打到|打%YOU1%|打(?=[,｡!]|$)"
-    "|联系(?:你|您)|发(?:一次|一条|个|条|几条)(?:短信|信息|消息)|上门|去(?:你|您)家|到(?:你|您)家|上(?:你|您)家|找(?:你|您)|催|发短信|发信息"
+    "|联系(?:你|您)|发(?:一次|一条|个|条|几条)(?:短信|信息|消息)|上门"
+    "|(?:去|到|上)(?:你|您)(?:们)?(?:公司|厂|店|单位|办公室)|去(?:你|您)家|到(?:你|您)家|上(?:你|您)家|找(?:你|您)|催|发短信|发信息"
     "|要钱|要账|讨债|呼|call|堵(?:你|您)|到(?:你|您)(?:们)?(?:公司|家|厂)?门口)"
 )
 _WHEN_ZH = (
