@@ -277,9 +277,12 @@ DISCRIMINATION = en(
     "|bloody|damn|of course)"
     " " + _NAT + "(?: " + _GROUP_EN + ")?",
     "(?<!new\\s)" + _NAT + "(?: " + _GROUP_EN + ")? " + _GENERAL_EN,
-    "your (?:sort|kind|type|lot|people)(?: \\w+){0,2}? from|people (?:like you|of your kind|from your (?:region|country|province|village|area|town"
+    "your (?:sort|kind|type|lot)(?: \\w+){0,2}? from|people (?:like you|of your kind"
+    "|from your (?:region|country|province|village|area|town"
     "|hometown|part of the world|culture|background|race|religion|kind))",
-    "your (?:kind|race|tribe)|your (?:people|lot) from",
+    "your (?:kind|race|tribe)|your lot from|your people from (?!(?:the |your )?(?:accounts"
+    "|finance|accounting"
+    "|ap|payables|treasury|office|team|department|warehouse|logistics|sales|purchasing))",
     "(?:people|folks?|guys|companies) (?:from|in) (?:the )?(?:countryside|villages?|rural areas"
     "|the sticks|the provinces|your region|your country|your province|your part of the world)",
     "(?:women|females|girls|ladies) (?:can'?t|cannot|shouldn'?t|should not|don'?t|do not"
@@ -305,7 +308,8 @@ DISCRIMINATION = en(
     "your accent|(?:old|young) people like you|you (?:people|guys|lot) from",
     "(?:gay|gays|lesbian|queer|trans|homosexual|disabled|foreign(?:ers?)?|immigrants?|black"
     "|muslims?|jewish|jews?|wom[ae]n|girls?|females?|ladies|lady|villagers?|peasants?"
-    "|mainlanders?|filipinos?|indians?|chinese|africans?|mexicans?)(?: \\w+)? like (?:you|your \\w+)",
+    "|mainlanders?|filipinos?|indians?|chinese|africans?|mexicans?)(?: \\w+)? like (?:you"
+    "|your \\w+)",
     "(?:your|her) husband (?:should|ought to|can|could|had better) (?:run|handle|take over|deal"
     "|manage|be in charge)|(?:put|get|let) (?:a man|your husband|the man) (?:in charge|on the"
     " phone|handle|deal)|talk to (?:a man|your husband)",

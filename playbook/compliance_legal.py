@@ -32,7 +32,8 @@ FALSE_LEGAL_ALWAYS = en(
     "|authorities)",
     "report (?:you|this|it|your (?:company|firm)) to the (?:police|cops|fbi|authorities)",
     "(?<!your\\s)(?<!the\\s)police (?:report|complaint|case)(?! you)",
-    "(?:the )?(?:police|cops)(?: \\w+){0,2} (?:will|are going to|'ll|can|could|may|might)",
+    "(?:the )?(?:police|cops)(?: \\w+){0,2} (?:will|are going to|'ll|can|could|may|might)"
+    "(?! (?:close|open|escort|direct|clear|reopen|be (?:closing|escorting|directing)) )",
     "(?:lose|losing) your (?:house|home|car|assets|property|properties|savings)",
     "(?:liquidated|wound up|bankrupted|declared bankrupt) by (?:the )?courts?|force (?:you|your"
     " company) into (?:bankruptcy|liquidation)",

@@ -35,13 +35,15 @@ _FAM_EN = (
 _PROPERTY_EN = (
     "(?:windows?|shop|shops|store|stores|car|cars|trucks?|vans?|house|home|office|warehouse"
     "|factory|showroom|premises|stock|machines?|legs?|arms?|kneecaps?|face|teeth|doors?"
-    "|business|place|plant|shopfront|shop front|storefront)"
+    "|plant|shopfront|shop front|storefront)"
 )
 
 THREAT = en(
     "(?:we|i|people|someone|they|our (?:\\w+ )?(?:guys|boys|men|people|friends))"
     " (?:know|knows|found out|have found out|have worked out|'ve found out) (?:where|which \\w+"
-    "|what \\w+|when|how) your (?:\\w+ )?" + _KIN_EN + "(?: [\\w']+){0,3}? (?:goes|go|lives?"
+    "|what \\w+|when) your (?:\\w+ )?(?:boss|"
+    + _FAM_EN[3:]
+    + "(?: [\\w']+){0,3}? (?:goes|go|lives?"
     "|works?|parks?|studies|study|stays?|shops?|eats?|drinks?|trains?|drops?|picks?|walks?"
     "|leaves?|gets? (?:home|off)|sleeps?|plays?|swims?)",
     "your (?:\\w+ )?" + _KIN_EN + "(?: [\\w']+){0,4}? (?:alone|by (?:himself|herself|themselves"
@@ -55,7 +57,7 @@ THREAT = en(
     "|tyres|tires|wheel nuts|gas (?:pipes?|lines?)|smoke (?:alarms?|detectors?)|fire"
     " (?:insurance|extinguishers?))(?: \\w+){0,3}? (?:before|these days|lately|soon|every"
     " (?:morning|day)|from now on)",
-    "(?:hate|sad|sorry|pity|shame|terrible|awful|unfortunate)(?: \\w+){0,2} (?:for|if|to see)"
+    "(?:(?:we'd|i'd|would) hate for|(?:pity|shame|terrible|awful|unfortunate) if)"
     " (?:you|your (?:\\w+ ){0,2}\\w+)(?: \\w+){0,2}? (?:to )?(?:get|got|gets|getting|be|being"
     "|was|were) (?:\\w+ )?(?:hurt|injured|harmed|damaged|burn(?:ed|t)|broken|smashed|lost"
     "|sick|ill|attacked|robbed)",
@@ -70,23 +72,19 @@ THIRD_PARTY = en(
     "(?:we|i)(?:'ve| have| already have| got|'ve got| found| know| now have| also have)"
     "(?: \\w+)? (?:your|his|her)(?: \\w+)? (?:wife|husband|spouse|family|kids?|children"
     "|son|daughter|parents?|mother|mom|mum|father|dad|relatives?|brother|sister|neighbou?rs?"
-    "|landlord|boss|employer|clients?|customers?|suppliers?|partners?|bank|friends?)(?:'s|s'|')?"
-    " (?:phone |mobile |home |work |email |e-mail )?(?:numbers?|phone|mobile|cell|address"
-    "|e-?mails?|contacts?|details|wechat|whatsapp)",
+    "|landlord|boss|employer|friends?)(?:'s|s'|')? (?:phone |mobile |home |work |email |e-mail )?"
+    "(?:numbers?|phone|mobile|cell|address|e-?mails?|contacts?|wechat|whatsapp)",
 )
 
-_FOLLOWERS_EN = (
-    "(?:followers|fans|subscribers|connections|audience|viewers|network|contacts on \\w+)"
-)
+_FOLLOWERS_EN = "(?:followers|fans|subscribers|connections|audience|viewers|contacts on \\w+)"
 
 SHAMING = en(
     "(?:public|published|online|open|industry|shared)(?: \\w+){0,2}? (?:list|register|database"
-    "|page|board|wall|index) of (?:\\w+ ){0,2}(?:payers|debtors|deadbeats|defaulters"
-    "|companies|firms|customers|people|clients)",
+    "|page|board|wall|index) of (?:\\w+ ){0,2}(?:payers|debtors|deadbeats|defaulters)",
     "(?:tell|show|let|inform|message|notify|alert) (?:all (?:of )?)?your (?:\\w+ )?"
     + _FOLLOWERS_EN,
     "your (?:\\w+ )?" + _FOLLOWERS_EN + "(?: (?:on|in) \\w+)?(?: \\w+){0,3}? (?:will|would"
-    "|might|react|know|see|hear|find out|learn|think|when we)",
+    "|might|react|know|see|hear|find out|learn|think|feel|say|when we)",
 ) + zh(
     "(?:朋友圈|微博|抖音|快手|小红书|网上|脸书|facebook|公众号|视频号|b站|直播间)(?:上|里)%Z6%"
     "(?:发|挂|贴|晒|公布|曝光|拍|放|传)",
@@ -102,9 +100,15 @@ _UNTIL_EN = (
     " (?:is|gets|has been) (?:paid|settled|cleared)|(?:we|i) (?:get|are|am|'re|'m) paid"
     "|the money (?:arrives|comes|is (?:in|paid))|we get our money)"
 )
+# A time no one should be called at: late evening, before six, a weekend dawn.
+_LATE_EN = (
+    "(?:(?:at|from|around|after) (?:9:\\d\\d|9\\.\\d\\d|10|11|12)(?::\\d\\d)?\\s?p\\.?m"
+    "|(?:at|from|around|by|before) (?:[0-5](?::\\d\\d)?\\s?a\\.?m|[1-5] (?:o'clock )?in the"
+    " morning)|(?:morning|dawn|sunday|saturday) at [1-6](?![\\d:]))"
+)
 _PRESENCE_EN = (
-    "(?:sit|sits|sitting|camp|camping|wait|waiting|stand|standing|stay|staying|park|parked"
-    "|be)(?: \\w+)? (?:in|at|outside|in front of|by) your (?:\\w+ )?(?:lobby|reception|office"
+    "(?:sit|sits|sitting|camp|camping|wait|waiting|stand|standing|park|parked)(?: \\w+)? (?:in"
+    "|at|outside|in front of|by) your (?:\\w+ )?(?:lobby|reception|office"
     "|door|doorstep|gate|home|house|factory|shop|store|premises|building|flat|apartment"
     "|front desk)"
 )
@@ -113,23 +117,26 @@ HARASSMENT = en(
     _PRESENCE_EN + "(?: \\w+){0,4}? (?:every (?:single )?day|daily|each day|day after day"
     "|all day|around the clock|" + _UNTIL_EN[3:-1] + ")",
     "(?:follow|tail|stalk|shadow)(?:ing|s)? you(?: \\w+){0,2}? (?:to|everywhere|around|home"
-    "|wherever)|everywhere you go|wherever you go|wherever you (?:hide|run)",
+    "|wherever)|(?:follow|find|track|chase)(?: \\w+){0,3}? (?:everywhere|wherever) you (?:go|hide"
+    "|run)|wherever you (?:hide|run)",
     "make your (?:life|days?|nights?) (?:\\w+ )?(?:hell|miserable|a misery|a nightmare|unbearable)",
-    "(?:block|blocked|blocking|blocks) (?:this|our|my|the|us|me)(?: [\\w']+){0,8}? (?:another"
-    "|a new|new|different|other)(?: (?:number|phone|line|account|sim|one))?",
+    "(?:block|blocked|blocking|blocks) (?:(?:this|our|my) (?:number|phone|line|account|contact"
+    "|calls)|us|me)(?: [\\w']+){0,8}? (?:another|a new|new|different|other)(?: (?:number|phone|line"
+    "|account|sim|one))?",
     "(?:[0-9]{2,}|[4-9]|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
     "|forty|fifty|a hundred|hundreds?|dozens?(?: of)?|many|multiple) (?:calls|messages|texts"
     "|e-?mails|times|visits|rings)(?: \\w+){0,2}? (?:a|per|each|every) (?:day|hour|night"
     "|morning|afternoon)",
     "(?:call|ring|text|message|phone|e-?mail|visit|chase)(?:ing)? you(?: \\w+){0,2}? hourly",
-    "(?:at|from|around|after) (?:9:\\d\\d|9\\.\\d\\d|10|11|12)(?::\\d\\d)?\\s?p\\.?m"
-    "|(?:at|from|around|by|before) (?:[0-5](?::\\d\\d)?\\s?a\\.?m|[1-5] (?:o'clock )?in the"
-    " morning)|(?:morning|dawn|sunday|saturday) at [1-6](?![\\d:])",
+    "(?:call|ring|phone|text|messag|visit|knock|hear from us|wake)\\w*(?: [\\w']+){0,6}? "
+    + _LATE_EN,
+    _LATE_EN + "(?: [\\w',]+){0,3}? (?:we|i)(?:'ll| will) (?:call|ring|phone|text|message|visit"
+    "|knock|come)",
 ) + zh(
     "(?:跟着|跟踪|盯着|盯住|尾随)%YOU1%|%YOU%(?:走|去|跑|躲|藏)(?:到)?哪(?:里|儿)?%WE%(?:就)?(?:跟|去|追|找)"
     "(?:到)?哪|(?:躲|藏|跑)(?:到)?哪(?:里|儿)?%Z6%(?:找到|找得到|跟到|跟着|追到|都能找)|天涯海角",
-    "(?:换|不同的?|别的|新的?|其他|多个)(?:个)?(?:号码?|手机号?|电话号码?|微信号?)%Z6%(?:打|继续|联系"
-    "|轰炸|给%YOU%)",
+    "(?:拉黑|屏蔽)%S16%(?:换|不同|别的|新)(?:个)?(?:号|手机|电话|微信)|%WE%%Z6%(?:换|用)(?:不同的?|别的"
+    "|新的?|其他|多个|几个)(?:个)?(?:号码?|手机号?|电话号码?|微信号?)%Z6%(?:打|轰炸|联系|找)%YOU%",
     "(?:一天|每天|每日|一小时|每小时|一个小时|每个小时)%Z6%(?:打|发|传|寄|call)%Z6%(?:[4-9]|[0-9]{2,}"
     "|[四五六七八九]|[二三四五六七八九]?十[一二三四五六七八九]?|几十|上百|一百|数十|几百|无数)(?:个|通|次"
     "|条|遍|封|则)",
@@ -139,7 +146,7 @@ HARASSMENT = en(
 
 _FAMILY_ZH = (
     "(?:家人|家属|家里人|老婆|妻子|爱人|老公|丈夫|孩子|儿子|女儿|父母|爸妈|岳父|岳母|丈母娘|公婆|亲戚"
-    "|邻居|房东|老师|班主任|同事)"
+    "|邻居|房东|老师|班主任)"
 )
 
 # Menace by hint: the last debtor's fate, a relative told to drive carefully, our people
@@ -160,12 +167,11 @@ THREAT_HINTS = en(
     "(?:our|my) (?:\\w+ )?(?:boys|guys|men|lads|people|friends|team|collectors)(?:'re| are| is)"
     " (?:itching|dying|eager|keen|waiting|looking forward|impatient) to (?:meet|see|visit|find"
     "|talk to|have a word with|pay you)",
-    "(?:funny|strange|amazing|interesting|odd|curious) how (?:fires?|accidents?|things|windows"
-    "|cars|trucks|stuff|bad things) (?:start|happen|break|go wrong|get broken|burn|catch)",
+    "(?:funny|strange|amazing|interesting|odd|curious) how (?:fires?|accidents?|windows"
+    "|cars|trucks|bad things) (?:start|happen|break|go wrong|get broken|burn|catch)",
     "(?:fires?|accidents?) (?:start|happen|break out)(?: [\\w']+){0,4}? (?:like yours|when"
-    " (?:bills|invoices|debts|people))",
-    "near your (?:\\w+(?:'s|s')? )?(?:school|kindergarten|kids?|children|daughter|son|wife"
-    "|family)",
+    " (?:bills|invoices|debts))",
+    "near your (?:\\w+(?:'s|s')? )?(?:school|kindergarten|kids?|children|daughter|son|wife|family)",
     "(?:make sure|ensure|see to it) (?:that )?(?:you|your (?:\\w+ ){0,2}\\w+) (?:have|has|get|gets)"
     "(?: \\w+){0,2}? (?:bad|rough|terrible|hard|nasty|unlucky)(?: \\w+)? (?:week|day|time|month"
     "|year|luck)",
@@ -173,10 +179,11 @@ THREAT_HINTS = en(
     "%POSS1%(?:家)?(?:女儿|儿子|孩子|闺女|老婆|太太)%Z6%(?:长得|挺|真)(?:挺|很|真)?(?:可爱|漂亮|水灵|俊)",
     "%POSS1%(?:家)?(?:孩子|小孩|儿子|女儿|闺女)%S16%(?:几点|每天|什么时候)%Z4%(?:放学|上学|下课|回家)",
     "(?:拿|用|以)命(?:来)?(?:还|抵|偿|赔)|血债",
-    "%POSS1%(?:家)?%Z12%(?:挺|很|真|太)?(?:显眼|暗|偏僻|僻静|没什么人|没人经过)",
+    "%POSS1%(?:家)?%Z12%(?:挺|很|真|太)?显眼|%POSS1%(?:家)?%Z12%(?:晚上|夜里|半夜)%Z6%(?:暗|黑|偏僻|僻静"
+    "|没什么人|没人)",
     "好下场|下场%Z4%(?:惨|不好|难看)",
     "(?:让|叫)%YOU%(?:尝尝|吃(?:点)?)(?:苦头|厉害|滋味|拳头)|尝尝%Z4%(?:苦头|厉害|拳头)",
-    "(?:兄弟|弟兄|哥)(?:们|几个|伙)%Z8%(?:等|去|找|在|来|到)%Z4%%POSS1%?",
+    "(?:兄弟|弟兄)(?:们|几个|伙)%Z8%(?:等|去|找|在|来|到)%Z4%%POSS1%",
     "%POSS%(?:手指头?|手|腿|胳膊|牙|眼睛|小命|命|脑袋)%Z4%(?:就)?(?:别想要|保不住|不想要|不保|难保)",
 )
 
@@ -185,27 +192,27 @@ THREAT_HINTS = en(
 THIRD_PARTY_MORE = en(
     "(?:ask|asking|asked) your (?:\\w+ )?(?:wife|husband|spouse|family|kids?|children|son"
     "|daughter|parents?|mother|mom|mum|father|dad|relatives?|brother|sister|neighbou?rs?|landlord"
-    "|(?:mother|father|sister|brother)-?in-?law|in-?laws|employer|colleagues?|hr) (?:to|for"
+    "|(?:mother|father|sister|brother)-?in-?law|in-?laws|employer|hr) (?:to|for"
     "|about|whether|if)",
     "(?:gone out|been sent|been forwarded|been copied|been e-?mailed|been mailed|been passed|went"
     " out|going out|been posted)(?: \\w+){0,2}? to (?:all )?your (?:\\w+ ){0,2}(?:wife|husband"
     "|family|parents|neighbou?rs?|landlord|employer|colleagues|boss|customers?|clients?"
-    "|suppliers?|distributors?|dealers?|partners?|investors?|bank|lenders?|shareholders?)",
+    "|suppliers?|distributors?|dealers?|partners?|investors?|shareholders?)",
     "(?:if|once|when) your (?:\\w+ )?(?:wife|husband|family|parents?|mother|father|boss|employer"
-    "|investors?|bank|customers|clients|suppliers|landlord|neighbou?rs?|colleagues) (?:knew|knows"
-    "|finds out|found out|hears|heard|learns|learned|sees|saw)",
+    "|investors?|customers|clients|suppliers|landlord|neighbou?rs?|colleagues) (?:knew|finds out"
+    "|found out|were to (?:find out|learn|hear)|learned)",
     "your (?:\\w+ )?(?:bank|bank manager|investors?|landlord|employer|boss|family|wife|husband)"
-    "(?: \\w+)? (?:might|may|would|will)(?: \\w+)? (?:like|want|appreciate|love|get|receive"
-    "|enjoy) a copy",
-    "(?:be|are|is) (?:very |quite |really )?(?:interested|curious) (?:in|to (?:know|hear|learn))"
-    " (?:how|what|that|why) you",
+    "(?: \\w+)? (?:might|may|would|will)(?: \\w+)? (?:like|want|appreciate|love|enjoy) a copy",
+    "your (?:[\\w']+ ){1,3}(?:might|may|would|will|could) be (?:very |quite |really )?(?:interested"
+    "|curious) (?:in|to (?:know|hear|learn)) (?:how|what|that|why) you",
     "(?:talk|speak|word|chat|call|contact|tell|write|e-?mail|visit|reach)(?: \\w+){0,3}? (?:the )?"
     "(?:people|companies|firms|businesses|folks|guys) (?:you|your company) (?:buy|source|get"
     "|order|sell|supply|work|trade|deal|do business)",
 ) + zh(
     "(?:跟|和|与|同)%TPOSS%?%Z4%" + _FAMILY_ZH + "%Z4%(?:聊|谈|说|讲|沟通|反映|商量|打招呼)",
     "(?:请|让|托|拜托|麻烦|叫)%TPOSS%?%Z4%" + _FAMILY_ZH + "%Z6%(?:转告|转达|帮忙|带话|传话|催|劝)",
-    "%TPOSS%(?:" + _FAMILY_ZH + "的?)?(?:学校|单位|公司|老师|班主任|家)%S16%(?:寄|发|送|递)%Z6%"
+    "%TPOSS%(?:" + _FAMILY_ZH + "的?(?:学校|单位|公司|老师|班主任|家)|(?:学校|老师|班主任))%S16%"
+    "(?:寄|发|送|递)%Z6%"
     "(?:通知|函|信|材料|催款)",
     "%TPOSS%(?:" + _FAMILY_ZH + "|老板|领导|上司)%Z4%(?:如果|要是|若|万一|一旦)(?:知道|听说|得知)",
     "%TPOSS%(?:"
@@ -219,35 +226,48 @@ SHAMING_MORE = en(
     "(?:google|yelp|trustpilot|glassdoor|online|public|1-star|one-star|bad|honest) reviews?"
     " (?:about|of|on|for) (?:you|your)|leave (?:you|your (?:\\w+ )?(?:company|firm|business))"
     " a (?:\\w+ )?review",
-    "(?:post|article|piece|story|write-?up|column|thread|video|review)(?: [\\w'-]+){0,6}? about"
-    " (?:you(?!r)|your (?:company|firm|business|debts?|invoices?|payment|arrears|unpaid))",
+    "(?:write|writing|draft|drafting|publish|publishing|post|posting|run|running|film|filming"
+    "|put up|putting up)(?: [\\w'-]+){0,3}? (?:post|article|piece|story|write-?up|column|thread"
+    "|video|review)(?: [\\w'-]+){0,6}? about (?:you(?!r)|your (?:\\w+ )?(?:debts?|invoices?|payment"
+    " (?:habits|history|record)|arrears|unpaid|late payments?))",
     "tag(?:ging|ged|s)? (?:you(?!r)|your (?:\\w+ )?(?:company|firm|business|name|page|account))"
-    "(?: \\w+){0,3}? (?:in|on) (?:a|an|our|the|every)",
-    "(?:groups?|chats?|forums?|communit(?:y|ies)|network|association)(?: [\\w'-]+){0,6}? (?:learn"
-    "|know|see|hear|find out|read)(?: about)? (?:you|your|who you)",
-    "(?:feel|think|say) about (?:this|your|the) (?:invoice|debt|arrears|unpaid|bill)",
+    "(?: \\w+){0,3}? (?:in|on) (?:a|an|our|the|every)(?: [\\w'-]+){0,4}? (?:post|video|story"
+    "|thread)"
+    " (?:about|on|naming|listing) (?:\\w+ )?(?:debts?|debtors|deadbeats?|bad payers|non-?payers"
+    "|unpaid|late payers|arrears)",
+    "(?:groups?|forums?|communit(?:y|ies)|network|association)(?: [\\w'-]+){0,4}? (?:is about to"
+    "|are about to|is going to|are going to|will(?: soon)?|'ll|soon) (?:learn|know|see|hear|find"
+    " out|read)(?: about)? (?:you(?!r)|your (?:name|company|debts?|invoices?|arrears|unpaid)"
+    "|who you)",
     "(?:one|1)\\s*star reviews?",
+    "(?:how about|what about|imagine|maybe|perhaps|how would you like)(?: [\\w'-]+){0,3}? (?:story"
+    "|article|piece|report|segment|post|video|review|feature)(?: [\\w'-]+){0,6}? about (?:you(?!r)"
+    "|your)",
 ) + zh(
     "(?:发文|发帖|发动态|发视频|发影片)%Z8%(?:讲|说|曝光|揭|写)%Z4%(?:你|您|贵司)",
-    "(?:出现|登|挂|推送)(?:在)?%Z8%(?:公众号|朋友圈|微博|抖音|推文|头条|报纸|群里|网站|官网)",
+    "(?:%POSS%|欠款|欠债|名字|名单|欠条)%Z8%(?:出现|登|挂|推送)(?:在)?%Z8%(?:公众号|朋友圈|微博|抖音|推文"
+    "|头条|报纸|群里|网站|官网)",
 )
 
 # Presence at personal events, a count of messages tonight, "all weekend", a quarter hour, a
 # watch kept at the door.
 HARASSMENT_MORE = en(
-    "(?:be|show up|turn up|come|appear|drop by|drop in) (?:at|to|outside|in) your (?:\\w+(?:'s)? )"
-    "{0,2}(?:birthday|wedding|funeral|party|parties|graduation|christening|church|gym|dinner"
-    "|holiday|family)",
-    "(?:[0-9]{2,}|dozens of|hundreds of|a hundred|fifty|twenty|thirty|forty) (?:calls|messages"
+    "(?:be|show up|turn up|come|appear|drop by|drop in) (?:at|to|outside|in) your (?:\\w+ )?"
+    "(?:daughter|son|kid|child|children|wife|husband|mother|father|family)(?:'s|s'|')? (?:\\w+ )?"
+    "(?:birthday|wedding|funeral|party|graduation|christening|school|recital|match|game)",
+    "(?:send|sending|get|getting|expect|receive|make|making|leave|leaving)(?: you)? (?:[0-9]{2,}"
+    "|dozens of|hundreds of|a hundred|fifty|twenty|thirty|forty) (?:calls|messages"
     "|texts|e-?mails|voicemails)(?: \\w+){0,2}? (?:tonight|today|this (?:week|evening|morning"
     "|afternoon)|by (?:tonight|tomorrow)|an hour|a night)",
-    "(?:call|ring|text|message|phone|visit|knock)(?:ing)?(?: [\\w']+){0,3}? (?:all (?:weekend"
+    "(?:call|ring|text|message|phone|visit|knock)(?:ing)? (?:you|your (?:[\\w']+ )?[\\w']+)"
+    "(?: [\\w']+){0,2}? (?:all (?:weekend"
     "|night|holiday|evening)|(?:the )?whole (?:weekend|night|holiday)|every (?:evening|night)"
     "|every (?:quarter|half)(?: of an)? hour|every quarter-?hour)",
     "(?:stop|stops)(?: \\w+){0,2}? (?:until|till) (?:the )?(?:transfer|payment|money|wire|funds?)"
     " (?:lands|arrives|comes|clears|is in|hits)",
 ) + zh(
-    "在%POSS%%Z4%(?:门口|楼下|楼道|办公室|厂门口|店门口|家门口)%Z6%(?:守|蹲|等|堵|候|坐)",
+    "在%POSS%%Z4%(?:门口|楼下|楼道|办公室|厂门口|店门口|家门口)%Z6%(?:守|蹲|堵)",
+    "(?:天天|每天|日夜|每晚|一直)在%POSS%%Z6%(?:门口|楼下)%Z4%(?:等|守|蹲|堵)",
     "(?:一直|天天|每天|日夜|24小时|二十四小时)%Z4%(?:守|蹲|堵)(?:着|在)",
     "打到%Z6%(?:没电|关机|爆|崩溃|停机)",
 )

@@ -21,16 +21,17 @@ from playbook.compliance_rx import Source, Spec, en, zh
 # contract's retention of title makes it a lawful statement, not this.
 FALSE_LEGAL_SELF_HELP = en(
     "(?:we|i)(?:'re| are| am)? (?:entitled|allowed|permitted|free|within (?:our|my) rights"
-    "|legally (?:entitled|allowed)) to (?:take|seize|repossess|lock|confiscate|keep|remove|tow"
-    "|sell|garnish|deduct|freeze|empty|clear out)",
+    "|legally (?:entitled|allowed)) to (?:take|seize|repossess|lock|confiscate|remove|tow"
+    "|garnish|deduct|freeze|empty|clear out)",
     "(?:under the law|legally|by law),? (?:we|i) (?:can|may|will|are allowed to) (?:take|seize"
     "|repossess|lock|confiscate|keep|remove|tow|sell|garnish|deduct|freeze)",
-    "(?:take|seize|repossess|lock|confiscate|garnish|deduct|freeze|tow)(?: \\w+){0,6}?"
+    "(?:seize|repossess|lock|confiscate|garnish|deduct|freeze|tow)(?: \\w+){0,6}?"
     " (?:without (?:a |any |going to |the )?(?:court|judge|judg(?:e)?ment|court order|trial)"
     "|no court (?:order )?(?:needed|required|necessary))",
 ) + zh(
     "%WE%%Z6%(?:可以|有权|能|会|将|就|就会|马上|直接)+%Z4%(?:扣|扣押|扣留|拉走|搬走|开走|没收|查封|冻结|划走"
-    "|锁了|封了|收走|拿走)(?:掉)?%POSS%",
+    "|锁了|封了|收走|拿走)(?:掉)?%POSS%%Z4%(?:工资|薪水|薪资|房子|房产|车|仓库|设备|账户|存款|资产|财产"
+    "|店|厂|办公室|货)",
     "(?:扣|扣押|扣留|拉走|搬走|没收|查封|冻结|划走|封|收走|拿走)%Z12%(?:不用|不需要?|不必|无需|用不着)"
     "(?:经过|通过|走)?(?:法院|法庭|法律程序|判决|起诉)",
     "(?:不用|不需要?|不必|无需|用不着)(?:经过|通过|走)?(?:法院|法庭|法律程序|判决)%Z12%(?:扣|扣押|拉走"
@@ -65,18 +66,22 @@ FAKE_AUTHORITY = en(
     "|bailiffs?|police officers?|federal agents?|tax inspectors?|customs officers?"
     "|detectives?|court officers?|government officials?|prosecutors?)",
     _AUTH_WORDS_EN + "(?: \\w+){0,8}? (?:at our (?:request|instruction|initiative)"
-    "|on our (?:behalf|request|instruction)|for us)",
+    "|on our (?:behalf|request|instruction))",
 ) + zh(
     "这是" + _AUTH_WORDS_ZH + "%Z6%(?:的)?(?:通知|公告|提醒|来电|警告|催告|函|短信)",
-    "(?:本人|我)(?:为|身为|作为)%Z8%(?:法院|检察院|公安|派出所|税务|海关|监管|执行局)",
+    "(?:本人(?:为|身为)|我身为)%Z8%(?:法院|检察院|公安|派出所|税务|海关|监管|执行局)",
     _AUTH_WORDS_ZH + "(?:的)?(?:工作人员|专员|干警|民警|法官|警官|执行员|稽查员|书记官|书记员)"
-    "%Z4%(?:提醒|通知|告知|要求|责令|催促|敦促|命令)",
+    "%Z4%(?:提醒|通知|告知|要求|责令|催促|敦促|命令)%YOU%",
     _AUTH_WORDS_ZH
     + "%Z4%(?:通知|提醒|告知|要求|责令|催促|敦促|命令)%YOU%%Z6%(?:尽快|立即|马上|立刻"
     "|务必|限期|今天)%Z4%(?:还款|付款|还钱|转账|结清|缴)",
-    _AUTH_WORDS_ZH + "%ALREADY%?(?:会|将|正在)?%Z4%(?:委托|配合|协助|帮助|联合|授权)%WE%",
-    "%WE%%Z4%(?:配合|联合|协同|会同)" + _AUTH_WORDS_ZH,
-    "(?:%WE%|本人)%Z6%(?:书记官|法警|执达员|执行官|税务官|关员|稽查员|督察|检察官|调查员)",
+    _AUTH_WORDS_ZH + "%ALREADY%?(?:会|将|正在)?%Z4%(?:委托|授权|指派)%WE%",
+    _AUTH_WORDS_ZH
+    + "%Z4%(?:配合|协助|帮助|联合|支持)%WE%%Z6%(?:催|收|追|执行|查封|冻结|吊销|扣|处理%POSS%)",
+    "%WE%%Z4%(?:联合|协同|会同)"
+    + _AUTH_WORDS_ZH
+    + "%Z6%(?:催|收|追|执行|查封|冻结|上门|处理%POSS%)",
+    "(?:%WE%|本人)%Z6%(?:书记官|法警|执达员|执行官|税务官|关员|稽查员|检察官)",
 )
 
 
@@ -93,20 +98,23 @@ SUE_THREAT = en(
 
 
 FALSE_LEGAL_MORE = en(
-    "(?:sheriffs?|bailiffs?|marshals?|police|court officers?|enforcement officers?)(?: \\w+)?"
-    " (?:will|is going to|are going to|'ll|can|could|may) (?:padlock|lock|seal|close|shut|board"
-    " up|evict|tow|chain)",
+    "(?:sheriffs?|bailiffs?|marshals?|court officers?|enforcement officers?)(?: \\w+)? (?:will"
+    "|is going to|are going to|'ll|can|could|may) (?:padlock|lock|seal|close|shut|board up|evict"
+    "|tow|chain|change the locks)",
     "(?:never|won'?t|will not|can'?t|cannot) (?:\\w+ )?(?:get|obtain|be approved for|qualify for"
     "|open|take out) (?:a |an |another )?(?:mortgage|loan|credit card|bank account|lease"
     "|credit)(?: \\w+)? (?:again|ever)|(?:ruin|destroy|wreck) your (?:credit|credit score"
     "|credit rating|credit history)(?: forever| for good| for life)?",
     "fugitives?|outlaws?|wanted by (?:the )?police|extradit(?:e|ed|ion)",
-    "(?:have|get) you (?:\\w+ )?(?:detained|arrested|jailed|locked up|deported|held|stopped)"
-    "|(?:detained|stopped|held|arrested) at the (?:border|airport)",
+    "(?:have|get) you (?:\\w+ )?(?:detained|arrested|jailed|locked up|deported)(?! the)"
+    "|you(?:'ll| will| could| may| might)? (?:be |get )?(?:detained|stopped|held|arrested) at the"
+    " (?:border|airport)",
 ) + zh(
     "(?:营业执照|执照|牌照|经营许可|许可证)%Z6%(?:吊销|注销|被撤|作废|没收)|吊销%Z4%(?:营业执照|执照|牌照)",
-    "(?:要|会|得|就)被?判(?![决断定别例读])|判(?:[0-9一二两三四五六七八九十几]+)(?:年|个月)",
-    "(?:高铁|火车|机票|飞机|动车)(?:票)?%Z8%(?:停掉|被停|被限|买不了|冻结|禁止)",
+    "(?:要|会|得|就)被?判(?:刑|%YOU1%|[0-9一二两三四五六七八九十几]+年)|判(?:[0-9一二两三四五六七八九十几]+)"
+    "(?:年|个月)",
+    "(?:高铁|火车|机票|飞机|动车)(?:票)?%Z8%(?:停掉|被停|被限|冻结|禁止)|%POSS%%Z4%(?:高铁|火车|机票|飞机"
+    "|动车)(?:票)?%Z8%买不了",
     "(?:属于|构成|涉嫌|就是|算)侵占|侵占罪|送办|移送%Z4%(?:公安|检察|司法)|法办",
 )
 FALSE_LEGAL_SELF_HELP_MORE = en(
@@ -124,9 +132,13 @@ FAKE_AUTHORITY_MORE = en(
     "|authori[sz]ed|sent|appointed|mandated|requested) (?:us|me) to (?:remind|tell|inform|notify"
     "|warn|collect|chase|contact|call|demand|recover|pursue|press|get)",
     "(?:inland revenue|revenue (?:service|agency|department)|tax office|tax bureau|customs"
-    "|court|police|regulator)(?: \\w+)? (?:has|have) (?:flagged|marked|selected|listed"
-    "|registered|noted) your",
-    "(?:(?<![^\\n])|(?<=[,.!?｡]\\s))(?:the )?(?:[a-z]+ ){0,2}?" + _AUTH_WORDS_EN + "(?: [\\w'-]+){0,3}?:",
+    "|court|police|regulator)(?: \\w+)? (?:has|have) (?:flagged|marked|selected|listed) your"
+    "(?: \\w+)? (?:account|company|firm|debt|arrears|balance|name)",
+    "(?:(?<![^\\n])|(?<=[,.!?｡]\\s))(?:the )?(?:[a-z]+ ){0,2}?"
+    + _AUTH_WORDS_EN
+    + "(?: [\\w'-]+){0,3}?:"
+    "(?: [\\w'-]+){0,3}? (?:pay|settle|transfer|remit|your (?:\\w+ )?(?:debt|arrears|balance"
+    "|overdue))",
     "(?:partnered|affiliated|contracted|in partnership|teamed up|appointed) (?:\\w+ )?(?:with|by)"
     " (?:the )?" + _AUTH_WORDS_EN + "|with (?:the )?" + _AUTH_WORDS_EN + " to (?:collect|recover"
     "|chase|enforce)",
@@ -138,15 +150,17 @@ FAKE_AUTHORITY_MORE = en(
     "(?:本|此)(?:通知|函|短信|消息|公告)%Z4%由%Z6%"
     + _AUTH_WORDS_ZH
     + "%Z6%(?:发出|签发|下达|发布|出具|发送)",
-    _AUTH_WORDS_ZH + "(?:的)?%Z4%(?:委派|指派|派来|委托)的",
-    "(?:本案|此案|此事|本次催收|这笔(?:欠款|款))%Z4%由%Z6%" + _AUTH_WORDS_ZH + "%Z4%(?:交办|委托|指派"
+    "%WE%%Z8%" + _AUTH_WORDS_ZH + "(?:的)?%Z4%(?:委派|指派|派来|委托)的",
+    "(?:本案|此案|此事|本次催收|这笔(?:欠款|款))%Z4%由%Z6%"
+    + _AUTH_WORDS_ZH
+    + "%Z4%(?:交办|委托|指派"
     "|督办|移交|转交|授权)",
     _AUTH_WORDS_ZH + "(?:的)?(?:工作人员|专员|干警|民警|法官|警官|执行员|稽查员)?(?:让|叫|托|要)"
     "(?:我|我们)(?:转告|通知|提醒|告诉)",
 )
 
 SUE_THREAT_MORE = en(
-    "or (?:a|the) (?:writ|summons|claim form|court claim|lawsuit|suit|subpoena)",
+    "or (?:a|the) (?:writ|summons|court claim|lawsuit|suit|subpoena)(?! form)",
     "or (?:enjoy|face|get|expect|prepare for|look forward to)(?: \\w+){0,2}? (?:litigation"
     "|lawsuits?|court|legal action|a lawsuit|a writ|court cases?)",
     "sue (?:every|all|each|the)(?: \\w+)? (?:directors?|shareholders?|officers?|partners?"
@@ -154,13 +168,12 @@ SUE_THREAT_MORE = en(
     "(?:want|like|fancy|looking for|asking for) a (?:court battle|legal battle|lawsuit|fight in"
     " court|day in court)",
     "(?:lawyers?|attorneys?|solicitors?|legal team) (?:are|is) (?:ready|waiting|standing by"
-    "|itching|eager|dying|keen)(?: \\w+){0,2}? to (?:bury|sue|file|drag|take|go after)",
+    "|itching|eager|dying|keen)(?: \\w+){0,2}? to (?:bury|drag|go after|sue you|come after)",
     "or (?:the|a|our) (?:claim|lawsuit|suit|case|writ) (?:gets|is|will be|goes) (?:filed|issued"
     "|lodged|served|in)",
     "(?:spend|enjoy)(?: \\w+){0,4}? (?:in court|in litigation|with (?:our )?lawyers)|years (?:in"
     " court|of litigation)",
-    "(?:letter|call|notice|visit) (?:will )?comes? from (?:a|the|our) (?:judge|court|lawyers?"
-    "|solicitors?|bailiffs?)",
+    "(?:letter|call|notice|visit) (?:will )?comes? from (?:a|the) (?:judge|court|bailiffs?)",
     "bury you in (?:paperwork|paper|writs|claims|motions|filings|lawsuits)",
     "or (?:you(?:'re| are| will|'ll) )?(?:get(?:ting)?|be(?:ing)?|going to (?:get|be)|gonna get)"
     " sued",
@@ -169,8 +182,8 @@ SUE_THREAT_MORE = en(
 )
 
 INSULT_MORE = en(
-    "(?:a|my|any) (?:chimp|monkey|child|toddler|five-year-old|5-year-old|dog|hamster|goldfish"
-    "|trained monkey) could (?:run|do|manage|handle)",
+    "(?:a|my|any) (?:chimp|monkey|toddler|dog|hamster|goldfish|trained monkey) could (?:run|do"
+    "|manage|handle)",
     "weasels?|two\\s*faced|backstabb\\w+|lowest of the low|bottom\\s*of\\s*the\\s*barrel",
     "(?:brains?|iq|intelligence|memory|manners) of an? (?:\\w+ )?(?:goldfish|rock|potato"
     "|child|toddler|monkey|chimp|donkey|pig|dog|sheep|brick|snail)",
@@ -183,7 +196,8 @@ INSULT_MORE = en(
 )
 
 DISCRIMINATION_MORE = en(
-    "(?:trust|deal with|rely on|believe|work with|expect from|expect of)(?: \\w+)? (?:an? |any "
+    "(?:never|not|n'?t|cannot|better than to|stop) (?:\\w+ ){0,2}(?:trust|deal with|rely on|believe"
+    "|work with|expect (?:much )?from)(?: \\w+)? (?:an? |any "
     "|those |these )?(?:indian|chinese|african|arab|mexican|russian|nigerian|pakistani|vietnamese"
     "|filipino|turkish|jewish|muslim|foreign|immigrant|cantonese|taiwanese|korean|japanese)"
     " \\w+",

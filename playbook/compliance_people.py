@@ -108,7 +108,11 @@ THIRD_PARTY_ZH = zh(
     "给%TPOSS%?%Z4%(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")%Z6%(?:打电话|打个电话|发函"
     "|发个函|发短信|发信息|写信|寄信|打招呼|打个招呼|发邮件|发个邮件|(?:发|寄|送|递)(?:了|过)?)",
     "让%TPOSS%?%Z6%(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")%Z4%(?:都|也)?知道",
-    "%TPOSS%(?:(?:公司|厂|单位|店)的?)?(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")(?:们)?%Z6%(?:会|将|就会|很快|马上|迟早"
+    "%TPOSS%(?:(?:公司|厂|单位|店)的?)?(?:"
+    + _TARGET_ZH
+    + "|"
+    + _BUSINESS_ZH
+    + ")(?:们)?%Z6%(?:会|将|就会|很快|马上|迟早"
     "|早晚|也会)%Z4%(?:知道|接到|收到|听说|得知|被通知)",
     "%TPOSS%(?:"
     + _TARGET_ZH
@@ -187,7 +191,9 @@ SHAMING = en(
     "|conference|group|association) (?:knows?|will know|hears?|will hear|sees?|will see)",
     "list (?:we|that we|which we) (?:share|send|circulate|publish)|share (?:it|this|your name|the"
     " list|your details) with (?:every|all|the whole)",
-    "(?:story|article|piece|report|expos[eé]|video) about (?:you|your)",
+    "(?:story|article|piece|report|expos[eé]|video) about (?:you(?!r)|your (?!company'?s? (?:new"
+    "|latest)"
+    "|(?:new|latest) ))",
     "(?:posters?|flyers?|leaflets?|notices?|signs?|banners?) (?:about|with|naming|showing)"
     " (?:you|your)",
     "(?:the )?(?:talk|gossip|laughing ?stock|joke) of the (?:\\w+ )?" + _MEDIA_EN,
@@ -249,7 +255,8 @@ _CALL_EN = (
 )
 _WHEN_EN = (
     "(?:every (?:single )?(?:\\d+|few|couple of|one|two|three|five|ten|fifteen|twenty|thirty"
-    "|half|other)?(?: |-)?(?:minutes?|mins?|hours?|hrs?|half hour|hour)|all night|overnight"
+    "|half|other)?(?: |-)?(?:minutes?|mins?|hours?|hrs?|half hour|hour|quarter(?: of an)? hour)"
+    "|all night|overnight"
     "|(?:at|around|past|by) midnight|midnight|(?:at|in the) (?:middle of the )?night|at night"
     "|every night|late at night|nights|in the dead of night|early hours|small hours|at dawn"
     "|at [1-6](?::\\d\\d)?\\s?a\\.?m|at [1-5] in the morning|every (?:evening|night|weekend|sunday)"

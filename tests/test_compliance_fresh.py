@@ -1,5 +1,5 @@
 """The compliance lint on tables written by people who had not seen its rules: the lead's
-table and two helper tables (tests/data/lint_lead.yaml, lint_fresh.yaml, lint_fresh2.yaml).
+table and three helper tables (tests/data/lint_lead.yaml, lint_fresh*.yaml).
 The same bounds as the hidden tables it will be judged by: per rule, at least 95% recall and
 at most 5% false alarms, and no clean line flagged."""
 
@@ -15,7 +15,7 @@ from playbook.compliance import WORD_RULES, lint
 from playbook.compliance_table import TableScore, parse_table, report_lines, score_table
 
 DATA = Path(__file__).parent / "data"
-FRESH = ("lint_lead.yaml", "lint_fresh.yaml", "lint_fresh2.yaml")
+FRESH = ("lint_lead.yaml", "lint_fresh.yaml", "lint_fresh2.yaml", "lint_fresh3.yaml")
 
 
 def _score(name: str) -> TableScore:
@@ -78,6 +78,73 @@ def test_variants_of_the_fixed_misses_fire(text: str, rule: str) -> None:
         "Please ask your finance director to call me.",
         "The police report you mentioned can go to your insurer.",
         "我们希望不用通过法院解决。",
+        "Our call centre is open all weekend if you need us.",
+        "Our office closes at 10pm on Fridays.",
+        "The truck arrives at 4am at your dock.",
+        "Saturday at 2 we'll have the stand ready.",
+        "If we don't hear back, the next letter will come from our solicitors.",
+        "We'd be interested to hear how you plan to pay.",
+        "I loved the article about your company in the trade press.",
+        "Thanks for the video about your company's new product line.",
+        "We'll tag your company in our thank-you post.",
+        "In the chat you can see your invoice and the payment link.",
+        "What do you think about this invoice?",
+        "Your network will be down for maintenance tonight, so we will email instead.",
+        "We'd love to come to your wedding!",
+        "We sent 12 emails this week and got no reply.",
+        "Our engineer will be at your factory every day this week to install the line.",
+        "Safe travels wherever you go this summer!",
+        "Please block out another hour on Friday for the review.",
+        "Block the date and another slot the week after.",
+        "The court date works for us.",
+        "I'm preparing the VAT return for the tax office.",
+        "Customs update: your container has cleared.",
+        "The tax office has registered your VAT number change.",
+        "We are a licensed collection agency acting for the supplier.",
+        "Our team will follow up with you on Monday.",
+        "We have your bank details on file for the refund.",
+        "I have your customer number here.",
+        "The refund has been sent to your bank account.",
+        "Once your bank sees the funds, the transfer will clear.",
+        "When your customers see our new catalogue they will love it.",
+        "We checked the public register of companies for your new address.",
+        "We'd like to take this forward without going to court.",
+        "We are free to sell the goods to another buyer if the order is cancelled.",
+        "We are entitled to keep the deposit under clause 9.",
+        "The police will close the road near your warehouse on Sunday.",
+        "Have you stopped the payment?",
+        "The shipment was held at the border for inspection.",
+        "Please send the signed form or the claim form by Friday.",
+        "Our lawyers are ready to file if no agreement is reached, as the contract allows.",
+        "He spent three days in court last week, so replies are slow.",
+        "We trust our Indian partners completely.",
+        "Can your people from accounts join the call?",
+        "Sorry to see you got sick; hope you are better soon.",
+        "We know how your staff work hard at year end.",
+        "Your business won't survive without healthy cash flow, so let's agree a plan.",
+        "Funny how things work out: the same order came in from another client.",
+        "A child could do it: just click the pay link.",
+        "Tell your team to stay safe during the typhoon.",
+        "我换了新号码,以后打这个号就行。",
+        "我到贵司门口了,在楼下等您。",
+        "我们在贵司楼下等您一起吃饭。",
+        "海关工作人员通知我们货已放行。",
+        "海关会协助我们清关。",
+        "我们会配合海关检查。",
+        "我作为代理,负责海关申报。",
+        "我为您查了一下海关的状态。",
+        "这是海关委托的报关行。",
+        "我们可以直接扣您的返利。",
+        "法院会判我们胜诉的。",
+        "我会跟您同事沟通一下对账。",
+        "我们会给您公司寄送律师函。",
+        "您的截图太暗了,看不清。",
+        "哥们,在吗?",
+        "兄弟们辛苦了,在忙吗?",
+        "付款信息会出现在官网订单页。",
+        "我们的新品推送在公众号上了。",
+        "机票买不了了,航班取消,我们改期拜访。",
+        "我们也会参加行业展会,欢迎来展位坐坐。",
     ],
 )
 def test_lawful_lines_near_the_new_families_pass(text: str) -> None:
