@@ -34,7 +34,12 @@ _BUSINESS_EN = (
     "|vendors?|distributors?|investors?|shareholders|bank|banks|bankers?|lenders?|insurers?|creditors"
     "|business partners|partners|board|trading partners|peers|competitors|auditors)"
 )
-_NOT_PAYER_EN = "(?! (?:in|from|at) (?:the )?(?:accounts|finance|accounting|ap|payables|treasury))"
+# The customer's payers, or a colleague named with a title ("your colleague Ms Li"), are the
+# customer's own people.
+_NOT_PAYER_EN = (
+    "(?! (?:in|from|at) (?:the )?(?:accounts|finance|accounting|ap|payables|treasury))"
+    "(?! (?:mr|ms|mrs|miss|dr)(?![a-z]))"
+)
 _CONTACT_EN = (
     "(?:tell(?:ing)?|told|call(?:ing|ed)?|phon(?:e|ing|ed)|ring(?:ing)?|rang|text(?:ing|ed)?"
     "|messag(?:e|ing|ed)|e-?mail(?:ing|ed)?|(?:writ(?:e|ing)|wrote) (?:to|a letter to)"
@@ -50,7 +55,8 @@ _CONTACT_EN = (
 _YOURS_EN = "(?:all (?:of )?)?(?:your|his|her|their)(?: [\\w'-]+){0,4}?"
 _HEAR_EN = (
     "(?:(?:will|is going to|are going to|might|may|could|would|should|shall)(?: \\w+){0,2}?"
-    " (?:receive|get|hear|know|find out|learn|be (?:hearing|told|informed|notified|contacted"
+    " (?:(?:receive|get)(?! (?:payment|paid|goods|the (?:goods|payment|order)|delivery|an?"
+    " (?:invoice|order|refund)))|hear|know|find out|learn|be (?:hearing|told|informed|notified|contacted"
     "|called|getting|receiving)|want to know|like to know|love to know|be interested|get a"
     " (?:call|visit|letter)|be (?:\\w+ )?interested|(?:love|like|want|be glad|be happy) to"
     " (?:know|hear|learn))|(?:calls?|contacts?|e-?mails?|writes to) you about (?:us|this|the debt"
@@ -270,11 +276,11 @@ _WHEN_EN = (
 )
 
 HARASSMENT = en(
-    _CALL_EN + "%G60%" + _WHEN_EN,
+    _CALL_EN + "%G60%(?<![a-z])" + _WHEN_EN,
     "(?:phones?|calls?|messages?|texts?|visits?|phone calls?|e-?mails?|ringing|knocking|reminders)"
     "(?: \\w+)? (?:won'?t|will not|will never|are not going to|is not going to|never)"
     " stop",
-    _WHEN_EN + "%G40%" + _CALL_EN,
+    _WHEN_EN + "%G40%(?<![a-z])" + _CALL_EN,
     "blow up your (?:phone|inbox)|flood your (?:inbox|phone)|bombard(?:ing)? you|spam you"
     "|(?:won'?t|will not|never) stop (?:calling|ringing|texting|phoning|messaging)"
     "|(?:dozens|hundreds|scores|tons|loads) of (?:calls|messages|texts|e-?mails)"
