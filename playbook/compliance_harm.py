@@ -277,7 +277,9 @@ DISCRIMINATION = en(
     "|bloody|damn|of course)"
     " " + _NAT + "(?: " + _GROUP_EN + ")?",
     "(?<!new\\s)" + _NAT + "(?: " + _GROUP_EN + ")? " + _GENERAL_EN,
-    "your (?:sort|kind|type|lot)(?: \\w+){0,2}? from|people (?:like you|of your kind"
+    "your (?:sort|kind|type|lot)(?: \\w+){0,2}? from|your generation"
+    "|people of your (?:background|sort|type|race|religion|culture|origin"
+    "|ethnicity)|people (?:like you|of your kind"
     "|from your (?:region|country|province|village|area|town"
     "|hometown|part of the world|culture|background|race|religion|kind))",
     "your (?:kind|race|tribe)|your lot from|your people from (?!(?:the |your )?(?:accounts"
@@ -319,7 +321,7 @@ DISCRIMINATION = en(
     "|never|can'?t)",
 )
 
-_REGION_ZH = alt(
+REGION_ZH = alt(
     "河南", "河北", "山东", "山西", "东北", "湖南", "湖北", "广东", "广西", "福建", "浙江",
     "温州", "江西", "安徽", "四川", "重庆", "贵州", "云南", "西藏", "新疆", "甘肃", "陕西",
     "宁夏", "青海", "内蒙(?:古)?", "黑龙江", "吉林", "辽宁", "江苏", "上海", "北京", "天津",
@@ -336,9 +338,9 @@ _GENERAL_ZH = (
 
 DISCRIMINATION_ZH = zh(
     "(?:%YOU%|这些|那些|这帮|那帮|一群)"
-    + _REGION_ZH
+    + REGION_ZH
     + "(?:人|佬|仔|老板|商人|老总|公司|企业|客户|厂商|女人|男人)",
-    _REGION_ZH + "(?:人|佬)(?![民员士手力才])%Z6%" + _GENERAL_ZH,
+    REGION_ZH + "(?:人|佬)(?![民员士手力才])%Z6%" + _GENERAL_ZH,
     "女(?:人|的|流之辈|老板|老总)(?:家)?(?:就|都|本来就|天生|哪)?(?:不该|不能|不会|不适合|不懂|管不好|做不了"
     "|当不了|干不了|成不了)|毕竟(?:是|只是)(?:个|一个)?(?:女人|女的|女流|小姑娘|外地人|外国人|乡下人|农村人)",
     "(?:叫|让|换)%POSS1%?(?:先生|老公|丈夫|男人|家男人|当家的)(?:来|出来|过来)%Z4%(?:谈|说|处理|管|跟我|和我)",

@@ -172,13 +172,23 @@ THREAT_HINTS = en(
     "(?:fires?|accidents?) (?:start|happen|break out)(?: [\\w']+){0,4}? (?:like yours|when"
     " (?:bills|invoices|debts))",
     "near your (?:\\w+(?:'s|s')? )?(?:school|kindergarten|kids?|children|daughter|son|wife|family)",
+    "(?:wouldn'?t|would not|don'?t|do not) want (?:for )?(?:you"
+    "|your (?:\\w+ ){0,2}\\w+) to (?:suffer"
+    "|get|come to|have|experience)(?: \\w+){0,2}? (?:damage|harm|hurt|accident|injur\\w*|fire"
+    "|trouble)",
+    "(?:can|could|will|might) (?:be|get) (?:very |quite |rather |extremely )?(?:persuasive"
+    "|convincing|physical|rough|unpleasant)(?: \\w+){0,2}? (?:in person|face to face|up close)"
+    "|if you (?:follow|get|catch) (?:me|my (?:drift|meaning))|if i were (?:in )?your (?:position"
+    "|shoes|place)",
+    "keep (?:a (?:close |careful )?|an )?eye on your (?:\\w+ ){0,2}(?:trucks?|cars?|vans?|kids"
+    "|children|family|shop|house|warehouse|property|wife|husband)",
     "(?:make sure|ensure|see to it) (?:that )?(?:you|your (?:\\w+ ){0,2}\\w+) (?:have|has|get|gets)"
     "(?: \\w+){0,2}? (?:bad|rough|terrible|hard|nasty|unlucky)(?: \\w+)? (?:week|day|time|month"
     "|year|luck)",
 ) + zh(
     "%POSS1%(?:家)?(?:女儿|儿子|孩子|闺女|老婆|太太)%Z6%(?:长得|挺|真)(?:挺|很|真)?(?:可爱|漂亮|水灵|俊)",
     "%POSS1%(?:家)?(?:孩子|小孩|儿子|女儿|闺女)%S16%(?:几点|每天|什么时候)%Z4%(?:放学|上学|下课|回家)",
-    "(?:拿|用|以)命(?:来)?(?:还|抵|偿|赔)|血债",
+    "(?:拿|用|以)命(?:来)?(?:还|抵|偿|赔)|血债|见血|流血|(?:你|您)(?:自己)?看着办",
     "%POSS1%(?:家)?%Z12%(?:挺|很|真|太)?显眼|%POSS1%(?:家)?%Z12%(?:晚上|夜里|半夜)%Z6%(?:暗|黑|偏僻|僻静"
     "|没什么人|没人)",
     "好下场|下场%Z4%(?:惨|不好|难看)",
@@ -210,7 +220,10 @@ THIRD_PARTY_MORE = en(
     "|order|sell|supply|work|trade|deal|do business)",
 ) + zh(
     "(?:跟|和|与|同)%TPOSS%?%Z4%" + _FAMILY_ZH + "%Z4%(?:聊|谈|说|讲|沟通|反映|商量|打招呼)",
-    "(?:请|让|托|拜托|麻烦|叫)%TPOSS%?%Z4%" + _FAMILY_ZH + "%Z6%(?:转告|转达|帮忙|带话|传话|催|劝)",
+    "(?:请|让|托|拜托|麻烦|叫)%TPOSS%?%Z4%"
+    + _FAMILY_ZH
+    + "%Z6%(?:转告|转达|帮忙|带话|传话|催|劝|协助"
+    "|督促|代还|代付|还)",
     "%TPOSS%(?:" + _FAMILY_ZH + "的?(?:学校|单位|公司|老师|班主任|家)|(?:学校|老师|班主任))%S16%"
     "(?:寄|发|送|递)%Z6%"
     "(?:通知|函|信|材料|催款)",
@@ -227,7 +240,8 @@ SHAMING_MORE = en(
     " (?:about|of|on|for) (?:you|your)|leave (?:you|your (?:\\w+ )?(?:company|firm|business))"
     " a (?:\\w+ )?review",
     "(?:write|writing|draft|drafting|publish|publishing|post|posting|run|running|film|filming"
-    "|put up|putting up)(?: [\\w'-]+){0,3}? (?:post|article|piece|story|write-?up|column|thread"
+    "|put up|putting up|prepar(?:e|ing)|mak(?:e|ing)|creat(?:e|ing)|produc(?:e"
+    "|ing))(?: [\\w'-]+){0,3}? (?:post|article|piece|story|write-?up|column|thread"
     "|video|review)(?: [\\w'-]+){0,6}? about (?:you(?!r)|your (?:\\w+ )?(?:debts?|invoices?|payment"
     " (?:habits|history|record)|arrears|unpaid|late payments?))",
     "tag(?:ging|ged|s)? (?:you(?!r)|your (?:\\w+ )?(?:company|firm|business|name|page|account))"
@@ -245,6 +259,7 @@ SHAMING_MORE = en(
     "|your)",
 ) + zh(
     "(?:发文|发帖|发动态|发视频|发影片)%Z8%(?:讲|说|曝光|揭|写)%Z4%(?:你|您|贵司)",
+    "(?:公开|对外公开|公示|曝光)(?:的)?%Z6%名单|列入%Z8%(?:公开|对外)%Z6%名单",
     "(?:%POSS%|欠款|欠债|名字|名单|欠条)%Z8%(?:出现|登|挂|推送)(?:在)?%Z8%(?:公众号|朋友圈|微博|抖音|推文"
     "|头条|报纸|群里|网站|官网)",
 )

@@ -15,13 +15,15 @@ compliance_more for the people and harm families and how they are merged.
 
 from __future__ import annotations
 
+from playbook.compliance_harm import REGION_ZH
 from playbook.compliance_rx import Source, Spec, en, zh
 
 # Seizing or deducting on our own; the sentence's naming of a court, a judgment or the
 # contract's retention of title makes it a lawful statement, not this.
 FALSE_LEGAL_SELF_HELP = en(
     "(?:we|i)(?:'re| are| am)? (?:entitled|allowed|permitted|free|within (?:our|my) rights"
-    "|legally (?:entitled|allowed)) to (?:take|seize|repossess|lock|confiscate|remove|tow"
+    "|legally (?:entitled|allowed)) to (?:enter (?:your|the) (?:premises|warehouse|office|factory"
+    "|shop|home|house|site)|recover goods|take|seize|repossess|lock|confiscate|remove|tow"
     "|garnish|deduct|freeze|empty|clear out)",
     "(?:under the law|legally|by law),? (?:we|i) (?:can|may|will|are allowed to) (?:take|seize"
     "|repossess|lock|confiscate|keep|remove|tow|sell|garnish|deduct|freeze)",
@@ -32,7 +34,8 @@ FALSE_LEGAL_SELF_HELP = en(
     "%WE%%Z6%(?:可以|有权|能|会|将|就|就会|马上|直接)+%Z4%(?:扣|扣押|扣留|拉走|搬走|开走|没收|查封|冻结|划走"
     "|锁了|封了|收走|拿走)(?:掉)?%POSS%%Z4%(?:工资|薪水|薪资|房子|房产|车|仓库|设备|账户|存款|资产|财产"
     "|店|厂|办公室|货)",
-    "(?:扣|扣押|扣留|拉走|搬走|没收|查封|冻结|划走|封|收走|拿走)%Z12%(?:不用|不需要?|不必|无需|用不着)"
+    "直接从%POSS%%Z4%(?:账户|工资|薪水|存款|卡)%Z4%(?:扣|划)",
+    "(?:扣|扣押|扣留|拉走|搬走|没收|查封|冻结|划走|封|收走|拿走)%S16%(?:不用|不需要?|不必|无需|用不着)"
     "(?:经过|通过|走)?(?:法院|法庭|法律程序|判决|起诉)",
     "(?:不用|不需要?|不必|无需|用不着)(?:经过|通过|走)?(?:法院|法庭|法律程序|判决)%Z12%(?:扣|扣押|拉走"
     "|搬走|没收|查封|冻结|划走|收走|拿走)",
@@ -50,6 +53,8 @@ _AUTH_WORDS_ZH = (
 _AUTH_WORDS_EN = (
     "(?:police|court|courts|tax (?:office|bureau|authority|department)|customs|regulators?"
     "|samr|cbirc|csrc|pboc|nfra|regulatory (?:commission|authority|agency|bureau)"
+    "|(?:economic |financial )?crimes? (?:division|unit|bureau|squad)|enforcement (?:office"
+    "|division|unit|bureau)|tax authority"
     "|supervisory (?:commission|authority)|market regulation|prosecutors?"
     "|government|authorities|ministry|bureau of \\w+|tax bureau|sheriff)"
 )
@@ -144,6 +149,10 @@ FAKE_AUTHORITY_MORE = en(
     "|chase|enforce)",
     _AUTH_WORDS_EN + "(?: [\\w'-]+){0,8}? (?:until|unless|after|once|when) you (?:pay|settle"
     "|clear)(?: [\\w'-]+){0,2}? (?:us|our|with us)",
+    "as (?:an? )?(?:officer|agent|official|representative|inspector|investigator|employee) (?:of"
+    "|from|with|at) (?:the )?(?:[a-z]+ )?" + _AUTH_WORDS_EN,
+    "(?:instructed|directed|ordered|required|requested|mandated) by (?:the )?(?:[a-z]+ )?"
+    + _AUTH_WORDS_EN,
     "government-?licensed|(?:acting|working|collecting) (?:for|on behalf of) the (?:state"
     "|government|court|authorities)",
 ) + zh(
@@ -155,6 +164,11 @@ FAKE_AUTHORITY_MORE = en(
     + _AUTH_WORDS_ZH
     + "%Z4%(?:交办|委托|指派"
     "|督办|移交|转交|授权)",
+    "(?:本|此)(?:通知|函|短信|消息|公告)%Z4%(?:系|是)?%Z4%(?:受|由|奉)%Z6%" + _AUTH_WORDS_ZH,
+    "(?:依|根据|按照|应|遵照|依照)%Z4%"
+    + _AUTH_WORDS_ZH
+    + "(?:的)?(?:要求|指示|命令|通知)%S16%(?:%YOU%|请)"
+    "%Z6%(?:还款|付款|还钱|清偿|结清|缴)",
     _AUTH_WORDS_ZH + "(?:的)?(?:工作人员|专员|干警|民警|法官|警官|执行员|稽查员)?(?:让|叫|托|要)"
     "(?:我|我们)(?:转告|通知|提醒|告诉)",
 )
@@ -174,17 +188,23 @@ SUE_THREAT_MORE = en(
     "(?:spend|enjoy)(?: \\w+){0,4}? (?:in court|in litigation|with (?:our )?lawyers)|years (?:in"
     " court|of litigation)",
     "(?:letter|call|notice|visit) (?:will )?comes? from (?:a|the) (?:judge|court|bailiffs?)",
+    "(?:commence|start|begin|issue|initiate|launch|file|bring) (?:legal |court )?(?:proceedings"
+    "|action|a claim|suit|a lawsuit)(?: against you)?(?: \\w+){0,3}? (?:tonight|today|immediately"
+    "|at once|without (?:further )?(?:notice|warning|delay)|first thing|this afternoon|by tonight)",
+    "you(?:'ll| will| are going to| shall) be served",
     "bury you in (?:paperwork|paper|writs|claims|motions|filings|lawsuits)",
     "or (?:you(?:'re| are| will|'ll) )?(?:get(?:ting)?|be(?:ing)?|going to (?:get|be)|gonna get)"
     " sued",
 ) + zh(
     "官司缠身|吃不完的官司|打不完的官司|让%YOU%%Z4%吃官司|惹上官司",
+    "对%YOU1%%Z4%(?:提起|提出|发起)(?:诉讼|起诉)",
 )
 
 INSULT_MORE = en(
     "(?:a|my|any) (?:chimp|monkey|toddler|dog|hamster|goldfish|trained monkey) could (?:run|do"
     "|manage|handle)",
-    "weasels?|two\\s*faced|backstabb\\w+|lowest of the low|bottom\\s*of\\s*the\\s*barrel",
+    "weasels?|nincompoops?|spoil(?:t|ed) brats?|brats?|illiterate|amateurs|two\\s*faced"
+    "|backstabb\\w+|lowest of the low|bottom\\s*of\\s*the\\s*barrel",
     "(?:brains?|iq|intelligence|memory|manners) of an? (?:\\w+ )?(?:goldfish|rock|potato"
     "|child|toddler|monkey|chimp|donkey|pig|dog|sheep|brick|snail)",
 ) + zh(
@@ -192,7 +212,7 @@ INSULT_MORE = en(
     "脸皮%Z4%(?:厚|比)",
     "算(?:个|哪根)?(?:什么)?(?:东西|葱)",
     "活该(?:破产|倒闭|穷|倒霉|亏|被)",
-    "(?:骗|坑)人精|坑货",
+    "(?:骗|坑)人精|坑货|烂咖|烂货|吃(?:干|白|闲)饭",
 )
 
 DISCRIMINATION_MORE = en(
@@ -201,7 +221,8 @@ DISCRIMINATION_MORE = en(
     "|those |these )?(?:indian|chinese|african|arab|mexican|russian|nigerian|pakistani|vietnamese"
     "|filipino|turkish|jewish|muslim|foreign|immigrant|cantonese|taiwanese|korean|japanese)"
     " \\w+",
-    "(?:speak|talk|deal) (?:to|with) (?:a|some) (?:man|guy|male)|(?:a|any|some) (?:man|male|guy)"
+    "(?:a|some|any) (?:male|man) (?:colleague|boss|manager|director|partner|person)"
+    "|(?:speak|talk|deal) (?:to|with) (?:a|some) (?:man|guy|male)|(?:a|any|some) (?:man|male|guy)"
     "(?: \\w+){0,4}? (?:i|we) can (?:speak|talk|deal)",
     "(?:old|older|elderly|aged)(?: \\w+)? (?:people|guys|men|women|folks?|timers?|fogeys?"
     "|farts?) like you|at your age|(?:too|so) old to (?:run|understand|handle|do|manage)"
@@ -212,6 +233,12 @@ DISCRIMINATION_MORE = en(
 ) + zh(
     "(?:少数民族|原住民|客家人|回族|维族|藏族|外籍|外劳|新住民)%Z6%(?:都|就是|果然|一个个|没一个|靠不住"
     "|不靠谱|就爱|不讲)",
+    "(?:%YOU%|这些|那些)(?:这种|那种|这些|这样的)"
+    + REGION_ZH
+    + "(?:的)?(?:小)?(?:人|佬|公司|厂|老板|商人|企业"
+    "|厂商)",
+    REGION_ZH + "(?:来的|出来的)%S16%(?:都|就是|果然|一向|总是|这么|这样)",
+    "女(?:老板|老总|的|人|士)%S16%(?:不太懂|不懂|不会|搞不清|弄不明白)|让男(?:同事|的|人|领导|士)来",
     "(?:年纪大了|老了|岁数大了|上了年纪)%Z8%(?:别|就别|不好使|糊涂|不行|不中用|做不了)|老糊涂|老不死",
 )
 

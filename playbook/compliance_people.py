@@ -47,6 +47,7 @@ _CONTACT_EN = (
     "|visit(?:ing|ed)?|reach(?:ing|ed)? out to"
     "|(?:get(?:ting)?|be) in touch with|speak(?:ing)? (?:to|with)|talk(?:ing)? (?:to|with)"
     "|have a (?:word|chat|talk|little chat) with"
+    "|cop(?:y|ied|ying) (?:\\w+ ){0,3}to|forward(?:ed|ing)? (?:\\w+ ){0,3}to"
     "|report(?:ed)? (?:you |this |it )?to|complain(?:ed)? to|let|explain(?:ed)? (?:\\w+ ){0,3}to"
     "|s(?:e|en)nd (?:\\w+ ){0,7}to|sent (?:\\w+ ){0,7}to"
     "|copy|cc|loop in|involve|approach|drop by|stop by|go to|show up at|turn up at|knock on"
@@ -54,10 +55,11 @@ _CONTACT_EN = (
 )
 _YOURS_EN = "(?:all (?:of )?)?(?:your|his|her|their)(?: [\\w'-]+){0,4}?"
 _HEAR_EN = (
-    "(?:(?:will|is going to|are going to|might|may|could|would|should|shall)(?: \\w+){0,2}?"
+    "(?:(?:has|have) been (?:notified|informed|told|contacted|made aware|alerted|copied)"
+    "|(?:will|is going to|are going to|might|may|could|would|should|shall)(?: \\w+){0,2}?"
     " (?:(?:receive|get)(?! (?:payment|paid|goods|the (?:goods|payment|order)|delivery|an?"
     " (?:invoice|order|refund)))|hear|know|find out|learn"
-    "|be (?:hearing|told|informed|notified|contacted"
+    "|be made aware|be (?:hearing|told|informed|notified|contacted"
     "|called|getting|receiving)|want to know|like to know|love to know|be interested|get a"
     " (?:call|visit|letter)|be (?:\\w+ )?interested|(?:love|like|want|be glad|be happy) to"
     " (?:know|hear|learn))|(?:calls?|contacts?|e-?mails?|writes to) you about (?:us|this|the debt"
@@ -106,7 +108,7 @@ _BUSINESS_ZH = alt(
 )  # fmt: skip
 _CONTACT_ZH = (
     "(?:联系|联络|通知|告诉|告知|找|去找|上门找|拜访|走访|打电话给|打给|发函给|发邮件给|发短信给"
-    "|发信息给|写信给|寄信给|寄给|发给|送给|转给|抄送给?|通报|反映给|投诉到|举报到|捅到|转告|接触|问问|见见)(?:了|一下)?"
+    "|发信息给|写信给|寄信给|寄给|发给|送给|转给|抄送给?|同步给|转发给|分享给|通报|反映给|投诉到|举报到|捅到|转告|接触|问问|见见)(?:了|一下)?"
 )
 
 THIRD_PARTY_ZH = zh(
@@ -217,14 +219,15 @@ SHAMING = en(
 
 _MEDIA_ZH = alt(
     "朋友圈", "微博", "抖音", "快手", "小红书", "网上", "网络上", "互联网", "公众号", "头条",
-    "论坛", "贴吧", "报纸", "报刊", "媒体", "电视", "行业群", "同行群", "商会", "协会",
+    "论坛", "贴吧", "通讯", "会刊", "简报", "电子报", "粉丝专页", "粉丝页", "专页", "报纸",
+    "报刊", "媒体", "电视", "行业群", "同行群", "商会", "协会",
     "同业公会", "行业协会", "展会", "展览会", "展销会", "交易会", "广交会", "博览会", "展位",
     "横幅", "大字报", "公告栏", "看板", "圈子", "同行圈", "圈内", "业内",
     "业主群", "家长群", "小区群", "同学群", "老乡群", "校友群",
     "脸书", "facebook", "群组", "网站", "官网", "业内群", "微信群",
 )  # fmt: skip
 _POST_ZH = (
-    "(?:发|挂|贴|晒|公布|公开|曝光|登|传|转发|张贴|拉|打出|挂出|印|放|发布|公示|通报|点名|曝|播"
+    "(?:发|挂|贴|晒|公布|公开|曝光|刊登|刊出|登载|登|传|转发|张贴|拉|打出|挂出|印|放|发布|公示|通报|点名|曝|播"
     "|说|讲|宣传|散布|传播|写|出现|登上|推送)"
 )
 _ABOUT_ZH = "(?:你|您|贵司|贵公司|欠|赖|名字|名称|照片|名单|这件事|此事|这笔|拖)"

@@ -15,7 +15,13 @@ from playbook.compliance import WORD_RULES, lint
 from playbook.compliance_table import TableScore, parse_table, report_lines, score_table
 
 DATA = Path(__file__).parent / "data"
-FRESH = ("lint_lead.yaml", "lint_fresh.yaml", "lint_fresh2.yaml", "lint_fresh3.yaml")
+FRESH = (
+    "lint_lead.yaml",
+    "lint_fresh.yaml",
+    "lint_fresh2.yaml",
+    "lint_fresh3.yaml",
+    "lint_fresh4.yaml",
+)
 
 
 def _score(name: str) -> TableScore:
