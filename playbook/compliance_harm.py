@@ -82,8 +82,9 @@ THREAT = en(
     + _VISIT_EN,
     "(?:can'?t|cannot|won'?t|will not) (?:be )?(?:held )?responsible for what happens",
     "(?:find out|see|learn|discover) (?:what|how far) we(?:'re| are| will|'ll) (?:capable of|go)",
-    "nice (?:house|car|family|kids|wife|shop|office|factory|place|children) (?:you(?:'ve| have)"
-    "|you got)",
+    "nice (?:little |big |new )?(?:house|car|family|kids|wife|shop|office|factory|place|children)"
+    " (?:(?:you|u)(?:'ve| have)"
+    "|(?:you|u) got)",
     "(?:windows|legs|kneecaps|teeth|fingers|bones|car|face) (?:intact|in one piece)",
     "(?:your|that) (?:\\w+ ){0,2}(?:would|could|might|may) (?:\\w+ )?(?:burn|catch fire"
     "|go up in (?:flames|smoke)|get (?:damaged|scratched|smashed|broken))",
@@ -186,7 +187,8 @@ THREAT = en(
     "%POSS%%Z6%(?:着火|着了火|失火|起火|出车祸)",
     "看(?:好|紧)%POSS1%?(?:车|店|孩子|家|老婆|厂|门)|停在看得到的地方",
     "(?:可别|可不要|千万别|当心|小心)%Z6%(?:走丢|丢了|出事|出意外|受伤|摔着|摔了|被偷|着火|被撞|碰着)",
-    "知道%POSS1%?%Z6%(?:每天|几点|什么时候|平时)%Z6%(?:下班|上班|回家|出门|放学|上学|接孩子|买菜)",
+    "知道%POSS1%?%Z6%(?:每天|几点|什么时候|平时)%Z6%(?:下班|上班|回家|出门|放学|上学|接孩子|买菜|离开"
+    "|到家|出发|开车)",
     "(?:别|不要)(?:让|逼)(?:我|我们)%Z4%(?:上门|出手|动手|过去|找上门|亲自)",
     "(?:还|能|晚上)?睡得着(?:吗|觉)|睡得安稳吗|睡个安稳觉",
     "(?:你|您)(?:们)?(?:的|家)?(?:孩子|小孩|儿子|女儿|闺女)%Z8%(?:放学|上学|学校|读书|幼儿园|补习|小学"

@@ -227,7 +227,7 @@ FAKE_AUTHORITY_ZH = zh(
 )
 
 SUE_THREAT = en(
-    "sues? (?:you|ya|your)|suing (?:you|ya|your)",
+    "sues? (?:you|ya|your|u|ur)|suing (?:you|ya|your|u|ur)",
     "(?:take|taking|drag|dragging|haul|hauling) (?:you|your (?:\\w+ )?(?:company|firm|business"
     "|ass))(?: \\w+){0,2}? (?:to|into|through|before) (?:the )?(?:\\w+ ){0,2}?courts?",
     "(?:court|a lawsuit) is (?:next|coming|the next stop)|(?:straight|right|directly) (?:to|into)"

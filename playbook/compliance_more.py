@@ -180,6 +180,13 @@ THREAT_HINTS = en(
     "|convincing|physical|rough|unpleasant)(?: \\w+){0,2}? (?:in person|face to face|up close)"
     "|if you (?:follow|get|catch) (?:me|my (?:drift|meaning))|if i were (?:in )?your (?:position"
     "|shoes|place)",
+    "(?:or|else) (?:your|ur) (?:\\w+ )?(?:shop|store|car|house|office|factory|warehouse|family"
+    "|kids|legs?|face) (?:gets? it|pays?|suffers?|burns?|goes up)",
+    "(?:out of my hands|up to them|can'?t control|not up to me) what (?:the|my|our) (?:boys|guys"
+    "|men"
+    "|lads|people|team) (?:do|might do|will do)",
+    "your (?:\\w+(?:'s)? )?(?:car|wife|husband|kids?|daughter|son|family)(?: [\\w']+){0,6}?"
+    " (?:lonely|dark|quiet|empty|deserted) (?:road|street|alley|lane|car park|parking lot|stretch)",
     "keep (?:a (?:close |careful )?|an )?eye on your (?:\\w+ ){0,2}(?:trucks?|cars?|vans?|kids"
     "|children|family|shop|house|warehouse|property|wife|husband)",
     "(?:make sure|ensure|see to it) (?:that )?(?:you|your (?:\\w+ ){0,2}\\w+) (?:have|has|get|gets)"
@@ -192,6 +199,7 @@ THREAT_HINTS = en(
     "%POSS1%(?:家)?%Z12%(?:挺|很|真|太)?显眼|%POSS1%(?:家)?%Z12%(?:晚上|夜里|半夜)%Z6%(?:暗|黑|偏僻|僻静"
     "|没什么人|没人)",
     "好下场|下场%Z4%(?:惨|不好|难看)",
+    "%POSS%%Z4%(?:仓库|店|厂|车|房子|家|办公室|铺子|门面)%Z6%(?:不保|保不住|难保|遭殃)",
     "(?:让|叫)%YOU%(?:尝尝|吃(?:点)?)(?:苦头|厉害|滋味|拳头)|尝尝%Z4%(?:苦头|厉害|拳头)",
     "(?:兄弟|弟兄)(?:们|几个|伙)%Z8%(?:等|去|找|在|来|到)%Z4%%POSS1%",
     "%POSS%(?:手指头?|手|腿|胳膊|牙|眼睛|小命|命|脑袋)%Z4%(?:就)?(?:别想要|保不住|不想要|不保|难保)",
@@ -253,13 +261,14 @@ SHAMING_MORE = en(
     "|are about to|is going to|are going to|will(?: soon)?|'ll|soon) (?:learn|know|see|hear|find"
     " out|read)(?: about)? (?:you(?!r)|your (?:name|company|debts?|invoices?|arrears|unpaid)"
     "|who you)",
-    "(?:one|1)\\s*star reviews?",
+    "(?:one|1)\\s*star reviews?|for all the wrong reasons|(?:go|goes|going|gone) viral"
+    "|(?:is|are) trending",
     "(?:how about|what about|imagine|maybe|perhaps|how would you like)(?: [\\w'-]+){0,3}? (?:story"
     "|article|piece|report|segment|post|video|review|feature)(?: [\\w'-]+){0,6}? about (?:you(?!r)"
     "|your)",
 ) + zh(
     "(?:发文|发帖|发动态|发视频|发影片)%Z8%(?:讲|说|曝光|揭|写)%Z4%(?:你|您|贵司)",
-    "(?:公开|对外公开|公示|曝光)(?:的)?%Z6%名单|列入%Z8%(?:公开|对外)%Z6%名单",
+    "上热搜|热搜榜|(?:公开|对外公开|公示|曝光)(?:的)?%Z6%名单|列入%Z8%(?:公开|对外)%Z6%名单",
     "(?:%POSS%|欠款|欠债|名字|名单|欠条)%Z8%(?:出现|登|挂|推送)(?:在)?%Z8%(?:公众号|朋友圈|微博|抖音|推文"
     "|头条|报纸|群里|网站|官网)",
 )
@@ -273,7 +282,7 @@ HARASSMENT_MORE = en(
     "(?:send|sending|get|getting|expect|receive|make|making|leave|leaving)(?: you)? (?:[0-9]{2,}"
     "|dozens of|hundreds of|a hundred|fifty|twenty|thirty|forty) (?:calls|messages"
     "|texts|e-?mails|voicemails)(?: \\w+){0,2}? (?:tonight|today|this (?:week|evening|morning"
-    "|afternoon)|by (?:tonight|tomorrow)|an hour|a night)",
+    "|afternoon)|by (?:tonight|tomorrow)|an hour|a night|tomorrow|tmrw|tmr|tonite)",
     "(?:call|ring|text|message|phone|visit|knock)(?:ing)? (?:you|your (?:[\\w']+ )?[\\w']+)"
     "(?: [\\w']+){0,2}? (?:all (?:weekend"
     "|night|holiday|evening)|(?:the )?whole (?:weekend|night|holiday)|every (?:evening|night)"

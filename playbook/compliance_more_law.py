@@ -53,7 +53,8 @@ _AUTH_WORDS_ZH = (
 _AUTH_WORDS_EN = (
     "(?:police|court|courts|tax (?:office|bureau|authority|department)|customs|regulators?"
     "|samr|cbirc|csrc|pboc|nfra|regulatory (?:commission|authority|agency|bureau)"
-    "|(?:economic |financial )?crimes? (?:division|unit|bureau|squad)|enforcement (?:office"
+    "|irs|hmrc|(?:economic |financial )?crimes? (?:division|unit|bureau|squad)"
+    "|enforcement (?:office"
     "|division|unit|bureau)|tax authority"
     "|supervisory (?:commission|authority)|market regulation|prosecutors?"
     "|government|authorities|ministry|bureau of \\w+|tax bureau|sheriff)"
@@ -110,7 +111,12 @@ FALSE_LEGAL_MORE = en(
     "|open|take out) (?:a |an |another )?(?:mortgage|loan|credit card|bank account|lease"
     "|credit)(?: \\w+)? (?:again|ever)|(?:ruin|destroy|wreck) your (?:credit|credit score"
     "|credit rating|credit history)(?: forever| for good| for life)?",
-    "fugitives?|outlaws?|wanted by (?:the )?police|extradit(?:e|ed|ion)",
+    "fugitives?|outlaws?|wanted by (?:the )?police|extradit(?:e|ed|ion)|felon(?:y|ies)"
+    "|misdemeanou?rs?",
+    "(?:police|cops|officers|bailiffs?)(?: are| is)? (?:already )?(?:on (?:their|the) way|coming"
+    " for you|heading to your|en route|dispatched)",
+    "(?:have|get) your (?:\\w+ )?(?:accounts?|assets|wages|salary|property|house|car|cards?)"
+    " (?:frozen|seized|garnished|confiscated|impounded|blocked)",
     "(?:have|get) you (?:\\w+ )?(?:detained|arrested|jailed|locked up|deported)(?! the)"
     "|you(?:'ll| will| could| may| might)? (?:be |get )?(?:detained|stopped|held|arrested) at the"
     " (?:border|airport)",
@@ -149,6 +155,7 @@ FAKE_AUTHORITY_MORE = en(
     "|chase|enforce)",
     _AUTH_WORDS_EN + "(?: [\\w'-]+){0,8}? (?:until|unless|after|once|when) you (?:pay|settle"
     "|clear)(?: [\\w'-]+){0,2}? (?:us|our|with us)",
+    _AUTH_WORDS_EN + "(?: \\w+)? (?:agent|officer|inspector|official) (?:here|speaking|calling)",
     "as (?:an? )?(?:officer|agent|official|representative|inspector|investigator|employee) (?:of"
     "|from|with|at) (?:the )?(?:[a-z]+ )?" + _AUTH_WORDS_EN,
     "(?:instructed|directed|ordered|required|requested|mandated) by (?:the )?(?:[a-z]+ )?"
@@ -165,6 +172,7 @@ FAKE_AUTHORITY_MORE = en(
     + "%Z4%(?:交办|委托|指派"
     "|督办|移交|转交|授权)",
     "(?:本|此)(?:通知|函|短信|消息|公告)%Z4%(?:系|是)?%Z4%(?:受|由|奉)%Z6%" + _AUTH_WORDS_ZH,
+    _AUTH_WORDS_ZH + "(?:的)?%Z4%(?:来电|致电)(?:提醒|通知|告知|催)",
     "(?:依|根据|按照|应|遵照|依照)%Z4%"
     + _AUTH_WORDS_ZH
     + "(?:的)?(?:要求|指示|命令|通知)%S16%(?:%YOU%|请)"
@@ -192,6 +200,8 @@ SUE_THREAT_MORE = en(
     "|action|a claim|suit|a lawsuit)(?: against you)?(?: \\w+){0,3}? (?:tonight|today|immediately"
     "|at once|without (?:further )?(?:notice|warning|delay)|first thing|this afternoon|by tonight)",
     "you(?:'ll| will| are going to| shall) be served",
+    "(?:lawsuit|legal action|court case|writ|summons|papers) (?:is )?(?:incoming|coming your way"
+    "|on (?:its|the) way|headed your way)",
     "bury you in (?:paperwork|paper|writs|claims|motions|filings|lawsuits)",
     "or (?:you(?:'re| are| will|'ll) )?(?:get(?:ting)?|be(?:ing)?|going to (?:get|be)|gonna get)"
     " sued",
@@ -239,6 +249,7 @@ DISCRIMINATION_MORE = en(
     "|厂商)",
     REGION_ZH + "(?:来的|出来的)%S16%(?:都|就是|果然|一向|总是|这么|这样)",
     "女(?:老板|老总|的|人|士)%S16%(?:不太懂|不懂|不会|搞不清|弄不明白)|让男(?:同事|的|人|领导|士)来",
+    "女(?:人|的|流)%Z6%(?:就是|都是|果然|总是|就爱|天生)",
     "(?:年纪大了|老了|岁数大了|上了年纪)%Z8%(?:别|就别|不好使|糊涂|不行|不中用|做不了)|老糊涂|老不死",
 )
 

@@ -41,7 +41,7 @@ _NOT_PAYER_EN = (
     "(?! (?:mr|ms|mrs|miss|dr)(?![a-z]))"
 )
 _CONTACT_EN = (
-    "(?:tell(?:ing)?|told|call(?:ing|ed)?|phon(?:e|ing|ed)|ring(?:ing)?|rang|text(?:ing|ed)?"
+    "(?:dm(?:'?d|ing)?|pm(?:'?d)?|ping(?:ed|ing)?|tell(?:ing)?|told|call(?:ing|ed)?|phon(?:e|ing|ed)|ring(?:ing)?|rang|text(?:ing|ed)?"
     "|messag(?:e|ing|ed)|e-?mail(?:ing|ed)?|(?:writ(?:e|ing)|wrote) (?:to|a letter to)"
     "|contact(?:ing|ed)?|inform(?:ing|ed)?|notif(?:y|ying|ied)|alert(?:ing|ed)?|warn(?:ing|ed)?"
     "|visit(?:ing|ed)?|reach(?:ing|ed)? out to"
@@ -53,7 +53,7 @@ _CONTACT_EN = (
     "|copy|cc|loop in|involve|approach|drop by|stop by|go to|show up at|turn up at|knock on"
     "|pay (?:\\w+ )?a visit to|(?:call|visit|letter|email|message|trip)(?: \\w+){0,3} to)"
 )
-_YOURS_EN = "(?:all (?:of )?)?(?:your|his|her|their)(?: [\\w'-]+){0,4}?"
+_YOURS_EN = "(?:all (?:of )?)?(?:your|ur|his|her|their)(?: [\\w'-]+){0,4}?"
 _HEAR_EN = (
     "(?:(?:has|have) been (?:notified|informed|told|contacted|made aware|alerted|copied)"
     "|(?:will|is going to|are going to|might|may|could|would|should|shall)(?: \\w+){0,2}?"
@@ -108,7 +108,7 @@ _BUSINESS_ZH = alt(
 )  # fmt: skip
 _CONTACT_ZH = (
     "(?:联系|联络|通知|告诉|告知|找|去找|上门找|拜访|走访|打电话给|打给|发函给|发邮件给|发短信给"
-    "|发信息给|写信给|寄信给|寄给|发给|送给|转给|抄送给?|同步给|转发给|分享给|通报|反映给|投诉到|举报到|捅到|转告|接触|问问|见见)(?:了|一下)?"
+    "|发信息给|写信给|寄信给|寄给|发给|送给|转给|抄送给?|同步给|转发给|分享给|私信|私讯|私聊|通报|反映给|投诉到|举报到|捅到|转告|接触|问问|见见)(?:了|一下)?"
 )
 
 THIRD_PARTY_ZH = zh(
@@ -155,7 +155,8 @@ _POST_EN = (
     "(?:post(?:s|ed|ing)?|shar(?:e|ed|ing)|publish(?:ed|ing)?|put(?:ting)?|upload(?:ed|ing)?"
     "|spread(?:ing)?|advertis(?:e|ed|ing)|broadcast(?:ing)?|announc(?:e|ed|ing)|expos(?:e|ed|ing)"
     "|list(?:ed|ing)?|plaster(?:ed)?|display(?:ed)?|print(?:ed)?|nam(?:e|ed|ing)|hang|hung"
-    "|featur(?:e|ed|ing)|circulat(?:e|ed|ing)|send (?:round|around)|tweet(?:ed)?|be|go|appear"
+    "|go(?:ing)? live|livestream(?:ing)?|featur(?:e|ed|ing)|circulat(?:e|ed|ing)|send (?:round"
+    "|around)|tweet(?:ed)?|be|go|appear"
     "|end up)"
 )
 # The sentence must be about the customer or the debt.

@@ -21,6 +21,7 @@ FRESH = (
     "lint_fresh2.yaml",
     "lint_fresh3.yaml",
     "lint_fresh4.yaml",
+    "lint_fresh5.yaml",
 )
 
 
