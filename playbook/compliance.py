@@ -31,10 +31,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time
 
-from playbook import compliance_harm, compliance_legal, compliance_people
+from playbook import (
+    compliance_harm,
+    compliance_legal,
+    compliance_more,
+    compliance_more_law,
+    compliance_people,
+)
 from playbook.compliance_norm import normalise as _normalise
 from playbook.compliance_rx import END, Source, Spec, compile_alternatives
 from playbook.compliance_text import (
@@ -133,6 +139,7 @@ _EXCUSED = re.compile(
     r"|(?<![a-z])(?:please|kindly|(?:ask|suggest|recommend|advise)(?:\s+that)?(?:\s+you)?"
     r"|(?:could|can|would|will)\s+you)\s+$"
     r"|(?<!要)(?:不|没有?|未|无意|无需)(?:会|要|想|打算|愿意|再|去|能|可能|需要|必|必要|曾|用|准备)?\s*$"
+    r"|(?:不|没有?|未)(?:会|要|想|打算|再)?把[^,，。｡]{0,8}$"
     r"|(?:请|麻烦|烦请|劳烦|帮忙|(?:你|您)可以|可以先|建议|能否|能不能)(?:你|您)?"
     r"(?:先|再|尽快|直接|及时)?\s*$"
 )
@@ -182,9 +189,30 @@ def _group(spec: Spec) -> _Group:
     )
 
 
+def _with_more(specs: Iterable[Spec]) -> list[Spec]:
+    """The specs with compliance_more's families added to each rule's first unconditional
+    group."""
+    extra = dict(compliance_more.EXTRA)
+    for rule, source in compliance_more_law.EXTRA.items():
+        extra[rule] = extra[rule] + source if rule in extra else source
+    out = []
+    for spec in specs:
+        more = extra.pop(spec.rule, None) if spec.requires is None else None
+        out.append(spec if more is None else replace(spec, source=spec.source + more))
+    assert not extra, extra
+    return out
+
+
 _GROUPS: tuple[_Group, ...] = tuple(
     _group(spec)
-    for spec in (*compliance_harm.SPECS, *compliance_people.SPECS, *compliance_legal.SPECS)
+    for spec in _with_more(
+        (
+            *compliance_harm.SPECS,
+            *compliance_people.SPECS,
+            *compliance_legal.SPECS,
+            *compliance_more_law.SPECS,
+        )
+    )
 )
 assert {g.rule for g in _GROUPS} == set(WORD_RULES)
 

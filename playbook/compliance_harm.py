@@ -82,8 +82,9 @@ THREAT = en(
     + _VISIT_EN,
     "(?:can'?t|cannot|won'?t|will not) (?:be )?(?:held )?responsible for what happens",
     "(?:find out|see|learn|discover) (?:what|how far) we(?:'re| are| will|'ll) (?:capable of|go)",
-    "nice (?:house|car|family|kids|wife|shop|office|factory|place|children) (?:you(?:'ve| have)"
-    "|you got)",
+    "nice (?:little |big |new )?(?:house|car|family|kids|wife|shop|office|factory|place|children)"
+    " (?:(?:you|u)(?:'ve| have)"
+    "|(?:you|u) got)",
     "(?:windows|legs|kneecaps|teeth|fingers|bones|car|face) (?:intact|in one piece)",
     "(?:your|that) (?:\\w+ ){0,2}(?:would|could|might|may) (?:\\w+ )?(?:burn|catch fire"
     "|go up in (?:flames|smoke)|get (?:damaged|scratched|smashed|broken))",
@@ -186,7 +187,8 @@ THREAT = en(
     "%POSS%%Z6%(?:着火|着了火|失火|起火|出车祸)",
     "看(?:好|紧)%POSS1%?(?:车|店|孩子|家|老婆|厂|门)|停在看得到的地方",
     "(?:可别|可不要|千万别|当心|小心)%Z6%(?:走丢|丢了|出事|出意外|受伤|摔着|摔了|被偷|着火|被撞|碰着)",
-    "知道%POSS1%?%Z6%(?:每天|几点|什么时候|平时)%Z6%(?:下班|上班|回家|出门|放学|上学|接孩子|买菜)",
+    "知道%POSS1%?%Z6%(?:每天|几点|什么时候|平时)%Z6%(?:下班|上班|回家|出门|放学|上学|接孩子|买菜|离开"
+    "|到家|出发|开车)",
     "(?:别|不要)(?:让|逼)(?:我|我们)%Z4%(?:上门|出手|动手|过去|找上门|亲自)",
     "(?:还|能|晚上)?睡得着(?:吗|觉)|睡得安稳吗|睡个安稳觉",
     "(?:你|您)(?:们)?(?:的|家)?(?:孩子|小孩|儿子|女儿|闺女)%Z8%(?:放学|上学|学校|读书|幼儿园|补习|小学"
@@ -208,11 +210,14 @@ INSULT = en(
     "liars?|lying (?:bastards?|cheats?|crooks?|thieves|scum)",
     "cheat(?:s|ers?|ing)?(?! (?:sheets?|codes?|days?|meals?))",
     "scum(?:bags?)?|idiots?|idiotic|deadbeats?|thie(?:f|ves)|crooks?|crooked|dirtbags?",
-    "fraudsters?|con (?:artists?|men|man)|scammers?|swindlers?|morons?|moronic|imbeciles?|cretins?",
+    "fraudsters?|con (?:artists?|men|man)|muppets?|numpties?|wankers?|tossers?|plonkers?"
+    "|pillocks?|twats?|dipshits?|numbskulls?|knuckleheads?|bozos?|doofus|dolts?|incompetents|scammers?|swindlers?|morons?|moronic|imbeciles?|cretins?",
     "losers?|bastards?|assholes?|arseholes?|bitch(?:es)?|shameless|parasites?|leech(?:es)?",
     "lowlifes?|low-lifes?|sleaze(?:bags?|balls?)?|sleazy|vermin|retard(?:ed|s)?|tmd|wtf",
     "f+u+c+k\\w*|f[u*][c*]k\\w*|fck\\w*|shit(?:ty|head)?|crap|damn you|screw you|go to hell",
-    "piece of (?:shit|crap|garbage|trash|work)|pathetic excuse|bottom[- ]?feeders?|freeloaders?",
+    "piece of (?:shit|crap|garbage|trash|work)|(?:pathetic|sorry|poor|useless|worthless|sad"
+    "|miserable|lousy) excuse|excuse (?:for|of) an? (?:\\w+ )?(?:man|human|person|businessman"
+    "|company|boss|owner|business|manager)|bottom[- ]?feeders?|freeloaders?",
     "halfwits?|nitwits?|dimwits?|dumbass(?:es)?|jackass(?:es)?|dickheads?|pricks?|buffoons?",
     "clowns|subhuman|brain-?dead|shut up|shame on you|whining|spineless|disgrace|cowards?"
     "|cheapskates?|misers?|scrooges?|clueless|wimps?|slackers?|grow a (?:spine|pair)",
@@ -253,9 +258,11 @@ INSULT = en(
 
 _NAT = (
     "(?:chinese|indians?|japanese|koreans?|americans?|africans?|arabs?|mexicans?|russians?"
-    "|jewish|jews|muslims?|black|blacks|asians?|foreign|foreigners|immigrants?|filipinos?"
+    "|jewish|jews|muslims?|black|blacks|asians?|foreign(?:ers?)?|immigrants?|filipinos?"
     "|vietnamese|pakistanis?|nigerians?|italians?|greeks?|polish|turks?|turkish|gypsy|gypsies"
-    "|latinos?|hindus?|westerners?|mainlanders?|northerners?|southerners?|country folk"
+    "|latinos?|hispanics?|cantonese|shanghainese|hakka|taiwanese|fujianese|hokkien|malays?"
+    "|thais?|indonesians?|bangladeshis?|uyghurs?|tibetans?|hindus?|westerners?|mainlanders?"
+    "|northerners?|southerners?|country folk"
     "|villagers?|peasants?|rednecks?|hillbill(?:y|ies)|locals|outsiders)"
 )
 _GROUP_EN = (
@@ -272,9 +279,14 @@ DISCRIMINATION = en(
     "|bloody|damn|of course)"
     " " + _NAT + "(?: " + _GROUP_EN + ")?",
     "(?<!new\\s)" + _NAT + "(?: " + _GROUP_EN + ")? " + _GENERAL_EN,
-    "people (?:like you|of your kind|from your (?:region|country|province|village|area|town"
+    "your (?:sort|kind|type|lot)(?: \\w+){0,2}? from|your generation"
+    "|people of your (?:background|sort|type|race|religion|culture|origin"
+    "|ethnicity)|people (?:like you|of your kind"
+    "|from your (?:region|country|province|village|area|town"
     "|hometown|part of the world|culture|background|race|religion|kind))",
-    "your (?:kind|race|tribe)|your (?:people|lot) from",
+    "your (?:kind|race|tribe)|your lot from|your people from (?!(?:the |your )?(?:accounts"
+    "|finance|accounting"
+    "|ap|payables|treasury|office|team|department|warehouse|logistics|sales|purchasing))",
     "(?:people|folks?|guys|companies) (?:from|in) (?:the )?(?:countryside|villages?|rural areas"
     "|the sticks|the provinces|your region|your country|your province|your part of the world)",
     "(?:women|females|girls|ladies) (?:can'?t|cannot|shouldn'?t|should not|don'?t|do not"
@@ -298,8 +310,10 @@ DISCRIMINATION = en(
     "typical \\w+ (?:guy|guys|man|men|woman|women|people|company|businessman|boss|folks?)",
     "(?:woman|women|female|ladies|lady|girl)-?(?:owned|run|led|managed)",
     "your accent|(?:old|young) people like you|you (?:people|guys|lot) from",
-    "(?:gay|gays|lesbian|queer|trans|homosexual|disabled|foreign|immigrant|black|muslim|jewish)"
-    "(?: \\w+)? like you",
+    "(?:gay|gays|lesbian|queer|trans|homosexual|disabled|foreign(?:ers?)?|immigrants?|black"
+    "|muslims?|jewish|jews?|wom[ae]n|girls?|females?|ladies|lady|villagers?|peasants?"
+    "|mainlanders?|filipinos?|indians?|chinese|africans?|mexicans?)(?: \\w+)? like (?:you"
+    "|your \\w+)",
     "(?:your|her) husband (?:should|ought to|can|could|had better) (?:run|handle|take over|deal"
     "|manage|be in charge)|(?:put|get|let) (?:a man|your husband|the man) (?:in charge|on the"
     " phone|handle|deal)|talk to (?:a man|your husband)",
@@ -309,11 +323,13 @@ DISCRIMINATION = en(
     "|never|can'?t)",
 )
 
-_REGION_ZH = alt(
+REGION_ZH = alt(
     "河南", "河北", "山东", "山西", "东北", "湖南", "湖北", "广东", "广西", "福建", "浙江",
     "温州", "江西", "安徽", "四川", "重庆", "贵州", "云南", "西藏", "新疆", "甘肃", "陕西",
     "宁夏", "青海", "内蒙(?:古)?", "黑龙江", "吉林", "辽宁", "江苏", "上海", "北京", "天津",
     "海南", "台湾", "香港", "澳门", "潮汕", "苏北", "福州", "莆田", "外地", "外省", "乡下",
+    "外劳", "外籍", "新住民",
+    "南部", "北部", "中部", "东部", "客家",
     "农村", "山里", "南方", "北方", "大陆", "城里", "本地", "日本", "韩国", "印度", "越南",
     "美国", "非洲", "阿拉伯", "俄罗斯", "外国",
 )  # fmt: skip
@@ -323,8 +339,13 @@ _GENERAL_ZH = (
 )
 
 DISCRIMINATION_ZH = zh(
-    "(?:%YOU%|这些|那些|这帮|那帮|一群)" + _REGION_ZH + "(?:人|佬|仔)",
-    _REGION_ZH + "(?:人|佬)" + _GENERAL_ZH,
+    "(?:%YOU%|这些|那些|这帮|那帮|一群)"
+    + REGION_ZH
+    + "(?:人|佬|仔|老板|商人|老总|公司|企业|客户|厂商|女人|男人)",
+    REGION_ZH + "(?:人|佬)(?![民员士手力才])%Z6%" + _GENERAL_ZH,
+    "女(?:人|的|流之辈|老板|老总)(?:家)?(?:就|都|本来就|天生|哪)?(?:不该|不能|不会|不适合|不懂|管不好|做不了"
+    "|当不了|干不了|成不了)|毕竟(?:是|只是)(?:个|一个)?(?:女人|女的|女流|小姑娘|外地人|外国人|乡下人|农村人)",
+    "(?:叫|让|换)%POSS1%?(?:先生|老公|丈夫|男人|家男人|当家的)(?:来|出来|过来)%Z4%(?:谈|说|处理|管|跟我|和我)",
     "(?:农村|乡下|山里|山沟|外地|小地方|穷地方)(?:来的|出来的|的人)",
     "(?:%YOU%|你|您)(?:那|这)(?:个|种|些|边|里|儿|块)?(?:地方|地区|省|村|县|山沟|老家)?(?:的|出来的)"
     "人(?![手员力])%Z4%" + _GENERAL_ZH,
@@ -355,7 +376,8 @@ _VEILED_ABOUT = (
     "your (?:\\w+ )?(?:staff|family|kids|children|wife|husband|home|house|car|cars|warehouse"
     "|factory|shop|store|office|stock|premises|workers|employees|daughter|son|parents|dog|health"
     "|life|plant|building|trucks?|vans?|people)|you live|mr\\.? [a-z]+|ms\\.? [a-z]+|out there"
-    "|(?:你|您)(?:们)?(?:的|家)?(?:厂房|厂|仓库|店|车|孩子|老婆|家人|员工|工人|家|房子|公司|人)"
+    "|(?:你|您)(?:们)?(?:的|家)?(?:厂房|厂|仓库|店|车|孩子|老婆|家人|员工|工人|家|房子|公司|人|妈妈|爸爸"
+    "|父母|爸妈|老人|母亲|父亲|女儿|儿子|老公|太太|先生|家里)"
 )
 _VEILED_NOT = (
     "wish|hope|happy|regards|congrat|enjoy|holiday|record|receipt|bank|invoice|insur|please"

@@ -31,8 +31,9 @@ FALSE_LEGAL_ALWAYS = en(
     "(?:call|contact|inform|notify|alert|involve|get|have|send) the (?:police|cops|fbi"
     "|authorities)",
     "report (?:you|this|it|your (?:company|firm)) to the (?:police|cops|fbi|authorities)",
-    "police (?:report|complaint|case)",
-    "(?:the )?(?:police|cops)(?: \\w+){0,2} (?:will|are going to|'ll|can|could|may|might)",
+    "(?<!your\\s)(?<!the\\s)police (?:report|complaint|case)(?! you)",
+    "(?:the )?(?:police|cops)(?: \\w+){0,2} (?:will|are going to|'ll|can|could|may|might)"
+    "(?! (?:close|open|escort|direct|clear|reopen|be (?:closing|escorting|directing)) )",
     "(?:lose|losing) your (?:house|home|car|assets|property|properties|savings)",
     "(?:liquidated|wound up|bankrupted|declared bankrupt) by (?:the )?courts?|force (?:you|your"
     " company) into (?:bankruptcy|liquidation)",
@@ -79,7 +80,8 @@ FALSE_LEGAL_LITIGATION = en(
     "your(?: [\\w']+)? (?:assets|accounts|bank accounts?|bank cards?|property|properties|funds"
     "|savings|wages|salary|house|home|car|cars|shares|passport) (?:(?:has|have) (?:already )?been"
     "|will be|are going to be|are being|(?:could|may|might|can) be|is going to be|gets?)"
-    " (?:frozen|seized|garnished|confiscated|impounded|auctioned|taken)",
+    " (?:frozen|seized|garnished|confiscated|impounded|auctioned|taken|towed|repossessed"
+    "|padlocked|sealed)",
     "(?:%WILL%|the court will|the police will|they will) (?:freeze|seize|garnish|confiscate"
     "|impound) your (?:\\w+ )?(?:assets|bank accounts?|property|funds|savings|wages|salary"
     "|house|home|car|passport)",
@@ -91,7 +93,8 @@ FALSE_LEGAL_LITIGATION = en(
     "(?:banned|barred|prohibited|stopped) from (?:flying|travel|travelling|traveling|leaving"
     "|boarding|taking (?:a |the )?(?:plane|flight|train)|high-speed|trains|planes|buying)",
     "travel ban|flight ban|exit ban|no-fly list",
-    "(?:exit permit|passport|visa|travel documents?|driving licen[cs]e) (?:will|could|may|is going"
+    "(?:exit permits?|passports?|visas?|travel documents?|driving licen[cs]e)"
+    " (?:will|could|may|is going"
     " to|can) be (?:cancelled|canceled|revoked|confiscated|seized|blocked|suspended)",
     "(?:won'?t|will not|can'?t|cannot|never) be able to (?:board|fly|travel|leave the country"
     "|take a (?:plane|flight|train)|buy (?:a )?(?:ticket|house|car))",
@@ -117,7 +120,7 @@ FALSE_LEGAL_LITIGATION = en(
     "失信被执行人|失信名单|列入失信|老赖名单|(?:法院|失信)黑名单|法院(?:将|会|已经?)?强制执行",
     "限制(?:高)?消费|限高|限制出境|限制出国|不能出国|限制出行|禁止出境|边控|出不了国|出不了境",
     "(?:坐|乘)不了(?:飞机|高铁|火车|动车)|不能(?:坐|乘)(?:飞机|高铁|动车)|上不了(?:好)?(?:学校|大学)",
-    "护照%Z6%(?:没用|作废|被扣|被收)",
+    "护照%Z6%(?:没用|作废|被扣|被收|注销|吊销|冻结|扣留|没收)",
 )
 
 # "Our lawyer has sent a letter": true once a lawyer's letter has been decided.
@@ -145,7 +148,8 @@ _AUTH_EN = (
     "court(?:s|'s)?|sheriff(?:'s office)?|tax (?:office|bureau|authority|authorities"
     "|department|inspectors?)|irs|hmrc|(?:public )?prosecutor'?s?(?: office)?|district attorney"
     "|attorney general|department of justice|ministry(?: of \\w+)?|government"
-    "|(?:banking |financial )?regulators?|central bank|fraud (?:squad|unit|division)"
+    "|(?:banking |financial )?regulators?|regulatory (?:commission|authority|agency)|central bank"
+    "|fraud (?:squad|unit|division)"
     "|economic crimes? (?:unit|division|squad|bureau)|enforcement (?:division|office|unit"
     "|bureau)|bailiffs?|marshals?|customs"
     "|fbi|interpol|law enforcement|public security bureau|authorities|taxation"
@@ -194,12 +198,14 @@ FAKE_AUTHORITY = en(
 
 _AUTH_ZH = (
     "(?:(?:人民)?法院|法庭|检察院|检察署|地检署|公安局|公安|派出所|警察局|警局|警方|经侦(?:支队|大队)?"
-    "|刑警队|调查局|调查站|行政执行署|执行署|行政执行处|国安局|国家安全局|安全局|监察局|税务局|税务稽查局|稽查局|税务|工商局|市场监管局|银保监(?:局|会)?"
-    "|银监(?:局|会)?|金管会"
+    "|刑警队|调查局|调查站|行政执行署|执行署|行政执行处|国安局|国家安全局|安全局|监察局|税务局|税务稽查局|稽查局|税务|工商局|市场监管局|市场监督管理(?:总)?局"
+    "|银保监(?:局|会)?"
+    "|银监(?:局|会)?|金管会|(?:银行|金融|市场)?监管部门|监管机构|执法部门"
     "|(?:国家)?金融监(?:督)?管(?:理)?(?:总局|局)|证监局|外汇局|证监会|人民银行|央行|司法局|执行局|纪委|监察委|海关|国税局|地税局|政府)"
 )
 _SELF_ZH = (
-    "(?:我是|我们是|本人是|这里是|这边是|我这里是|我们这里是|我们来自|我来自|本人系|我系|我们系)"
+    "(?:我是|我们是|本人是|本人为|这里是|这边是|我这里是|我们这里是|我们来自|我来自|本人系|我系"
+    "|我们系)"
 )
 
 FAKE_AUTHORITY_ZH = zh(
@@ -207,9 +213,11 @@ FAKE_AUTHORITY_ZH = zh(
     + "(?:(?![为给向和与跟帮替对])[^,:.!?;\n｡]){0,12}?"
     + _AUTH_ZH
     + "(?:的)?(?:部门|机关|工作人员|派来的)?(?!采购|项目|供应商|客户|合作|补贴|扶持|招标|机构客户)",
-    _SELF_ZH + "%Z6%(?:警官|法官|检察官|执行法官|民警|干警|干员|探员|警员|书记员|执行员|税务专员)",
+    _SELF_ZH
+    + "%Z6%(?:警官|法官|检察官|执行法官|民警|干警|干员|探员|警员|书记员|书记官|执行员|税务专员"
+    "|法警|稽查员)",
     "代表" + _AUTH_ZH + "(?!采购|项目)",
-    "(?:受|奉|接受)(?:了)?" + _AUTH_ZH + "(?:的)?(?:委托|指派|授权|命令|指示)",
+    "(?:受|奉|接受)(?:了)?%Z4%" + _AUTH_ZH + "(?:的)?(?:委托|指派|授权|命令|指示)",
     "(?:公安局?|警察|警方|派出所|经侦|法院|法庭|检察院|政府|银保监会?|银监会?|金融监管(?:局|总局)?"
     "|司法局|执法部门|纪委|监管部门|国家机关)(?:机关|部门)?%ALREADY%?(?:要求|责令|命令|委托|授权"
     "|指示|让|叫|派)(?:%WE%|%YOU%|贵司|贵公司)",
@@ -219,7 +227,7 @@ FAKE_AUTHORITY_ZH = zh(
 )
 
 SUE_THREAT = en(
-    "sues? (?:you|ya|your)|suing (?:you|ya|your)",
+    "sues? (?:you|ya|your|u|ur)|suing (?:you|ya|your|u|ur)",
     "(?:take|taking|drag|dragging|haul|hauling) (?:you|your (?:\\w+ )?(?:company|firm|business"
     "|ass))(?: \\w+){0,2}? (?:to|into|through|before) (?:the )?(?:\\w+ ){0,2}?courts?",
     "(?:court|a lawsuit) is (?:next|coming|the next stop)|(?:straight|right|directly) (?:to|into)"
@@ -243,10 +251,10 @@ SUE_THREAT = en(
 )
 SUE_THREAT_ZH = zh(
     "(?<![报广通公转忠预警劝被])(?:起诉|告|控告)%YOU1%",
-    "法庭上见|法院见|法庭见|公堂见|传票%Z4%(?:就|马上|明天|立刻)%Z4%(?:到|来|寄到|送到)|等着(?:收)?传票|等着(?:被)?(?:起诉|收传票"
+    "法庭上见|法院见|法庭见|公堂见|传票%Z4%(?:就|马上|明天|立刻)%Z4%(?:到|来|寄到|送到)|等着(?:收)?传票|等着%Z6%(?:起诉|收传票"
     "|吃官司|上法庭|打官司)|告到%YOU1%",
     "(?:不|没|别|再不|再拖|还不|如果不|要是不)%S16%(?:就|立刻|马上|直接|立即|明天就|那就)%Z4%"
-    "(?:起诉|上法院|去法院|打官司|告(?![诉知])|诉讼|上法庭)",
+    "(?:起诉|上法院|去法院|打官司|告(?![诉知])|诉讼|上法庭|立案|提告|递状|(?:收到|接到)?(?:法院)?传票)",
 )
 _LAWFUL_STEP = "依法|按合同|按合约|合同约定|法律途径|法务|may|might|可能|can"
 

@@ -25,30 +25,41 @@ _PERSONAL_EN = (
     "|mother|mom|mum|father|dad|relatives?|in-?laws|(?:mother|father|sister|brother)-?in-?law"
     "|ex-?(?:wife|husband|partner)"
     "|girlfriend|boyfriend|brothers?|sisters?|siblings|grandparents|neighbou?rs?|landlord"
-    "|landlady|school|teachers?|church|coworkers?|co-workers?|colleagues?"
+    "|landlady|school|teachers?|head\\s?teachers?|headmaster|headmistress|church|coworkers?|co-workers?|colleagues?"
     "|employer|hr(?: department)?|human resources|superiors?|supervisor)"
 )
 # Off limits when we say we will contact them.
 _BUSINESS_EN = (
-    "(?:friends?|boss|bosses|workplace|place of work|customers|clients|buyers|suppliers|vendors"
-    "|distributors|investors|shareholders|bank|banks|bankers?|lenders?|insurers?|creditors"
+    "(?:friends?|boss|bosses|workplace|place of work|customers?|clients?|buyers?|suppliers?"
+    "|vendors?|distributors?|investors?|shareholders|bank|banks|bankers?|lenders?|insurers?|creditors"
     "|business partners|partners|board|trading partners|peers|competitors|auditors)"
 )
-_NOT_PAYER_EN = "(?! (?:in|from|at) (?:the )?(?:accounts|finance|accounting|ap|payables|treasury))"
+# The customer's payers, or a colleague named with a title ("your colleague Ms Li"), are the
+# customer's own people.
+_NOT_PAYER_EN = (
+    "(?! (?:in|from|at) (?:the )?(?:accounts|finance|accounting|ap|payables|treasury))"
+    "(?! (?:mr|ms|mrs|miss|dr)(?![a-z]))"
+)
 _CONTACT_EN = (
-    "(?:tell(?:ing)?|call(?:ing)?|phon(?:e|ing)|ring(?:ing)?|text(?:ing)?|messag(?:e|ing)"
-    "|e-?mail(?:ing)?|writ(?:e|ing) (?:to|a letter to)|contact(?:ing)?|inform(?:ing)?"
-    "|notify(?:ing)?|alert(?:ing)?|warn(?:ing)?|visit(?:ing)?|reach(?:ing)? out to"
+    "(?:dm(?:'?d|ing)?|pm(?:'?d)?|ping(?:ed|ing)?|tell(?:ing)?|told|call(?:ing|ed)?|phon(?:e|ing|ed)|ring(?:ing)?|rang|text(?:ing|ed)?"
+    "|messag(?:e|ing|ed)|e-?mail(?:ing|ed)?|(?:writ(?:e|ing)|wrote) (?:to|a letter to)"
+    "|contact(?:ing|ed)?|inform(?:ing|ed)?|notif(?:y|ying|ied)|alert(?:ing|ed)?|warn(?:ing|ed)?"
+    "|visit(?:ing|ed)?|reach(?:ing|ed)? out to"
     "|(?:get(?:ting)?|be) in touch with|speak(?:ing)? (?:to|with)|talk(?:ing)? (?:to|with)"
     "|have a (?:word|chat|talk|little chat) with"
-    "|report (?:you |this |it )?to|complain to|let|explain (?:\\w+ ){0,3}to|send (?:\\w+ ){0,7}to"
+    "|cop(?:y|ied|ying) (?:\\w+ ){0,3}to|forward(?:ed|ing)? (?:\\w+ ){0,3}to"
+    "|report(?:ed)? (?:you |this |it )?to|complain(?:ed)? to|let|explain(?:ed)? (?:\\w+ ){0,3}to"
+    "|s(?:e|en)nd (?:\\w+ ){0,7}to|sent (?:\\w+ ){0,7}to"
     "|copy|cc|loop in|involve|approach|drop by|stop by|go to|show up at|turn up at|knock on"
     "|pay (?:\\w+ )?a visit to|(?:call|visit|letter|email|message|trip)(?: \\w+){0,3} to)"
 )
-_YOURS_EN = "(?:all (?:of )?)?(?:your|his|her|their)(?: [\\w'-]+){0,4}?"
+_YOURS_EN = "(?:all (?:of )?)?(?:your|ur|his|her|their)(?: [\\w'-]+){0,4}?"
 _HEAR_EN = (
-    "(?:(?:will|is going to|are going to|might|may|could|would|should|shall)(?: \\w+){0,2}?"
-    " (?:receive|get|hear|know|find out|learn|be (?:hearing|told|informed|notified|contacted"
+    "(?:(?:has|have) been (?:notified|informed|told|contacted|made aware|alerted|copied)"
+    "|(?:will|is going to|are going to|might|may|could|would|should|shall)(?: \\w+){0,2}?"
+    " (?:(?:receive|get)(?! (?:payment|paid|goods|the (?:goods|payment|order)|delivery|an?"
+    " (?:invoice|order|refund)))|hear|know|find out|learn"
+    "|be made aware|be (?:hearing|told|informed|notified|contacted"
     "|called|getting|receiving)|want to know|like to know|love to know|be interested|get a"
     " (?:call|visit|letter)|be (?:\\w+ )?interested|(?:love|like|want|be glad|be happy) to"
     " (?:know|hear|learn))|(?:calls?|contacts?|e-?mails?|writes to) you about (?:us|this|the debt"
@@ -97,7 +108,7 @@ _BUSINESS_ZH = alt(
 )  # fmt: skip
 _CONTACT_ZH = (
     "(?:联系|联络|通知|告诉|告知|找|去找|上门找|拜访|走访|打电话给|打给|发函给|发邮件给|发短信给"
-    "|发信息给|写信给|寄信给|寄给|发给|送给|转给|抄送给?|通报|反映给|投诉到|举报到|捅到|转告|接触|问问|见见)(?:了|一下)?"
+    "|发信息给|写信给|寄信给|寄给|发给|送给|转给|抄送给?|同步给|转发给|分享给|私信|私讯|私聊|通报|反映给|投诉到|举报到|捅到|转告|接触|问问|见见)(?:了|一下)?"
 )
 
 THIRD_PARTY_ZH = zh(
@@ -106,9 +117,15 @@ THIRD_PARTY_ZH = zh(
     "给%TPOSS%?%Z4%(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")%Z6%(?:打电话|打个电话|发函"
     "|发个函|发短信|发信息|写信|寄信|打招呼|打个招呼|发邮件|发个邮件|(?:发|寄|送|递)(?:了|过)?)",
     "让%TPOSS%?%Z6%(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")%Z4%(?:都|也)?知道",
-    "%TPOSS%(?:" + _TARGET_ZH + "|" + _BUSINESS_ZH + ")(?:们)?%Z6%(?:会|将|就会|很快|马上|迟早"
+    "%TPOSS%(?:(?:公司|厂|单位|店)的?)?(?:"
+    + _TARGET_ZH
+    + "|"
+    + _BUSINESS_ZH
+    + ")(?:们)?%Z6%(?:会|将|就会|很快|马上|迟早"
     "|早晚|也会)%Z4%(?:知道|接到|收到|听说|得知|被通知)",
-    "%TPOSS%" + _TARGET_ZH + "(?:的)?(?:电话|手机|号码|地址|微信)%Z6%(?:已经|我们)?%Z4%(?:有了"
+    "%TPOSS%(?:"
+    + _TARGET_ZH
+    + "(?:的)?){1,2}(?:电话|手机|号码|地址|微信)%Z6%(?:已经|我们)?%Z4%(?:有了"
     "|拿到|查到|知道)",
     "(?:去|到|上)%TPOSS%(?:"
     + _TARGET_ZH
@@ -125,6 +142,7 @@ THIRD_PARTY_ZH = zh(
 
 _MEDIA_EN = (
     "(?:social media|facebook|twitter|x|linkedin|instagram|tiktok|wechat(?: moments| groups?)?"
+    "|whatsapp(?: groups?)?|telegram(?: groups?)?|google|yelp|trustpilot|ptt|dcard|snapchat|threads"
     "|moments|weibo|douyin|youtube|reddit|(?:the )?internet|online|the web|websites?|forums?"
     "|newspapers?|(?:local |the )?paper|(?:the |trade )?press|(?:local )?news|tv"
     "|industry (?:groups?|chats?|forums?"
@@ -137,7 +155,8 @@ _POST_EN = (
     "(?:post(?:s|ed|ing)?|shar(?:e|ed|ing)|publish(?:ed|ing)?|put(?:ting)?|upload(?:ed|ing)?"
     "|spread(?:ing)?|advertis(?:e|ed|ing)|broadcast(?:ing)?|announc(?:e|ed|ing)|expos(?:e|ed|ing)"
     "|list(?:ed|ing)?|plaster(?:ed)?|display(?:ed)?|print(?:ed)?|nam(?:e|ed|ing)|hang|hung"
-    "|featur(?:e|ed|ing)|circulat(?:e|ed|ing)|send (?:round|around)|tweet(?:ed)?|be|go|appear"
+    "|go(?:ing)? live|livestream(?:ing)?|featur(?:e|ed|ing)|circulat(?:e|ed|ing)|send (?:round"
+    "|around)|tweet(?:ed)?|be|go|appear"
     "|end up)"
 )
 # The sentence must be about the customer or the debt.
@@ -182,7 +201,9 @@ SHAMING = en(
     "|conference|group|association) (?:knows?|will know|hears?|will hear|sees?|will see)",
     "list (?:we|that we|which we) (?:share|send|circulate|publish)|share (?:it|this|your name|the"
     " list|your details) with (?:every|all|the whole)",
-    "(?:story|article|piece|report|expos[eé]|video) about (?:you|your)",
+    "(?:story|article|piece|report|expos[eé]|video) about (?:you(?!r)|your (?!company'?s? (?:new"
+    "|latest)"
+    "|(?:new|latest) ))",
     "(?:posters?|flyers?|leaflets?|notices?|signs?|banners?) (?:about|with|naming|showing)"
     " (?:you|your)",
     "(?:the )?(?:talk|gossip|laughing ?stock|joke) of the (?:\\w+ )?" + _MEDIA_EN,
@@ -199,15 +220,16 @@ SHAMING = en(
 
 _MEDIA_ZH = alt(
     "朋友圈", "微博", "抖音", "快手", "小红书", "网上", "网络上", "互联网", "公众号", "头条",
-    "论坛", "贴吧", "报纸", "报刊", "媒体", "电视", "行业群", "同行群", "商会", "协会",
+    "论坛", "贴吧", "通讯", "会刊", "简报", "电子报", "粉丝专页", "粉丝页", "专页", "报纸",
+    "报刊", "媒体", "电视", "行业群", "同行群", "商会", "协会",
     "同业公会", "行业协会", "展会", "展览会", "展销会", "交易会", "广交会", "博览会", "展位",
     "横幅", "大字报", "公告栏", "看板", "圈子", "同行圈", "圈内", "业内",
     "业主群", "家长群", "小区群", "同学群", "老乡群", "校友群",
     "脸书", "facebook", "群组", "网站", "官网", "业内群", "微信群",
 )  # fmt: skip
 _POST_ZH = (
-    "(?:发|挂|贴|晒|公布|公开|曝光|登|传|转发|张贴|拉|打出|挂出|印|放|发布|公示|通报|点名|曝|播"
-    "|说|讲|宣传|散布|传播|写)"
+    "(?:发|挂|贴|晒|公布|公开|曝光|刊登|刊出|登载|登|传|转发|张贴|拉|打出|挂出|印|放|发布|公示|通报|点名|曝|播"
+    "|说|讲|宣传|散布|传播|写|出现|登上|推送)"
 )
 _ABOUT_ZH = "(?:你|您|贵司|贵公司|欠|赖|名字|名称|照片|名单|这件事|此事|这笔|拖)"
 
@@ -244,7 +266,8 @@ _CALL_EN = (
 )
 _WHEN_EN = (
     "(?:every (?:single )?(?:\\d+|few|couple of|one|two|three|five|ten|fifteen|twenty|thirty"
-    "|half|other)?(?: |-)?(?:minutes?|mins?|hours?|hrs?|half hour|hour)|all night|overnight"
+    "|half|other)?(?: |-)?(?:minutes?|mins?|hours?|hrs?|half hour|hour|quarter(?: of an)? hour)"
+    "|all night|overnight"
     "|(?:at|around|past|by) midnight|midnight|(?:at|in the) (?:middle of the )?night|at night"
     "|every night|late at night|nights|in the dead of night|early hours|small hours|at dawn"
     "|at [1-6](?::\\d\\d)?\\s?a\\.?m|at [1-5] in the morning|every (?:evening|night|weekend|sunday)"
@@ -258,10 +281,11 @@ _WHEN_EN = (
 )
 
 HARASSMENT = en(
-    _CALL_EN + "%G60%" + _WHEN_EN,
-    "(?:calls|messages|texts|visits|phone calls) (?:won'?t|will not|will never|are not going to)"
+    _CALL_EN + "%G60%(?<![a-z])" + _WHEN_EN,
+    "(?:phones?|calls?|messages?|texts?|visits?|phone calls?|e-?mails?|ringing|knocking|reminders)"
+    "(?: \\w+)? (?:won'?t|will not|will never|are not going to|is not going to|never)"
     " stop",
-    _WHEN_EN + "%G40%" + _CALL_EN,
+    _WHEN_EN + "%G40%(?<![a-z])" + _CALL_EN,
     "blow up your (?:phone|inbox)|flood your (?:inbox|phone)|bombard(?:ing)? you|spam you"
     "|(?:won'?t|will not|never) stop (?:calling|ringing|texting|phoning|messaging)"
     "|(?:dozens|hundreds|scores|tons|loads) of (?:calls|messages|texts|e-?mails)"
@@ -272,11 +296,13 @@ HARASSMENT = en(
 _CALL_ZH = (
     "(?:打(?:一次|一个|个|你|您|到|给)?(?:的)?电话|打(?:一次|一个|个)?给(?:你|您)|(?:再)?打(?:过来|过去)|电话|打给|给(?:你"
     "|您)打|打到|打%YOU1%|打(?=[,｡!]|$)"
-    "|联系(?:你|您)|上门|去(?:你|您)家|到(?:你|您)家|上(?:你|您)家|找(?:你|您)|催|发短信|发信息"
+    "|联系(?:你|您)|发(?:一次|一条|个|条|几条)(?:短信|信息|消息)|上门"
+    "|(?:去|到|上)(?:你|您)(?:们)?(?:公司|厂|店|单位|办公室)|去(?:你|您)家|到(?:你|您)家|上(?:你|您)家|找(?:你|您)|催|发短信|发信息"
     "|要钱|要账|讨债|呼|call|堵(?:你|您)|到(?:你|您)(?:们)?(?:公司|家|厂)?门口)"
 )
 _WHEN_ZH = (
-    "(?:每隔?(?:[0-9一二两三四五六七八九十半几]+)(?:个)?(?:分钟|小时|钟头)|每(?:个)?小时|每半小时"
+    "(?:每隔?(?:[0-9一二两三四五六七八九十半几]+)(?:个)?(?:分钟|小时|钟头)|每(?:个)?小时|每半个?(?:小时|钟头)|(?:早上|清晨|一早|大早上)(?:[0-6]|[一二三四五六])点"
+    "(?:前|之前|以前|钟)?|天不亮|天没亮"
     "|半夜|深夜|凌晨|夜里|夜间|大半夜|三更半夜|晚上(?:[0-9一二两三十]+|十一|十二)点"
     "|端午(?:节)?|元宵(?:节)?|清明(?:节)?|劳动节|五一|节日期间|除夕|大年三十|年三十|大年初[一二三]|春节期间|过年期间|中秋(?:节)?"
     "|国庆(?:节)?|节假日|过年"
@@ -292,7 +318,8 @@ HARASSMENT_ZH = zh(
 )
 _NOT_CALLING = (
     "(?:will not|won'?t|do not|don'?t|never|not going to|no longer)(?: \\w+){0,2} (?:call|contact"
-    "|ring|visit|text|email|bother|disturb)|不会(?:再)?(?:给|打|联系|上门|打扰)|不(?:再)?打扰"
+    "|ring|visit|text|email|bother (?:you|u)|disturb)"
+    "|不会(?:再)?(?:给|打|联系|上门|打扰)|不(?:再)?打扰"
     "|reminder|logged in|status update|sensible|reasonable|working hours|office hours"
     "|business hours|放假|休假|节后|快乐|祝|恢复办公"
     "|工程师|维修|故障|检修|安装|给我们打|联系我们"
