@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import time
 
 from playbook import (
+    compliance_families,
     compliance_harm,
     compliance_legal,
     compliance_more,
@@ -193,8 +194,9 @@ def _with_more(specs: Iterable[Spec]) -> list[Spec]:
     """The specs with compliance_more's families added to each rule's first unconditional
     group."""
     extra = dict(compliance_more.EXTRA)
-    for rule, source in compliance_more_law.EXTRA.items():
-        extra[rule] = extra[rule] + source if rule in extra else source
+    for table in (compliance_more_law.EXTRA, compliance_families.EXTRA):
+        for rule, source in table.items():
+            extra[rule] = extra[rule] + source if rule in extra else source
     out = []
     for spec in specs:
         more = extra.pop(spec.rule, None) if spec.requires is None else None
@@ -211,6 +213,7 @@ _GROUPS: tuple[_Group, ...] = tuple(
             *compliance_people.SPECS,
             *compliance_legal.SPECS,
             *compliance_more_law.SPECS,
+            *compliance_families.SPECS,
         )
     )
 )

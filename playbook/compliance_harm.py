@@ -55,7 +55,8 @@ THREAT = en(
     "|your (?:\\w+ ){0,2}(?:caught fire|burned|burnt|got (?:hurt|damaged|broken|smashed"
     "|scratched|keyed)|had an accident|went missing|disappeared|broke down))",
     "accidents? (?:can |do |will |might |may |tend to |often |sometimes )?happen",
-    "(?:bad luck|misfortune|accidents?|mishaps?|nasty surprises?) (?:with|to|for|at) (?:their"
+    "(?<!the\\s)(?:bad luck|misfortune|accidents?|mishaps?|nasty surprises?) (?:with|to|for|at)"
+    " (?:their"
     "|your|people)",
     "(?:tend to|often|usually|always|might|may|could) (?:have|run into|meet with|suffer|get)"
     " (?:bad luck|accidents?|misfortunes?|nasty surprises?|hurt)",
@@ -380,7 +381,7 @@ _VEILED_ABOUT = (
     "|父母|爸妈|老人|母亲|父亲|女儿|儿子|老公|太太|先生|家里)"
 )
 _VEILED_NOT = (
-    "wish|hope|happy|regards|congrat|enjoy|holiday|record|receipt|bank|invoice|insur|please"
+    "wish|hope|happy|regards|congrat|enjoy|holiday|record|receipt|bank|invoice|insur|please|thank"
     "|sorry to hear|heard about|hear about|condolence|get well|drill|alarm|department|travels"
     "|trip|journey|drive safe|data|sheet|standard|certif|inspect|regulation|dry|storage|delay"
     "|祝|快乐|愉快|生产|平安|春节|回家|路上|假期|节日|查收|账户|发票|听说|得知|遗憾|慰问|希望|保重"

@@ -1,5 +1,5 @@
 """The compliance lint on tables written by people who had not seen its rules: the lead's
-table and three helper tables (tests/data/lint_lead.yaml, lint_fresh*.yaml).
+tables and the helper tables (tests/data/lint_lead*.yaml, lint_fresh*.yaml).
 The same bounds as the hidden tables it will be judged by: per rule, at least 95% recall and
 at most 5% false alarms, and no clean line flagged."""
 
@@ -22,6 +22,8 @@ FRESH = (
     "lint_fresh3.yaml",
     "lint_fresh4.yaml",
     "lint_fresh5.yaml",
+    "lint_lead2.yaml",
+    "lint_lead3.yaml",
 )
 
 
