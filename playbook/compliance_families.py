@@ -47,8 +47,9 @@ THREAT = en(
     " (?:\\w+ )?(?:up to date|paid up|paid|current|valid|in order|good)",
     "your (?:\\w+(?:'s)? ){0,2}(?:insurance|cover|policy) (?:is|'s|are) (?:\\w+ )?(?:up to date"
     "|paid up|paid|current|valid|in order)(?:,)? (?:i|we) (?:hope|trust|assume)",
+    # "can" is a safety note ("things can happen with transfers"); "do" is the hint.
     "(?:fires?|floods?|break-?ins?|burglar(?:y|ies)|thefts?|things|accidents?|mishaps?)"
-    " (?:do|can|will|sometimes|often|have been known to) (?:break out|happen|start|occur)",
+    " (?:do|will|have been known to) (?:break out|happen|start|occur)",
     # A pet mentioned, then to be watched or kept inside.
     _PET_EN + "(?: [\\w']+){0,10}?[.!,;]? (?:(?:keep an eye on|watch|look after|take (?:good )?care"
     " of) (?:it|him|her|them)|keep (?:it|him|her|them) (?:inside|safe|close|indoors|on a"
@@ -62,7 +63,8 @@ THREAT = en(
     "(?:our|my) (?:\\w+ )?(?:guys|boys|men|people|lads|colleagues|collectors|friends|associates"
     "|partners|team)(?: [\\w']+){0,4}? (?:(?:have|has|got) (?:a |quite a |really |very )?(?:short"
     "|bad|nasty|violent|quick|hot|famous) tempers?|(?:aren'?t|are not|not) (?:very |so |exactly"
-    " |the most )?(?:patient|gentle|nice|friendly|forgiving)(?: (?:people|men|guys))?"
+    " |the most )?(?:patient|gentle|nice|friendly|forgiving)(?: (?:people|men|guys|folk))?"
+    "(?=\\s*(?:[.!,;]|$| when| if| with (?:people|debtors|customers|those)))"
     "|(?:lose|losing) (?:their|his) (?:temper|patience|cool))",
     "you(?:'d| had| would)? better think (?:very )?(?:carefully|hard|twice|long and hard)",
 ) + zh(
@@ -133,6 +135,10 @@ SUE_THREAT = en(
     "(?:no payment|non-?payment|failure to pay|not paying|unpaid|not paid)(?: [\\w']+){0,3}?"
     " (?:means|=|equals|will mean|leads to|gets you) (?:court|a lawsuit|being sued|legal action"
     "|litigation|proceedings|a summons)",
+) + zh(
+    "(?:今天|明天|本周|周[一二三四五六日]|月底|\\d+点|下午|中午|晚上)%Z4%(?:不|没|还没|再不)(?:到账|付款|还款|还钱|付)"
+    "%Z6%(?:就是|等于|意味着|就等)(?:法庭|法院|官司|诉讼|起诉|传票)",
+    "(?:要么|要不)%S16%(?:要么|要不)%Z4%(?:法庭见|法院见|收传票|等传票|吃官司|打官司|被起诉)",
 )
 
 INSULT = en(
@@ -172,10 +178,15 @@ EXTRA: dict[str, Source] = {
     "threat": THREAT,
     "third_party": THIRD_PARTY,
     "false_legal": FALSE_LEGAL,
-    "sue_threat": SUE_THREAT,
     "insult": INSULT,
     "discrimination": DISCRIMINATION,
     "fake_authority": FAKE_AUTHORITY,
     "shaming": SHAMING,
 }
-SPECS: tuple[Spec, ...] = (Spec("false_legal", REPORT, excusable=True),)
+# A sue threat tied to a deadline is no threat when the sentence names the contract or the
+# lawful route ("if not, we will file the claim as the contract provides").
+_LAWFUL_EN = "contract|clause|agreement|terms|依法|按合同|合同约定|法律途径|may|might|可能"
+SPECS: tuple[Spec, ...] = (
+    Spec("false_legal", REPORT, excusable=True),
+    Spec("sue_threat", SUE_THREAT, excusable=True, forbids=_LAWFUL_EN),
+)
