@@ -23,8 +23,10 @@ def _run(url: str, script: str, start: str) -> str:
     # As the README runs them: 60× speed, so the cards script's `wait 5m` (the start-up scans
     # mark the promise broken meanwhile) takes five real seconds.
     args = cli.build_parser().parse_args(
-        ["run", "--config", str(REPO / "config.yaml"), "--database", url]
-        + ["--clock-start", start, "--clock-speed", "60"]
+        [
+            *("run", "--config", str(REPO / "config.yaml"), "--database", url),
+            *("--clock-start", start, "--clock-speed", "60"),
+        ]
     )
     out = io.StringIO()
     with (EXAMPLES / script).open(encoding="utf-8") as stdin:
