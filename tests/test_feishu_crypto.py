@@ -20,6 +20,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.adapters.feishu.crypto import (
     MAX_BODY_BYTES,
@@ -211,3 +213,15 @@ def test_a_wrong_key_is_refused_by_decrypt_itself() -> None:
             outcomes.append(None)
     assert "hello world" not in outcomes
     assert outcomes.count(None) >= 14
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(max_size=200) | st.binary(max_size=96).map(lambda b: base64.b64encode(b).decode())
+)
+def test_any_ciphertext_decrypts_or_is_a_crypto_error(text: str) -> None:
+    try:
+        plain = decrypt(KEY, text)
+    except FeishuCryptoError:
+        return
+    assert isinstance(plain, str)

@@ -9,6 +9,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.adapters.feishu.events import (
     MAX_TEXT,
@@ -94,6 +96,13 @@ def test_at_bot_with_or_without_slash_gives_the_command(
     assert got.open_id == ALICE and got.user_id == "e33ggbyz"
     assert got.message_id == "om_5ce6d572455d361153b7cb51da133945"
     assert got.mentions == ()
+
+
+def test_a_placeholder_followed_by_chinese_or_more_digits() -> None:
+    u12 = mention("@_user_12", "ou_u12", "Twelve")
+    got = parse(message("@_user_1逾期 @_user_12", [BOT_MENTION, u12]), bot_open_id=BOT)
+    assert isinstance(got, MessageEvent)
+    assert got.text == "逾期 @Twelve"
 
 
 def test_a_colleague_mentioned_stays_as_a_name_and_an_id() -> None:
@@ -260,3 +269,46 @@ def test_a_malformed_card_action_is_an_event_error(mutate: Any) -> None:
 def test_load_refuses_what_is_not_a_json_object(body: bytes) -> None:
     with pytest.raises(EventError):
         load(body)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+
+
+def _paths(value: Any, trail: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [trail]
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += _paths(inner, (*trail, key))
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            found += _paths(inner, (*trail, i))
+    return found
+
+
+TEMPLATES = [
+    message("@_user_1 /ar 逾期 @_user_2", [BOT_MENTION, mention("@_user_2", "ou_b", "B")]),
+    card_action({"verb": "promise", "case": "42"}),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(which=st.sampled_from(TEMPLATES), pick=st.integers(min_value=0), junk=JSON)
+def test_any_field_replaced_by_junk_is_parsed_or_an_event_error(
+    which: dict[str, Any], pick: int, junk: Any
+) -> None:
+    event = copy.deepcopy(which)
+    paths = _paths(event)[1:]
+    path = paths[pick % len(paths)]
+    parent: Any = event
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = junk
+    try:
+        got = parse(event, bot_open_id=BOT)
+    except EventError:
+        return
+    assert got is None or isinstance(got, (MessageEvent, CardAction, UrlVerification))

@@ -27,8 +27,9 @@ MAX_MENTIONS = 50
 MAX_CHALLENGE = 256
 
 # A placeholder Feishu puts where a person was @mentioned: @_user_1, @_user_2, ... (and
-# @_all for @所有人).
-_PLACEHOLDER = re.compile(r"@_(?:user_\d{1,4}|all)\b")
+# @_all for @所有人). Not `\b`: Chinese may follow with no space (`@_user_1逾期`), and
+# `@_user_1` must not match inside `@_user_12`.
+_PLACEHOLDER = re.compile(r"@_(?:user_\d{1,4}(?!\d)|all(?![A-Za-z0-9_]))")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 # A name shown in text: no line breaks or controls, so it cannot forge a second line.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -128,6 +129,8 @@ def parse(event: Mapping[str, Any], *, bot_open_id: str | None = None) -> Feishu
     unknown, the mentions leading the text are taken as the bot's (in a group the bot only
     hears messages that @mention it).
     """
+    if not isinstance(event, Mapping):
+        raise EventError("event is not an object")
     if event.get("type") == "url_verification":
         return UrlVerification(_str(event, "challenge", limit=MAX_CHALLENGE))
     header = event.get("header")
