@@ -128,6 +128,9 @@ def test_the_unsigned_challenge_opens_but_nothing_else_unsigned() -> None:
     body, _ = _signed(_event())
     with pytest.raises(FeishuCryptoError, match="signature missing"):
         open_request(body, {}, encrypt_key=KEY, verification_token=TOKEN)
+    forged, _ = _signed({**challenge, "token": "forged"})
+    with pytest.raises(FeishuCryptoError, match="token mismatch"):
+        open_request(forged, {}, encrypt_key=KEY, verification_token=TOKEN)
 
 
 def _tamper(case: str) -> tuple[bytes, dict[str, str]]:

@@ -185,7 +185,21 @@ def test_card_action() -> None:
         operator_user_id="e33ggbyz",
         open_message_id="om_x100b4b8d3b2b5d",
         open_chat_id="oc_5ce6d572455d361153b7cb51da133945",
+        tag="button",
     )
+
+
+def test_card_select_and_input() -> None:
+    event = card_action({"verb": "reason", "case": "42"})
+    event["event"]["action"].update(tag="select_static", option="dispute")
+    got = parse(event)
+    assert isinstance(got, CardAction) and (got.tag, got.option) == ("select_static", "dispute")
+    event["event"]["action"].update(tag="input", input_value="  pays Friday  ")
+    got = parse(event)
+    assert isinstance(got, CardAction) and got.input_value == "  pays Friday  "
+    event["event"]["action"]["input_value"] = "x" * (MAX_TEXT + 1)
+    with pytest.raises(EventError):
+        parse(event)
 
 
 def test_unknown_event_types_are_none() -> None:

@@ -76,6 +76,11 @@ class CardAction:
     operator_user_id: str | None
     open_message_id: str
     open_chat_id: str | None
+    # The component's tag ("button", "select_static", "input", ...), a select's chosen
+    # option, an input's text and a form's fields, when the card had them.
+    tag: str | None = None
+    option: str | None = None
+    input_value: str | None = None
     form_value: dict[str, Any] = field(default_factory=dict)
 
 
@@ -262,5 +267,8 @@ def _card_action(event_id: str, body: Mapping[str, Any]) -> CardAction:
         operator_user_id=_opt_str(operator, "user_id"),
         open_message_id=_str(context, "open_message_id"),
         open_chat_id=_opt_str(context, "open_chat_id"),
+        tag=_opt_str(action, "tag", limit=32),
+        option=_opt_str(action, "option"),
+        input_value=_opt_str(action, "input_value", limit=MAX_TEXT),
         form_value=form_value,
     )
