@@ -149,7 +149,8 @@ def open_request(
     """The decoded event of an HTTP callback, checked; FeishuCryptoError when it is not Feishu's.
 
     With an Encrypt Key set, a signed request has its signature checked before anything is
-    decrypted. Feishu does not sign the url_verification challenge, so an unsigned request is
+    decrypted. The official SDK (lark-oapi's EventDispatcherHandler) checks no signature on the
+    url_verification challenge, so the challenge may come unsigned: an unsigned request is
     decrypted and accepted only when it is that challenge with the right token.
     """
     if len(body) > MAX_BODY_BYTES:
