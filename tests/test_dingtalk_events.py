@@ -66,6 +66,8 @@ def test_a_group_mention_is_parsed() -> None:
         ("@arcircle\u2005逾期", "逾期"),
         ("@arcircle @lead01 /ar 逾期", "/ar 逾期"),
         ("逾期 @lead01", "逾期 @lead01"),
+        ("@arcircle", ""),
+        ("   ", ""),
     ],
 )
 def test_the_leading_mention_is_stripped(content: str, command: str) -> None:
@@ -158,6 +160,13 @@ def test_a_card_button_callback_is_parsed() -> None:
     assert callback.out_track_id == "arcircle-case-42-v3"
     assert callback.user_id == "manager4220"
     assert dict(callback.params) == {"action": "promise", "case": "42"}
+    assert callback.action_ids == ("promise",)
+
+
+def test_a_newer_card_callback_carries_content_instead_of_value() -> None:
+    body = card_callback()
+    body["content"] = body.pop("value")
+    assert dict(parse_card_callback(body).params) == {"action": "promise", "case": "42"}
 
 
 def test_card_params_given_directly() -> None:
@@ -173,6 +182,8 @@ def test_card_params_given_directly() -> None:
         (card_callback(userId=7), "userId"),
         (card_callback(value="{broken"), "not JSON"),
         (card_callback(value="[1]"), "not an object"),
+        (card_callback(value=json.dumps({"cardPrivateData": 5})), "cardPrivateData"),
+        (card_callback(value=json.dumps({"cardPrivateData": {"actionIds": "x"}})), "actionIds"),
         (card_callback(value=json.dumps({"cardPrivateData": {"params": [1]}})), "params"),
         (
             card_callback(value=json.dumps({"cardPrivateData": {"params": {"a": {"b": 1}}}})),

@@ -30,7 +30,7 @@ DIRECT = "1"
 
 # One or more leading mentions ("@bot ", "@小助手\u2005") before the command; DingTalk puts
 # a space or a four-per-em space (U+2005) after a mention depending on the client.
-_LEADING_MENTIONS = re.compile(r"^(?:\s*@[^\s\u2005]+[\s\u2005]+)+")
+_LEADING_MENTIONS = re.compile(r"^(?:\s*@[^\s\u2005]+(?:[\s\u2005]+|$))+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -80,6 +80,7 @@ class CardCallback:
     out_track_id: str
     user_id: str
     params: Mapping[str, str]
+    action_ids: tuple[str, ...]
     corp_id: str | None
 
 
@@ -189,8 +190,8 @@ def parse_message(body: bytes | str | Mapping[str, Any]) -> RobotMessage:
     )
 
 
-def _params(value: Any) -> dict[str, str]:
-    """The button's parameters: `value` is a JSON string holding `cardPrivateData.params`."""
+def _private(value: Any) -> Mapping[str, Any]:
+    """`cardPrivateData` out of `value`/`content`, a JSON string (or an already decoded object)."""
     if isinstance(value, str):
         if len(value) > MAX_BODY_BYTES:
             raise EventError("value is too large")
@@ -201,7 +202,13 @@ def _params(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise EventError("value is not an object")
     private = value.get("cardPrivateData", value)
-    params = private.get("params", {}) if isinstance(private, dict) else None
+    if not isinstance(private, dict):
+        raise EventError("cardPrivateData is not an object")
+    return private
+
+
+def _params(private: Mapping[str, Any]) -> dict[str, str]:
+    params = private.get("params", {})
     if not isinstance(params, dict):
         raise EventError("params is not an object")
     out: dict[str, str] = {}
@@ -212,18 +219,33 @@ def _params(value: Any) -> dict[str, str]:
     return out
 
 
+def _action_ids(private: Mapping[str, Any]) -> tuple[str, ...]:
+    ids = private.get("actionIds", [])
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise EventError("actionIds is not a list of strings")
+    return tuple(_clean(i, MAX_ID) for i in ids[:MAX_PARAMS])
+
+
 def parse_card_callback(body: bytes | str | Mapping[str, Any]) -> CardCallback:
     """An interactive card (互动卡片) button callback: which card, who pressed, with what params.
 
     Shape per open.dingtalk.com 互动卡片回调 (https://open.dingtalk.com/document/orgapp/
-    interactive-card-callback): outTrackId, userId, corpId and `value`, a JSON string whose
-    `cardPrivateData.params` holds the button's parameters.
+    interactive-card-callback) and the dingtalk-stream SDK's `CardCallbackMessage` (topic
+    `/v1.0/card/instances/callback`): outTrackId, userId, corpId, and `value` (older cards) or
+    `content` (newer ones), a JSON string whose `cardPrivateData` holds `actionIds` and `params`.
     """
     data = _load(body)
+    if "value" in data:
+        private = _private(data["value"])
+    elif "content" in data:
+        private = _private(data["content"])
+    else:
+        # Some SDKs hand over `params` already unpacked.
+        private = {"params": data.get("params", {})}
     return CardCallback(
         out_track_id=_need(data, "outTrackId"),
         user_id=_need(data, "userId"),
-        # Stream mode and some SDKs hand over `params` already unpacked from `value`.
-        params=_params(data["value"] if "value" in data else {"params": data.get("params", {})}),
+        params=_params(private),
+        action_ids=_action_ids(private),
         corp_id=_str(data, "corpId", required=False),
     )
