@@ -88,6 +88,21 @@ def test_a_direct_message() -> None:
     assert message.command == "逾期"
 
 
+def test_session_webhook_host_is_pinned_when_asked() -> None:
+    dingtalk = ("https://oapi.dingtalk.com/",)
+    assert parse_message(group_message(), webhook_prefixes=dingtalk).session_webhook
+    with pytest.raises(EventError, match="allowed hosts"):
+        parse_message(
+            group_message(sessionWebhook="https://oapi.dingtalk.com.evil.example/x"),
+            webhook_prefixes=dingtalk,
+        )
+    fake = parse_message(
+        group_message(sessionWebhook="http://127.0.0.1:8765/robot/sendBySession?session=s"),
+        webhook_prefixes=("http://127.0.0.1:8765/",),
+    )
+    assert fake.session_webhook_valid(NOW)
+
+
 def test_session_webhook_expiry() -> None:
     message = parse_message(group_message())
     assert message.session_webhook_valid(NOW)
@@ -114,7 +129,7 @@ def test_session_webhook_expiry() -> None:
         (group_message(msgId=["a"]), "msgId is not a string"),
         (group_message(conversationId="c" * 1000), "too long"),
         (group_message(conversationType=2), "conversationType"),
-        (group_message(sessionWebhook="http://evil.example/x"), "https"),
+        (group_message(sessionWebhook="http://evil.example/x"), "allowed hosts"),
         (group_message(sessionWebhookExpiredTime=True), "milliseconds"),
         (group_message(sessionWebhookExpiredTime="soon"), "milliseconds"),
         (group_message(isInAtList="yes"), "boolean"),

@@ -151,8 +151,14 @@ def _at_users(value: Any) -> tuple[AtUser, ...]:
     return tuple(users)
 
 
-def parse_message(body: bytes | str | Mapping[str, Any]) -> RobotMessage:
-    """A text message to the robot; `EventError` for anything else or anything malformed."""
+def parse_message(
+    body: bytes | str | Mapping[str, Any], *, webhook_prefixes: tuple[str, ...] = ("https://",)
+) -> RobotMessage:
+    """A text message to the robot; `EventError` for anything else or anything malformed.
+
+    `webhook_prefixes`: where a `sessionWebhook` may point (the plugin passes DingTalk's
+    `https://oapi.dingtalk.com/`, a test its fake server's `http://127.0.0.1:port/`).
+    """
     data = _load(body)
     msgtype = data.get("msgtype")
     if msgtype != "text":
@@ -167,9 +173,9 @@ def parse_message(body: bytes | str | Mapping[str, Any]) -> RobotMessage:
     if conversation_type not in (GROUP, DIRECT):
         raise EventError("conversationType is neither 1 (direct) nor 2 (group)")
     webhook = _str(data, "sessionWebhook", MAX_URL, required=False)
-    if webhook is not None and not webhook.startswith("https://"):
-        # The reply goes where this URL points: never to plain HTTP or another scheme.
-        raise EventError("sessionWebhook is not an https URL")
+    if webhook is not None and not webhook.startswith(webhook_prefixes):
+        # The reply (with the chat's data) goes where this URL points: only to DingTalk.
+        raise EventError("sessionWebhook points outside the allowed hosts")
     in_at = data.get("isInAtList", False)
     if not isinstance(in_at, bool):
         raise EventError("isInAtList is not a boolean")
