@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import bot.kernel.i18n_facts  # noqa: F401  (registers the texts)
 from bot.kernel.messages import Card, Command, Field, Reply, Section
-from handlers.common import customer_items, resolve_customer, totals
+from handlers.common import customer_grade, customer_items, resolve_customer, totals
 from handlers.context import Context
-from playbook.aging import RiskFacts, RiskGrade, risk_grade, worst_grade
+from playbook.aging import RiskGrade
 from playbook.amounts import parse_money
 from playbook.credit_check import down_payment, large_balance, needs_prepayment
 from playbook.money import format_money
@@ -51,18 +51,6 @@ def _split_order(
     return resolve_customer(ctx, conn, query), None
 
 
-def _grade(items: list[OpenItem], found: CustomerRef, broken: int, ctx: Context) -> RiskGrade:
-    policy = ctx.config.aging_policy()
-    facts = RiskFacts(
-        days_past_due=max((i.aging.days_past_due for i in items), default=0),
-        broken_promises=broken,
-        insolvent=found.status == "insolvent",
-        dissolved=found.status == "dissolved",
-    )
-    worst = worst_grade([risk_grade(facts, policy.risk), *(i.aging.risk for i in items)])
-    return worst or RiskGrade.NOT_DUE
-
-
 def _answer(conn: Conn, ctx: Context, query: str) -> Reply:
     found, order = _split_order(ctx, conn, query)
     if isinstance(found, Reply):
@@ -74,7 +62,7 @@ def _answer(conn: Conn, ctx: Context, query: str) -> Reply:
     status = case_status(conn, case_id) if case_id else None
     broken = broken_promises(conn, found.id)
     profile = customer_profile(conn, found.id, today, years=triggers.limitation_years)
-    grade = _grade(items, found, broken, ctx)
+    grade = customer_grade(ctx, found, items, broken)
     overdue = [i for i in items if i.aging.days_past_due > 0]
     not_due = [i for i in items if i.aging.days_past_due <= 0]
     lines = []

@@ -8,6 +8,7 @@ from decimal import Decimal
 from bot.kernel.i18n import has_text
 from bot.kernel.messages import Button, Card, Reply, Section
 from handlers.context import Context
+from playbook.aging import RiskFacts, RiskGrade, risk_grade, worst_grade
 from playbook.money import format_money
 from storage.offloop import Conn
 from storage.queries import CustomerRef, OpenItem, find_customer, open_items
@@ -91,3 +92,18 @@ def customer_items(conn: Conn, ctx: Context, customer_id: int) -> list[OpenItem]
         fx=cfg.company.fx_rates,
         customer_ids=[customer_id],
     )
+
+
+def customer_grade(
+    ctx: Context, found: CustomerRef, items: list[OpenItem], broken: int
+) -> RiskGrade:
+    """The customer's risk grade: its worst open item, its broken promises, its status
+    (insolvent, dissolved). Each item's own grade already counts age, dispute and status."""
+    facts = RiskFacts(
+        days_past_due=max((i.aging.days_past_due for i in items), default=0),
+        broken_promises=broken,
+        insolvent=found.status == "insolvent",
+        dissolved=found.status == "dissolved",
+    )
+    by_customer = risk_grade(facts, ctx.config.aging_policy().risk)
+    return worst_grade([by_customer, *(i.aging.risk for i in items)]) or by_customer

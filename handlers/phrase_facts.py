@@ -15,9 +15,9 @@ from decimal import Decimal
 from bot.kernel.cards import case_risk
 from bot.kernel.config import Config
 from bot.kernel.messages import Reply
-from handlers.common import customer_items, resolve_customer, shorten
+from handlers.common import customer_grade, customer_items, resolve_customer, shorten
 from handlers.context import Context
-from playbook.aging import RiskFacts, RiskGrade, expected_recovery, risk_grade, worst_grade
+from playbook.aging import expected_recovery, worst_grade
 from playbook.case_view import CaseView
 from playbook.phrasing import CaseFacts, InvoiceFact
 from storage.circle import load_case
@@ -30,10 +30,9 @@ from storage.queries import OpenItem
 
 _STAGES = ("pre_due", "early", "mid", "late")
 _CONTACTS = ("remind", "call", "visit")
+
+
 # case_risk gives the grade's English label (what the case card shows); back to the grade.
-_GRADE_BY_LABEL = {g.label("en"): g for g in RiskGrade}
-
-
 @dataclass(frozen=True)
 class Target:
     facts: CaseFacts
@@ -63,13 +62,9 @@ def phrase_target(
         conn, found.id, ctx.today(), years=ctx.config.circle.triggers.limitation_years
     )
     broken = broken_promises(conn, found.id)
-    policy = ctx.config.aging_policy()
     oldest = max((i.aging.days_past_due for i in items), default=None)
-    grade: RiskGrade | None = None
-    if oldest is not None:
-        # The worst invoice grades the customer; its broken promises count as the case's do.
-        by_promises = risk_grade(RiskFacts(oldest, broken_promises=broken), policy.risk)
-        grade = worst_grade([*(i.aging.risk for i in items), by_promises])
+    # Nothing open: no grade, the words are a relationship message.
+    grade = customer_grade(ctx, found, items, broken) if items else None
     stage = max(items, key=lambda i: i.aging.days_past_due).aging.stage.value if items else ""
     facts = CaseFacts(
         customer=found.name,
@@ -93,7 +88,9 @@ def phrase_target(
         disputed=any(i.disputed for i in items),
         excuse=excuse,
         want_installment=want_installment,
-        recovery=expected_recovery(oldest, policy.recovery) if oldest is not None else None,
+        recovery=expected_recovery(oldest, ctx.config.aging_policy().recovery)
+        if oldest is not None
+        else None,
     )
     facts = _with_profile(facts, ctx, profile, items, latest_broken_promise(conn, found.id))
     return Target(facts, found.code, _contacts_today(conn, found.id, ctx), ())
@@ -114,14 +111,14 @@ def _case_facts(
         conn, view.customer_id, today, years=ctx.config.circle.triggers.limitation_years
     )
     open_invoices = [i for i in view.invoices if i.status == "open" and i.outstanding > 0]
-    dpd, stage, grade_label = case_risk(view, cfg, today)
+    dpd, stage, case_grade = case_risk(view, cfg, today)
     items = customer_items(conn, ctx, view.customer_id)
     numbers = {i.invoice_no for i in open_invoices}
     # The case card's grade, made worse by what it leaves out: a customer in insolvency or
     # dissolved (the open items' own grades know the customer's status).
     grade = worst_grade(
         [
-            *([_GRADE_BY_LABEL[grade_label]] if grade_label in _GRADE_BY_LABEL else []),
+            *([case_grade] if case_grade is not None else []),
             *(i.aging.risk for i in items if i.invoice_no in numbers),
         ]
     )

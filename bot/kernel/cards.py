@@ -20,7 +20,7 @@ from bot.kernel.i18n import has_text, t
 from bot.kernel.messages import Button, Card, Field, Section, Table
 from bot.kernel.when import day_time, pause_note
 from playbook import circle as machine
-from playbook.aging import RiskFacts, Stage, risk_grade, stage_for
+from playbook.aging import RiskFacts, RiskGrade, Stage, risk_grade, stage_for
 from playbook.case_view import CaseView, SeatView
 from playbook.decisions import ACTIONS
 from playbook.money import format_money
@@ -83,11 +83,12 @@ def _days_past_due(due: date, today: date) -> int:
     return (today - due).days
 
 
-def case_risk(view: CaseView, config: Config, today: date) -> tuple[int, Stage, str]:
-    """Days past due of the oldest open invoice, the stage it puts the case in, the risk."""
+def case_risk(view: CaseView, config: Config, today: date) -> tuple[int, Stage, RiskGrade | None]:
+    """Days past due of the oldest open invoice, the stage it puts the case in, the risk grade
+    (None when nothing is open)."""
     open_items = [i for i in view.invoices if i.status == "open" and i.outstanding > 0]
     if not open_items:
-        return 0, Stage.CURRENT, "-"
+        return 0, Stage.CURRENT, None
     dpd = max(_days_past_due(i.due_date, today) for i in open_items)
     policy = config.aging_policy()
     facts = RiskFacts(
@@ -95,7 +96,7 @@ def case_risk(view: CaseView, config: Config, today: date) -> tuple[int, Stage, 
         broken_promises=view.broken_promises,
         disputed=any(i.disputed for i in open_items),
     )
-    return dpd, stage_for(dpd, policy.stages), risk_grade(facts, policy.risk).label("en")
+    return dpd, stage_for(dpd, policy.stages), risk_grade(facts, policy.risk)
 
 
 def seat_line(seat: SeatView, view: CaseView, config: Config, now: datetime, locale: str) -> str:
