@@ -22,14 +22,18 @@ from playbook.case_view import CaseView
 from playbook.phrasing import CaseFacts, InvoiceFact
 from storage.circle import load_case
 from storage.circle_reads import contacts_since
-from storage.customer_facts import CustomerProfile, broken_promises, customer_profile
+from storage.customer_facts import (
+    CONTACT_ACTIONS,
+    CustomerProfile,
+    broken_promises,
+    customer_profile,
+)
 from storage.db import bounded_id
 from storage.offloop import Conn
 from storage.promise_reads import BrokenPromise, latest_broken_promise
 from storage.queries import OpenItem
 
 _STAGES = ("pre_due", "early", "mid", "late")
-_CONTACTS = ("remind", "call", "visit")
 
 
 # case_risk gives the grade's English label (what the case card shows); back to the grade.
@@ -99,7 +103,7 @@ def phrase_target(
 def _contacts_today(conn: Conn, customer_id: int, ctx: Context) -> int:
     """Calls, visits and reminders recorded today for this customer's cases."""
     start = datetime.combine(ctx.today(), time(0), ctx.config.company.zone)
-    return contacts_since(conn, customer_id, start, _CONTACTS)
+    return contacts_since(conn, customer_id, start, CONTACT_ACTIONS)
 
 
 def _case_facts(

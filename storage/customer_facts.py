@@ -20,6 +20,9 @@ from storage.queries import CustomerRef
 _inv = Invoice.__table__  # type: ignore[attr-defined]
 _cus = Customer.__table__  # type: ignore[attr-defined]
 _prom = Promise.__table__  # type: ignore[attr-defined]
+
+# The decisions that are a contact with the customer: a reminder, a call, a visit.
+CONTACT_ACTIONS = ("remind", "call", "visit")
 _dec = Decision.__table__  # type: ignore[attr-defined]
 _case = Case.__table__  # type: ignore[attr-defined]
 
@@ -78,16 +81,6 @@ def broken_promises(conn: Connection, customer_id: int) -> int:
             )
         ).scalar_one()
     )
-
-
-def credit_limit(conn: Connection, customer_id: int) -> tuple[Decimal, str] | None:
-    """(amount, currency) of the customer's credit limit; None when it has none."""
-    row = conn.execute(
-        select(_cus.c.credit_limit_minor, _cus.c.credit_currency).where(_cus.c.id == customer_id)
-    ).first()
-    if row is None or row.credit_limit_minor is None or not row.credit_currency:
-        return None
-    return from_minor(row.credit_limit_minor, row.credit_currency), row.credit_currency
 
 
 def relationship_years(conn: Connection, customer_id: int, today: date) -> int | None:
@@ -162,7 +155,9 @@ def customer_profile(
         conn.execute(
             select(_dec.c.action, func.count())
             .select_from(_dec.join(_case, _case.c.id == _dec.c.case_id))
-            .where(_case.c.customer_id == customer_id, _dec.c.action.in_((*_REMINDERS, "refused")))
+            .where(
+                _case.c.customer_id == customer_id, _dec.c.action.in_((*CONTACT_ACTIONS, "refused"))
+            )
             .group_by(_dec.c.action)
         ).all()
     )
@@ -176,12 +171,9 @@ def customer_profile(
         acknowledged_on=latest[0] if latest else None,
         acknowledged_by=latest[1] if latest else None,
         limitation_ends=min((c.ends for c in clocks), default=None),
-        reminders_sent=sum(int(counts.get(a, 0)) for a in _REMINDERS),
+        reminders_sent=sum(int(counts.get(a, 0)) for a in CONTACT_ACTIONS),
         refused_full=bool(counts.get("refused")),
     )
-
-
-_REMINDERS = ("remind", "call", "visit")
 
 
 def _rate(value: Decimal | float | str | None) -> Decimal | None:
