@@ -30,6 +30,7 @@ from pydantic import (
 from bot.kernel.config_collect import Collection
 from bot.kernel.config_digest import Digest, digest_issues
 from bot.kernel.config_exports import ExportsConfig
+from bot.kernel.config_im import DingtalkPlatform, FeishuPlatform
 from bot.kernel.config_sync import LedgerSyncSettings
 from playbook import aging as rules
 from playbook import decisions
@@ -582,10 +583,6 @@ class TelegramPlatform(Strict):
     bot_username: str | None = Field(default=None, pattern=r"^@?[A-Za-z0-9_]{3,64}$")
 
 
-class WebhookPlatform(Strict):
-    enabled: bool = False
-
-
 class WecomPlatform(Strict):
     """WeCom: the smart robot's callback (commands), message-push robots (posts), an app (DMs).
 
@@ -625,8 +622,8 @@ class Platforms(Strict):
     slack: SlackPlatform = Field(default_factory=SlackPlatform)
     telegram: TelegramPlatform = Field(default_factory=TelegramPlatform)
     wecom: WecomPlatform = Field(default_factory=WecomPlatform)
-    feishu: WebhookPlatform = Field(default_factory=WebhookPlatform)
-    dingtalk: WebhookPlatform = Field(default_factory=WebhookPlatform)
+    feishu: FeishuPlatform = Field(default_factory=FeishuPlatform)
+    dingtalk: DingtalkPlatform = Field(default_factory=DingtalkPlatform)
 
 
 def _reader(entry: str) -> str:
