@@ -5,9 +5,10 @@ from __future__ import annotations
 from bot.kernel.messages import Button, Card, Command, Field, Reply, Section, Table
 from handlers.common import money, person_name, resolve_customer, shorten, totals
 from handlers.context import Context
-from playbook.aging import Stage
+from playbook.aging import AgingPolicy, Stage
 from storage.offloop import Conn
-from storage.queries import CustomerRef, open_items
+from storage.overdue_page import overdue_page
+from storage.queries import CustomerRef
 
 NAME = "overdue"
 ALIASES = ("逾期", "late", "od")
@@ -30,7 +31,7 @@ async def handle(cmd: Command, ctx: Context) -> Reply:
         if not 1 <= limit <= 50:
             return Reply.usage(USAGE, ctx.t("overdue_bad_limit"), ctx.locale)
     query = " ".join(args).strip()
-    # Aging and ranking every open item is the heavy part: all of it in the database thread.
+    # Counted, totalled and ranked by the database; only the rows shown are aged here.
     return await ctx.read(_answer, ctx, query, limit)
 
 
@@ -57,24 +58,24 @@ def _answer(conn: Conn, ctx: Context, query: str, limit: int) -> Reply:
             if isinstance(found, Reply):
                 return found
             customer, label = found, found.title
-    overdue_from = -policy.stages.pre_due_days if stage is Stage.PRE_DUE else 1
-    items = open_items(
+    dpd_min, dpd_max = _days(stage, policy)
+    page = overdue_page(
         conn,
         ctx.today(),
         policy,
         base_currency=cfg.company.currency,
         fx=cfg.company.fx_rates,
+        limit=limit,
+        dpd_min=dpd_min,
+        dpd_max=dpd_max,
         owners=owners,
         customer_ids=[customer.id] if customer else None,
-        overdue_from=overdue_from,
     )
-    if stage is not None:
-        items = [i for i in items if i.aging.stage is stage]
     date = ctx.today().isoformat()
-    if not items:
+    if not page.count:
         suffix = f" ({label})" if label and not ctx.zh else (f"{label}" if label else "")
         return Reply(text=ctx.t("overdue_none", filter=suffix, date=date))
-    shown = items[:limit]
+    shown = page.items
     rows = tuple(
         (
             str(n),
@@ -99,24 +100,34 @@ def _answer(conn: Conn, ctx: Context, query: str, limit: int) -> Reply:
         ctx.t("owner"),
     )
     title = (
-        ctx.t("overdue_title_filtered", filter=label, shown=len(shown), total=len(items), date=date)
+        ctx.t("overdue_title_filtered", filter=label, shown=len(shown), total=page.count, date=date)
         if label
-        else ctx.t("overdue_title", shown=len(shown), total=len(items), date=date)
+        else ctx.t("overdue_title", shown=len(shown), total=page.count, date=date)
     )
     first = shown[0].customer
     card = Card(
         title=title,
-        fields=(
-            Field(
-                ctx.t("overdue_totals"), totals(ctx, ((i.currency, i.outstanding) for i in items))
-            ),
-        ),
+        fields=(Field(ctx.t("overdue_totals"), totals(ctx, page.totals.items())),),
         sections=(Section(table=Table(columns, rows, right=(0, 3, 4))),),
         buttons=(Button(shorten(first.name, 30), f"/ar customer {first.code}"),),
         footer=ctx.t("overdue_footer")
         + (" ⚑ = " + ctx.t("disputed") if any(i.disputed for i in shown) else ""),
     )
     return Reply(card=card)
+
+
+def _days(stage: Stage | None, policy: AgingPolicy) -> tuple[int, int | None]:
+    """The days past due a stage covers (no stage: every overdue item)."""
+    stages = policy.stages
+    if stage is Stage.PRE_DUE:
+        return -stages.pre_due_days, 0
+    if stage is Stage.EARLY:
+        return 1, stages.mid_from - 1
+    if stage is Stage.MID:
+        return stages.mid_from, stages.late_from - 1
+    if stage is Stage.LATE:
+        return stages.late_from, None
+    return 1, None
 
 
 def _stage(text: str) -> Stage | None:

@@ -57,6 +57,11 @@ def exponent(currency: str) -> int:
     return _EXPONENT_EXCEPTIONS.get(currency.upper(), 2)
 
 
+def exponent_exceptions() -> frozenset[str]:
+    """The currencies whose minor unit is not a hundredth (JPY, KWD ...)."""
+    return frozenset(_EXPONENT_EXCEPTIONS)
+
+
 # Shifting the decimal point is exact in this context: the default one (28 digits) would
 # round 1.0000000000000000000000000001 to 1.00 without a word.
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)

@@ -77,6 +77,73 @@ def to_base(amount: Decimal, currency: str, base: str, fx: Mapping[str, Decimal]
     return amount * fx.get(currency, Decimal(1))
 
 
+# What an open item is read from (invoice and customer, joined).
+OPEN_ITEM_COLS = (
+    _inv.c.id,
+    _inv.c.invoice_no,
+    _inv.c.owner,
+    _inv.c.currency,
+    _inv.c.amount_minor,
+    _inv.c.paid_minor,
+    _inv.c.issue_date,
+    _inv.c.due_date,
+    _inv.c.disputed,
+    _cus.c.id.label("cid"),
+    _cus.c.code,
+    _cus.c.name,
+    _cus.c.segment,
+    _cus.c.status.label("cstatus"),
+    _cus.c.on_hold,
+)
+
+
+def aged_item(
+    row: Any, today: date, policy: AgingPolicy, base_currency: str, fx: Mapping[str, Decimal]
+) -> OpenItem | None:
+    """One row of OPEN_ITEM_COLS aged as of today; None when nothing is owed either way."""
+    amount = from_minor(row.amount_minor, row.currency)
+    paid = from_minor(row.paid_minor, row.currency)
+    insolvent = row.cstatus == "insolvent"
+    dissolved = row.cstatus == "dissolved"
+    aged = age_invoice(
+        issue_date=row.issue_date,
+        due_date=row.due_date,
+        amount=amount,
+        payments=[Payment(row.issue_date, paid)] if paid else [],
+        as_of=today,
+        policy=policy,
+        disputed=row.disputed,
+        insolvent=insolvent,
+        dissolved=dissolved,
+    )
+    if aged is None:
+        return None
+    base = to_base(aged.outstanding, row.currency, base_currency, fx)
+    facts = RiskFacts(
+        aged.days_past_due, disputed=row.disputed, insolvent=insolvent, dissolved=dissolved
+    )
+    return OpenItem(
+        invoice_id=row.id,
+        invoice_no=row.invoice_no,
+        customer=_customer_ref(row),
+        owner=row.owner,
+        currency=row.currency,
+        amount=amount,
+        outstanding=aged.outstanding,
+        issue_date=row.issue_date,
+        due_date=row.due_date,
+        disputed=row.disputed,
+        aging=aged,
+        base_outstanding=base,
+        priority=priority_score(base, facts, policy),
+    )
+
+
+def rank_key(item: OpenItem) -> tuple[Decimal, int, str]:
+    """Best first: the priority, then the older debt, then the invoice number."""
+    return (-item.priority, -item.aging.days_past_due, item.invoice_no)
+
+
 def open_items(
     conn: Connection,
     today: date,
@@ -94,23 +161,7 @@ def open_items(
     negative value includes the pre-due window.
     """
     stmt = (
-        select(
-            _inv.c.id,
-            _inv.c.invoice_no,
-            _inv.c.owner,
-            _inv.c.currency,
-            _inv.c.amount_minor,
-            _inv.c.paid_minor,
-            _inv.c.issue_date,
-            _inv.c.due_date,
-            _inv.c.disputed,
-            _cus.c.id.label("cid"),
-            _cus.c.code,
-            _cus.c.name,
-            _cus.c.segment,
-            _cus.c.status.label("cstatus"),
-            _cus.c.on_hold,
-        )
+        select(*OPEN_ITEM_COLS)
         .select_from(_inv.join(_cus, _cus.c.id == _inv.c.customer_id))
         .where(_inv.c.status == "open", _inv.c.issue_date <= today)
     )
@@ -124,45 +175,10 @@ def open_items(
     for n, row in enumerate(conn.execute(stmt), 1):
         if n % _ROWS_PER_TURN == 0:
             share_the_gil()  # aging is pure Python: ~50 µs a row
-        amount = from_minor(row.amount_minor, row.currency)
-        paid = from_minor(row.paid_minor, row.currency)
-        insolvent = row.cstatus == "insolvent"
-        dissolved = row.cstatus == "dissolved"
-        aged = age_invoice(
-            issue_date=row.issue_date,
-            due_date=row.due_date,
-            amount=amount,
-            payments=[Payment(row.issue_date, paid)] if paid else [],
-            as_of=today,
-            policy=policy,
-            disputed=row.disputed,
-            insolvent=insolvent,
-            dissolved=dissolved,
-        )
-        if aged is None:
-            continue
-        base = to_base(aged.outstanding, row.currency, base_currency, fx)
-        facts = RiskFacts(
-            aged.days_past_due, disputed=row.disputed, insolvent=insolvent, dissolved=dissolved
-        )
-        items.append(
-            OpenItem(
-                invoice_id=row.id,
-                invoice_no=row.invoice_no,
-                customer=_customer_ref(row),
-                owner=row.owner,
-                currency=row.currency,
-                amount=amount,
-                outstanding=aged.outstanding,
-                issue_date=row.issue_date,
-                due_date=row.due_date,
-                disputed=row.disputed,
-                aging=aged,
-                base_outstanding=base,
-                priority=priority_score(base, facts, policy),
-            )
-        )
-    items.sort(key=lambda i: (-i.priority, -i.aging.days_past_due, i.invoice_no))
+        item = aged_item(row, today, policy, base_currency, fx)
+        if item is not None:
+            items.append(item)
+    items.sort(key=rank_key)
     return items
 
 
