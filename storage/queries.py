@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, select
 
 from playbook.aging import (
     AgingPolicy,
@@ -22,6 +21,12 @@ from playbook.aging import (
 )
 from playbook.money import from_minor
 from storage.bulk import batched
+
+# Customer lookup lives in storage.customer_search; re-exported for the handlers.
+from storage.customer_search import CustomerRef as CustomerRef
+from storage.customer_search import Lookup as Lookup
+from storage.customer_search import customer_ref
+from storage.customer_search import find_customer as find_customer
 from storage.models import Customer, Invoice
 from storage.models import Payment as PaymentRow
 from storage.models import Person as PersonRow
@@ -32,20 +37,6 @@ _cus = Customer.__table__  # type: ignore[attr-defined]
 _pay = PaymentRow.__table__  # type: ignore[attr-defined]
 _per = PersonRow.__table__  # type: ignore[attr-defined]
 _ROWS_PER_TURN = 16  # about a millisecond of aging between two chances for the event loop
-
-
-@dataclass(frozen=True)
-class CustomerRef:
-    id: int
-    code: str
-    name: str
-    segment: str
-    status: str
-    on_hold: bool
-
-    @property
-    def title(self) -> str:
-        return self.name if self.name == self.code else f"{self.name} ({self.code})"
 
 
 @dataclass(frozen=True)
@@ -64,10 +55,6 @@ class OpenItem:
     # Outstanding in the company currency, what the priority is computed on.
     base_outstanding: Decimal
     priority: Decimal
-
-
-def _customer_ref(row: Any) -> CustomerRef:
-    return CustomerRef(row.cid, row.code, row.name, row.segment, row.cstatus, row.on_hold)
 
 
 def to_base(amount: Decimal, currency: str, base: str, fx: Mapping[str, Decimal]) -> Decimal:
@@ -125,7 +112,7 @@ def aged_item(
     return OpenItem(
         invoice_id=row.id,
         invoice_no=row.invoice_no,
-        customer=_customer_ref(row),
+        customer=customer_ref(row),
         owner=row.owner,
         currency=row.currency,
         amount=amount,
@@ -180,81 +167,6 @@ def open_items(
             items.append(item)
     items.sort(key=rank_key)
     return items
-
-
-# --- customer lookup ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Lookup:
-    match: CustomerRef | None
-    candidates: list[CustomerRef]  # several plausible ones: "did you mean"
-    more: bool = False  # there were more candidates than listed
-
-
-_CUSTOMER_COLS = (
-    _cus.c.id.label("cid"),
-    _cus.c.code,
-    _cus.c.name,
-    _cus.c.segment,
-    _cus.c.status.label("cstatus"),
-    _cus.c.on_hold,
-)
-
-
-def find_customer(conn: Connection, query: str, limit: int = 8) -> Lookup:
-    """Exact code or name, then prefix, then substring, case-insensitive; else close spellings."""
-    q = " ".join(query.split()).casefold()
-    if not q:
-        return Lookup(None, [])
-    lname, lcode = func.lower(_cus.c.name), func.lower(_cus.c.code)
-
-    def run(cond: Any) -> list[CustomerRef]:
-        rows = conn.execute(
-            select(*_CUSTOMER_COLS).where(cond).order_by(_cus.c.name).limit(limit + 1)
-        )
-        # SQLite's lower() only folds ASCII; check again in Python for the rest.
-        return [_customer_ref(r) for r in rows]
-
-    def pick(found: list[CustomerRef]) -> Lookup:
-        if len(found) == 1:
-            return Lookup(found[0], [])
-        return Lookup(None, found[:limit], more=len(found) > limit)
-
-    exact = [
-        c for c in run(or_(lname == q, lcode == q)) if q in (c.name.casefold(), c.code.casefold())
-    ]
-    if exact:
-        return pick(exact)
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    prefix = run(
-        or_(lname.like(escaped + "%", escape="\\"), lcode.like(escaped + "%", escape="\\"))
-    )
-    if prefix:
-        return pick(prefix)
-    inner = run(
-        or_(
-            lname.like("%" + escaped + "%", escape="\\"),
-            lcode.like("%" + escaped + "%", escape="\\"),
-        )
-    )
-    if inner:
-        return pick(inner)
-    # Nothing contains the words: offer close spellings. Bounded so a huge customer table
-    # does not make a typo expensive.
-    names: dict[str, int] = {}
-    for row in conn.execute(select(_cus.c.id, _cus.c.name, _cus.c.code).limit(50_000)):
-        names.setdefault(row.name.casefold(), row.id)
-        names.setdefault(row.code.casefold(), row.id)
-    close = difflib.get_close_matches(q, list(names), n=limit, cutoff=0.6)
-    ids = list(dict.fromkeys(names[c] for c in close))
-    if not ids:
-        return Lookup(None, [])
-    rows = {
-        r.cid: _customer_ref(r)
-        for r in conn.execute(select(*_CUSTOMER_COLS).where(_cus.c.id.in_(ids)))
-    }
-    return Lookup(None, [rows[i] for i in ids if i in rows])
 
 
 # --- customer summary -----------------------------------------------------------------------
