@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Numeric, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -26,7 +26,7 @@ class Customer(SQLModel, table=True):
     credit_currency: str | None = Field(default=None, max_length=3)
     on_hold: bool = False
     # active / insolvent / dissolved: events that move the risk grade regardless of age
-    status: str = Field(default="active", max_length=20)
+    status: str = Field(default="active", max_length=20, index=True)
     contact_name: str | None = Field(default=None, max_length=80)  # whom the words address
     contact_title: str | None = Field(default=None, max_length=40)  # 总经理, 财务经理, CFO
     # The contract's late interest per day for this customer (0.001 = 0.1% a day).
@@ -39,6 +39,14 @@ class Invoice(SQLModel, table=True):
     __tablename__ = "invoice"
     __table_args__ = (
         Index("ix_invoice_open_due", "status", "due_date"),
+        # Open invoices only, covering what /ar overdue ranks (migration 0011).
+        Index(
+            "ix_invoice_overdue_cover",
+            *("due_date", "currency", "amount_minor", "paid_minor", "disputed", "customer_id"),
+            *("issue_date", "owner", "invoice_no"),
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
         Index("ix_invoice_customer_status", "customer_id", "status"),
         # The digest's credit sales of the last 30 days (DSO) read by issue date.
         Index("ix_invoice_issue_date", "issue_date"),

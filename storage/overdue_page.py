@@ -24,7 +24,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, case, func, literal, select
+from sqlalchemy import Connection, case, func, literal, literal_column, select
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 
 from playbook.aging import AgingPolicy, RiskFacts, priority_score
 from playbook.money import exponent, exponent_exceptions
@@ -37,7 +38,21 @@ _cus = Customer.__table__  # type: ignore[attr-defined]
 _PROBE = Decimal(1_000_000)  # large enough that the cent rounding of the score is exact
 _EXTRA = 64  # rows fetched beyond the page, for the exact re-sort
 _SLACK = 0.02  # how far the approximate score may sit from the exact one (cent rounding)
-_CAP = 20_000  # a cut-off shared by this many rows is not re-sorted exactly past the page
+_CAP = 20_000
+# SQLite's planner prefers the two-column seek on (status, due_date) and then reads the table
+# for every overdue item; the covering index answers from the index alone, three times faster
+# at a million invoices. PostgreSQL's planner weighs an index-only scan itself.
+_COVER_HINT = "INDEXED BY ix_invoice_overdue_cover"
+
+
+def _sqlite_from_hint(self: SQLiteCompiler, table: Any, text: str | None) -> str | None:
+    return text
+
+
+# SQLAlchemy renders `with_hint(..., "sqlite")` only where a dialect says how; SQLite's
+# "table INDEXED BY index" is the hint text itself. Only statements that ask for a SQLite hint
+# change (this module's two).
+SQLiteCompiler.get_from_hint_text = _sqlite_from_hint  # type: ignore[method-assign]  # a cut-off shared by this many rows is not re-sorted exactly past the page
 
 
 @dataclass(frozen=True)
@@ -66,8 +81,14 @@ def _bounds(policy: AgingPolicy) -> list[int]:
     return sorted(cuts)
 
 
-def score_expression(today: date, policy: AgingPolicy, base: str, fx: Mapping[str, Decimal]) -> Any:
-    """priority_score as a SQL expression over invoice ⋈ customer (to within the cent)."""
+def score_expression(
+    today: date,
+    policy: AgingPolicy,
+    base: str,
+    fx: Mapping[str, Decimal],
+    statuses: Mapping[str, Sequence[int]] | None = None,
+) -> Any:
+    """priority_score as a SQL expression over invoice (to within the cent)."""
     due = _inv.c.due_date
     bands = []
     for last_day in _bounds(policy):
@@ -91,12 +112,45 @@ def score_expression(today: date, policy: AgingPolicy, base: str, fx: Mapping[st
         * per_minor
         * by_age
         * case((_inv.c.disputed, disputed), else_=1.0)
-        * case(
-            (_cus.c.status == "insolvent", insolvent),
-            (_cus.c.status == "dissolved", dissolved),
-            else_=1.0,
-        )
+        * _status_factor(statuses, insolvent, dissolved)
     )
+
+
+def _status_factor(
+    statuses: Mapping[str, Sequence[int]] | None, insolvent: float, dissolved: float
+) -> Any:
+    """The insolvent and dissolved factors by customer id: the ids as a list when the caller
+    read them (few customers are either), else subqueries; either way the ranking reads the
+    invoice index alone instead of joining every overdue item's customer."""
+    factors = {"insolvent": insolvent, "dissolved": dissolved}
+    whens = []
+    for status, factor in factors.items():
+        ids: Any
+        if statuses is None:
+            ids = select(_cus.c.id).where(_cus.c.status == status)
+        else:
+            ids = list(statuses.get(status, ()))
+            if not ids:
+                continue
+        whens.append((_inv.c.customer_id.in_(ids), factor))
+    return case(*whens, else_=1.0) if whens else literal(1.0)
+
+
+_LISTED = 2_000  # more customers than this in a status: the subquery, not a list of ids
+
+
+def _customers_in_trouble(conn: Connection) -> dict[str, list[int]] | None:
+    rows = conn.execute(
+        select(_cus.c.status, _cus.c.id)
+        .where(_cus.c.status.in_(("insolvent", "dissolved")))
+        .limit(_LISTED + 1)
+    ).all()
+    if len(rows) > _LISTED:
+        return None
+    found: dict[str, list[int]] = {}
+    for status, cid in rows:
+        found.setdefault(status, []).append(cid)
+    return found
 
 
 def _filters(
@@ -107,7 +161,9 @@ def _filters(
     owners: Sequence[str] | None,
 ) -> list[Any]:
     where = [
-        _inv.c.status == "open",
+        # A literal, not a parameter: it lets the database use the partial index of open
+        # invoices that covers this query (migration 0011).
+        _inv.c.status == literal_column("'open'"),
         _inv.c.issue_date <= today,
         _inv.c.due_date <= today - timedelta(days=dpd_min),
         _inv.c.amount_minor != _inv.c.paid_minor,  # nothing owed either way: not open
@@ -137,33 +193,37 @@ def overdue_page(
     """The best `limit` items between dpd_min and dpd_max days past due, with the count and
     totals of all of them: the same items, in the same order, as open_items would rank."""
     where = _filters(today, dpd_min, dpd_max, customer_ids, owners)
-    joined = _inv.join(_cus, _cus.c.id == _inv.c.customer_id)
     sums = conn.execute(
         select(_inv.c.currency, func.count(), func.sum(_inv.c.amount_minor - _inv.c.paid_minor))
-        .select_from(joined)
         .where(*where)
         .group_by(_inv.c.currency)
+        .with_hint(_inv, _COVER_HINT, "sqlite")
     ).all()
     count = sum(int(n) for _cur, n, _s in sums)
     totals = {cur: Decimal(int(total)).scaleb(-exponent(cur)) for cur, _n, total in sums if total}
     if not count:
         return OverduePage([], 0, totals)
-    expr = score_expression(today, policy, base_currency, fx)
+    expr = score_expression(today, policy, base_currency, fx, statuses=_customers_in_trouble(conn))
     score = expr.label("score")
     ranked = (
-        select(*OPEN_ITEM_COLS, score)
-        .select_from(joined)
+        select(_inv.c.id, score)
         .where(*where)
         .order_by(score.desc(), _inv.c.due_date, _inv.c.invoice_no)
+        .with_hint(_inv, _COVER_HINT, "sqlite")
     )
-    rows = conn.execute(ranked.limit(limit + _EXTRA)).all()
-    if len(rows) == limit + _EXTRA:
+    top = conn.execute(ranked.limit(limit + _EXTRA)).all()
+    if len(top) == limit + _EXTRA:
         # The exact order can differ from the SQL one only among rows whose scores are
         # within the slack of each other: make sure every row that could reach the page is
         # here, by fetching all those at or above the page's lowest score less the slack.
-        floor = float(rows[limit - 1].score) - _SLACK
-        if float(rows[-1].score) >= floor:
-            rows = conn.execute(ranked.where(expr >= literal(floor)).limit(_CAP)).all()
+        floor = float(top[limit - 1].score) - _SLACK
+        if float(top[-1].score) >= floor:
+            top = conn.execute(ranked.where(expr >= literal(floor)).limit(_CAP)).all()
+    rows = conn.execute(
+        select(*OPEN_ITEM_COLS)
+        .select_from(_inv.join(_cus, _cus.c.id == _inv.c.customer_id))
+        .where(_inv.c.id.in_([r.id for r in top]))
+    ).all()
     items = [item for row in rows if (item := aged_item(row, today, policy, base_currency, fx))]
     items.sort(key=rank_key)
     return OverduePage(items[:limit], count, totals)
