@@ -52,7 +52,7 @@ def _sqlite_from_hint(self: SQLiteCompiler, table: Any, text: str | None) -> str
 # SQLAlchemy renders `with_hint(..., "sqlite")` only where a dialect says how; SQLite's
 # "table INDEXED BY index" is the hint text itself. Only statements that ask for a SQLite hint
 # change (this module's two).
-SQLiteCompiler.get_from_hint_text = _sqlite_from_hint  # type: ignore[method-assign]  # a cut-off shared by this many rows is not re-sorted exactly past the page
+SQLiteCompiler.get_from_hint_text = _sqlite_from_hint  # type: ignore[method-assign,assignment]  # a cut-off shared by this many rows is not re-sorted exactly past the page
 
 
 @dataclass(frozen=True)
