@@ -27,6 +27,7 @@ from bot.runtime import (
     running_messengers,
     unavailable_messengers,
 )
+from bot.telemetry import Telemetry
 
 # What callers (the CLI, tests) import from here.
 __all__ = [
@@ -85,12 +86,19 @@ async def serve(
     messengers = await start_messengers(rt.config, command, services)
     say = _operator(messengers)
     transports = {m.name: t for m in messengers if (t := m.transport()) is not None}
+    telemetry = Telemetry(
+        rt.db,
+        rt.clock,
+        [m.name for m in messengers],
+        token=services.env.get("ARCIRCLE_METRICS_TOKEN", "").strip(),
+    )
     jobs = Jobs(
         rt,
         transports,
         on_lease=say,
         tick_every=tick_every,
         capabilities={m.name: m.capabilities for m in messengers},
+        telemetry=telemetry,
     )
     jobs.start()
     background: list[asyncio.Task[None]] = []
@@ -107,7 +115,7 @@ async def serve(
         background.append(task)
     if command == "serve" or any(m.routes() for m in messengers):
         host, port = listen or rt.config.listen()
-        app = http.http_app(messengers)
+        app = http.http_app(messengers, telemetry)
         if announce is not None:
             paths = [getattr(r, "path", "") for r in app.routes]
             announce(f"listening on {host}:{port}: {', '.join(paths)}")

@@ -26,13 +26,26 @@ class Fail(Exception):
         self.code = code
 
 
+_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def _setup_logging(default: str) -> None:
     level = os.environ.get("ARCIRCLE_LOG_LEVEL", default).upper()
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    if os.environ.get("ARCIRCLE_LOG_FORMAT", "").strip().lower() == "json":
+        # One JSON object a line, for a log collector: time, level, logger, message (and the
+        # exception, when there is one).
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter(_LOG_FORMAT))
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), handlers=[handler])
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
         # APScheduler logs every run of every job at INFO: a line every two seconds.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
+from typing import Any
 
 from bot.kernel.capabilities import Capabilities, adapt
 from bot.kernel.i18n import t
 from bot.kernel.messages import Reply
 from bot.ledger_jobs import add_ledger_jobs
 from bot.runtime import Runtime, ledger_options
+from bot.telemetry import Telemetry
 from jobs.audit import audit_checkpoint
 from jobs.circle import predue_reminders, scan_overdue, tick, watch_limitation, watch_promises
 from jobs.digest import DigestJob
@@ -43,8 +45,10 @@ class Jobs:
         retry_lease: timedelta = timedelta(seconds=5),
         tick_every: timedelta | None = None,
         capabilities: Mapping[str, Capabilities] | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.rt = rt
+        self.telemetry = telemetry
         # What each messenger can do (the console's and Slack's when not told: they edit).
         self.capabilities = capabilities or {}
         self.tick_every = tick_every or rt.config.circle.tick_every
@@ -116,8 +120,11 @@ class Jobs:
 
         async def scan() -> None:
             now, day = rt.clock.now(), rt.today()
-            await asyncio.to_thread(
-                scan_overdue, rt.db, rt.circle, today=day, now=now, stages=triggers.stages
+            await self._timed(
+                "scan",
+                lambda: asyncio.to_thread(
+                    scan_overdue, rt.db, rt.circle, today=day, now=now, stages=triggers.stages
+                ),
             )
             await asyncio.to_thread(
                 predue_reminders,
@@ -129,7 +136,9 @@ class Jobs:
             )
 
         async def tick_() -> None:
-            await asyncio.to_thread(tick, rt.db, rt.circle, rt.clock.now())
+            await self._timed(
+                "tick", lambda: asyncio.to_thread(tick, rt.db, rt.circle, rt.clock.now())
+            )
 
         async def promises() -> None:
             if triggers.broken_promise:
@@ -172,6 +181,12 @@ class Jobs:
         add_interval_job(sched, "promise_watch", promises, timedelta(minutes=10), run_now=True)
         add_interval_job(sched, "limitation_watch", limitation, timedelta(hours=6), run_now=True)
 
+    async def _timed(self, job: str, work: Callable[[], Awaitable[Any]]) -> Any:
+        if self.telemetry is None:
+            return await work()
+        histogram = self.telemetry.tick_seconds if job == "tick" else self.telemetry.scan_seconds
+        return await self.telemetry.timed(histogram, work)
+
     async def _deliver(self) -> None:
         cfg = self.rt.config
 
@@ -191,6 +206,7 @@ class Jobs:
             max_attempts=cfg.outbox.max_attempts,
             backoff=cfg.outbox.backoff,
             backoff_max=cfg.outbox.backoff_max,
+            on_sent=None if self.telemetry is None else self.telemetry.on_sent,
         )
         await worker.run(self._stop, idle=0.2)
 

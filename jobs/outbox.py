@@ -97,12 +97,14 @@ class OutboxWorker:
         per_pass: int = 50,
         jitter: float = 0.0,
         rand: Callable[[], float] = random.random,
+        on_sent: Callable[[OutRow], None] | None = None,
     ) -> None:
         for platform, (count, per) in rates.items():
             if count < 1 or per <= timedelta(0):
                 raise ValueError(f"outbox rate for {platform} must be at least 1 per period")
         self._db = db
         self._clock = clock
+        self._on_sent = on_sent  # telemetry: a row went out
         self._transports = dict(transports)
         self._render = render
         self._rates = dict(rates)
@@ -190,9 +192,12 @@ class OutboxWorker:
             for _ in range(self._per_pass):
                 if row is None or self._stopping:
                     break
-                outcome, row = await self._handle(lane, row)
+                current = row
+                outcome, row = await self._handle(lane, current)
                 if outcome == _SENT:
                     sent += 1
+                    if self._on_sent is not None:
+                        self._on_sent(current)
                 elif outcome == _WAIT:
                     break  # the head waits for a retry and holds back the rows behind it
         except asyncio.CancelledError:
