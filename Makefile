@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: run demo test lint bench install clean fonts
+.PHONY: run demo test lint lock bench install clean fonts
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "arcircle needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -36,6 +36,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
+
+## Pin the image's Python packages: a clean install of the runtime, frozen (deploy/requirements.txt).
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet .
+	{ echo "# The image's Python packages, pinned (make lock writes this from a clean install of pyproject.toml)."; \
+	  .lock-venv/bin/python -m pip freeze --exclude arcircle; } > deploy/requirements.txt
+	rm -rf .lock-venv
 
 ## The aging benchmark (pandas is only needed here): make bench ARGS="--invoices 1000000"
 bench: $(STAMP)
