@@ -99,6 +99,7 @@ async def serve(
         tick_every=tick_every,
         capabilities={m.name: m.capabilities for m in messengers},
         telemetry=telemetry,
+        local=[m.name for m in messengers if m.local_delivery],
     )
     jobs.start()
     background: list[asyncio.Task[None]] = []

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -32,8 +35,10 @@ log = logging.getLogger(__name__)
 class Jobs:
     """The scheduler's pollers and the outbox worker, in the bot's event loop.
 
-    Only the process holding the scheduler lease runs them; another process on the same
-    database keeps trying and takes over when the holder dies.
+    Only the process holding the scheduler lease runs the pollers (scan, circle tick,
+    watches); another process on the same database keeps trying and takes over when the
+    holder dies. Every process runs an outbox worker: each destination's rows go out from the
+    one replica that holds its lane (storage.lanes), in order.
     """
 
     def __init__(
@@ -46,22 +51,34 @@ class Jobs:
         tick_every: timedelta | None = None,
         capabilities: Mapping[str, Capabilities] | None = None,
         telemetry: Telemetry | None = None,
+        local: Collection[str] = (),
     ) -> None:
         self.rt = rt
         self.telemetry = telemetry
+        # Messengers whose rows only this process can deliver (the console): the leader's.
+        self.local = frozenset(local)
         # What each messenger can do (the console's and Slack's when not told: they edit).
         self.capabilities = capabilities or {}
         self.tick_every = tick_every or rt.config.circle.tick_every
         self.transports = transports
         self.lease = SchedulerLease(rt.db)
         self.scheduler = build_scheduler(rt.config.company.timezone)
-        self._stop = asyncio.Event()
-        self._worker_task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()  # the process is ending
+        self._worker_task: asyncio.Task[None] | None = None  # every replica: shared lanes
+        self._lead_stop = asyncio.Event()
+        self._local_task: asyncio.Task[None] | None = None  # the leader: local messengers
+        # Who this process is in storage.lanes: unique per run, readable in the table.
+        self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._on_lease = on_lease
         self._retry_lease = retry_lease
         self.leading = False
 
     def start(self) -> None:
+        shared = {p: t for p, t in self.transports.items() if p not in self.local}
+        if shared:
+            self._worker_task = asyncio.get_running_loop().create_task(
+                self._deliver(shared, self._stop, holder=self.holder)
+            )
         # Once, before the process serves anything: the loop has nobody to keep waiting yet.
         if self.lease.try_acquire():
             self._lead()
@@ -81,10 +98,14 @@ class Jobs:
 
     def _lead(self) -> None:
         self.leading = True
-        self._stop = asyncio.Event()
         self._add_jobs()
         add_interval_job(self.scheduler, "lease_check", self._check_lease, self._retry_lease)
-        self._worker_task = asyncio.get_running_loop().create_task(self._deliver())
+        local = {p: t for p, t in self.transports.items() if p in self.local}
+        if local:
+            self._lead_stop = asyncio.Event()
+            self._local_task = asyncio.get_running_loop().create_task(
+                self._deliver(local, self._lead_stop, holder=None)
+            )
 
     async def _check_lease(self) -> None:
         """A leader whose lease went away (its database connection dropped, so the server let
@@ -95,11 +116,13 @@ class Jobs:
         self.leading = False
         for job in self.scheduler.get_jobs():
             job.remove()
-        self._stop.set()
-        if self._worker_task is not None:
+        # The shared outbox worker goes on (its lanes are leased row by row); the local one
+        # (the console's) stops: another process's terminal now prints the circle.
+        self._lead_stop.set()
+        if self._local_task is not None:
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(self._worker_task, timeout=5)
-            self._worker_task = None
+                await asyncio.wait_for(self._local_task, timeout=5)
+            self._local_task = None
         add_interval_job(self.scheduler, "lease", self._wait_for_lease, self._retry_lease)
 
     def _add_jobs(self) -> None:
@@ -187,7 +210,9 @@ class Jobs:
         histogram = self.telemetry.tick_seconds if job == "tick" else self.telemetry.scan_seconds
         return await self.telemetry.timed(histogram, work)
 
-    async def _deliver(self) -> None:
+    async def _deliver(
+        self, transports: Mapping[str, Transport], stop: asyncio.Event, *, holder: str | None
+    ) -> None:
         cfg = self.rt.config
 
         def render(row: OutRow) -> Reply | None:
@@ -200,22 +225,26 @@ class Jobs:
         worker = OutboxWorker(
             self.rt.db,
             self.rt.clock,
-            self.transports,
+            transports,
             render,
-            rates={p: cfg.outbox.rate(p) for p in self.transports},
+            rates={p: cfg.outbox.rate(p) for p in transports},
             max_attempts=cfg.outbox.max_attempts,
             backoff=cfg.outbox.backoff,
             backoff_max=cfg.outbox.backoff_max,
             on_sent=None if self.telemetry is None else self.telemetry.on_sent,
+            holder=holder,
         )
-        await worker.run(self._stop, idle=0.2)
+        await worker.run(stop, idle=0.2)
 
     async def stop(self) -> None:
         self._stop.set()
+        self._lead_stop.set()
         self.scheduler.shutdown(wait=False)
-        if self._worker_task is not None:
+        for task in (self._worker_task, self._local_task):
+            if task is None:
+                continue
             try:
-                await asyncio.wait_for(self._worker_task, timeout=5)
+                await asyncio.wait_for(task, timeout=5)
             except (TimeoutError, asyncio.CancelledError):
-                self._worker_task.cancel()
+                task.cancel()
         self.lease.release()

@@ -18,17 +18,23 @@ Rules it keeps:
   current state); it edits the card's message, or is posted anew when the card never went out.
   Other rows about a card (ref_key) are threaded under it.
 
-The worker assumes it is the ONLY deliverer: the bot runs its jobs only in the process that
-holds the scheduler lease, and one worker object runs at a time (`run` or `run_once`, not
-both). Its database calls (storage.delivery) are short statements, each state change its own
-transaction, and they run in a thread (asyncio.to_thread), as does the render callback, so a
-slow database never stalls the event loop that acknowledges chat commands. A lane makes its
-calls one after another, so its order is what it was; the pacing state stays on the loop.
+Several replicas: given a `holder`, the worker claims each destination's lane before sending
+(storage.lanes) and renews it before every row, so every replica delivers and a destination's
+rows still go out from one of them at a time, in order; a replica that dies leaves its lanes
+to the others when their lease runs out. Without a holder the worker assumes it is the only
+deliverer. One worker object runs at a time (`run` or `run_once`, not both). The rate window
+is per replica: a lane that moves to another replica starts a fresh window there, and the
+messenger's Retry-After (kept in the row) covers the overlap. Its database calls
+(storage.delivery) are short statements, each state change its own transaction, and they
+run in a thread (asyncio.to_thread), as does the render callback, so a slow database never
+stalls the event loop that acknowledges chat commands. A lane makes its calls one after
+another, so its order is what it was; the pacing state stays on the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import re
@@ -40,7 +46,7 @@ from typing import Protocol
 
 from bot.kernel.clock import Clock
 from bot.kernel.messages import DeliveryError, PermanentError, Reply, RetryAfter
-from storage import delivery
+from storage import delivery, lanes
 from storage.db import Database
 from storage.outbox import OutRow
 
@@ -98,6 +104,8 @@ class OutboxWorker:
         jitter: float = 0.0,
         rand: Callable[[], float] = random.random,
         on_sent: Callable[[OutRow], None] | None = None,
+        holder: str | None = None,
+        lane_lease: timedelta = timedelta(seconds=15),
     ) -> None:
         for platform, (count, per) in rates.items():
             if count < 1 or per <= timedelta(0):
@@ -105,6 +113,12 @@ class OutboxWorker:
         self._db = db
         self._clock = clock
         self._on_sent = on_sent  # telemetry: a row went out
+        # With a holder, destinations are claimed (storage.lanes) so several replicas can
+        # deliver side by side; without, this worker is the only one (tests, one process).
+        self._holder = holder
+        # A lane is renewed before each row and every third of this while it runs (a send
+        # or a rate wait may take longer); a dead holder's lanes wait this long at most.
+        self._lane_lease = lane_lease
         self._transports = dict(transports)
         self._render = render
         self._rates = dict(rates)
@@ -162,10 +176,21 @@ class OutboxWorker:
             delivery.due_heads, self._db, self._clock.now(), list(self._transports)
         )
         mono = self._monotonic()
-        started = []
+        ready: dict[Lane, OutRow] = {}
         for head in heads:
             lane = (head.platform, head.destination)
             if lane in busy or lane in self._lanes or self._paused_until.get(lane, 0.0) > mono:
+                continue
+            ready[lane] = head
+        if self._holder is not None and ready:
+            now = self._clock.now()
+            held = await asyncio.to_thread(
+                lanes.claim, self._db, list(ready), self._holder, now, now + self._lane_lease
+            )
+            ready = dict(held)
+        started = []
+        for lane, head in ready.items():
+            if lane in self._lanes:
                 continue
             task = asyncio.create_task(self._drain(lane, head), name=f"outbox {lane}")
             self._lanes[lane] = task
@@ -188,9 +213,10 @@ class OutboxWorker:
         """Send a destination's due rows one after another; how many were sent."""
         sent = 0
         row: OutRow | None = head
+        beat = None if self._holder is None else asyncio.create_task(self._heartbeat(lane))
         try:
             for _ in range(self._per_pass):
-                if row is None or self._stopping:
+                if row is None or self._stopping or not await self._still_mine(lane):
                     break
                 current = row
                 outcome, row = await self._handle(lane, current)
@@ -205,9 +231,38 @@ class OutboxWorker:
         except Exception:
             log.exception("outbox: lane %s/%s failed; it restarts on the next pass", *lane)
         finally:
+            if beat is not None:
+                beat.cancel()
             if self._lanes.get(lane) is asyncio.current_task():
                 del self._lanes[lane]
+            if self._holder is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(lanes.release, self._db, lane, self._holder)
         return sent
+
+    async def _heartbeat(self, lane: Lane) -> None:
+        """Keep the lane while a send or a rate wait takes longer than its lease. Real time:
+        the lease guards against a replica that stopped, whatever clock the tests run."""
+        assert self._holder is not None
+        while True:
+            await asyncio.sleep(self._lane_lease.total_seconds() / 3)
+            now = self._clock.now()
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(
+                    lanes.renew, self._db, lane, self._holder, now, now + self._lane_lease
+                )
+
+    async def _still_mine(self, lane: Lane) -> bool:
+        """Renew the lane before each row; False when another replica has taken it."""
+        if self._holder is None:
+            return True
+        now = self._clock.now()
+        mine = await asyncio.to_thread(
+            lanes.renew, self._db, lane, self._holder, now, now + self._lane_lease
+        )
+        if not mine:
+            log.warning("outbox: lane %s/%s was taken over; leaving it", *lane)
+        return mine
 
     # --- one row ------------------------------------------------------------------------
 

@@ -326,6 +326,22 @@ class Acknowledgement(SQLModel, table=True):
     created_at: datetime
 
 
+class OutboxLane(SQLModel, table=True):
+    """Which process delivers a destination's rows, until when (storage.lanes).
+
+    With several replicas every one runs an outbox worker; a destination's rows go out only
+    from the replica holding its lane, one after another, so their order holds. A replica
+    that dies stops renewing and another takes the lane when `until` has passed.
+    """
+
+    __tablename__ = "outbox_lane"
+
+    platform: str = Field(max_length=20, primary_key=True)
+    destination: str = Field(max_length=120, primary_key=True)
+    holder: str = Field(max_length=80)
+    until: datetime
+
+
 class Outbox(SQLModel, table=True):
     """Every proactive message, written in the same transaction as the change it reports.
 

@@ -133,6 +133,9 @@ class Messenger(ABC):
     capabilities: Capabilities
     # The process ends when this messenger's connection ends (the console at end of input).
     foreground: ClassVar[bool] = False
+    # Its messages only make sense from this process (the console prints to its terminal):
+    # only the process holding the jobs' lease delivers them, not any replica.
+    local_delivery: ClassVar[bool] = False
 
     async def start(self) -> None:
         """Before anything is served: check the credentials (auth.test, getMe ...) and raise

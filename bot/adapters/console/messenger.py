@@ -59,6 +59,7 @@ class ConsoleMessenger(Messenger):
     name = "console"
     platform = "console"
     foreground = True
+    local_delivery = True
     # A terminal: no edit (an update prints a summary), threads shown as `#ar-circle › #42`;
     # a file (a chart, an export) is already on this machine: its path is printed.
     capabilities = Capabilities(max_text=1_000_000, files=True)
