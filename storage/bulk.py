@@ -79,6 +79,23 @@ class BulkInsert:
             f"VALUES ({', '.join(values)})"
         )
         self.memo: list[dict[Any, Any]] = [{} for _ in self.converters]
+        # PostgreSQL: COPY ... FROM STDIN instead of executemany, every constant sent with
+        # each row (COPY has no literals). psycopg adapts the values as it would parameters.
+        self.copy_sql: str | None = None
+        if dialect.name == "postgresql":
+            every = [*columns, *(n for n in constants)]
+            self.copy_sql = (
+                f"COPY {prep.format_table(table)} "
+                f"({', '.join(prep.quote(n) for n in every)}) FROM STDIN"
+            )
+            self.copy_tail = tuple(
+                (
+                    proc(v)
+                    if (proc := table.c[n].type._cached_bind_processor(dialect)) and v is not None
+                    else v
+                )
+                for n, v in constants.items()
+            )
 
     def _convert(self, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
         tail = self.tail
@@ -102,8 +119,23 @@ class BulkInsert:
         return out
 
     def run(self, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
+        if not rows:
+            return
+        if self.copy_sql is None:
             self.conn.exec_driver_sql(self.sql, self._convert(rows))
+            return
+        # The constants were left out of _convert's tail for COPY: put them back in order.
+        plain = self.tail
+        self.tail = ()
+        try:
+            converted = self._convert(rows)
+        finally:
+            self.tail = plain
+        raw = self.conn.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(self.copy_sql) as copy:  # type: ignore[union-attr]
+            tail = self.copy_tail
+            for row in converted:
+                copy.write_row((*row, *tail))
 
 
 class Ids:
@@ -119,7 +151,13 @@ class Ids:
         self.table = table
         self.postgres = conn.dialect.name == "postgresql"
         self.next = 0
-        if not self.postgres:
+        self.sequence: str | None = None
+        if self.postgres:
+            # Looked up once: inside the generate_series below it would be per row.
+            self.sequence = conn.exec_driver_sql(
+                "SELECT pg_get_serial_sequence(%s, 'id')", (table.name,)
+            ).scalar()
+        else:
             top = conn.exec_driver_sql(f"SELECT MAX(id) FROM {table.name}").scalar()
             self.next = (top or 0) + 1
 
@@ -128,8 +166,7 @@ class Ids:
             return []
         if self.postgres:
             rows = self.conn.exec_driver_sql(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                (self.table.name, n),
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (self.sequence, n)
             )
             return [r[0] for r in rows]
         first, self.next = self.next, self.next + n
