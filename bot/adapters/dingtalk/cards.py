@@ -127,10 +127,3 @@ def _plain_title(title: str) -> str:
     # The header is a text component (no markdown), bounded.
     flat = " ".join(title.split())
     return flat if len(flat) <= markdown.MAX_TITLE else flat[: markdown.MAX_TITLE - 1] + "…"
-
-
-def summary(reply: Reply) -> str:
-    return plain(reply.text) if reply.text else (reply.card.title if reply.card else "")
-
-
-__all__ = ["button_id", "card_data", "card_id", "command_of", "display_names", "usable"]
