@@ -126,7 +126,8 @@ def env_for(ding: FakeDingtalk, **more: str) -> dict[str, str]:
         "DINGTALK_APP_KEY": APP_KEY,
         "DINGTALK_APP_SECRET": APP_SECRET,
         "DINGTALK_API_URL": ding.root,
-        **more,
+        # "{root}" in a value: the fake's address (known once it runs).
+        **{k: v.replace("{root}", ding.root) for k, v in more.items()},
     }
 
 

@@ -226,7 +226,9 @@ class FakeDingtalk:
         self._tokens[token] = True
         return web.json_response({"accessToken": token, "expireIn": 7200})
 
-    async def _api(self, request: web.Request, what: str) -> tuple[dict[str, Any], web.Response | None]:
+    async def _api(
+        self, request: web.Request, what: str
+    ) -> tuple[dict[str, Any], web.Response | None]:
         self.calls.append(what)
         refused = self._authorized(request) or self._scripted(what)
         body = await request.json()

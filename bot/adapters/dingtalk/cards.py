@@ -26,7 +26,7 @@ import hashlib
 from typing import Any
 
 from bot.adapters.dingtalk import markdown
-from bot.adapters.dingtalk.render import BREAK, Renderer, command_line
+from bot.adapters.dingtalk.render import BREAK, Renderer, command_line, inert
 from bot.kernel.messages import Button, Card, Reply
 
 ID_PREFIX = "ar_"
@@ -104,7 +104,7 @@ def card_data(reply: Reply, renderer: Renderer) -> dict[str, Any]:
                         "type": "button",
                         "label": {
                             "type": "text",
-                            "text": markdown.escape(b.label, 20),
+                            "text": inert(b.label, 20),
                             "id": f"label_{n}",
                         },
                         "actionType": "request",

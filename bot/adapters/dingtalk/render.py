@@ -40,6 +40,20 @@ class Rendered:
         return list(self.at)
 
 
+# Look-alikes markdown.escape makes that are only markup at a line's start ("#") or right
+# after a "[" / "]" it already made inert ("(", ")", "!"): shown as typed elsewhere.
+_RESTORE = str.maketrans({"＃": "#", "（": "(", "）": ")", "！": "!"})
+
+
+def inert(text: str, limit: int = markdown.MAX_FIELD) -> str:
+    """One line of outside text for DingTalk markdown: markdown.escape, then the characters
+    that are harmless past the line's start shown as they were."""
+    safe = markdown.escape(text, limit)
+    lead = len(safe) - len(safe.lstrip(" "))
+    head = safe[: lead + 1]
+    return head + safe[lead + 1 :].translate(_RESTORE)
+
+
 class Renderer:
     def __init__(self, config: Config, identities: Identities, *, by_id: bool = True) -> None:
         """`by_id`: mentions as "@userId" (messages); False: as names (a card's markdown,
@@ -59,7 +73,7 @@ class Renderer:
         name = self._shown(Mention.person(key))
         uid = self.user_id(key)
         if uid is None or not self._by_id:
-            return markdown.escape(name)
+            return "@" + inert(name.lstrip("@"))
         at[uid] = name.lstrip("@")
         return f"@{uid}"
 
@@ -71,7 +85,7 @@ class Renderer:
             if members:
                 return " ".join(self._person(k, at) for k in members)
         # "@all" is never sent: a channel mention reads as a word and notifies no one.
-        return markdown.escape(self._shown(m))
+        return inert(self._shown(m))
 
     def text(self, text: Text | None, at: dict[str, str]) -> str:
         out: list[str] = []
@@ -83,28 +97,28 @@ class Renderer:
         return "".join(out)
 
     def _field(self, f: Field, at: dict[str, str]) -> str:
-        return f"**{markdown.escape(f.label)}**: {self.text(f.value, at)}"
+        return f"**{inert(f.label)}**: {self.text(f.value, at)}"
 
     def card(self, card: Card, at: dict[str, str], *, with_commands: bool = True) -> str:
-        out = [f"#### {markdown.escape(card.title, LINE_LIMIT)}"]
+        out = [f"#### {inert(card.title, LINE_LIMIT)}"]
         if card.subtitle:
             out.append(self.text(card.subtitle, at))
         out.extend(self._field(f, at) for f in card.fields)
         for sec in card.sections:
             out.append("")
             if sec.title:
-                out.append(f"**{markdown.escape(sec.title)}**")
+                out.append(f"**{inert(sec.title)}**")
             if sec.text:
                 out.append(self.text(sec.text, at))
             out.extend(self._field(f, at) for f in sec.fields)
             if sec.table:
-                out.extend(markdown.escape(line, LINE_LIMIT) for line in sec.table.lines())
+                out.extend(inert(line, LINE_LIMIT) for line in sec.table.lines())
         if card.buttons and with_commands:
             out.append("")
             out.extend(command_line(b) for b in card.buttons)
         if card.footer:
             out.append("")
-            out.append(markdown.escape(card.footer))
+            out.append(inert(card.footer))
         return BREAK.join(out)
 
     def reply(self, reply: Reply) -> Rendered:
@@ -122,16 +136,16 @@ class Renderer:
         else:
             raw = next((p for p in parts_of(reply.text) if isinstance(p, str)), "arcircle")
         first = raw.strip().split("\n", 1)[0] or "arcircle"
-        return markdown.escape(first, markdown.MAX_TITLE)
+        return inert(first, markdown.MAX_TITLE)
 
 
 def command_line(b: Button) -> str:
-    return f"{markdown.escape(b.label)} → {markdown.escape(b.command)}"
+    return f"{inert(b.label)} → {inert(b.command)}"
 
 
 def _lines(text: str) -> str:
     """Outside text, each line escaped (escape flattens newlines, so lines go one by one)."""
-    return BREAK.join(markdown.escape(line, LINE_LIMIT) for line in text.split("\n"))
+    return BREAK.join(inert(line, LINE_LIMIT) for line in text.split("\n"))
 
 
 def split(text: str, limit: int = MARKDOWN_LIMIT) -> list[str]:
