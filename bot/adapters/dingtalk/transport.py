@@ -81,8 +81,10 @@ class DingtalkTransport:
                 await self._api.update_card(update_ref, data)
                 return update_ref
             ident = cards.card_id(cards.CIRCLE_PREFIX, f"{row.key}:{row.id}")
+            # The new card @mentions the people it names (the seats' leads): they are told.
+            at = list(self.renderer.reply(message).at.items())
             await self._api.send_card(
-                ident, data, conversation=row.destination, route_key=self._route_key
+                ident, data, conversation=row.destination, at=at, route_key=self._route_key
             )
             return ident
         rendered = self.renderer.reply(message)
