@@ -63,7 +63,6 @@ class Card:
     conversation: str | None
     user: str | None
     at: list[dict[str, str]]
-    route_key: str | None
     updates: int = 0
 
 
@@ -262,15 +261,16 @@ class FakeDingtalk:
         if refused is not None:
             return refused
         assert body["cardTemplateId"] == "StandardCard"
+        # The official SDK's field list (SendRobotInteractiveCard): nothing else.
+        allowed = {"cardBizId", "cardData", "cardTemplateId", "openConversationId", "robotCode"}
+        assert set(body) <= allowed | {"sendOptions", "singleChatReceiver"}, set(body)
         conversation = body.get("openConversationId")
         user = json.loads(body["singleChatReceiver"])["userId"] if not conversation else None
         if conversation is not None and conversation not in self.groups:
             return self._bad("invalidParameter.openConversationId.notExist")
         options = body.get("sendOptions") or {}
         at = json.loads(options["atUserListJson"]) if "atUserListJson" in options else []
-        self.cards[body["cardBizId"]] = Card(
-            json.loads(body["cardData"]), conversation, user, at, body.get("callbackRouteKey")
-        )
+        self.cards[body["cardBizId"]] = Card(json.loads(body["cardData"]), conversation, user, at)
         return web.json_response({"processQueryKey": "pq"})
 
     async def _update(self, request: web.Request) -> web.Response:

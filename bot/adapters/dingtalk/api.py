@@ -9,22 +9,29 @@ sources that make the same calls: chatbot.py `reply_card`/`update_card`/`reply_m
   A 401 (code InvalidAuthentication: the token expired early or was revoked) fetches a new
   one and retries once.
 - group: POST {base}/v1.0/robot/groupMessages/send {"robotCode", "openConversationId",
-  "msgKey": "sampleMarkdown", "msgParam": '{"title", "text"}'} (a JSON *string*), docs
-  "机器人发送群聊消息" -> {"processQueryKey"}. The docs list no @ parameter for it: an
-  "@userId" in the text is shown but notifies no one (transport.py says how we notify).
+  "msgKey": "sampleMarkdown", "msgParam": '{"title", "text"}'} (a JSON *string*, at most
+  15,000 bytes), docs "机器人发送群聊消息" (help.dingtalk.io/open/development/
+  the-robot-sends-a-group-message) -> {"processQueryKey"}. Its request body is msgParam,
+  msgKey, openConversationId, robotCode, coolAppCode: no @ parameter, so an "@userId" in
+  the text notifies no one (transport.py says how we notify).
 - one to one: POST {base}/v1.0/robot/oToMessages/batchSend {"robotCode", "userIds": [...],
   "msgKey", "msgParam"}, docs "批量发送人与机器人会话中机器人消息".
 - interactive card (互动卡片, 普通版, the `StandardCard` template that needs no template
   built in the card platform): POST {base}/v1.0/im/v1.0/robot/interactiveCards/send
   {"cardTemplateId": "StandardCard", "robotCode", "cardBizId", "cardData" (a JSON string),
   "openConversationId" | "singleChatReceiver" ('{"userId"}'), "sendOptions": {"atUserListJson":
-  '[{"nickName", "userId"}]', "atAll"}, "callbackRouteKey"?}; update: PUT
+  '[{"nickName", "userId"}]', "atAll"}}; update: PUT
   {base}/v1.0/im/robots/interactiveCards {"cardBizId", "cardData"}. Exactly the SDK's
   chatbot.py `reply_card` / `update_card` (docs "机器人发送互动卡片" and "更新机器人发送互动
-  卡片"). The card's id is ours (cardBizId, also called outTrackId in card callbacks), so a
-  card can be updated after a restart from the id the outbox kept.
+  卡片"); the same field list as the official Alibaba Cloud SDK's SendRobotInteractiveCard
+  (alibabacloud_dingtalk im_1_0: cardBizId, cardData, cardTemplateId, openConversationId,
+  robotCode, sendOptions, singleChatReceiver: no callback field; a "request" button's click
+  comes back through the app's card callback, Stream topic /v1.0/card/instances/callback or
+  the registered HTTP callback URL). The card's id is ours (cardBizId, called outTrackId in
+  card callbacks), so a card can be updated after a restart from the id the outbox kept.
 - bot list in a group: POST {base}/v1.0/robot/getBotListInGroup {"openConversationId"} ->
-  {"chatbotInstanceVOList": [{"robotCode", ...}]} (docs "获取群内机器人列表"), used by doctor.
+  {"chatbotInstanceVOList": [{"robotCode", ...}]} (docs "获取群内机器人列表",
+  open.dingtalk.com/document/orgapp/obtain-the-list-of-robots-in-the-group), for doctor.
 - sessionWebhook (the reply URL a robot message carries, valid until
   sessionWebhookExpiredTime): POST {"msgtype": "markdown", "markdown": {"title", "text"},
   "at": {"atUserIds": [...]}} -> {"errcode": 0}, as the SDK's `reply_markdown`.
@@ -248,7 +255,6 @@ class Api:
         conversation: str | None = None,
         user_id: str | None = None,
         at: Sequence[tuple[str, str]] = (),
-        route_key: str | None = None,
     ) -> None:
         """A StandardCard to a group (openConversationId) or one person (userId); `at`:
         (userId, nickName) pairs the card @mentions (sendOptions.atUserListJson)."""
@@ -267,8 +273,6 @@ class Api:
             body["sendOptions"]["atUserListJson"] = json.dumps(
                 [{"nickName": nick, "userId": uid} for uid, nick in at], ensure_ascii=False
             )
-        if route_key:
-            body["callbackRouteKey"] = route_key
         await self.call("POST", "/v1.0/im/v1.0/robot/interactiveCards/send", body, "dingtalk card")
 
     async def update_card(self, card_id: str, card_data: dict[str, Any]) -> None:

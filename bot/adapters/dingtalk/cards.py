@@ -6,7 +6,7 @@ INTERACTIVE_CARD_JSON_SAMPLE_1/2): {"config": {"autoLayout", "enableForward"}, "
 {"title": {"type": "text", "text"}}, "contents": [{"type": "markdown", "text", "id"},
 {"type": "divider", "id"}, {"type": "action", "actions": [{"type": "button", "label":
 {"type": "text", "text", "id"}, "actionType": "request", "status": "primary"|"normal",
-"id"}], "id"}]}. A "request" button calls back (HTTP callbackRouteKey or Stream topic
+"id"}], "id"}]}. A "request" button calls back (the app's HTTP card callback or Stream topic
 /v1.0/card/instances/callback) with the clicked component's id in
 cardPrivateData.actionIds (events.parse_card_callback).
 

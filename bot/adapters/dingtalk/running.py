@@ -38,8 +38,6 @@ APP_CAPABILITIES = Capabilities(
 # Custom robots: markdown posts only.
 ROBOT_CAPABILITIES = Capabilities(max_text=MARKDOWN_LIMIT)
 TIMEOUT = 10.0
-# The card callback route key registered with the callback URL (README, HTTP mode).
-ROUTE_KEY = "arcircle"
 
 
 class DingtalkRunning(Messenger):
@@ -87,7 +85,6 @@ class DingtalkRunning(Messenger):
             config,
             services.identities,
             clock=clock.now,
-            route_key=ROUTE_KEY if self.mode == "http" else None,
         )
         prefixes: tuple[str, ...] = WEBHOOK_PREFIXES
         if self.base != "https://api.dingtalk.com":

@@ -52,13 +52,11 @@ class DingtalkTransport:
         identities: Identities,
         *,
         clock: Callable[[], datetime],
-        route_key: str | None = None,
     ) -> None:
         self._api = api
         self._robots = robots
         self._config = config
         self._now = clock
-        self._route_key = route_key
         self.renderer = Renderer(config, identities)
         self.card_renderer = Renderer(config, identities, by_id=False)
 
@@ -83,9 +81,7 @@ class DingtalkTransport:
             ident = cards.card_id(cards.CIRCLE_PREFIX, f"{row.key}:{row.id}")
             # The new card @mentions the people it names (the seats' leads): they are told.
             at = list(self.renderer.reply(message).at.items())
-            await self._api.send_card(
-                ident, data, conversation=row.destination, at=at, route_key=self._route_key
-            )
+            await self._api.send_card(ident, data, conversation=row.destination, at=at)
             return ident
         rendered = self.renderer.reply(message)
         if row.kind in NOTIFYING and rendered.at:
@@ -99,7 +95,6 @@ class DingtalkTransport:
                 data,
                 conversation=row.destination,
                 at=list(rendered.at.items()),
-                route_key=self._route_key,
             )
             return None
         for piece in split(rendered.text):
