@@ -161,8 +161,8 @@ async def test_doctor_offline_and_online(tmp_path: Path) -> None:
             "liu.yang: {name: 刘洋, role: manager}",
         ),
     )
-    offline = await PLUGIN.doctor(config, {}, online=False)
-    assert any(f.status == "warn" and "liu.yang" in f.text for f in offline)
+    offline = await PLUGIN.doctor(config, {"DINGTALK_APP_KEY": " spaced"}, online=False)
+    assert any(f.status == "fail" and "DINGTALK_APP_KEY" in f.text for f in offline)
     async with FakeDingtalk(app_key=APP_KEY, app_secret=APP_SECRET, groups={GROUP}) as ding:
         env = {
             "DINGTALK_APP_KEY": APP_KEY,
@@ -181,3 +181,16 @@ async def test_doctor_offline_and_online(tmp_path: Path) -> None:
         assert any(f.status == "fail" and "not in the circle group" in f.text for f in missing)
     robot = await PLUGIN.doctor(config_of(tmp_path, ROBOT), {}, online=False)
     assert any(f.status == "warn" and "DING_ROBOT_URL" in f.text for f in robot)
+
+
+def test_doctor_names_people_without_a_dingtalk_id(tmp_path: Path) -> None:
+    from bot.doctor import messenger_checks
+
+    text = CONFIG.replace(
+        "liu.yang: {name: 刘洋, role: manager, dingtalk: liuyang04}",
+        "liu.yang: {name: 刘洋, role: manager}",
+    )
+    checks = messenger_checks(config_of(tmp_path, text), {}, online=False)
+    said = [(c.status, c.detail) for c in checks]
+    assert ("warn", "no dingtalk id for: liu.yang (they cannot be @mentioned there)") in said
+    assert any(s == "fail" and "DINGTALK_APP_KEY" in t for s, t in said)

@@ -4,7 +4,8 @@ token obtained), the robot in the circle group, the custom robots' variables.
 "The robot is in the group" is checked with the read-only getBotListInGroup API (docs
 获取群内机器人列表: POST /v1.0/robot/getBotListInGroup {openConversationId} ->
 chatbotInstanceVOList[].robotCode), so nothing is posted to the group. People without a
-DingTalk id are named by the root's check (Plugin.mentions_by_id).
+DingTalk id and a missing circle.channels.dingtalk are named by the root's checks
+(bot/doctor.py, Plugin.mentions_by_id).
 """
 
 from __future__ import annotations
@@ -38,11 +39,6 @@ def offline(config: Config, env: Mapping[str, str]) -> list[Finding]:
             found.append(Finding("warn", f"custom robot of {channel}: set {', '.join(missing)}"))
         else:
             found.append(Finding("ok", f"custom robot of {channel}: {', '.join(names)} set"))
-    missing_ids = [key for key, p in config.people.items() if "dingtalk" not in p.messenger_ids()]
-    if missing_ids:
-        found.append(
-            Finding("warn", "no DingTalk id (people.<key>.dingtalk): " + ", ".join(missing_ids))
-        )
     return found
 
 

@@ -51,6 +51,8 @@ def inert(text: str, limit: int = markdown.MAX_FIELD) -> str:
     safe = markdown.escape(text, limit)
     lead = len(safe) - len(safe.lstrip(" "))
     head = safe[: lead + 1]
+    # A list item may start after spaces too (escape only looks at the very first character).
+    head = head[:lead] + {"-": "－", "+": "＋"}.get(head[lead:], head[lead:])
     return head + safe[lead + 1 :].translate(_RESTORE)
 
 

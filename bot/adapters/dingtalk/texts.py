@@ -6,12 +6,10 @@ from bot.kernel.i18n import register
 
 EN: dict[str, str] = {
     "dingtalk_sorry": "Sorry, something went wrong (ref {ref}).",
-    "dingtalk_done": "Done.",
 }
 
 ZH: dict[str, str] = {
     "dingtalk_sorry": "抱歉，出了点问题（编号 {ref}）。",
-    "dingtalk_done": "已完成。",
 }
 
 register(EN, ZH)
