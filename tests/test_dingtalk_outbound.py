@@ -212,3 +212,20 @@ async def test_no_token_reaches_the_logs(tmp_path: Path, caplog: pytest.LogCaptu
             await w.run_once()
         assert "tok-1" not in caplog.text and "tok-2" not in caplog.text
         assert "session=sess" not in caplog.text and APP_SECRET not in caplog.text
+
+
+async def test_a_card_that_cannot_be_updated_is_sent_anew(tmp_path: Path) -> None:
+    async with rig(tmp_path) as r:
+        w = worker(r, VirtualTime(r.clock))
+        put(r, "c1", "card", text="open")
+        await w.run_once()
+        [first] = r.ding.cards
+        del r.ding.cards[first]  # gone on DingTalk's side
+        put(r, "c2", "card_update", text="answered")
+        await w.run_once()
+        [second] = r.ding.cards
+        assert second != first and "answered" in r.ding.card_text(second)
+        put(r, "c3", "card_update", text="decided")
+        await w.run_once()
+        assert list(r.ding.cards) == [second] and r.ding.cards[second].updates == 1
+        assert [row.status for row in rows(r)] == ["sent", "sent", "sent"]

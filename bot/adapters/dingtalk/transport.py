@@ -3,7 +3,9 @@ cards updated in place, and custom robots.
 
 - A circle card (`card` row) goes to the group (circle.channels.dingtalk, an
   openConversationId) as an interactive card whose id (cardBizId) is returned as the
-  message id; a `card_update` row updates that card in place (Capabilities.edit=True).
+  message id; a `card_update` row updates that card in place (Capabilities.edit=True). When
+  DingTalk refuses the update for good (the card is gone), the card is sent anew and its new
+  id kept, so the case keeps a live card.
 - Escalations and reminders notify people by DingTalk userId. The robot's group-message API
   (groupMessages/send) documents no @ parameter, so an "@userId" written there notifies no
   one. They go instead, in this order: through the channel's custom robot when
@@ -21,6 +23,7 @@ cards updated in place, and custom robots.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -35,6 +38,8 @@ from bot.kernel.messages import PermanentError, Reply
 from storage.outbox import OutRow
 
 # Rows whose point is to make someone act: they must notify the people they mention.
+log = logging.getLogger(__name__)
+
 NOTIFYING = frozenset({"escalation", "remind", "repeat"})
 _NO_FILES = Capabilities(files=False)
 
@@ -76,8 +81,13 @@ class DingtalkTransport:
         if row.kind in ("card", "card_update") and message.card is not None:
             data = cards.card_data(message, self.card_renderer)
             if row.kind == "card_update" and update_ref:
-                await self._api.update_card(update_ref, data)
-                return update_ref
+                try:
+                    await self._api.update_card(update_ref, data)
+                    return update_ref
+                except PermanentError as exc:
+                    # The card is gone (deleted, too old to change): a new one takes its
+                    # place, and its id is kept for the next updates.
+                    log.warning("dingtalk: card not updatable (%s); sending it anew", exc.reason)
             ident = cards.card_id(cards.CIRCLE_PREFIX, f"{row.key}:{row.id}")
             # The new card @mentions the people it names (the seats' leads): they are told.
             at = list(self.renderer.reply(message).at.items())
