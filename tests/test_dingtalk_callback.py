@@ -166,3 +166,12 @@ async def test_outside_text_cannot_mention_or_link(tmp_path: Path) -> None:
         text = shown(post)
         assert "](" not in text and "@all" not in text and "@manager4220" not in text
         assert post["at"]["atUserIds"] == []
+
+
+async def test_a_refusing_session_webhook_falls_back_to_the_api(tmp_path: Path) -> None:
+    async with rig(tmp_path) as r:
+        r.ding.script("session", 130101)
+        await r.say("@arcircle help", user="lina02")
+        assert r.ding.session_posts == []
+        [sent] = r.ding.group_messages
+        assert sent["openConversationId"] == GROUP and "/ar" in sent["msgParam"]["text"]

@@ -6,7 +6,8 @@
   @mentioned (isInAtList), any direct message; leading @mentions are dropped, so
   `@bot /ar 逾期` and `@bot 逾期` are the same command (the router takes both). The answer
   goes through the message's sessionWebhook while it is valid (never after
-  sessionWebhookExpiredTime), else through the group or one-to-one API; an answer with
+  sessionWebhookExpiredTime) and while it takes it, else through the group or one-to-one
+  API; an answer with
   buttons goes as an interactive card through the API (a sessionWebhook takes no cards:
   dingtalk-stream SDK chatbot.py `reply_card`).
 - on_card: a button of one of our cards (events.parse_card_callback; the action id decoded
@@ -114,10 +115,18 @@ class Inbound:
         rendered = self._transport.renderer.reply(reply)
         pieces = split(rendered.text)
         if msg.session_webhook and msg.session_webhook_valid(self._clock.now()):
-            for piece in pieces:
-                await self._webhook.send(msg.session_webhook, payload(rendered, piece))
-            return
-        log.info("dingtalk: the sessionWebhook has expired, answering through the API")
+            sent = 0
+            try:
+                for piece in pieces:
+                    await self._webhook.send(msg.session_webhook, payload(rendered, piece))
+                    sent += 1
+                return
+            except DeliveryError as exc:
+                # Refused (throttled, or expired earlier than it said): the rest by the API.
+                log.info("dingtalk: the sessionWebhook refused the answer (%s)", exc.reason)
+                pieces = pieces[sent:]
+        else:
+            log.info("dingtalk: the sessionWebhook has expired, answering through the API")
         for piece in pieces:
             if msg.is_group:
                 await self._api.group_markdown(msg.conversation_id, rendered.title, piece)
