@@ -91,3 +91,13 @@ async def test_an_unknown_robot_token_is_parked_with_a_hint(tmp_path: Path) -> N
         assert row.status == "parked" and "300001" in (row.last_error or "")
         assert "DING_ROBOT_URL" in (row.last_error or "")
         r.clock.advance(timedelta(seconds=1))
+
+
+async def test_robot_mode_sends_a_reminder_to_the_group_with_a_mention(tmp_path: Path) -> None:
+    async with rig(tmp_path, config=ROBOT, env=ENV, robot_tokens={"rtok": SECRET}) as r:
+        w = worker(r, VirtualTime(r.clock))
+        put(r, "p1", "predue", destination="@wang.wei", text="INV-1 falls due in 7 days")
+        await w.run_once()
+        [post] = r.ding.robot_posts
+        assert post["markdown"]["text"] == "@manager4220 INV-1 falls due in 7 days"
+        assert post["at"]["atUserIds"] == ["manager4220"]

@@ -16,7 +16,7 @@ cards updated in place, and custom robots.
 - A direct row (`@<person>`, a pre-due reminder to the invoice owner) goes through the
   one-to-one API to the person's DingTalk userId.
 - `mode: robot` (alert-only): every row goes through the channel's custom robot as markdown,
-  no card, no edit, no direct message.
+  no card, no edit; a direct row goes to the circle group's robot with the person @mentioned.
 - Long markdown goes out in pieces; a retry after a failure in the middle resends the earlier
   pieces (delivery is at least once, as everywhere in the outbox).
 """
@@ -34,7 +34,7 @@ from bot.adapters.dingtalk.robot import CustomRobots
 from bot.kernel.capabilities import Capabilities, adapt
 from bot.kernel.config import Config
 from bot.kernel.identity import Identities
-from bot.kernel.messages import PermanentError, Reply
+from bot.kernel.messages import Mention, PermanentError, Reply, RichText
 from storage.outbox import OutRow
 
 # Rows whose point is to make someone act: they must notify the people they mention.
@@ -71,10 +71,17 @@ class DingtalkTransport:
         message = without_files(message)
         if message.text is None and message.card is None:
             return None
-        if self._api is None:
-            await self._robot_markdown(row.destination, message)
-            return None
         person = _person_of(row)
+        if self._api is None:
+            channel = row.destination
+            if person is not None:
+                # No one-to-one without the app: the circle group's robot, the person @mentioned.
+                channel = self._config.circle.channels.get("dingtalk") or row.destination
+                lead = RichText(Mention.person(person), " ")
+                text = lead + message.text if message.text else lead
+                message = Reply(text=text, card=message.card, ephemeral=False)
+            await self._robot_markdown(channel, message)
+            return None
         if person is not None:
             await self._direct(person, message)
             return None
