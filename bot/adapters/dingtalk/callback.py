@@ -68,9 +68,10 @@ class Callback:
             return PlainTextResponse("not an object", status_code=400)
         if "outTrackId" in body:
             await self._within(self._inbound.on_card(body))
-        else:
-            await self._within(self._inbound.on_message(body))
-        return JSONResponse({})
+            return JSONResponse({})  # a card callback's answer: no change from here
+        # An empty answer: a body here would be taken as a reply message (outgoing robots).
+        await self._within(self._inbound.on_message(body))
+        return Response(status_code=200)
 
     async def _within(self, work: Awaitable[object]) -> None:
         task: asyncio.Task[object] = asyncio.ensure_future(work)
