@@ -41,7 +41,9 @@ Errors, in the outbox's terms: HTTP 429, and 403 with a code naming a QPS or flo
 "限流"/Throttling answers) -> RetryAfter; 5xx, timeouts, dropped connections -> TransientError;
 other 4xx (the robot not in the group, no permission, an unknown openConversationId or
 userId) -> PermanentError with a hint for the admin. Nothing here logs a token or a webhook
-URL (a sessionWebhook carries its session token in the query).
+URL (a sessionWebhook carries its session token in the query). DingTalk documents its v1.0
+error codes per API by name, not as one list, so they are matched by the words they carry
+(QpsLimit, openConversationId, robot, staffId/user, Forbidden/permission): our reading.
 """
 
 from __future__ import annotations
