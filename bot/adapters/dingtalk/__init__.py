@@ -1,4 +1,3 @@
-"""DingTalk (钉钉): callback signatures, robot message parsing and markdown payloads.
+"""DingTalk (see plugin.py). Importing any part of it adds DingTalk's own texts to the catalogue."""
 
-A foundation only: not yet registered as a plugin (bot/adapters/registry.py) nor in config.
-"""
+from bot.adapters.dingtalk import texts as _texts  # noqa: F401

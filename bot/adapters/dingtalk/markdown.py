@@ -95,3 +95,8 @@ def build(title: str, body: str, mention: Iterable[str] = (), *, at_all: bool = 
     return Markdown(
         title=escape(title, MAX_TITLE), text=text, at_user_ids=tuple(ids), at_all=at_all
     )
+
+
+def is_user_id(value: str) -> bool:
+    """Whether `value` is shaped like a DingTalk userId (what may follow an "@")."""
+    return bool(_USER_ID.match(value))

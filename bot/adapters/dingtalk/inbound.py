@@ -1,0 +1,195 @@
+"""A robot message or a card button, by HTTP callback (callback.py) or Stream mode
+(stream.py): the same two entry points, after the transport has authenticated it.
+
+- on_message: a text message to the robot (events.parse_message). Once per msgId
+  (storage.inbound.first_time, platform "dingtalk"); in a group only when the robot is
+  @mentioned (isInAtList), any direct message; leading @mentions are dropped, so
+  `@bot /ar 逾期` and `@bot 逾期` are the same command (the router takes both). The answer
+  goes through the message's sessionWebhook while it is valid (never after
+  sessionWebhookExpiredTime) and while it takes it, else through the group or one-to-one
+  API; an answer with
+  buttons goes as an interactive card through the API (a sessionWebhook takes no cards:
+  dingtalk-stream SDK chatbot.py `reply_card`).
+- on_card: a button of one of our cards (events.parse_card_callback; the action id decoded
+  by cards.command_of, an unknown one ignored with a log line). A button of a circle card
+  changes the case: the outbox then updates that card in place, and the clicker gets the
+  answer one to one; any other card (an answer's) is updated in place with the answer.
+  Card callbacks carry no message id: a click counts once per card, person, action and
+  DEDUP_WINDOW seconds (DingTalk's retries of one click land within it).
+No traceback reaches a chat: an unexpected error becomes texts.py's "sorry (ref X)".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from typing import Any
+
+from bot.adapters.base import Dispatch
+from bot.adapters.dingtalk import cards
+from bot.adapters.dingtalk.api import Api, SessionWebhook
+from bot.adapters.dingtalk.events import (
+    EventError,
+    RobotMessage,
+    parse_card_callback,
+    parse_message,
+)
+from bot.adapters.dingtalk.render import payload, split
+from bot.adapters.dingtalk.transport import DingtalkTransport, without_files
+from bot.kernel.clock import Clock
+from bot.kernel.config import Config
+from bot.kernel.i18n import t
+from bot.kernel.identity import Identities
+from bot.kernel.messages import DeliveryError, Reply
+from storage.db import Database
+from storage.inbound import first_time
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "dingtalk"
+DEDUP_WINDOW = 10  # seconds
+# Where a sessionWebhook may point: DingTalk's own API host only (its data goes there).
+WEBHOOK_PREFIXES = ("https://oapi.dingtalk.com/", "https://api.dingtalk.com/")
+
+
+class Inbound:
+    def __init__(
+        self,
+        *,
+        router: Dispatch,
+        db: Database,
+        clock: Clock,
+        config: Config,
+        identities: Identities,
+        api: Api,
+        webhook: SessionWebhook,
+        transport: DingtalkTransport,
+        webhook_prefixes: tuple[str, ...] = WEBHOOK_PREFIXES,
+    ) -> None:
+        self._router = router
+        self._db = db
+        self._clock = clock
+        self._config = config
+        self._identities = identities
+        self._api = api
+        self._webhook = webhook
+        self._transport = transport
+        self._prefixes = webhook_prefixes
+
+    # --- messages -------------------------------------------------------------------------
+
+    async def on_message(self, body: dict[str, Any]) -> None:
+        try:
+            msg = parse_message(body, webhook_prefixes=self._prefixes)
+        except EventError as exc:
+            log.info("dingtalk: message ignored (%s)", exc)
+            return
+        if msg.is_group and not msg.is_in_at_list:
+            return  # not addressed to the robot
+        if not await self._first(msg.msg_id):
+            log.info("dingtalk: msgId seen before, ignored")
+            return
+        command = msg.command
+        if not command:
+            return
+        user_id = msg.sender_staff_id or msg.sender_id
+        channel = msg.conversation_id if msg.is_group else f"single:{user_id}"
+        reply = await self._run(command, channel, user_id)
+        if reply is None:
+            return
+        try:
+            await self._answer(msg, user_id, without_files(reply))
+        except DeliveryError as exc:
+            log.warning("dingtalk: the answer was not taken (%s)", exc.reason)
+
+    async def _answer(self, msg: RobotMessage, user_id: str, reply: Reply) -> None:
+        if cards.has_buttons(reply):
+            data = cards.card_data(reply, self._transport.card_renderer)
+            ident = cards.card_id(cards.REPLY_PREFIX, f"{msg.msg_id}:{uuid.uuid4().hex}")
+            if msg.is_group:
+                await self._api.send_card(ident, data, conversation=msg.conversation_id)
+            else:
+                await self._api.send_card(ident, data, user_id=user_id)
+            return
+        rendered = self._transport.renderer.reply(reply)
+        pieces = split(rendered.text)
+        if msg.session_webhook and msg.session_webhook_valid(self._clock.now()):
+            sent = 0
+            try:
+                for piece in pieces:
+                    await self._webhook.send(msg.session_webhook, payload(rendered, piece))
+                    sent += 1
+                return
+            except DeliveryError as exc:
+                # Refused (throttled, or expired earlier than it said): the rest by the API.
+                log.info("dingtalk: the sessionWebhook refused the answer (%s)", exc.reason)
+                pieces = pieces[sent:]
+        else:
+            log.info("dingtalk: the sessionWebhook has expired, answering through the API")
+        for piece in pieces:
+            if msg.is_group:
+                await self._api.group_markdown(msg.conversation_id, rendered.title, piece)
+            else:
+                await self._api.direct_markdown([user_id], rendered.title, piece)
+
+    # --- card buttons ---------------------------------------------------------------------
+
+    async def on_card(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            callback = parse_card_callback(data)
+        except EventError as exc:
+            log.info("dingtalk: card callback ignored (%s)", exc)
+            return None
+        found = [c for c in map(cards.command_of, callback.action_ids) if c]
+        if not found:
+            log.info("dingtalk: card action that is not ours, ignored")
+            return None
+        command = found[0]
+        bucket = int(self._clock.now().timestamp()) // DEDUP_WINDOW
+        seed = f"{callback.out_track_id}|{callback.user_id}|{command}|{bucket}"
+        if not await self._first("card:" + hashlib.sha256(seed.encode()).hexdigest()[:40]):
+            log.info("dingtalk: card click seen before, ignored")
+            return None
+        circle = callback.out_track_id.startswith(cards.CIRCLE_PREFIX)
+        channel = (
+            self._config.circle.channels.get(PLATFORM) or f"single:{callback.user_id}"
+            if circle
+            else f"single:{callback.user_id}"
+        )
+        reply = await self._run(command, channel, callback.user_id)
+        if reply is None:
+            return None
+        reply = without_files(reply)
+        try:
+            if circle:
+                rendered = self._transport.renderer.reply(reply)
+                for piece in split(rendered.text):
+                    await self._api.direct_markdown([callback.user_id], rendered.title, piece)
+            else:
+                card = cards.card_data(reply, self._transport.card_renderer)
+                await self._api.update_card(callback.out_track_id, card)
+        except DeliveryError as exc:
+            log.warning("dingtalk: the click's answer was not taken (%s)", exc.reason)
+        return None
+
+    # --- shared ---------------------------------------------------------------------------
+
+    async def _first(self, event_id: str) -> bool:
+        return await self._db.threads.write(first_time, PLATFORM, event_id, self._clock.now())
+
+    async def _run(self, text: str, channel: str, user_id: str) -> Reply | None:
+        person = self._identities.person(PLATFORM, user_id)
+        try:
+            return await self._router.handle(
+                text,
+                platform=PLATFORM,
+                channel=channel,
+                user_id=user_id,
+                person=person,
+                addressed=True,
+            )
+        except Exception:
+            ref = uuid.uuid4().hex[:8]
+            log.exception("dingtalk: command failed (ref %s)", ref)
+            return Reply.error(t(self._config.company.locale, "dingtalk_sorry", ref=ref))
