@@ -349,8 +349,73 @@ async def test_close_ends_run_cleanly_and_lets_a_running_handler_ack(
     await world.stream.close()
     await asyncio.wait_for(world.task, 5)
     assert world.task.exception() is None
-    assert fake.opens and len(fake.tickets) == 1  # no reconnect after close
-    assert fake.acks_for(mid) == [] or fake.acks_for(mid)[0]["code"] == 200
+    assert len(fake.tickets) == 1  # no reconnect after close
+    assert [a["code"] for a in fake.acks_for(mid)] == [200]  # acked before the line closed
+    await asyncio.sleep(0.05)
+    assert not fake.open
+
+
+async def test_handlers_run_within_the_bound_and_a_stuck_one_times_out(
+    fake: FakeDingtalkStream, client: httpx.AsyncClient
+) -> None:
+    running: list[str] = []
+    peak = 0
+
+    async def slow(world: World, body: dict[str, Any]) -> None:
+        nonlocal peak
+        running.append(body["msgId"])
+        peak = max(peak, len(running))
+        await asyncio.sleep(10 if body["msgId"] == "stuck" else 0.02)
+        running.remove(body["msgId"])
+
+    world = await _start(
+        fake,
+        client,
+        on_message=slow,
+        dingtalk__stream_concurrency=2,
+        dingtalk__stream_handler_timeout=0.3,
+    )
+    await fake.wait_connected()
+    stuck = await fake.push_message(robot_body("stuck"))
+    mids = [await fake.push_message(robot_body(f"m{i}")) for i in range(5)]
+    assert [(await fake.ack(m))["code"] for m in mids] == [200] * 5
+    assert peak == 2
+    ack = await fake.ack(stuck)
+    assert ack["code"] == 500 and ack["message"] == "timeout"
+    await _stop(world)
+
+
+async def test_too_many_waiting_frames_are_answered_busy(
+    fake: FakeDingtalkStream, client: httpx.AsyncClient
+) -> None:
+    release = asyncio.Event()
+
+    async def wait(world: World, body: dict[str, Any]) -> None:
+        await release.wait()
+
+    world = await _start(
+        fake, client, on_message=wait, dingtalk__stream_concurrency=1, dingtalk__stream_pending=2
+    )
+    await fake.wait_connected()
+    mids = [await fake.push_message(robot_body(f"m{i}")) for i in range(3)]
+    busy = await fake.ack(mids[2])
+    assert busy["code"] == 500 and busy["message"] == "busy"
+    release.set()
+    assert [(await fake.ack(m))["code"] for m in mids[:2]] == [200, 200]
+    await _stop(world)
+
+
+async def test_a_card_handler_without_an_answer_acks_an_empty_response(
+    fake: FakeDingtalkStream, client: httpx.AsyncClient
+) -> None:
+    async def nothing(world: World, data: dict[str, Any]) -> None:
+        return None
+
+    world = await _start(fake, client, on_card=nothing)
+    await fake.wait_connected()
+    ack = await fake.ack(await fake.push_card(CARD))
+    assert ack["code"] == 200 and ack["message"] == "OK" and ack["data"] == {"response": {}}
+    await _stop(world)
 
 
 async def test_logs_hold_neither_secret_nor_ticket_nor_text(

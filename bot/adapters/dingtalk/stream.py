@@ -113,8 +113,10 @@ class DingtalkStream:
             await self._drain()
 
     async def close(self) -> None:
-        """End run(): no new connection, the current one closed, handlers given a short grace."""
+        """End run(): no new connection or handler; running handlers get a short grace to ack
+        on the current line, then it is closed."""
         self._closing.set()
+        await self._wait_tasks()
         ws = self._ws
         if ws is not None:
             with contextlib.suppress(Exception):
@@ -228,6 +230,8 @@ class DingtalkStream:
                 log.warning("dingtalk stream: a %s callback without an object body", frame.topic)
                 await self._send(ws, wire.callback_ack(frame.message_id, None, wire.BAD_REQUEST))
                 return False
+            if self._closing.is_set():
+                return False  # unacked: DingTalk pushes it again to the next connection
             self._start(ws, frame)
             return False
         # Not subscribed to, so not expected: acked so DingTalk does not push it again.
