@@ -68,12 +68,9 @@ class FakeDingtalkStream:
     # --- lifecycle ----------------------------------------------------------------------
 
     async def __aenter__(self) -> FakeDingtalkStream:
-        self._ws_server = await serve(
-            self._session, "127.0.0.1", 0, process_request=self._check_ticket, logger=_quiet
-        )
-        self.ws_port = self._ws_server.sockets[0].getsockname()[1]
+        await self.start_socket()
         app = web.Application()
-        app.router.add_post("/v1.0/gateway/connections/open", self._open)
+        self.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -83,11 +80,27 @@ class FakeDingtalkStream:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        await self.stop_socket()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # To mount on another fake's aiohttp app (one base URL for the APIs and the gateway):
+    #     stream = FakeDingtalkStream(...); stream.add_routes(app); await stream.start_socket()
+    #     ... await stream.stop_socket()
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post("/v1.0/gateway/connections/open", self._open)
+
+    async def start_socket(self) -> None:
+        self._ws_server = await serve(
+            self._session, "127.0.0.1", 0, process_request=self._check_ticket, logger=_quiet
+        )
+        self.ws_port = self._ws_server.sockets[0].getsockname()[1]
+
+    async def stop_socket(self) -> None:
         if self._ws_server is not None:
             self._ws_server.close()
             await self._ws_server.wait_closed()
-        if self._runner is not None:
-            await self._runner.cleanup()
+            self._ws_server = None
 
     # --- HTTP: connections/open ---------------------------------------------------------
 
