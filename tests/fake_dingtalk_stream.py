@@ -51,6 +51,7 @@ class FakeDingtalkStream:
         self.client_secret = client_secret
         # Statuses the next connections/open calls answer instead of a ticket, in order.
         self.open_errors: list[int] = []
+        self.open_delay = 0.0  # seconds each connections/open hangs before answering
         self.opens: list[dict[str, Any]] = []  # each open's body, clientSecret masked
         self.tickets: list[str] = []  # issued, in order
         self.connects = 0  # WebSocket sessions accepted
@@ -71,7 +72,7 @@ class FakeDingtalkStream:
         await self.start_socket()
         app = web.Application()
         self.add_routes(app)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -112,6 +113,8 @@ class FakeDingtalkStream:
         except ValueError:
             return web.json_response({"code": "InvalidParameter", "message": "body"}, status=400)
         self.opens.append({**body, "clientSecret": "***"})
+        if self.open_delay:
+            await asyncio.sleep(self.open_delay)
         if self.open_errors:
             status = self.open_errors.pop(0)
             return web.json_response({"code": "ServiceUnavailable", "message": "x"}, status=status)

@@ -434,3 +434,24 @@ async def test_logs_hold_neither_secret_nor_ticket_nor_text(
     for ticket in fake.tickets:
         assert ticket not in caplog.text
     assert SECRET not in caplog.text and "逾期" not in caplog.text and "case-42" not in caplog.text
+
+
+async def test_close_during_a_hanging_open_ends_run_at_once(
+    fake: FakeDingtalkStream, client: httpx.AsyncClient
+) -> None:
+    fake.open_delay = 30.0
+    world = await _start(fake, client, dingtalk__stream_open_timeout=30.0)
+    while not fake.opens:
+        await asyncio.sleep(0.005)
+    await world.stream.close()
+    await asyncio.wait_for(world.task, 1.0)  # not the open's 30 s
+    assert fake.connects == 0
+
+
+async def test_run_after_close_returns_without_connecting(
+    fake: FakeDingtalkStream, client: httpx.AsyncClient
+) -> None:
+    world = await _start(fake, client)
+    await world.stream.close()
+    await asyncio.wait_for(world.task, 1.0)
+    assert fake.connects == 0

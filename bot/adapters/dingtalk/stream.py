@@ -16,7 +16,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
@@ -30,6 +30,7 @@ OnMessage = Callable[[dict[str, Any]], Awaitable[None]]
 # A card callback's data → the answer (e.g. the card's new data), None for none.
 OnCard = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]
 
+_T = TypeVar("_T")
 log = logging.getLogger("arcircle.dingtalk.stream")
 # websockets logs every frame's text at DEBUG; pinned to INFO so message text and the ticket in
 # the URL never reach a log, whatever the root level.
@@ -88,7 +89,10 @@ class DingtalkStream:
         try:
             while not self._closing.is_set():
                 try:
-                    endpoint, ticket = await self._open()
+                    opened = await self._unless_closed(self._open())
+                    if opened is None:
+                        break
+                    endpoint, ticket = opened
                 except wire.OpenRefused as exc:
                     log.error("dingtalk stream: connections/open refused (%s)", exc)
                     raise StreamStopped(
@@ -124,6 +128,22 @@ class DingtalkStream:
 
     # --- connection ---------------------------------------------------------------------
 
+    async def _unless_closed(self, work: Awaitable[_T]) -> _T | None:
+        """`work`'s result, or None when close() comes first (a hanging open must not hold
+        the shutdown for its whole timeout)."""
+        task = asyncio.ensure_future(work)
+        closing = asyncio.ensure_future(self._closing.wait())
+        try:
+            await asyncio.wait({task, closing}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closing.cancel()
+        if task.done():
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return None
+
     async def _open(self) -> tuple[str, str]:
         body = wire.open_body(self._app_key, self._app_secret)
         try:
@@ -149,14 +169,16 @@ class DingtalkStream:
             return "closed"
         url = wire.connect_url(endpoint, ticket)
         try:
-            ws = await connect(
-                url,
-                max_size=wire.MAX_FRAME_BYTES,
-                ping_interval=self._t("dingtalk.stream_ping"),
-                ping_timeout=self._t("dingtalk.stream_ping_timeout"),
-                open_timeout=self._t("dingtalk.stream_open_timeout"),
-                logger=_wire_log,
-                user_agent_header="arcircle-dingtalk-stream",
+            ws = await self._unless_closed(
+                connect(
+                    url,
+                    max_size=wire.MAX_FRAME_BYTES,
+                    ping_interval=self._t("dingtalk.stream_ping"),
+                    ping_timeout=self._t("dingtalk.stream_ping_timeout"),
+                    open_timeout=self._t("dingtalk.stream_open_timeout"),
+                    logger=_wire_log,
+                    user_agent_header="arcircle-dingtalk-stream",
+                )
             )
         except InvalidStatus as exc:
             log.warning(
@@ -167,6 +189,8 @@ class DingtalkStream:
         except (OSError, InvalidHandshake, TimeoutError) as exc:
             log.warning("dingtalk stream: WebSocket connect failed (%s)", type(exc).__name__)
             return "failed"
+        if ws is None:
+            return "closed"
         self._ws = ws
         self.connects += 1
         host = endpoint.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
