@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.adapters.dingtalk.stream import DingtalkStream, StreamStopped
+from bot.adapters.dingtalk.stream import DingtalkStream, StreamStopped, backoff
 from tests.fake_dingtalk_stream import BOT_TOPIC, CARD_TOPIC, FakeDingtalkStream
 
 SECRET = "ding-secret-Zq81xT"
@@ -249,7 +249,9 @@ async def test_an_unknown_topic_is_acked_and_ignored(
     mid = await fake.push("CALLBACK", "/v1.0/graph/api/invoke", {"x": 1})
     event = await fake.push("EVENT", "chat_update_title", {"title": "t"})
     assert (await fake.ack(mid))["code"] == 200
-    assert (await fake.ack(event))["code"] == 200
+    event_ack = await fake.ack(event)
+    assert event_ack["code"] == 200
+    assert event_ack["data"] == {"status": "SUCCESS", "message": "success"}
     assert world.messages == [] and world.cards == []
     await _stop(world)
 
@@ -455,3 +457,20 @@ async def test_run_after_close_returns_without_connecting(
     await world.stream.close()
     await asyncio.wait_for(world.task, 1.0)
     assert fake.connects == 0
+
+
+@pytest.mark.parametrize(
+    ("failures", "rand", "seconds"),
+    [
+        (1, 0.0, 0.5),
+        (1, 0.999999, 1.0),
+        (2, 0.0, 1.0),
+        (4, 0.0, 4.0),
+        (9, 0.0, 30.0),
+        (50, 0.0, 30.0),
+    ],
+)
+def test_backoff_doubles_up_to_the_cap_with_jitter(
+    failures: int, rand: float, seconds: float
+) -> None:
+    assert backoff(failures, 1.0, 60.0, rand) == pytest.approx(seconds, abs=1e-5)

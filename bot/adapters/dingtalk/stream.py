@@ -50,6 +50,12 @@ DEFAULTS: dict[str, float] = {
 }
 
 
+def backoff(failures: int, base: float, cap: float, rand: float) -> float:
+    """Seconds before attempt n+1: base * 2^(n-1) capped, times a jitter of 0.5..1 (`rand` in
+    [0, 1)) so many bots cut off together do not return in step."""
+    return min(base * 2 ** min(max(failures, 1) - 1, 16), cap) * (0.5 + rand / 2)
+
+
 class StreamStopped(RuntimeError):
     """The connection ended for good (credentials refused): one line, no secret."""
 
@@ -186,7 +192,8 @@ class DingtalkStream:
                 exc.response.status_code,
             )
             return "failed"
-        except (OSError, InvalidHandshake, TimeoutError) as exc:
+        except (OSError, InvalidHandshake, TimeoutError, ValueError) as exc:
+            # The type only: some of these quote the URL, which carries the ticket.
             log.warning("dingtalk stream: WebSocket connect failed (%s)", type(exc).__name__)
             return "failed"
         if ws is None:
@@ -206,8 +213,11 @@ class DingtalkStream:
                     # running handlers can still ack on it.
                     await self._wait_tasks()
                     break
-        except ConnectionClosed as exc:
-            if not self._closing.is_set():
+        except Exception as exc:  # a bug here must not end the messenger: log, reconnect
+            if not isinstance(exc, ConnectionClosed):
+                log.error("dingtalk stream: the session failed (%s)", type(exc).__name__)
+                outcome = "failed"
+            elif not self._closing.is_set():
                 code = exc.rcvd.code if exc.rcvd else None
                 log.warning("dingtalk stream: the line dropped (close code %s)", code)
         finally:
@@ -221,10 +231,12 @@ class DingtalkStream:
         return outcome
 
     async def _pause(self, failures: int) -> None:
-        """Backoff with jitter (half to full of base * 2^(n-1), capped); close() cuts it."""
-        base = self._t("dingtalk.stream_reconnect")
-        delay = min(base * 2 ** min(failures - 1, 16), self._t("dingtalk.stream_reconnect_max"))
-        delay *= random.uniform(0.5, 1.0)
+        delay = backoff(
+            failures,
+            self._t("dingtalk.stream_reconnect"),
+            self._t("dingtalk.stream_reconnect_max"),
+            random.random(),
+        )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closing.wait(), timeout=delay)
 
@@ -260,7 +272,10 @@ class DingtalkStream:
             return False
         # Not subscribed to, so not expected: acked so DingTalk does not push it again.
         log.info("dingtalk stream: %s topic %.64r acked and ignored", frame.kind, frame.topic)
-        await self._send(ws, wire.callback_ack(frame.message_id, None, wire.OK, "ignored"))
+        if frame.kind == wire.EVENT:
+            await self._send(ws, wire.event_ack(frame.message_id))
+        else:
+            await self._send(ws, wire.callback_ack(frame.message_id, None, wire.OK, "ignored"))
         return False
 
     def _start(self, ws: ClientConnection, frame: wire.Frame) -> None:

@@ -170,6 +170,12 @@ def ack(message_id: str, code: int, message: str, data: Any) -> str:
     return json.dumps(frame.to_dict(), ensure_ascii=False)
 
 
+def event_ack(message_id: str) -> str:
+    """An EVENT's ack: the Go SDK (open-dingtalk/dingtalk-stream-sdk-go event/event.go,
+    NewEventProcessResultSuccess) answers `{"status": "SUCCESS", "message": "success"}`."""
+    return ack(message_id, OK, "OK", {"status": "SUCCESS", "message": "success"})
+
+
 def callback_ack(message_id: str, response: Any, code: int = OK, message: str = "OK") -> str:
     """A CALLBACK's ack: the SDK's CallbackHandler.raw_process wraps the answer as
     `{"response": answer}` (for a card callback, the card's new data)."""
