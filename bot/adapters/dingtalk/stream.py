@@ -209,8 +209,8 @@ class DingtalkStream:
             async for raw in ws:
                 if await self._dispatch(ws, raw):
                     outcome = "disconnect"
-                    # The gateway keeps the line open a little (the protocol says ~10 s) so
-                    # running handlers can still ack on it.
+                    # Running handlers ack on this line before we leave it (bounded by the
+                    # close grace); the gateway only closes it after its "disconnect".
                     await self._wait_tasks()
                     break
         except Exception as exc:  # a bug here must not end the messenger: log, reconnect
@@ -220,6 +220,7 @@ class DingtalkStream:
             elif not self._closing.is_set():
                 code = exc.rcvd.code if exc.rcvd else None
                 log.warning("dingtalk stream: the line dropped (close code %s)", code)
+                outcome = "dropped"
         finally:
             self._ws = None
             with contextlib.suppress(Exception):
@@ -227,8 +228,8 @@ class DingtalkStream:
         if self._closing.is_set():
             return "closed"
         if outcome == "served":
-            log.warning("dingtalk stream: the line closed, reconnecting")
-        return outcome
+            log.warning("dingtalk stream: the gateway closed the line, reconnecting")
+        return "served" if outcome == "dropped" else outcome
 
     async def _pause(self, failures: int) -> None:
         delay = backoff(
