@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -47,6 +48,7 @@ DEFAULTS: dict[str, float] = {
     "dingtalk.stream_concurrency": 8,  # handlers running at once
     "dingtalk.stream_pending": 200,  # frames waiting for a handler before we answer "busy"
     "dingtalk.stream_close_grace": 5.0,  # close(): how long running handlers may finish
+    "dingtalk.stream_stable": 30.0,  # a line up this long resets the backoff when it drops
 }
 
 
@@ -110,13 +112,15 @@ class DingtalkStream:
                     log.warning("dingtalk stream: connections/open failed (%s), retrying", exc)
                     await self._pause(failures)
                     continue
+                started = time.monotonic()
                 outcome = await self._session(endpoint, ticket)
+                lasted = time.monotonic() - started
                 if outcome == "disconnect":
                     failures = 0  # DingTalk asked for a new line: come back soon
-                elif outcome == "served":
+                elif outcome == "served" and lasted >= self._t("dingtalk.stream_stable"):
                     failures = 1
                 else:
-                    failures += 1
+                    failures += 1  # a line that keeps dropping at once is not hammered
                 if not self._closing.is_set():
                     await self._pause(max(failures, 1))
         finally:
