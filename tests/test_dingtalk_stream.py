@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 
 from bot.adapters.dingtalk.stream import DingtalkStream, StreamStopped, backoff
 from tests.fake_dingtalk_stream import BOT_TOPIC, CARD_TOPIC, FakeDingtalkStream
@@ -474,3 +475,42 @@ def test_backoff_doubles_up_to_the_cap_with_jitter(
     failures: int, rand: float, seconds: float
 ) -> None:
     assert backoff(failures, 1.0, 60.0, rand) == pytest.approx(seconds, abs=1e-5)
+
+
+async def test_the_fake_gateway_mounts_on_another_fake_app(client: httpx.AsyncClient) -> None:
+    """How a whole-circle test serves the APIs and the gateway from one base URL."""
+    gateway = FakeDingtalkStream(client_secret=SECRET)
+    app = web.Application()
+    gateway.add_routes(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    await gateway.start_socket()
+    try:
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        received: list[dict[str, Any]] = []
+
+        async def on_message(body: dict[str, Any]) -> None:
+            received.append(body)
+
+        async def on_card(data: dict[str, Any]) -> dict[str, Any] | None:
+            return None
+
+        stream = DingtalkStream(
+            base_url=base,
+            app_key="ding-app-key",
+            app_secret=SECRET,
+            on_message=on_message,
+            on_card=on_card,
+            client=client,
+            tuning=TUNING,
+        )
+        task = asyncio.create_task(stream.run())
+        await gateway.wait_connected()
+        assert (await gateway.ack(await gateway.push_message(robot_body())))["code"] == 200
+        assert received == [robot_body()]
+        await stream.close()
+        await asyncio.wait_for(task, 5)
+    finally:
+        await gateway.stop_socket()
+        await runner.cleanup()

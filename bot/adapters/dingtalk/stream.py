@@ -44,7 +44,7 @@ DEFAULTS: dict[str, float] = {
     "dingtalk.stream_ping": 20.0,  # WebSocket ping interval (s); the SDK pings every 60 s
     "dingtalk.stream_ping_timeout": 20.0,
     "dingtalk.stream_open_timeout": 10.0,  # connections/open and the WebSocket handshake
-    "dingtalk.stream_handler_timeout": 30.0,  # DingTalk re-pushes an unacked frame anyway
+    "dingtalk.stream_handler_timeout": 30.0,  # then the slot is freed and an error acked
     "dingtalk.stream_concurrency": 8,  # handlers running at once
     "dingtalk.stream_pending": 200,  # frames waiting for a handler before we answer "busy"
     "dingtalk.stream_close_grace": 5.0,  # close(): how long running handlers may finish
@@ -272,7 +272,7 @@ class DingtalkStream:
                 await self._send(ws, wire.callback_ack(frame.message_id, None, wire.BAD_REQUEST))
                 return False
             if self._closing.is_set():
-                return False  # unacked: DingTalk pushes it again to the next connection
+                return False  # left unacked: shutting down, no handler starts now
             self._start(ws, frame)
             return False
         # Not subscribed to, so not expected: acked so DingTalk does not push it again.
@@ -324,7 +324,7 @@ class DingtalkStream:
         try:
             await ws.send(text)
         except ConnectionClosed:
-            # DingTalk pushes an unacked frame again on the next connection.
+            # The handler ran; a repeat push, if DingTalk sends one, is deduplicated by msgId.
             log.warning("dingtalk stream: an ack was lost with its connection")
 
     async def _wait_tasks(self) -> set[asyncio.Task[None]]:
