@@ -14,6 +14,7 @@ import httpx
 import pytest
 from aiohttp import web
 
+from bot.adapters.dingtalk import stream_frames as wire
 from bot.adapters.dingtalk.stream import DingtalkStream, StreamStopped, backoff
 from tests.fake_dingtalk_stream import BOT_TOPIC, CARD_TOPIC, FakeDingtalkStream
 
@@ -514,3 +515,33 @@ async def test_the_fake_gateway_mounts_on_another_fake_app(client: httpx.AsyncCl
     finally:
         await gateway.stop_socket()
         await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (200, {"ticket": "t"}, wire.OpenFailed),
+        (200, {"endpoint": "http://x/connect", "ticket": "t"}, wire.OpenFailed),
+        (200, {"endpoint": "wss://x/connect", "ticket": ""}, wire.OpenFailed),
+        (200, {"endpoint": "wss://x/c onnect", "ticket": "t"}, wire.OpenFailed),
+        (200, ["not", "an", "object"], wire.OpenFailed),
+        (502, None, wire.OpenFailed),
+        (429, {"code": "Throttling"}, wire.OpenFailed),
+        (401, {"code": "InvalidAuthentication"}, wire.OpenRefused),
+        (404, None, wire.OpenRefused),
+    ],
+)
+def test_a_bad_open_answer_is_retried_or_refused(status: int, body: Any, error: type) -> None:
+    with pytest.raises(error):
+        wire.parse_open_answer(status, body)
+
+
+def test_the_open_error_names_only_a_short_code_never_the_message() -> None:
+    with pytest.raises(wire.OpenRefused) as refused:
+        wire.parse_open_answer(401, {"code": "secret=abc echo", "message": "secret=abc"})
+    assert str(refused.value) == "HTTP 401"
+    assert wire.parse_open_answer(200, {"endpoint": "wss://g/c", "ticket": "a+b"}) == (
+        "wss://g/c",
+        "a+b",
+    )
+    assert wire.connect_url("wss://g/c", "a+b/=") == "wss://g/c?ticket=a%2Bb%2F%3D"
