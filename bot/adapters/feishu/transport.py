@@ -1,0 +1,132 @@
+"""The outbox's way into Feishu: the app's message API, or a group's custom robot.
+
+- A circle row (destination: the group's chat_id, oc_...) with a card goes out as an
+  interactive card; the returned message_id is the card's ref. A `card_update` row edits that
+  card in place (PATCH, update_ref); rows about the card (thread_ref) reply to it, in its
+  thread when platforms.feishu.reply_in_thread.
+- Rows without a card (escalations, reminders, notes) go as text messages whose mentions are
+  `<at user_id="ID"></at>` by the person's Feishu id: that is what notifies.
+- A direct row (destination `@<person>`) goes to the person by their Feishu id: an `ou_...`
+  id as open_id, anything else as user_id. Without one, into the circle group, mentioned.
+- mode: robot sends every row through platforms.feishu.robots.<channel> (no edit, no thread,
+  no direct messages: the running messenger's capabilities say so and the kernel adapts).
+- Files: capabilities.files is False, so the kernel sends a chart's figures as a table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.adapters.feishu import render
+from bot.adapters.feishu.api import FeishuApi
+from bot.adapters.feishu.robot import RobotSender
+from bot.kernel.config import Config
+from bot.kernel.identity import Identities
+from bot.kernel.messages import Mention, PermanentError, Reply, RichText
+from bot.kernel.rich import display_names
+from storage.outbox import OutRow
+
+OPEN_ID_PREFIX = "ou_"
+
+
+class FeishuTransport:
+    def __init__(
+        self,
+        api: FeishuApi | None,
+        robots: RobotSender,
+        config: Config,
+        identities: Identities,
+    ) -> None:
+        self._api = api
+        self._robots = robots
+        self._config = config
+        self._identities = identities
+        self._locale = config.company.locale
+        self._card_names = render.mentions(config, identities, card=True)
+        self._text_names = render.mentions(config, identities, card=False)
+        self._plain = display_names(config)
+        self._in_thread = config.platforms.feishu.reply_in_thread
+
+    # --- rendering --------------------------------------------------------------------
+
+    def card(self, message: Reply, *, buttons: bool = True) -> dict[str, Any]:
+        return render.reply_card(message, self._card_names, self._locale, buttons=buttons)
+
+    def text_pieces(self, message: Reply) -> list[str]:
+        text = render.reply_text(message, self._text_names, self._plain)
+        return render.split_text(text) or ["✓"]
+
+    # --- the outbox ---------------------------------------------------------------------
+
+    async def deliver(
+        self, row: OutRow, message: Reply, *, update_ref: str | None, thread_ref: str | None
+    ) -> str | None:
+        if self._api is None:
+            await self._robot(row.destination, message)
+            return None
+        api = self._api
+        person = _person_of(row)
+        if person is not None:
+            return await self._direct(api, person, message)
+        if row.kind == "card_update" and update_ref:
+            await api.update_card(update_ref, self.card(message))
+            return update_ref
+        return await self.post(row.destination, message, thread_ref=thread_ref)
+
+    async def post(self, chat_id: str, message: Reply, *, thread_ref: str | None = None) -> str:
+        """A card as an interactive card, anything else as text; the (first) message id."""
+        api = self._api
+        if api is None:
+            raise PermanentError("feishu: the app is not configured (mode: robot)")
+        if message.card is not None:
+            card = self.card(message)
+            if thread_ref:
+                return await api.reply(thread_ref, "interactive", card, in_thread=self._in_thread)
+            return await api.send("chat_id", chat_id, "interactive", card)
+        first: str | None = None
+        for piece in self.text_pieces(message):
+            content = {"text": piece}
+            if thread_ref:
+                mid = await api.reply(thread_ref, "text", content, in_thread=self._in_thread)
+            else:
+                mid = await api.send("chat_id", chat_id, "text", content)
+            first = first or mid
+        assert first is not None  # text_pieces is never empty
+        return first
+
+    async def _direct(self, api: FeishuApi, person: str, message: Reply) -> str:
+        ident = render.feishu_id(self._identities, person)
+        if ident is not None:
+            kind = "open_id" if ident.startswith(OPEN_ID_PREFIX) else "user_id"
+            if message.card is not None:
+                return await api.send(kind, ident, "interactive", self.card(message))
+            first = ""
+            for piece in self.text_pieces(message):
+                mid = await api.send(kind, ident, "text", {"text": piece})
+                first = first or mid
+            return first
+        channel = self._config.circle.channels.get("feishu")
+        if not channel:
+            raise PermanentError(
+                f"no way to reach {person} on Feishu: give them a feishu id in people "
+                "(user_id or open_id), or set circle.channels.feishu"
+            )
+        lead = RichText(Mention.person(person), " ")
+        text = lead + message.text if message.text else lead
+        return await self.post(channel, Reply(text=text, card=message.card, ephemeral=False))
+
+    async def _robot(self, channel: str, message: Reply) -> None:
+        if message.card is not None:
+            await self._robots.send(channel, "interactive", self.card(message, buttons=False))
+            return
+        for piece in self.text_pieces(message):
+            await self._robots.send(channel, "text", {"text": piece})
+
+
+def _person_of(row: OutRow) -> str | None:
+    """The person a row is for, when it is a direct message (`@<person>`, payload owner)."""
+    if not row.destination.startswith("@"):
+        return None
+    payload = row.payload if isinstance(row.payload, dict) else {}
+    person = payload.get("person") or payload.get("owner") or row.destination[1:]
+    return str(person) if person else None
