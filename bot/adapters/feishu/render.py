@@ -9,8 +9,8 @@ What this follows (open.feishu.cn "消息卡片" / "卡片 JSON 1.0": `config`, 
   WeCom renderer: a customer name or a typed reason never becomes a link, a mention or a tag.
   Only a `Mention` part (made by code) becomes `<at id=ID></at>`, and only with a well-formed
   Feishu id from the identity table.
-- A text message shows its text as typed except `<at ...>` tags: outside text has `<` and `>`
-  swapped for look-alikes there too.
+- A text message parses `<at ...>`, a few style tags, `**` and `[text](url)`: outside text
+  gets the same look-alikes there.
 - A button's `value` is an object Feishu sends back untouched in card.action.trigger: `{"ar":
   command}`, like Slack's button value and WeCom's key. The event is signed/encrypted (HTTP)
   or comes over the app's own connection, so a user cannot forge one; the router still checks
@@ -52,7 +52,6 @@ _FULL_WIDTH = str.maketrans(
         "\\": "＼",
     }
 )
-_TEXT_ONLY = str.maketrans({"<": "＜", ">": "＞"})
 _HEADING = re.compile(r"^(\s*)#", re.MULTILINE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 
@@ -65,8 +64,9 @@ def escape(text: str) -> str:
 
 
 def escape_text(text: str) -> str:
-    """Outside text for a text message: no `<at>` or other tag can be formed."""
-    return _CONTROL.sub("", text).translate(_TEXT_ONLY)
+    """Outside text for a text message. Feishu parses `<at>`, style tags (`<b>`...), `**`
+    and `[text](url)` links in text messages too, so the same look-alikes as in a card."""
+    return _CONTROL.sub("", text).translate(_FULL_WIDTH)
 
 
 def feishu_id(identities: Identities, person: str) -> str | None:
