@@ -103,9 +103,10 @@ async def test_the_whole_circle_on_feishu(tmp_path: Path) -> None:
         assert sent and sent[0].reply_to is not None
         assert any(i.team == "finance" for i in case(r).inputs)
         await deliver(r, worker)
-        assert len(r.feishu.cards()) - len(
-            [s for s in r.feishu.cards() if s.reply_to is not None]
-        ) == 1, "the case card was never posted again"
+        assert (
+            len(r.feishu.cards()) - len([s for s in r.feishu.cards() if s.reply_to is not None])
+            == 1
+        ), "the case card was never posted again"
 
         # Sales does not answer: after the window its lead is @mentioned by Feishu user_id.
         r.clock.advance(timedelta(minutes=15))

@@ -269,7 +269,7 @@ def test_buttons_carry_their_command_and_forms_show_what_to_type(tmp_path: Path)
         ),
     )
     out = render.card_json(card, names)
-    actions = [e for e in out["elements"] if e["tag"] == "action"][0]["actions"]
+    actions = next(e for e in out["elements"] if e["tag"] == "action")["actions"]
     assert [a["value"] for a in actions] == [{"ar": "/ar phrase 1"}]
     shown = json.dumps(out, ensure_ascii=False)
     assert "/ar input 1 finance ＜text＞" in shown

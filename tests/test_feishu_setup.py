@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -24,6 +24,10 @@ from tests.test_plugins import free_port
 from tests.test_slack_inbound import DEADLINE
 
 PLUGIN = registry.plugins()["feishu"]
+ROBOTS = """\
+    robots:
+      "oc_alerts": {webhook: FEISHU_ROBOT_ALERTS, secret: FEISHU_ROBOT_SECRET}
+"""
 
 
 def config_of(tmp_path: Path, text: str = CONFIG) -> Any:
@@ -117,7 +121,7 @@ async def test_start_learns_the_bot_open_id(tmp_path: Path) -> None:
 
 
 class FakeConnection:
-    made: list[dict[str, Any]] = []
+    made: ClassVar[list[dict[str, Any]]] = []
 
     def __init__(self, **kw: Any) -> None:
         FakeConnection.made.append(kw)
@@ -185,8 +189,7 @@ async def test_websocket_mode_hands_events_to_the_same_inbound(
 async def test_doctor_offline_and_online(tmp_path: Path) -> None:
     config = config_of(
         tmp_path,
-        CONFIG
-        + '    robots:\n      "oc_alerts": {webhook: FEISHU_ROBOT_ALERTS, secret: FEISHU_ROBOT_SECRET}\n',
+        CONFIG + ROBOTS,
     )
     offline = await PLUGIN.doctor(config, {"FEISHU_APP_ID": "x"}, online=False)
     texts = [f.text for f in offline]
