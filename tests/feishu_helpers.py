@@ -149,7 +149,10 @@ async def rig(
     tuning: Mapping[str, float] | None = None,
     encrypt: bool = True,
     start: bool = True,
+    robot_secret: str | None = None,
 ) -> AsyncIterator[Rig]:
+    """`robot_secret`: the fake serves a custom robot "circle" with it, and the environment
+    names it in FEISHU_ROBOT_CIRCLE / FEISHU_ROBOT_SECRET."""
     path = tmp_path / "config.yaml"
     path.write_text(config, encoding="utf-8")
     cfg = load_config(path, env={})
@@ -162,6 +165,10 @@ async def rig(
         feishu.now = int(clock.now().timestamp())
         spy = Spy(rt.router)
         full_env = env_for(feishu, **(env or {}))
+        if robot_secret is not None:
+            feishu.robots["circle"] = robot_secret
+            full_env["FEISHU_ROBOT_CIRCLE"] = f"{feishu.root}/robot/circle"
+            full_env["FEISHU_ROBOT_SECRET"] = robot_secret
         if not encrypt:
             full_env["FEISHU_ENCRYPT_KEY"] = ""
         services = Services(
