@@ -76,6 +76,14 @@ class Spy:
     def case_of(self, text: str) -> int | None:
         return self._router.case_of(text)  # type: ignore[no-any-return]
 
+    async def open_form(self, ref: Any, **kw: Any) -> Any:
+        self.seen.append(f"open_form {ref.key()}")
+        return await self._router.open_form(ref, **kw)
+
+    async def submit_form(self, ref: Any, values: Any, **kw: Any) -> Any:
+        self.seen.append(f"submit_form {ref.key()}")
+        return await self._router.submit_form(ref, values, **kw)
+
 
 @dataclass
 class Rig:
@@ -116,9 +124,17 @@ class Rig:
         return self.feishu.sent[before:]
 
     async def click(
-        self, value: dict[str, Any], *, user: str | None, message_id: str
+        self,
+        value: dict[str, Any],
+        *,
+        user: str | None,
+        message_id: str,
+        form_value: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        answer = await self.post(self.feishu.click(value, user_id=user, message_id=message_id))
+        event = self.feishu.click(value, user_id=user, message_id=message_id)
+        if form_value is not None:
+            event["event"]["action"]["form_value"] = form_value
+        answer = await self.post(event)
         assert answer.status_code == 200, answer.text
         await self.drain()
         result: dict[str, Any] = answer.json()

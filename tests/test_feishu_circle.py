@@ -1,9 +1,9 @@
 """The whole circle on Feishu with a short window, against the fake Feishu.
 
 The overdue scan opens a case; its card goes to the circle group as an interactive card;
-a button on it runs its command (the answer in the card's thread); finance answers by command
-through the encrypted callback; sales and legal do not answer and their leads are @mentioned
-by Feishu user_id after the window; legal decides; the card is edited in place (PATCH), not
+a button on it runs its command (the answer in the card's thread); finance answers by the
+card's form button (a form card in the thread, an empty answer refused in it); sales and legal do not answer and their leads are @mentioned
+by Feishu user_id after the window; legal decides by a command in Chinese; the card is edited in place (PATCH), not
 posted again. The clock is fake; the jobs are driven step by step, as in
 tests/test_wecom_circle.py.
 """
@@ -83,7 +83,6 @@ async def test_the_whole_circle_on_feishu(tmp_path: Path) -> None:
         assert "Case #1" in card.content["header"]["title"]["content"]
         assert "Northwind Trading" in shown
         assert "<at id=lina01></at>" in shown and "<at id=wangwei01></at>" in shown
-        assert "/ar input 1 finance" in shown  # a form's button: the command to type
         buttons = [
             a["value"]
             for e in card.content["elements"]
@@ -91,22 +90,45 @@ async def test_the_whole_circle_on_feishu(tmp_path: Path) -> None:
             for a in e["actions"]
         ]
         assert {"ar": "/ar phrase 1"} in buttons
+        assert {"ar_form": "input 1 finance"} in buttons  # a form's button opens a form card
 
-        # A button on the card: its command runs, the answer follows in the card's thread.
+        # A command button: its command runs, the answer follows in the card's thread.
         answer = await r.click({"ar": "/ar phrase 1"}, user="lina01", message_id=card.message_id)
         assert "toast" in answer
         assert r.spy.seen[-1] == "/ar phrase 1"
         assert any(s.reply_to == card.message_id for s in r.feishu.sent)
 
-        # Finance answers by command in the group, through the encrypted callback.
-        sent = await r.say("@_user_1 /ar input 1 finance Statement sent", user="lina01")
-        assert sent and sent[0].reply_to is not None
+        # Finance answers by button: the form opens as a card in the thread ...
+        answer = await r.click(
+            {"ar_form": "input 1 finance"}, user="lina01", message_id=card.message_id
+        )
+        assert "toast" in answer
+        form = r.feishu.sent[-1]
+        assert form.reply_to == card.message_id and form.msg_type == "interactive"
+        container = next(e for e in form.content["elements"] if e["tag"] == "form")
+        names = [e.get("name") for e in container["elements"]]
+        assert "text" in names
+        submit = next(e for e in container["elements"] if e.get("action_type") == "form_submit")
+        # ... an empty answer is refused inside the form, nothing recorded ...
+        answer = await r.click(
+            submit["value"], user="lina01", message_id=form.message_id, form_value={"text": ""}
+        )
+        assert answer["toast"]["type"] == "error"
+        assert any(e["tag"] == "form" for e in answer["card"]["data"]["elements"])
+        assert not any(i.team == "finance" for i in case(r).inputs)
+        # ... and the answer submitted: recorded, the form card becomes the answer.
+        answer = await r.click(
+            submit["value"],
+            user="lina01",
+            message_id=form.message_id,
+            form_value={"text": "Statement sent", "link": ""},
+        )
+        assert answer["toast"]["type"] == "success", answer
+        assert not any(e["tag"] == "form" for e in answer["card"]["data"]["elements"])
         assert any(i.team == "finance" for i in case(r).inputs)
         await deliver(r, worker)
-        assert (
-            len(r.feishu.cards()) - len([s for s in r.feishu.cards() if s.reply_to is not None])
-            == 1
-        ), "the case card was never posted again"
+        assert r.feishu.patches and r.feishu.patches[-1][0] == card.message_id
+        assert "Statement sent" in json.dumps(r.feishu.patches[-1][1], ensure_ascii=False)
 
         # Sales does not answer: after the window its lead is @mentioned by Feishu user_id.
         r.clock.advance(timedelta(minutes=15))

@@ -257,7 +257,7 @@ def test_text_messages_escape_at_tags(tmp_path: Path) -> None:
     assert text == '＜at user_id="all"＞＜/at＞ hi <at user_id="lina01"></at>'
 
 
-def test_buttons_carry_their_command_and_forms_show_what_to_type(tmp_path: Path) -> None:
+def test_buttons_carry_their_command_or_form(tmp_path: Path) -> None:
     from bot.kernel.forms import FormRef
 
     names = _names(tmp_path, card=True)
@@ -266,15 +266,22 @@ def test_buttons_carry_their_command_and_forms_show_what_to_type(tmp_path: Path)
         buttons=(
             Button("Phrase", "/ar phrase 1"),
             Button.asking("Answer", FormRef("input", ("1", "finance"), ("<text>",))),
+            Button("Broken", "/ar input 1 <text>"),
         ),
     )
     out = render.card_json(card, names)
     actions = next(e for e in out["elements"] if e["tag"] == "action")["actions"]
-    assert [a["value"] for a in actions] == [{"ar": "/ar phrase 1"}]
-    shown = json.dumps(out, ensure_ascii=False)
-    assert "/ar input 1 finance ＜text＞" in shown
+    assert [a["value"] for a in actions] == [
+        {"ar": "/ar phrase 1"},
+        {"ar_form": "input 1 finance"},
+    ]
+    assert "/ar input 1 ＜text＞" in json.dumps(out, ensure_ascii=False)  # to type
     assert render.command_of({"ar": "/ar phrase 1"}) == "/ar phrase 1"
     assert render.command_of({"ar": "phrase 1"}) is None
+    # A robot's card has no callback: every button is a command to type.
+    robot = json.dumps(render.card_json(card, names, buttons=False), ensure_ascii=False)
+    assert '"action"' not in robot
+    assert "/ar phrase 1" in robot and "/ar input 1 finance ＜text＞" in robot
 
 
 def test_a_huge_card_is_trimmed_under_30_kb(tmp_path: Path) -> None:

@@ -8,7 +8,9 @@ command for the router, a card button's click; the answers back through the mess
   and `逾期`, which it takes alike with addressed=True); every message in a p2p chat. The
   answer is a reply to the message (in its thread when platforms.feishu.reply_in_thread),
   run in the background: Feishu wants its 200 within 3 seconds.
-- card.action.trigger: the button's command through the router. Feishu shows what the
+- card.action.trigger: the button's command through the router; a button that needs input
+  opens its form as a card in the thread, whose submit is checked by the router and replaced
+  by the answer (bot.adapters.feishu.forms). Feishu shows what the
   response holds (a toast) and waits 3 seconds for it: we wait `feishu.card_wait` (2 s) for
   the answer; a card or a long answer follows as a reply to the card's message, an answer not
   ready in time too. The case card itself changes through the outbox (card_update rows).
@@ -25,11 +27,12 @@ import uuid
 from typing import Any
 
 from bot.adapters.base import Dispatch
-from bot.adapters.feishu import events, render
+from bot.adapters.feishu import events, forms, render
 from bot.adapters.feishu.api import FeishuApi
 from bot.adapters.feishu.transport import FeishuTransport
 from bot.kernel.clock import Clock
 from bot.kernel.config import Config
+from bot.kernel.forms import Form, FormErrors, FormRef
 from bot.kernel.i18n import t
 from bot.kernel.identity import Identities
 from bot.kernel.messages import DeliveryError, Reply
@@ -117,6 +120,12 @@ class Inbound:
     # --- card buttons -------------------------------------------------------------------
 
     async def _card(self, action: events.CardAction) -> dict[str, Any]:
+        submit = forms.ref_of(action.value, forms.SUBMIT_KEY)
+        if submit is not None:
+            return await self._submit(submit, action)
+        opening = forms.ref_of(action.value, forms.OPEN_KEY)
+        if opening is not None:
+            return await self._open_form(opening, action)
         command = render.command_of(action.value)
         if command is None:
             log.info("feishu: card action with a value that is not ours, ignored")
@@ -130,6 +139,10 @@ class Inbound:
             self._keep(asyncio.create_task(self._later_reply(task, action.open_message_id)))
             return _toast("info", t(self._locale, "feishu_working"))
         reply = task.result()
+        return self._answer_click(reply, action.open_message_id)
+
+    def _answer_click(self, reply: Reply | None, message_id: str) -> dict[str, Any]:
+        """A toast for a short answer; a card or a long one in the card's thread."""
         if reply is None:
             return _toast("success", t(self._locale, "feishu_done"))
         shown = plain(reply.text, display_names(self._config)).strip()
@@ -137,8 +150,85 @@ class Inbound:
             kind = "error" if reply.kind in ("error", "usage") else "success"
             return _toast(kind, shown)
         # A card or a long answer: in the card's thread, a short toast now.
-        self._keep(asyncio.create_task(self._send_reply(action.open_message_id, reply)))
+        self._keep(asyncio.create_task(self._send_reply(message_id, reply)))
         return _toast("info", t(self._locale, "feishu_done"))
+
+    # --- forms --------------------------------------------------------------------------
+
+    async def _open_form(self, ref: FormRef, action: events.CardAction) -> dict[str, Any]:
+        """A form button: the form as a card in the clicked card's thread."""
+        ident, person = self.who(action.operator_user_id, action.operator_open_id)
+        try:
+            form = await self._router.open_form(
+                ref, platform=PLATFORM, user_id=ident, person=person
+            )
+        except Exception:
+            form = self._sorry("opening a form")
+        if isinstance(form, Reply):
+            return self._answer_click(form, action.open_message_id)
+        card = forms.form_card(form, self._locale)
+        self._keep(asyncio.create_task(self._send_card(action.open_message_id, card)))
+        return _toast("info", t(self._locale, "feishu_form_below"))
+
+    async def _submit(self, ref: FormRef, action: events.CardAction) -> dict[str, Any]:
+        """A form card's submit: errors shown in the form, else the form card becomes the
+        answer (the case card changes through the outbox)."""
+        ident, person = self.who(action.operator_user_id, action.operator_open_id)
+        values = forms.submitted(action.form_value)
+        task = asyncio.create_task(
+            self._submitting(ref, values, action.open_chat_id or "", ident, person)
+        )
+        done, _ = await asyncio.wait({task}, timeout=self._wait)
+        if not done:
+            self._keep(asyncio.create_task(self._later_submit(task, action.open_message_id)))
+            return _toast("info", t(self._locale, "feishu_working"))
+        card, toast = task.result()
+        return {**toast, "card": {"type": "raw", "data": card}}
+
+    async def _submitting(
+        self, ref: FormRef, values: dict[str, str], channel: str, ident: str, person: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The card to show in place of the form, and the toast."""
+        try:
+            result = await self._router.submit_form(
+                ref, values, platform=PLATFORM, channel=channel, user_id=ident, person=person
+            )
+            if isinstance(result, FormErrors):
+                form = await self._router.open_form(
+                    ref, platform=PLATFORM, user_id=ident, person=person
+                )
+                if isinstance(form, Form):
+                    first = next(iter(result.errors.values()), "")
+                    card = forms.form_card(form, self._locale, values=values, errors=result)
+                    return card, _toast("error", first)
+                result = form
+        except Exception:
+            result = self._sorry("a form submission")
+        reply = result or Reply(text=t(self._locale, "feishu_done"))
+        kind = "error" if reply.kind in ("error", "usage") else "success"
+        first_line = plain(reply.text, display_names(self._config)).strip().split("\n")[0]
+        card = self._transport.card(reply)
+        return card, _toast(kind, first_line or t(self._locale, "feishu_done"))
+
+    async def _later_submit(
+        self, task: asyncio.Task[tuple[dict[str, Any], dict[str, Any]]], message_id: str
+    ) -> None:
+        card, _ = await task
+        try:
+            await self._api.update_card(message_id, card)
+        except DeliveryError as exc:
+            log.warning("feishu: the form's answer was not taken (%s)", exc.reason)
+
+    async def _send_card(self, message_id: str, card: dict[str, Any]) -> None:
+        try:
+            await self._api.reply(message_id, "interactive", card, in_thread=self._in_thread)
+        except DeliveryError as exc:
+            log.warning("feishu: the form was not taken (%s)", exc.reason)
+
+    def _sorry(self, what: str) -> Reply:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("feishu: %s failed (ref %s)", what, ref)
+        return Reply.error(t(self._locale, "feishu_sorry", ref=ref))
 
     async def _later_reply(self, task: asyncio.Task[Reply | None], message_id: str) -> None:
         reply = await task
@@ -160,9 +250,7 @@ class Inbound:
                 addressed=True,
             )
         except Exception:
-            ref = uuid.uuid4().hex[:8]
-            log.exception("feishu: command failed (ref %s)", ref)
-            return Reply.error(t(self._locale, "feishu_sorry", ref=ref))
+            return self._sorry("a command")
 
     def who(self, user_id: str | None, open_id: str) -> tuple[str, str | None]:
         """The sender's id and person: config may name them by user_id or by open_id."""

@@ -12,9 +12,11 @@ What this follows (open.feishu.cn "消息卡片" / "卡片 JSON 1.0": `config`, 
 - A text message parses `<at ...>`, a few style tags, `**` and `[text](url)`: outside text
   gets the same look-alikes there.
 - A button's `value` is an object Feishu sends back untouched in card.action.trigger: `{"ar":
-  command}`, like Slack's button value and WeCom's key. The event is signed/encrypted (HTTP)
-  or comes over the app's own connection, so a user cannot forge one; the router still checks
-  who may do what. A button that needs a form shows its command to type (forms="none").
+  command}`, like Slack's button value and WeCom's key, or `{"ar_form": form key}` for a
+  button that needs input first (its form opens as a card: bot.adapters.feishu.forms). The
+  event is signed/encrypted (HTTP) or comes over the app's own connection, so a user cannot
+  forge one; the router still checks who may do what. A custom robot's card has no
+  callback: every button shows its command to type there.
 - A card's JSON must stay under 30 KB: the longest text blocks are shortened, with a note.
 """
 
@@ -37,6 +39,7 @@ TEXT_LIMIT = 8000  # characters in one text message (Feishu allows 150 KB; reada
 TITLE_LIMIT = 100
 MAX_BUTTONS = 10
 BUTTON_VALUE_LIMIT = 1000
+FORM_KEY = "ar_form"  # a button value that opens a form (bot.adapters.feishu.forms)
 # Feishu ids: open_id ou_..., user_id (letters, digits, _ -), chat ids oc_...
 FEISHU_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _FULL_WIDTH = str.maketrans(
@@ -124,10 +127,13 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def button_value(button: Button) -> dict[str, str] | None:
-    """What a click sends back; None when the button cannot run by itself: it needs a form
-    (its command has `<placeholders>` to fill in) or the command is too long."""
-    if button.form is not None or "<" in button.command or not button.command:
+def button_value(button: Button, *, forms: bool = True) -> dict[str, str] | None:
+    """What a click sends back: the form to open (`{"ar_form": "input 42 finance"}`, shown
+    as a form card by bot.adapters.feishu.forms) or the command; None when the button cannot
+    run by itself (a form where forms are off, `<placeholders>` to fill in, too long)."""
+    if button.form is not None:
+        return {FORM_KEY: button.form.key()} if forms else None
+    if "<" in button.command or not button.command:
         return None
     if len(button.command) > BUTTON_VALUE_LIMIT:
         return None
@@ -175,7 +181,9 @@ def card_json(
         if lines:
             elements.append({"tag": "hr"})
             elements.append(_markdown("\n".join(lines)))
-    usable = [(b, v) for b in card.buttons if (v := button_value(b)) is not None][:MAX_BUTTONS]
+    usable = [(b, v) for b in card.buttons if (v := button_value(b, forms=buttons)) is not None][
+        :MAX_BUTTONS
+    ]
     usable = usable if buttons else []
     typed = [b for b in card.buttons if all(b is not u for u, _ in usable)]
     if typed:

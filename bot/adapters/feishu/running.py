@@ -24,15 +24,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # The app: cards edited in place (PATCH), replies in a card's thread, direct messages by
-# user_id/open_id, buttons that call back. Forms: a Feishu card can hold inputs, but a click
-# cannot open a new card as a modal does; a form's button shows its command to type instead.
-# Files: no upload yet; the kernel sends a chart's figures as a table.
+# user_id/open_id, buttons that call back, forms as a card with inputs in the clicked card's
+# thread (bot.adapters.feishu.forms). Files: no upload yet; the kernel sends a chart's figures
+# as a table.
 APP = Capabilities(
     edit=True,
     threads=True,
     direct_messages=True,
     buttons=True,
-    forms="none",
+    forms="card",
     files=False,
     user_groups=False,
     max_text=8000,

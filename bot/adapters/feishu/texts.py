@@ -10,6 +10,7 @@ EN: dict[str, str] = {
     "feishu_working": "Working on it: the answer follows in the chat.",
     "feishu_done": "Done.",
     "feishu_unknown_button": "This button is no longer in use.",
+    "feishu_form_below": "Fill in the form in the card's thread.",
 }
 
 ZH: dict[str, str] = {
@@ -18,6 +19,7 @@ ZH: dict[str, str] = {
     "feishu_working": "正在处理，结果稍后发到群里。",
     "feishu_done": "已完成。",
     "feishu_unknown_button": "此按钮已失效。",
+    "feishu_form_below": "请在卡片的话题中填写表单。",
 }
 
 register(EN, ZH)
