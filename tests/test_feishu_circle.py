@@ -1,11 +1,11 @@
 """The whole circle on Feishu with a short window, against the fake Feishu.
 
-The overdue scan opens a case; its card goes to the circle group as an interactive card;
-a button on it runs its command (the answer in the card's thread); finance answers by the
-card's form button (a form card in the thread, an empty answer refused in it); sales and legal do not answer and their leads are @mentioned
-by Feishu user_id after the window; legal decides by a command in Chinese; the card is edited in place (PATCH), not
-posted again. The clock is fake; the jobs are driven step by step, as in
-tests/test_wecom_circle.py.
+The overdue scan opens a case; its card goes to the circle group as an interactive card; a
+button on it runs its command (the answer in the card's thread); finance answers by the
+card's form button (a form card in the thread, an empty answer refused in it); sales and
+legal do not answer and their leads are @mentioned by Feishu user_id after the window; legal
+decides by a command in Chinese; the card is edited in place (PATCH), not posted again. The
+clock is fake; the jobs are driven step by step, as in tests/test_wecom_circle.py.
 """
 
 from __future__ import annotations
