@@ -25,6 +25,10 @@ Served (each answers {"code": ..., "msg": ...}; a scripted code first when there
   sent (else 230001); kept in `patches`. ("patch")
 - GET /open-apis/bot/v3/info: {bot: {open_id: BOT_OPEN_ID, app_name}}.
 - GET /open-apis/im/v1/chats/{id}/members/is_in_chat: whether `chats` has it.
+- POST /open-apis/im/v1/images (multipart image_type=message, image: a PNG/JPEG, else
+  234011) and /open-apis/im/v1/files (file_type, file_name, file): an image_key/file_key
+  ("img_<n>", "file_<n>"; kept in `uploads`). An image or file message must name one
+  (else 234003).
 - POST /robot/{name}: a custom robot; with a secret in `robots[name]` the body's timestamp
   and sign must match (else 19021); kept in `robot_posts`. ("robot")
 """
@@ -97,6 +101,7 @@ class FakeFeishu:
     robot_posts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     tokens_issued: int = 0
     calls: list[str] = field(default_factory=list)
+    uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # key -> (name, data)
 
     def __post_init__(self) -> None:
         self._scripts: dict[str, deque[int]] = defaultdict(deque)
@@ -114,6 +119,8 @@ class FakeFeishu:
         app.router.add_patch("/open-apis/im/v1/messages/{id}", self._patch)
         app.router.add_get("/open-apis/bot/v3/info", self._bot_info)
         app.router.add_get("/open-apis/im/v1/chats/{id}/members/is_in_chat", self._in_chat)
+        app.router.add_post("/open-apis/im/v1/images", self._upload_image)
+        app.router.add_post("/open-apis/im/v1/files", self._upload_file)
         app.router.add_post("/robot/{name}", self._robot)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
@@ -309,10 +316,53 @@ class FakeFeishu:
             return web.json_response(
                 {"code": 230002, "msg": "Bot/User can NOT be out of the chat."}
             )
+        bad = self._bad_media(body)
+        if bad is not None:
+            return bad
         sent = self._new(
             body["msg_type"], body["content"], receive_id_type=kind, receive_id=body["receive_id"]
         )
         return self._ok(sent)
+
+    def _bad_media(self, body: dict[str, Any]) -> web.Response | None:
+        if body["msg_type"] not in ("image", "file"):
+            return None
+        content = json.loads(body["content"])
+        key = content.get("image_key") or content.get("file_key")
+        if key not in self.uploads:
+            return web.json_response({"code": 234003, "msg": "file not found"})
+        return None
+
+    async def _upload(self, request: web.Request, what: str) -> web.Response:
+        self.calls.append(what)
+        if not self._authorized(request):
+            return web.json_response({"code": 99991663, "msg": "Invalid access token"})
+        form = await request.post()
+        part = form.get(what)
+        if not hasattr(part, "file"):
+            return web.json_response({"code": 234001, "msg": "no file"})
+        data = part.file.read()  # type: ignore[union-attr]
+        name = str(getattr(part, "filename", "") or "")
+        if what == "image":
+            if form.get("image_type") != "message" or not data.startswith(
+                (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+            ):
+                return web.json_response({"code": 234011, "msg": "not an image"})
+            key = f"img_{next(self._ids)}"
+        else:
+            if not form.get("file_type") or not form.get("file_name"):
+                return web.json_response({"code": 234001, "msg": "param invalid"})
+            name = str(form["file_name"])
+            key = f"file_{next(self._ids)}"
+        self.uploads[key] = (name, data)
+        field_name = "image_key" if what == "image" else "file_key"
+        return web.json_response({"code": 0, "msg": "ok", "data": {field_name: key}})
+
+    async def _upload_image(self, request: web.Request) -> web.Response:
+        return await self._upload(request, "image")
+
+    async def _upload_file(self, request: web.Request) -> web.Response:
+        return await self._upload(request, "file")
 
     async def _reply(self, request: web.Request) -> web.Response:
         self.calls.append("reply")
@@ -322,6 +372,9 @@ class FakeFeishu:
         if scripted is not None:
             return scripted
         body = await request.json()
+        bad = self._bad_media(body)
+        if bad is not None:
+            return bad
         target = request.match_info["id"]
         original = self.by_id(target)
         sent = self._new(

@@ -16,7 +16,15 @@ from bot.adapters.feishu import render
 from bot.adapters.feishu.api import FeishuApi
 from bot.kernel.config import load_config
 from bot.kernel.identity import Identities
-from bot.kernel.messages import Button, Card, Mention, Reply, RichText, Section
+from bot.kernel.messages import (
+    Button,
+    Card,
+    Mention,
+    PermanentError,
+    Reply,
+    RichText,
+    Section,
+)
 from jobs.outbox import OutboxWorker
 from storage import outbox as ob
 from storage.outbox import OutRow
@@ -191,6 +199,41 @@ async def test_direct_messages_go_by_user_id_or_open_id(tmp_path: Path) -> None:
             ("open_id", "ou_tom0000000001", "INV-3 falls due in 7 days"),
             ("user_id", "wangwei01", "INV-1 falls due in 7 days"),
         ]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_files_are_uploaded_then_posted(tmp_path: Path) -> None:
+    async with rig(tmp_path) as r:
+        chart = tmp_path / "chart.png"
+        chart.write_bytes(PNG)
+        export = tmp_path / "overdue.csv"
+        export.write_bytes(b"invoice,amount\nINV-1,1000\n")
+        transport = r.messenger.transport()
+        reply = Reply(text="Aging", attachments=(str(chart), str(export)), ephemeral=False)
+        note = _row("note", GROUP)
+        await transport.deliver(note, reply, update_ref=None, thread_ref="om_card")
+        kinds = [(s.msg_type, s.reply_to) for s in r.feishu.sent]
+        assert kinds == [("image", "om_card"), ("file", "om_card"), ("text", "om_card")]
+        image_key = r.feishu.sent[0].content["image_key"]
+        assert r.feishu.uploads[image_key] == ("chart.png", PNG)
+        file_key = r.feishu.sent[1].content["file_key"]
+        assert r.feishu.uploads[file_key][0] == "overdue.csv"
+        # To one person: the files come to them, not to the group.
+        direct = _row("predue", "@wang.wei")
+        await transport.deliver(direct, reply, update_ref=None, thread_ref=None)
+        assert [(s.msg_type, s.receive_id) for s in r.feishu.sent[3:]] == [
+            ("image", "wangwei01"),
+            ("file", "wangwei01"),
+            ("text", "wangwei01"),
+        ]
+        # A missing file: nothing sent, the row parks.
+        before = len(r.feishu.sent)
+        missing = Reply(text="x", attachments=(str(tmp_path / "gone.png"),))
+        with pytest.raises(PermanentError, match=r"gone\.png is missing"):
+            await transport.deliver(note, missing, update_ref=None, thread_ref=None)
+        assert len(r.feishu.sent) == before
 
 
 def _row(kind: str, destination: str, **payload: str) -> OutRow:

@@ -14,7 +14,10 @@ What this relies on (open.feishu.cn server docs: "获取自建应用 tenant_acce
   with `config.update_multi` for a card everyone shares.
 - GET /open-apis/bot/v3/info -> {code: 0, bot: {open_id, app_name}}.
 - GET /open-apis/im/v1/chats/{chat_id}/members/is_in_chat -> {data: {is_in_chat}}.
-- POST /open-apis/im/v1/images (multipart: image_type=message, image) -> {data: {image_key}}.
+- POST /open-apis/im/v1/images (multipart: image_type=message, image; up to 10 MB) ->
+  {data: {image_key}}, sent as msg_type "image" {image_key}; POST /open-apis/im/v1/files
+  (multipart: file_type stream|pdf|xls|doc, file_name, file; up to 30 MB) -> {data:
+  {file_key}}, sent as msg_type "file" {file_key}.
 - Rate limits: HTTP 429 (or 400 on older APIs) with code 99991400 and the header
   `x-ogw-ratelimit-reset` (seconds); the message API's own 230020 (one chat), 11232/11233
   (the app's 5/s, 100/min across chats).
@@ -41,6 +44,21 @@ RATE_LIMITED = frozenset({99991400, 230020, 11232, 11233, 11247})
 RATE_PAUSE = 1.0  # seconds, when Feishu gives no x-ogw-ratelimit-reset
 REFRESH_MARGIN = 300.0  # a cached token is replaced this long before it expires
 MAX_IMAGE = 10 * 1024 * 1024  # the image upload's limit
+MAX_FILE = 30 * 1024 * 1024  # the file upload's limit
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # PNG, JPEG
+_FILE_TYPES = {".pdf": "pdf", ".xls": "xls", ".xlsx": "xls", ".csv": "stream", ".doc": "doc"}
+
+
+def is_image(data: bytes) -> bool:
+    """A picture the image upload takes and a chat shows inline: PNG or JPEG, by content."""
+    return len(data) <= MAX_IMAGE and data.startswith(_IMAGE_MAGIC)
+
+
+def _file_type(name: str) -> str:
+    dot = name.rfind(".")
+    return _FILE_TYPES.get(name[dot:].lower(), "stream") if dot >= 0 else "stream"
+
+
 # What the admin must do, by Feishu's code (PermanentError's hint).
 HINTS: dict[int, str] = {
     230002: "the bot is not in this chat: add the app's bot to the group",
@@ -233,6 +251,21 @@ class FeishuApi:
         key = (body.get("data") or {}).get("image_key")
         if not isinstance(key, str) or not key:
             raise TransientError("feishu image upload: no image_key in the answer")
+        return key
+
+    async def upload_file(self, name: str, data: bytes) -> str:
+        if not data or len(data) > MAX_FILE:
+            raise PermanentError(f"feishu file upload: {name} is empty or over 30 MB")
+        body = await self.call(
+            "POST",
+            "/open-apis/im/v1/files",
+            "feishu file upload",
+            data={"file_type": _file_type(name), "file_name": name[:200]},
+            files={"file": (name[:200], data, "application/octet-stream")},
+        )
+        key = (body.get("data") or {}).get("file_key")
+        if not isinstance(key, str) or not key:
+            raise TransientError("feishu file upload: no file_key in the answer")
         return key
 
     async def bot_info(self) -> dict[str, Any]:

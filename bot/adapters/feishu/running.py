@@ -25,15 +25,14 @@ log = logging.getLogger(__name__)
 
 # The app: cards edited in place (PATCH), replies in a card's thread, direct messages by
 # user_id/open_id, buttons that call back, forms as a card with inputs in the clicked card's
-# thread (bot.adapters.feishu.forms). Files: no upload yet; the kernel sends a chart's figures
-# as a table.
+# thread (bot.adapters.feishu.forms).
 APP = Capabilities(
     edit=True,
     threads=True,
     direct_messages=True,
     buttons=True,
     forms="card",
-    files=False,
+    files=True,  # images and files uploaded through the app (im/v1/images, im/v1/files)
     user_groups=False,
     max_text=8000,
 )

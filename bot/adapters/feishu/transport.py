@@ -10,16 +10,22 @@
   id as open_id, anything else as user_id. Without one, into the circle group, mentioned.
 - mode: robot sends every row through platforms.feishu.robots.<channel> (no edit, no thread,
   no direct messages: the running messenger's capabilities say so and the kernel adapts).
-- Files: capabilities.files is False, so the kernel sends a chart's figures as a table.
+- Files (a chart, an export) go first: a PNG/JPEG uploaded as an image, anything else as a
+  file, each posted where the message goes (its thread, the person). All are read before
+  anything is sent, so a missing one sends none. A custom robot cannot upload: it gets the
+  files' fallback (a chart's figures as a table).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from bot.adapters.feishu import render
-from bot.adapters.feishu.api import FeishuApi
+from bot.adapters.feishu.api import FeishuApi, is_image
 from bot.adapters.feishu.robot import RobotSender
+from bot.kernel.capabilities import Capabilities, adapt
 from bot.kernel.config import Config
 from bot.kernel.identity import Identities
 from bot.kernel.messages import Mention, PermanentError, Reply, RichText
@@ -27,6 +33,7 @@ from bot.kernel.rich import display_names
 from storage.outbox import OutRow
 
 OPEN_ID_PREFIX = "ou_"
+_NO_FILES = Capabilities(files=False)
 
 
 class FeishuTransport:
@@ -58,26 +65,58 @@ class FeishuTransport:
 
     # --- the outbox ---------------------------------------------------------------------
 
+    async def send_files(
+        self,
+        paths: tuple[str, ...],
+        *,
+        chat_id: str | None,
+        thread_ref: str | None,
+        person_id: tuple[str, str] | None = None,
+    ) -> None:
+        api = self._api
+        if api is None:
+            raise PermanentError("feishu: files need the app (mode: robot cannot upload)")
+        for name, data in _read(paths):
+            if is_image(data):
+                kind, content = "image", {"image_key": await api.upload_image(name, data)}
+            else:
+                kind, content = "file", {"file_key": await api.upload_file(name, data)}
+            if person_id is not None:
+                await api.send(person_id[0], person_id[1], kind, content)
+            elif thread_ref:
+                await api.reply(thread_ref, kind, content, in_thread=self._in_thread)
+            elif chat_id:
+                await api.send("chat_id", chat_id, kind, content)
+
     async def deliver(
         self, row: OutRow, message: Reply, *, update_ref: str | None, thread_ref: str | None
     ) -> str | None:
         if self._api is None:
-            await self._robot(row.destination, message)
+            await self._robot(row.destination, without_files(message))
             return None
         api = self._api
         person = _person_of(row)
         if person is not None:
             return await self._direct(api, person, message)
         if row.kind == "card_update" and update_ref:
-            await api.update_card(update_ref, self.card(message))
+            await api.update_card(update_ref, self.card(without_files(message)))
             return update_ref
         return await self.post(row.destination, message, thread_ref=thread_ref)
 
-    async def post(self, chat_id: str, message: Reply, *, thread_ref: str | None = None) -> str:
-        """A card as an interactive card, anything else as text; the (first) message id."""
+    async def post(
+        self, chat_id: str, message: Reply, *, thread_ref: str | None = None
+    ) -> str | None:
+        """A card as an interactive card, anything else as text; the (first) message id
+        (None: only files went out)."""
         api = self._api
         if api is None:
             raise PermanentError("feishu: the app is not configured (mode: robot)")
+        if message.attachments:
+            # Files first: a failed upload retries the row before any text went out.
+            await self.send_files(message.attachments, chat_id=chat_id, thread_ref=thread_ref)
+            message = replace(message, attachments=(), files_fallback=None)
+            if message.text is None and message.card is None:
+                return None
         if message.card is not None:
             card = self.card(message)
             if thread_ref:
@@ -94,10 +133,17 @@ class FeishuTransport:
         assert first is not None  # text_pieces is never empty
         return first
 
-    async def _direct(self, api: FeishuApi, person: str, message: Reply) -> str:
+    async def _direct(self, api: FeishuApi, person: str, message: Reply) -> str | None:
         ident = render.feishu_id(self._identities, person)
         if ident is not None:
             kind = "open_id" if ident.startswith(OPEN_ID_PREFIX) else "user_id"
+            if message.attachments:
+                await self.send_files(
+                    message.attachments, chat_id=None, thread_ref=None, person_id=(kind, ident)
+                )
+                message = replace(message, attachments=(), files_fallback=None)
+                if message.text is None and message.card is None:
+                    return None
             if message.card is not None:
                 return await api.send(kind, ident, "interactive", self.card(message))
             first = ""
@@ -111,6 +157,7 @@ class FeishuTransport:
                 f"no way to reach {person} on Feishu: give them a feishu id in people "
                 "(user_id or open_id), or set circle.channels.feishu"
             )
+        message = without_files(message)  # a private file never goes to the group
         lead = RichText(Mention.person(person), " ")
         text = lead + message.text if message.text else lead
         return await self.post(channel, Reply(text=text, card=message.card, ephemeral=False))
@@ -121,6 +168,22 @@ class FeishuTransport:
             return
         for piece in self.text_pieces(message):
             await self._robots.send(channel, "text", {"text": piece})
+
+
+def without_files(message: Reply) -> Reply:
+    """The message as a messenger without files gets it: the fallback section, the names."""
+    return adapt(message, "answer", _NO_FILES) if message.attachments else message
+
+
+def _read(paths: tuple[str, ...]) -> list[tuple[str, bytes]]:
+    """The files' names and bytes, all read before any is sent: a missing one sends none."""
+    files = []
+    for path in paths:
+        file = Path(path)
+        if not file.is_file():
+            raise PermanentError(f"attachment {file.name} is missing on the bot's disk")
+        files.append((file.name, file.read_bytes()))
+    return files
 
 
 def _person_of(row: OutRow) -> str | None:
