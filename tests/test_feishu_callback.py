@@ -180,6 +180,23 @@ async def test_a_replayed_event_id_runs_once(tmp_path: Path) -> None:
         assert len(r.feishu.sent) == 1
 
 
+async def test_a_stale_event_runs_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    async with rig(tmp_path) as r:
+        event = r.feishu.message("@_user_1 逾期", user_id="lina01")
+        two_days = int(r.clock.now().timestamp() - 2 * 86400) * 1000
+        event["header"]["create_time"] = str(two_days)
+        answer = await r.post(event)
+        await r.drain()
+        assert answer.status_code == 200 and r.spy.seen == [] and r.feishu.sent == []
+        assert "older than 12 hours" in caplog.text
+        # Six hours old (Feishu's last retry): still handled.
+        event = r.feishu.message("@_user_1 逾期", user_id="lina01")
+        event["header"]["create_time"] = str(int(r.clock.now().timestamp() - 6 * 3600) * 1000)
+        await r.post(event)
+        await r.drain()
+        assert r.spy.seen == ["逾期"]
+
+
 async def test_an_unexpected_error_says_sorry_with_a_ref(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -2,7 +2,8 @@
 command for the router, a card button's click; the answers back through the message API.
 
 - Every event is handled once: `header.event_id` through storage.inbound.first_time (Feishu
-  retries an event it got no quick 200 for, and a replay must run nothing).
+  retries an event it got no quick 200 for, and a replay must run nothing); an event created
+  more than 12 hours ago (`header.create_time`) is ignored.
 - im.message.receive_v1: in a group only when the bot is @mentioned (events.parse tells, and
   removes the bot's mention: `@bot /ar 逾期` and `@bot 逾期` reach the router as `/ar 逾期`
   and `逾期`, which it takes alike with addressed=True); every message in a p2p chat. The
@@ -43,6 +44,7 @@ from storage.inbound import first_time
 log = logging.getLogger(__name__)
 
 PLATFORM = "feishu"
+MAX_AGE_HOURS = 12
 TOAST_LIMIT = 200  # characters: a toast is one short line
 
 
@@ -89,6 +91,9 @@ class Inbound:
             return {"challenge": parsed.challenge}
         if parsed is None:
             return None
+        if self._stale(event):
+            log.warning("feishu: event older than %d hours, ignored", MAX_AGE_HOURS)
+            return None
         if not await self._db.threads.write(
             first_time, PLATFORM, parsed.event_id, self._clock.now()
         ):
@@ -98,6 +103,18 @@ class Inbound:
             self._message(parsed)
             return None
         return await self._card(parsed)
+
+    def _stale(self, event: dict[str, Any]) -> bool:
+        """Older than Feishu's last retry (15 s, 5 min, 1 h, 6 h after the event): a replay
+        of a captured request, which the event_id record may have forgotten (7 days)."""
+        header = event.get("header")
+        created = header.get("create_time") if isinstance(header, dict) else None
+        try:
+            millis = int(str(created))
+        except ValueError:
+            return False  # no creation time: the event_id record is the guard
+        age = self._clock.now().timestamp() - millis / 1000
+        return age > MAX_AGE_HOURS * 3600
 
     # --- messages -----------------------------------------------------------------------
 
