@@ -189,6 +189,10 @@ async def test_a_stale_event_runs_nothing(tmp_path: Path, caplog: pytest.LogCapt
         await r.drain()
         assert answer.status_code == 200 and r.spy.seen == [] and r.feishu.sent == []
         assert "older than 12 hours" in caplog.text
+        # A card callback's create_time in microseconds, two days old: ignored too.
+        click = r.feishu.click({"ar": "/ar help"}, user_id="lina01", message_id="om_1")
+        click["header"]["create_time"] = str(two_days * 1000)
+        assert (await r.post(click)).json() == {} and r.spy.seen == []
         # Six hours old (Feishu's last retry): still handled.
         event = r.feishu.message("@_user_1 逾期", user_id="lina01")
         event["header"]["create_time"] = str(int(r.clock.now().timestamp() - 6 * 3600) * 1000)

@@ -96,7 +96,7 @@ def form_card(
             inner.append({"tag": "markdown", "content": f"**{render.escape(f.label)}**"})
         inner.append(_field(f, values))
         if f.hint:
-            inner.append({"tag": "note", "elements": [_plain(f.hint, 300)]})
+            inner.append({"tag": "markdown", "content": render.escape(f.hint[:300])})
     inner.append(
         {
             "tag": "button",

@@ -110,10 +110,12 @@ class Inbound:
         header = event.get("header")
         created = header.get("create_time") if isinstance(header, dict) else None
         try:
-            millis = int(str(created))
+            stamp = int(str(created))
         except ValueError:
             return False  # no creation time: the event_id record is the guard
-        age = self._clock.now().timestamp() - millis / 1000
+        # Milliseconds in message events, microseconds in the card callback's samples.
+        seconds = stamp / 1e6 if stamp > 10**14 else stamp / 1e3 if stamp > 10**11 else stamp
+        age = self._clock.now().timestamp() - seconds
         return age > MAX_AGE_HOURS * 3600
 
     # --- messages -----------------------------------------------------------------------
