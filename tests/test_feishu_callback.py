@@ -60,6 +60,8 @@ async def test_a_command_round_trip(
         text_shown = shown(sent)
         assert "Northwind Trading" in text_shown and "Old Mill Ltd" in text_shown
         assert r.spy.seen == [text.removeprefix("@_user_1 ")]
+        # A group answer opens a thread under the question; a direct chat has none.
+        assert all(s.in_thread == (chat_type == "group") for s in sent)
 
 
 async def test_slash_and_bare_commands_give_the_same_answer(tmp_path: Path) -> None:

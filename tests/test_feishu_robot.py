@@ -137,3 +137,22 @@ async def test_robot_without_its_variable_parks_naming_it(tmp_path: Path) -> Non
         await w.run_once()
         [row] = rows(r)
         assert row.status == "parked" and "FEISHU_ROBOT_CIRCLE" in (row.last_error or "")
+
+
+async def test_a_direct_row_goes_to_the_group_robot_with_a_mention(tmp_path: Path) -> None:
+    async with rig(tmp_path, config=ROBOT_CONFIG, robot_secret=SECRET) as r:
+        w = worker(r, VirtualTime(r.clock))
+        with r.rt.db.engine.begin() as conn:
+            ob.enqueue(
+                conn,
+                key="p1",
+                platform="feishu",
+                destination="@wang.wei",
+                kind="predue",
+                payload={"text": "INV-1 falls due in 7 days"},
+                now=r.clock.now(),
+            )
+        await w.run_once()
+        [(name, body)] = r.feishu.robot_posts
+        assert name == "circle"
+        assert body["content"]["text"] == '<at user_id="wangwei01"></at> INV-1 falls due in 7 days'

@@ -60,7 +60,9 @@ async def test_serve_mounts_the_callback(tmp_path: Path) -> None:
     config = config_of(tmp_path)
     clock = FakeClock(NOW)
     rt = build_runtime(config, clock, f"sqlite:///{tmp_path}/serve.db", platforms=("feishu",))
-    async with FakeFeishu(encrypt_key=ENCRYPT_KEY, token=TOKEN, chats={GROUP}) as feishu:
+    async with FakeFeishu(
+        encrypt_key=ENCRYPT_KEY, token=TOKEN, chats={GROUP}, now=int(NOW.timestamp())
+    ) as feishu:
         env = {
             "FEISHU_APP_ID": APP_ID,
             "FEISHU_APP_SECRET": APP_SECRET,
@@ -144,7 +146,7 @@ async def test_websocket_mode_hands_events_to_the_same_inbound(
     config = config_of(tmp_path, CONFIG.replace("mode: http", "mode: websocket"))
     clock = FakeClock(NOW)
     rt = build_runtime(config, clock, f"sqlite:///{tmp_path}/ws.db", platforms=("feishu",))
-    async with FakeFeishu(chats={GROUP}) as feishu:
+    async with FakeFeishu(chats={GROUP}, now=int(NOW.timestamp())) as feishu:
         env = {
             "FEISHU_APP_ID": APP_ID,
             "FEISHU_APP_SECRET": APP_SECRET,

@@ -134,7 +134,9 @@ class Inbound:
     async def _answer_message(self, msg: events.MessageEvent, text: str) -> None:
         reply = await self.run(text, msg.chat_id, msg.user_id, msg.open_id)
         if reply is not None:
-            await self._send_reply(msg.message_id, reply)
+            # A direct chat has no threads to open: a plain reply there.
+            group = msg.chat_type == "group"
+            await self._send_reply(msg.message_id, reply, in_thread=self._in_thread and group)
 
     # --- card buttons -------------------------------------------------------------------
 
@@ -282,9 +284,11 @@ class Inbound:
             return open_id, person
         return user_id, None
 
-    async def _send_reply(self, message_id: str, reply: Reply) -> None:
+    async def _send_reply(
+        self, message_id: str, reply: Reply, *, in_thread: bool | None = None
+    ) -> None:
         try:
-            await self._transport.post("", reply, thread_ref=message_id)
+            await self._transport.post("", reply, thread_ref=message_id, in_thread=in_thread)
         except DeliveryError as exc:
             log.warning("feishu: the answer was not taken (%s)", exc.reason)
         except Exception:

@@ -72,6 +72,7 @@ class FeishuTransport:
         chat_id: str | None,
         thread_ref: str | None,
         person_id: tuple[str, str] | None = None,
+        in_thread: bool | None = None,
     ) -> None:
         api = self._api
         if api is None:
@@ -84,18 +85,24 @@ class FeishuTransport:
             if person_id is not None:
                 await api.send(person_id[0], person_id[1], kind, content)
             elif thread_ref:
-                await api.reply(thread_ref, kind, content, in_thread=self._in_thread)
+                thread = self._in_thread if in_thread is None else in_thread
+                await api.reply(thread_ref, kind, content, in_thread=thread)
             elif chat_id:
                 await api.send("chat_id", chat_id, kind, content)
 
     async def deliver(
         self, row: OutRow, message: Reply, *, update_ref: str | None, thread_ref: str | None
     ) -> str | None:
+        person = _person_of(row)
         if self._api is None:
-            await self._robot(row.destination, without_files(message))
+            destination = row.destination
+            if person is not None:
+                # A robot cannot write to one person: the circle group, the person mentioned.
+                destination = self._circle_or_fail(person)
+                message = _mentioning(person, without_files(message))
+            await self._robot(destination, without_files(message))
             return None
         api = self._api
-        person = _person_of(row)
         if person is not None:
             return await self._direct(api, person, message)
         if row.kind == "card_update" and update_ref:
@@ -104,29 +111,37 @@ class FeishuTransport:
         return await self.post(row.destination, message, thread_ref=thread_ref)
 
     async def post(
-        self, chat_id: str, message: Reply, *, thread_ref: str | None = None
+        self,
+        chat_id: str,
+        message: Reply,
+        *,
+        thread_ref: str | None = None,
+        in_thread: bool | None = None,
     ) -> str | None:
         """A card as an interactive card, anything else as text; the (first) message id
-        (None: only files went out)."""
+        (None: only files went out). `in_thread`: a reply opens a thread (default: config)."""
+        thread = self._in_thread if in_thread is None else in_thread
         api = self._api
         if api is None:
             raise PermanentError("feishu: the app is not configured (mode: robot)")
         if message.attachments:
             # Files first: a failed upload retries the row before any text went out.
-            await self.send_files(message.attachments, chat_id=chat_id, thread_ref=thread_ref)
+            await self.send_files(
+                message.attachments, chat_id=chat_id, thread_ref=thread_ref, in_thread=thread
+            )
             message = replace(message, attachments=(), files_fallback=None)
             if message.text is None and message.card is None:
                 return None
         if message.card is not None:
             card = self.card(message)
             if thread_ref:
-                return await api.reply(thread_ref, "interactive", card, in_thread=self._in_thread)
+                return await api.reply(thread_ref, "interactive", card, in_thread=thread)
             return await api.send("chat_id", chat_id, "interactive", card)
         first: str | None = None
         for piece in self.text_pieces(message):
             content = {"text": piece}
             if thread_ref:
-                mid = await api.reply(thread_ref, "text", content, in_thread=self._in_thread)
+                mid = await api.reply(thread_ref, "text", content, in_thread=thread)
             else:
                 mid = await api.send("chat_id", chat_id, "text", content)
             first = first or mid
@@ -151,16 +166,18 @@ class FeishuTransport:
                 mid = await api.send(kind, ident, "text", {"text": piece})
                 first = first or mid
             return first
+        channel = self._circle_or_fail(person)
+        # A private file never goes to the group.
+        return await self.post(channel, _mentioning(person, without_files(message)))
+
+    def _circle_or_fail(self, person: str) -> str:
         channel = self._config.circle.channels.get("feishu")
         if not channel:
             raise PermanentError(
                 f"no way to reach {person} on Feishu: give them a feishu id in people "
                 "(user_id or open_id), or set circle.channels.feishu"
             )
-        message = without_files(message)  # a private file never goes to the group
-        lead = RichText(Mention.person(person), " ")
-        text = lead + message.text if message.text else lead
-        return await self.post(channel, Reply(text=text, card=message.card, ephemeral=False))
+        return channel
 
     async def _robot(self, channel: str, message: Reply) -> None:
         if message.card is not None:
@@ -168,6 +185,13 @@ class FeishuTransport:
             return
         for piece in self.text_pieces(message):
             await self._robots.send(channel, "text", {"text": piece})
+
+
+def _mentioning(person: str, message: Reply) -> Reply:
+    """The message for the group, led by the person's mention."""
+    lead = RichText(Mention.person(person), " ")
+    text = lead + message.text if message.text else lead
+    return Reply(text=text, card=message.card, ephemeral=False)
 
 
 def without_files(message: Reply) -> Reply:
