@@ -167,10 +167,11 @@ class Inbound:
         if reply is None:
             return _toast("success", t(self._locale, "feishu_done"))
         shown = plain(reply.text, display_names(self._config)).strip()
-        if reply.card is None and shown and len(shown) <= TOAST_LIMIT and "\n" not in shown:
+        short = shown and len(shown) <= TOAST_LIMIT and "\n" not in shown
+        if reply.card is None and not reply.attachments and short:
             kind = "error" if reply.kind in ("error", "usage") else "success"
             return _toast(kind, shown)
-        # A card or a long answer: in the card's thread, a short toast now.
+        # A card, files or a long answer: in the card's thread, a short toast now.
         self._keep(asyncio.create_task(self._send_reply(message_id, reply)))
         return _toast("info", t(self._locale, "feishu_done"))
 
