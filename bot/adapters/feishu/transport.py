@@ -9,7 +9,8 @@
 - A direct row (destination `@<person>`) goes to the person by their Feishu id: an `ou_...`
   id as open_id, anything else as user_id. Without one, into the circle group, mentioned.
 - mode: robot sends every row through platforms.feishu.robots.<channel> (no edit, no thread,
-  no direct messages: the running messenger's capabilities say so and the kernel adapts).
+  no direct messages: the running messenger's capabilities say so and the kernel adapts); a
+  direct row goes to the circle group's robot with the person mentioned.
 - Files (a chart, an export) go first: a PNG/JPEG uploaded as an image, anything else as a
   file, each posted where the message goes (its thread, the person). All are read before
   anything is sent, so a missing one sends none. A custom robot cannot upload: it gets the
