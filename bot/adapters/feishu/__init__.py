@@ -1,2 +1,3 @@
-"""Feishu/Lark (飞书). So far its callback security (crypto.py) and event parsing (events.py);
-not registered as a platform yet."""
+"""Feishu/Lark (飞书): the app's bot (HTTP callback or long connection) and custom group robots."""
+
+from bot.adapters.feishu import texts as _texts  # noqa: F401
