@@ -317,7 +317,8 @@ def test_make_run_path_with_the_shipped_sample(env: dict[str, str], tmp_path: Pa
     assert "loaded the sample ledger" not in second.stderr  # only into an empty ledger
 
 
-def test_run_says_which_messengers_it_cannot_start(env: dict[str, str], tmp_path: Path) -> None:
+def test_run_says_which_messengers_only_serve_runs(env: dict[str, str], tmp_path: Path) -> None:
+    """Feishu by HTTP callback needs the public server: `run` says so and goes on."""
     config = Path(env["ARCIRCLE_CONFIG"])
     config.write_text(
         TEST_CONFIG.replace("platforms:\n", "platforms:\n  feishu: {enabled: true}\n"),
@@ -325,10 +326,7 @@ def test_run_says_which_messengers_it_cannot_start(env: dict[str, str], tmp_path
     )
     proc = arcircle(env, "run", "--no-sample", stdin="/ar help\n")
     assert proc.returncode == 0
-    assert (
-        "(feishu: enabled in the config but not available in this version; it is not "
-        "started)" in proc.stderr
-    )
+    assert "feishu is in HTTP mode: `arcircle serve` runs it" in proc.stderr
     assert "[#test] arcircle → tom.baker: arcircle — receivables collection" in proc.stdout
 
 
