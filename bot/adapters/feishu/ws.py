@@ -91,7 +91,10 @@ class FeishuLongConnection:
                         await self._session(ws, endpoint.service_id)
                 except wf.EndpointError as exc:
                     if exc.fatal:
-                        raise LongConnectionStopped(f"Feishu long connection: {exc}") from None
+                        raise LongConnectionStopped(
+                            f"Feishu long connection: {exc} (check FEISHU_APP_ID, "
+                            "FEISHU_APP_SECRET and that the app is enabled)"
+                        ) from None
                     log.warning("feishu ws: %s", exc)
                 except InvalidStatus as exc:
                     self._refused(exc)
@@ -143,9 +146,11 @@ class FeishuLongConnection:
     async def _pause(self, failures: int) -> None:
         """The SDK's timing: a random part of ReconnectNonce first, then ReconnectInterval
         between tries; we add the jitter to every try so many bots do not retry in step."""
-        interval = self._tuning.get("feishu.ws_reconnect", self._config.ReconnectInterval)
+        interval = self._tuning.get("feishu.ws_reconnect", max(1.0, self._config.ReconnectInterval))
         nonce = self._tuning.get("feishu.ws_reconnect_nonce", self._config.ReconnectNonce)
         delay = (interval if failures > 1 else 0.0) + random.random() * nonce
+        if "feishu.ws_reconnect" not in self._tuning:
+            delay = max(1.0, delay)  # never hammer the endpoint, whatever the server pushed
         log.info("feishu ws: reconnecting in %.1f s (try %d)", delay, failures)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closed.wait(), timeout=delay)
@@ -176,7 +181,8 @@ class FeishuLongConnection:
                 await self._send(ws, frame)
             except ConnectionClosed:
                 return
-            interval = self._tuning.get("feishu.ws_ping", self._config.PingInterval)
+            # A floor on the server's value: a pushed 0 must not turn pings into a flood.
+            interval = self._tuning.get("feishu.ws_ping", max(5.0, self._config.PingInterval))
             await asyncio.sleep(max(0.01, interval))
 
     def _on_frame(self, ws: ClientConnection, raw: bytes) -> None:
@@ -193,6 +199,9 @@ class FeishuLongConnection:
             payload = self._whole(frame)
         except ValueError as exc:  # json.JSONDecodeError is a ValueError too
             log.warning("feishu ws: malformed frame skipped (%s)", exc)
+            return
+        except Exception as exc:  # e.g. RecursionError from absurdly nested JSON in a pong
+            log.warning("feishu ws: malformed frame skipped (%s)", type(exc).__name__)
             return
         if payload is None:
             return
@@ -229,7 +238,7 @@ class FeishuLongConnection:
             except Exception as exc:  # the ack must go out whatever the handler did
                 code = 500
                 log.error(
-                    "feishu ws: event handling failed (%s, message %.64s)",
+                    "feishu ws: event handling failed (%s, message %.64r)",
                     type(exc).__name__,
                     wf.header(frame, "message_id") or "?",
                 )
