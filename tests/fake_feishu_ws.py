@@ -24,6 +24,7 @@ import base64
 import itertools
 import json
 import socket
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,6 +32,7 @@ from aiohttp import web
 from lark_oapi.ws.pb.pbbp2_pb2 import Frame
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
 
 SERVICE_ID = 7
 TICKET = "fake-ticket-0f3e"  # stands for the tokens the real URL carries
@@ -54,6 +56,8 @@ class FakeFeishuWs:
             "PingInterval": 120,
         }
         self.pong_config: dict[str, Any] | None = None  # None: pong carries self.config
+        # Headers of a refused WebSocket handshake, e.g. {"handshake-status": "403", ...}.
+        self.refuse_handshake: dict[str, str] | None = None
         self.endpoint_calls: list[dict[str, Any]] = []
         self.acks: list[dict[str, Any]] = []
         self.pings = 0
@@ -75,7 +79,7 @@ class FakeFeishuWs:
         port = _free_port()
         await web.TCPSite(self._runner, "127.0.0.1", port).start()
         self.base_url = f"http://127.0.0.1:{port}"
-        self._server = await serve(self._line, "127.0.0.1", 0)
+        self._server = await serve(self._line, "127.0.0.1", 0, process_request=self._gate)
         self._ws_port = next(iter(self._server.sockets)).getsockname()[1]
         return self
 
@@ -103,6 +107,14 @@ class FakeFeishuWs:
         return web.json_response({"code": 0, "data": {"URL": url, "ClientConfig": self.config}})
 
     # --- the line -----------------------------------------------------------------------
+
+    def _gate(self, conn: ServerConnection, request: Request) -> Response | None:
+        if self.refuse_handshake is None:
+            return None
+        response = conn.respond(HTTPStatus.FORBIDDEN, "refused\n")
+        for key, value in self.refuse_handshake.items():
+            response.headers[key] = value
+        return response
 
     async def _line(self, conn: ServerConnection) -> None:
         query = parse_qs(urlsplit(conn.request.path if conn.request else "").query)

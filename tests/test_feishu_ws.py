@@ -240,3 +240,35 @@ async def test_a_slow_handler_does_not_hold_up_pings_or_other_events() -> None:
         assert fake.pings > pings and [a["message_id"] for a in fake.acks] == [quick["message_id"]]
         release.set()
         assert (await fake.ack(slow))["code"] == 200
+
+
+@pytest.mark.parametrize(
+    ("headers", "fatal"),
+    [
+        ({"handshake-status": "403", "handshake-msg": "forbidden"}, True),
+        ({"handshake-status": "514", "handshake-autherrcode": "1000040350"}, True),
+        ({"handshake-status": "514", "handshake-autherrcode": "1"}, False),
+    ],
+)
+async def test_a_refused_handshake_stops_only_when_the_sdk_would(
+    headers: dict[str, str], fatal: bool
+) -> None:
+    async with FakeFeishuWs() as fake:
+        fake.refuse_handshake = headers
+        async with running(fake, Recorder(), {"feishu.ws_reconnect_count": 1}) as (_, task):
+            with pytest.raises(LongConnectionStopped) as stopped:
+                await asyncio.wait_for(task, 1.5)
+    assert ("handshake refused" in str(stopped.value)) is fatal
+    assert len(fake.endpoint_calls) == (1 if fatal else 2)
+
+
+async def test_close_during_the_reconnect_pause_ends_run_at_once() -> None:
+    async with FakeFeishuWs() as fake:
+        fake.endpoint_code = 1
+        tuning = {"feishu.ws_reconnect": 30.0, "feishu.ws_reconnect_nonce": 30.0}
+        async with running(fake, Recorder(), tuning) as (conn, task):
+            while len(fake.endpoint_calls) < 1:
+                await asyncio.sleep(0.01)
+            await conn.close()
+            await asyncio.wait_for(task, 0.5)
+            assert task.exception() is None
