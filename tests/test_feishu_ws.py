@@ -272,3 +272,12 @@ async def test_close_during_the_reconnect_pause_ends_run_at_once() -> None:
             await conn.close()
             await asyncio.wait_for(task, 0.5)
             assert task.exception() is None
+
+
+async def test_an_answer_that_is_not_json_is_acked_500() -> None:
+    handler = Recorder(answer={"toast": {1, 2}})  # a set: json cannot encode it
+    async with FakeFeishuWs() as fake, running(fake, handler):
+        ack = await fake.ack(await fake.push_event(CARD_ACTION))
+        after = await fake.ack(await fake.push_event(MESSAGE))
+    assert (ack["code"], ack["answer"]) == (500, None)
+    assert after["message_id"] != ack["message_id"] and len(handler.events) == 2

@@ -101,6 +101,8 @@ class FeishuLongConnection:
                 except (OSError, TimeoutError, httpx.HTTPError, WebSocketException) as exc:
                     # The exception text may quote the URL: name only its kind.
                     log.warning("feishu ws: line lost (%s)", type(exc).__name__)
+                except Exception as exc:  # whatever else: retried with backoff, never a dead bot
+                    log.error("feishu ws: unexpected %s, reconnecting", type(exc).__name__)
                 if self._closed.is_set():
                     return
                 failures += 1

@@ -90,6 +90,8 @@ def parse_endpoint(status: int, body: bytes, base: ClientConfig) -> Endpoint:
     """The answer of POST /callback/ws/endpoint → where to connect, or EndpointError."""
     if status != 200:
         raise EndpointError(f"endpoint answered HTTP {status}", fatal=False)
+    if len(body) > 64 * 1024:
+        raise EndpointError("endpoint answer too large", fatal=False)
     try:
         doc = json.loads(body)
     except ValueError:
@@ -99,8 +101,8 @@ def parse_endpoint(status: int, body: bytes, base: ClientConfig) -> Endpoint:
     code = doc.get("code")
     if code != OK:
         shown = code if isinstance(code, int) else "?"
-        return_fatal = not (isinstance(code, int) and code in RETRYABLE_CODES)
-        raise EndpointError(f"endpoint refused with code {shown}", fatal=return_fatal)
+        fatal = not (isinstance(code, int) and code in RETRYABLE_CODES)
+        raise EndpointError(f"endpoint refused with code {shown}", fatal=fatal)
     data = doc.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("URL"), str):
         raise EndpointError("endpoint answer has no URL", fatal=False)
