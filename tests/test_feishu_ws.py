@@ -281,3 +281,32 @@ async def test_an_answer_that_is_not_json_is_acked_500() -> None:
         after = await fake.ack(await fake.push_event(MESSAGE))
     assert (ack["code"], ack["answer"]) == (500, None)
     assert after["message_id"] != ack["message_id"] and len(handler.events) == 2
+
+
+def test_the_combiner_refuses_what_it_cannot_bound() -> None:
+    combiner = ws_frames.Combiner()
+    assert combiner.add("m", 2, 1, b"B") is None
+    assert combiner.add("m", 2, 0, b"A") == b"AB"  # parts joined in seq order
+    for total, seq in [(2, 2), (1, 0), (ws_frames.MAX_PARTS + 1, 0), (2, -1)]:
+        with pytest.raises(ValueError):
+            combiner.add("n", total, seq, b"x")
+    with pytest.raises(ValueError, match="too large"):
+        combiner.add("big", 2, 0, b"x" * (ws_frames.MAX_PAYLOAD + 1))
+    for i in range(ws_frames.MAX_PENDING):
+        combiner.add(f"w{i}", 2, 0, b"x")
+    with pytest.raises(ValueError, match="too many"):
+        combiner.add("one-more", 2, 0, b"x")
+
+
+def test_a_pushed_config_keeps_only_sane_numbers() -> None:
+    base = ws_frames.ClientConfig()
+    merged = base.merged(
+        {
+            "ReconnectCount": "3",
+            "PingInterval": True,
+            "ReconnectInterval": 1e9,
+            "ReconnectNonce": -4,
+        }
+    )
+    assert merged == ws_frames.ClientConfig(-1, 3600.0, 0.0, 120.0)
+    assert base.merged(["not", "a", "dict"]) == base
