@@ -135,6 +135,29 @@ async def test_a_card_button_updates_its_card_in_place(tmp_path: Path) -> None:
         assert card.updates == 1 and r.spy.seen.count("/ar customer C1") == 1
 
 
+async def test_a_retried_click_across_a_block_boundary_runs_once(tmp_path: Path) -> None:
+    """A click and DingTalk's retry of it a moment later, whatever second they fall on."""
+    from datetime import timedelta
+
+    from bot.adapters.dingtalk.inbound import DEDUP_WINDOW
+
+    async with rig(tmp_path) as r:
+        await r.say("@arcircle /ar overdue", user="lina02")
+        [card_id] = r.ding.cards
+        [button] = r.ding.buttons(card_id)
+        now = r.clock.now().timestamp()
+        to_edge = DEDUP_WINDOW - (now % DEDUP_WINDOW) - 0.1  # just before a block ends
+        r.clock.advance(timedelta(seconds=to_edge))
+        await r.click(card_id, button["id"], user="lina02")
+        r.clock.advance(timedelta(seconds=0.2))  # the retry, in the next block
+        await r.click(card_id, button["id"], user="lina02")
+        assert r.spy.seen.count("/ar customer C1") == 1
+        # A new click two blocks later is a new click.
+        r.clock.advance(timedelta(seconds=2 * DEDUP_WINDOW))
+        await r.click(card_id, button["id"], user="lina02")
+        assert r.spy.seen.count("/ar customer C1") == 2
+
+
 async def test_an_unknown_card_action_is_ignored_with_a_log_line(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -227,8 +227,8 @@ async def test_a_slow_read_never_holds_up_the_loop_or_another_users_change(
     router: Router, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert "Case #1 is open" in await say(router, "/ar open Northwind", "wang.wei")
-    slowed = Slowed(overdue.open_items)
-    monkeypatch.setattr(overdue, "open_items", slowed)
+    slowed = Slowed(overdue.overdue_page)
+    monkeypatch.setattr(overdue, "overdue_page", slowed)
     async with Ticker().watching() as ticker:
         slow = asyncio.create_task(say(router, "/ar overdue", "tom.baker"))
         await slowed.wait_started()
@@ -250,8 +250,8 @@ async def test_slack_acknowledges_while_a_slow_query_runs(
 ) -> None:
     world = build_world(fake_slack, tmp_path)
     try:
-        slowed = Slowed(overdue.open_items)
-        monkeypatch.setattr(overdue, "open_items", slowed)
+        slowed = Slowed(overdue.overdue_page)
+        monkeypatch.setattr(overdue, "overdue_page", slowed)
         async with serving(world) as server, Ticker().watching() as ticker:
             slow_hook = fake_slack.response_url()
             resp = await server.post(command_body("overdue", user="U1", hook=slow_hook))

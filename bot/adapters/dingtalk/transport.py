@@ -31,7 +31,7 @@ from bot.adapters.dingtalk import cards
 from bot.adapters.dingtalk.api import Api
 from bot.adapters.dingtalk.render import Renderer, payload, split
 from bot.adapters.dingtalk.robot import CustomRobots
-from bot.kernel.capabilities import Capabilities, adapt
+from bot.adapters.outbound import person_of, without_files
 from bot.kernel.config import Config
 from bot.kernel.identity import Identities
 from bot.kernel.messages import Mention, PermanentError, Reply, RichText
@@ -41,11 +41,6 @@ from storage.outbox import OutRow
 log = logging.getLogger(__name__)
 
 NOTIFYING = frozenset({"escalation", "remind", "repeat"})
-_NO_FILES = Capabilities(files=False)
-
-
-def without_files(message: Reply) -> Reply:
-    return adapt(message, "answer", _NO_FILES) if message.attachments else message
 
 
 class DingtalkTransport:
@@ -71,7 +66,7 @@ class DingtalkTransport:
         message = without_files(message)
         if message.text is None and message.card is None:
             return None
-        person = _person_of(row)
+        person = person_of(row)
         if self._api is None:
             channel = row.destination
             if person is not None:
@@ -137,12 +132,3 @@ class DingtalkTransport:
             if n:  # only the first piece mentions
                 body["at"] = {"atUserIds": [], "isAtAll": False}
             await self._robots.send(channel, body, self._now())
-
-
-def _person_of(row: OutRow) -> str | None:
-    """The person a row is for, when it is a direct message (`@<person>`, payload owner)."""
-    if not row.destination.startswith("@"):
-        return None
-    data = row.payload if isinstance(row.payload, dict) else {}
-    person = data.get("person") or data.get("owner") or row.destination[1:]
-    return str(person) if person else None

@@ -20,13 +20,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from bot.adapters.feishu import render
 from bot.adapters.feishu.api import FeishuApi, is_image
 from bot.adapters.feishu.robot import RobotSender
-from bot.kernel.capabilities import Capabilities, adapt
+from bot.adapters.outbound import person_of, read_files, without_files
 from bot.kernel.config import Config
 from bot.kernel.identity import Identities
 from bot.kernel.messages import Mention, PermanentError, Reply, RichText
@@ -34,7 +33,6 @@ from bot.kernel.rich import display_names
 from storage.outbox import OutRow
 
 OPEN_ID_PREFIX = "ou_"
-_NO_FILES = Capabilities(files=False)
 
 
 class FeishuTransport:
@@ -78,7 +76,7 @@ class FeishuTransport:
         api = self._api
         if api is None:
             raise PermanentError("feishu: files need the app (mode: robot cannot upload)")
-        for name, data in _read(paths):
+        for name, data in read_files(paths):
             if is_image(data):
                 kind, content = "image", {"image_key": await api.upload_image(name, data)}
             else:
@@ -94,7 +92,7 @@ class FeishuTransport:
     async def deliver(
         self, row: OutRow, message: Reply, *, update_ref: str | None, thread_ref: str | None
     ) -> str | None:
-        person = _person_of(row)
+        person = person_of(row)
         if self._api is None:
             destination = row.destination
             if person is not None:
@@ -193,28 +191,3 @@ def _mentioning(person: str, message: Reply) -> Reply:
     lead = RichText(Mention.person(person), " ")
     text = lead + message.text if message.text else lead
     return Reply(text=text, card=message.card, ephemeral=False)
-
-
-def without_files(message: Reply) -> Reply:
-    """The message as a messenger without files gets it: the fallback section, the names."""
-    return adapt(message, "answer", _NO_FILES) if message.attachments else message
-
-
-def _read(paths: tuple[str, ...]) -> list[tuple[str, bytes]]:
-    """The files' names and bytes, all read before any is sent: a missing one sends none."""
-    files = []
-    for path in paths:
-        file = Path(path)
-        if not file.is_file():
-            raise PermanentError(f"attachment {file.name} is missing on the bot's disk")
-        files.append((file.name, file.read_bytes()))
-    return files
-
-
-def _person_of(row: OutRow) -> str | None:
-    """The person a row is for, when it is a direct message (`@<person>`, payload owner)."""
-    if not row.destination.startswith("@"):
-        return None
-    payload = row.payload if isinstance(row.payload, dict) else {}
-    person = payload.get("person") or payload.get("owner") or row.destination[1:]
-    return str(person) if person else None

@@ -23,11 +23,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
+from bot.adapters.outbound import person_of, read_files, without_files
 from bot.adapters.wecom import render
 from bot.adapters.wecom.api import App, Robot, is_robot_image
-from bot.kernel.capabilities import Capabilities, adapt
 from bot.kernel.config import Config
 from bot.kernel.identity import Identities
 from bot.kernel.messages import Mention, PermanentError, Reply, RichText, plain
@@ -37,12 +36,6 @@ from storage.outbox import OutRow
 DEFAULT_KEY_VAR = "WECOM_WEBHOOK_KEY"
 # Rows whose point is to make someone act: sent as text with a mentioned_list.
 NOTIFYING = frozenset({"escalation", "remind", "repeat"})
-_NO_FILES = Capabilities(files=False)
-
-
-def without_files(message: Reply) -> Reply:
-    """The message as a messenger without files gets it: the fallback section, the names."""
-    return adapt(message, "answer", _NO_FILES) if message.attachments else message
 
 
 class WecomTransport:
@@ -77,7 +70,7 @@ class WecomTransport:
     async def send_files(self, channel: str, paths: Sequence[str], key: str | None = None) -> None:
         """Each file through the channel's robot; all are read before anything is sent."""
         key = key or self._key_or_fail(channel)
-        for name, data in _read(paths):
+        for name, data in read_files(paths):
             if is_robot_image(data):
                 await self._robot.send_image(key, data, channel=channel)
             else:
@@ -91,13 +84,13 @@ class WecomTransport:
         """Each file to one person through the app (has_app says whether there is one)."""
         if self._app is None:
             raise PermanentError("files to one person need the app (WECOM_CORP_ID, ...)")
-        for name, data in _read(paths):
+        for name, data in read_files(paths):
             await self._app.send_file(user_id, name, data)
 
     async def deliver(
         self, row: OutRow, message: Reply, *, update_ref: str | None, thread_ref: str | None
     ) -> str | None:
-        person = _person_of(row)
+        person = person_of(row)
         if person is not None:
             await self._direct(row, person, message)
             return None
@@ -162,23 +155,3 @@ class WecomTransport:
         text = lead + message.text if message.text else lead
         shown = Reply(text=text, card=message.card, ephemeral=False)
         await self._post(channel, render.reply_md(shown, self._names))
-
-
-def _read(paths: Sequence[str]) -> list[tuple[str, bytes]]:
-    """The files' names and bytes, all read before any is sent: a missing one sends none."""
-    files = []
-    for path in paths:
-        file = Path(path)
-        if not file.is_file():
-            raise PermanentError(f"attachment {file.name} is missing on the bot's disk")
-        files.append((file.name, file.read_bytes()))
-    return files
-
-
-def _person_of(row: OutRow) -> str | None:
-    """The person a row is for, when it is a direct message (`@<person>`, payload owner)."""
-    if not row.destination.startswith("@"):
-        return None
-    payload = row.payload if isinstance(row.payload, dict) else {}
-    person = payload.get("person") or payload.get("owner") or row.destination[1:]
-    return str(person) if person else None
