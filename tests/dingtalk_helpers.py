@@ -4,11 +4,10 @@ client on the messenger's routes."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +17,10 @@ from bot import http
 from bot.adapters.base import Services
 from bot.adapters.dingtalk.running import DingtalkRunning
 from bot.app import Runtime, build_runtime
-from bot.kernel.capabilities import adapt
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import load_config
 from bot.kernel.identity import Identities
 from bot.kernel.messages import Reply
-from jobs.outbox import OutboxWorker
-from jobs.render import render_row
-from storage import outbox as ob
-from storage.outbox import OutRow
 from tests.conftest import LEDGER_HEADER, run_import, write_csv
 from tests.fake_dingtalk import FakeDingtalk
 from tests.test_slack_inbound import LEDGER
@@ -171,37 +165,3 @@ async def rig(
             finally:
                 await messenger.stop()
                 rt.db.dispose()
-
-
-def outbox(r: Rig, *, rate: bool = True) -> OutboxWorker:
-    """The real outbox worker on the fake clock, rendering rows as `arcircle` does."""
-    caps = r.messenger.capabilities
-
-    def render(row: OutRow) -> Reply | None:
-        with r.rt.db.engine.connect() as conn:
-            message = render_row(conn, row, r.rt.config, r.clock.now())
-        return None if message is None else adapt(message, row.kind, caps)
-
-    async def sleep(seconds: float) -> None:
-        r.clock.advance(timedelta(seconds=seconds))
-        await asyncio.sleep(0)
-
-    return OutboxWorker(
-        r.rt.db,
-        r.clock,
-        {"dingtalk": r.messenger.transport()},
-        render,
-        rates={"dingtalk": r.rt.config.outbox.rate("dingtalk")},
-        monotonic=lambda: r.clock.now().timestamp(),
-        sleep=sleep,
-    )
-
-
-async def deliver(r: Rig, worker: OutboxWorker) -> None:
-    for _ in range(40):
-        await worker.run_once()
-        with r.rt.db.engine.connect() as conn:
-            if not ob.listing(conn, ("pending",)):
-                return
-        r.clock.advance(timedelta(seconds=5))
-    raise AssertionError("outbox rows still pending")

@@ -17,7 +17,8 @@ from typing import Any
 from bot.adapters.dingtalk import cards
 from jobs.circle import scan_overdue, tick
 from storage.circle import load_case
-from tests.dingtalk_helpers import GROUP, Rig, deliver, outbox, rig
+from tests.dingtalk_helpers import GROUP, Rig, rig
+from tests.outbox_helpers import deliver, outbox
 
 
 def case(r: Rig) -> Any:

@@ -30,21 +30,15 @@ from bot.adapters.base import Services
 from bot.adapters.dingtalk import cards
 from bot.adapters.dingtalk.running import DingtalkRunning
 from bot.app import Runtime, build_runtime, start_messengers
-from bot.kernel.capabilities import adapt
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import load_config
 from bot.kernel.identity import Identities
-from bot.kernel.messages import Reply
 from jobs.circle import scan_overdue, tick
-from jobs.outbox import OutboxWorker
-from jobs.render import render_row
-from storage import outbox as ob
-from storage.circle import load_case
-from storage.outbox import OutRow
 from tests.conftest import LEDGER_HEADER, run_import, write_csv
 from tests.dingtalk_helpers import APP_KEY, APP_SECRET, CONFIG, GROUP, NOW, USERS, Spy, env_for
 from tests.fake_dingtalk import FakeDingtalk
 from tests.fake_dingtalk_stream import FakeDingtalkStream
+from tests.outbox_helpers import case, deliver, outbox
 from tests.test_slack_inbound import LEDGER
 
 STREAM_CONFIG = CONFIG.replace("    mode: http\n", "    mode: stream\n")
@@ -163,47 +157,6 @@ async def stream_rig(tmp_path: Path) -> AsyncIterator[StreamRig]:
             await messenger.stop()
             await asyncio.wait_for(task, 5)
             rt.db.dispose()
-
-
-def outbox(r: StreamRig) -> OutboxWorker:
-    """The real outbox worker on the fake clock, rendering rows as `arcircle` does."""
-    caps = r.messenger.capabilities
-
-    def render(row: OutRow) -> Reply | None:
-        with r.rt.db.engine.connect() as conn:
-            message = render_row(conn, row, r.rt.config, r.clock.now())
-        return None if message is None else adapt(message, row.kind, caps)
-
-    async def sleep(seconds: float) -> None:
-        r.clock.advance(timedelta(seconds=seconds))
-        await asyncio.sleep(0)
-
-    return OutboxWorker(
-        r.rt.db,
-        r.clock,
-        {"dingtalk": r.messenger.transport()},
-        render,
-        rates={"dingtalk": r.rt.config.outbox.rate("dingtalk")},
-        monotonic=lambda: r.clock.now().timestamp(),
-        sleep=sleep,
-    )
-
-
-async def deliver(r: StreamRig, worker: OutboxWorker) -> None:
-    for _ in range(40):
-        await worker.run_once()
-        with r.rt.db.engine.connect() as conn:
-            if not ob.listing(conn, ("pending",)):
-                return
-        r.clock.advance(timedelta(seconds=5))
-    raise AssertionError("outbox rows still pending")
-
-
-def case(r: StreamRig) -> Any:
-    with r.rt.db.engine.connect() as conn:
-        view = load_case(conn, 1)
-    assert view is not None
-    return view
 
 
 def shown(post: dict[str, Any]) -> str:

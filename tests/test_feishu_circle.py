@@ -10,61 +10,13 @@ clock is fake; the jobs are driven step by step, as in tests/test_wecom_circle.p
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-from bot.kernel.capabilities import adapt
-from bot.kernel.messages import Reply
 from jobs.circle import scan_overdue, tick
-from jobs.outbox import OutboxWorker
-from jobs.render import render_row
-from storage import outbox as ob
-from storage.circle import load_case
-from storage.outbox import OutRow
-from tests.feishu_helpers import GROUP, Rig, rig
-
-
-def outbox(r: Rig) -> OutboxWorker:
-    caps = r.messenger.capabilities
-
-    def render(row: OutRow) -> Reply | None:
-        with r.rt.db.engine.connect() as conn:
-            message = render_row(conn, row, r.rt.config, r.clock.now())
-        return None if message is None else adapt(message, row.kind, caps)
-
-    async def sleep(seconds: float) -> None:
-        r.clock.advance(timedelta(seconds=seconds))
-        await asyncio.sleep(0)
-
-    return OutboxWorker(
-        r.rt.db,
-        r.clock,
-        {"feishu": r.messenger.transport()},
-        render,
-        rates={"feishu": r.rt.config.outbox.rate("feishu")},
-        monotonic=lambda: r.clock.now().timestamp(),
-        sleep=sleep,
-    )
-
-
-async def deliver(r: Rig, worker: OutboxWorker) -> None:
-    for _ in range(20):
-        await worker.run_once()
-        with r.rt.db.engine.connect() as conn:
-            if not ob.listing(conn, ("pending",)):
-                return
-        r.clock.advance(timedelta(seconds=5))
-    raise AssertionError("outbox rows still pending")
-
-
-def case(r: Rig) -> Any:
-    with r.rt.db.engine.connect() as conn:
-        view = load_case(conn, 1)
-    assert view is not None
-    return view
+from tests.feishu_helpers import GROUP, rig
+from tests.outbox_helpers import case, deliver, outbox
 
 
 async def test_the_whole_circle_on_feishu(tmp_path: Path) -> None:

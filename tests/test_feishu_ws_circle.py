@@ -33,21 +33,15 @@ from aiohttp import web
 from bot.adapters.base import Services
 from bot.adapters.feishu.running import FeishuRunning
 from bot.app import Runtime, build_runtime, start_messengers
-from bot.kernel.capabilities import adapt
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import load_config
 from bot.kernel.identity import Identities
-from bot.kernel.messages import Reply
 from jobs.circle import scan_overdue, tick
-from jobs.outbox import OutboxWorker
-from jobs.render import render_row
-from storage import outbox as ob
-from storage.circle import load_case
-from storage.outbox import OutRow
 from tests.conftest import LEDGER_HEADER, run_import, write_csv
 from tests.fake_feishu import APP_ID, APP_SECRET, FakeFeishu, Sent
 from tests.fake_feishu_ws import TICKET, FakeFeishuWs
 from tests.feishu_helpers import CONFIG, GROUP, NOW, Spy
+from tests.outbox_helpers import case, deliver, outbox
 from tests.test_slack_inbound import LEDGER
 
 WS_CONFIG = CONFIG.replace("    mode: http\n", "    mode: websocket\n")
@@ -199,47 +193,6 @@ async def ws_rig(tmp_path: Path) -> AsyncIterator[WsRig]:
             await messenger.stop()
             await asyncio.wait_for(task, 2)
             rt.db.dispose()
-
-
-def outbox(r: WsRig) -> OutboxWorker:
-    """The real outbox worker on the fake clock, rendering rows as `arcircle` does."""
-    caps = r.messenger.capabilities
-
-    def render(row: OutRow) -> Reply | None:
-        with r.rt.db.engine.connect() as conn:
-            message = render_row(conn, row, r.rt.config, r.clock.now())
-        return None if message is None else adapt(message, row.kind, caps)
-
-    async def sleep(seconds: float) -> None:
-        r.clock.advance(timedelta(seconds=seconds))
-        await asyncio.sleep(0)
-
-    return OutboxWorker(
-        r.rt.db,
-        r.clock,
-        {"feishu": r.messenger.transport()},
-        render,
-        rates={"feishu": r.rt.config.outbox.rate("feishu")},
-        monotonic=lambda: r.clock.now().timestamp(),
-        sleep=sleep,
-    )
-
-
-async def deliver(r: WsRig, worker: OutboxWorker) -> None:
-    for _ in range(20):
-        await worker.run_once()
-        with r.rt.db.engine.connect() as conn:
-            if not ob.listing(conn, ("pending",)):
-                return
-        r.clock.advance(timedelta(seconds=5))
-    raise AssertionError("outbox rows still pending")
-
-
-def case(r: WsRig) -> Any:
-    with r.rt.db.engine.connect() as conn:
-        view = load_case(conn, 1)
-    assert view is not None
-    return view
 
 
 def shown(sent: list[Sent]) -> str:
