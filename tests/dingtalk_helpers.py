@@ -20,9 +20,9 @@ from bot.app import Runtime, build_runtime
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import load_config
 from bot.kernel.identity import Identities
-from bot.kernel.messages import Reply
 from tests.conftest import LEDGER_HEADER, run_import, write_csv
 from tests.fake_dingtalk import FakeDingtalk
+from tests.loopback import Spy
 from tests.test_slack_inbound import LEDGER
 
 # A made-up app (not a real one's credentials).
@@ -53,26 +53,6 @@ platforms:
     mode: http
     bot_names: [arcircle, 催收助手]
 """
-
-
-class Spy:
-    """The router, counting what reaches it (a refused callback must run nothing)."""
-
-    def __init__(self, router: Any) -> None:
-        self._router = router
-        self.clock = router.clock
-        self.access = router.access
-        self.seen: list[str] = []
-        self.fail = False
-
-    async def handle(self, text: str, **kw: Any) -> Reply | None:
-        self.seen.append(text)
-        if self.fail:
-            raise RuntimeError("boom: a secret-looking detail")
-        return await self._router.handle(text, **kw)  # type: ignore[no-any-return]
-
-    def case_of(self, text: str) -> int | None:
-        return self._router.case_of(text)  # type: ignore[no-any-return]
 
 
 @dataclass

@@ -42,12 +42,13 @@ import hashlib
 import hmac
 import itertools
 import json
-import socket
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.loopback import serve
 
 
 def sender_sign(secret: str, timestamp_ms: int) -> str:
@@ -99,13 +100,7 @@ class FakeDingtalk:
         app.router.add_post("/v1.0/robot/getBotListInGroup", self._bots)
         app.router.add_post("/session/{n}", self._session)
         app.router.add_post("/robot/send", self._robot)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
-        await runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        await web.SockSite(runner, sock).start()
-        self._runner = runner
-        self.root = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self._runner, self.root = await serve(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -41,7 +41,6 @@ import hmac
 import itertools
 import json
 import os
-import socket
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +48,8 @@ from typing import Any
 from aiohttp import web
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from tests.loopback import serve
 
 BOT_OPEN_ID = "ou_bot000000000000000000000000001"
 APP_ID = "cli_test0000001"
@@ -122,13 +123,7 @@ class FakeFeishu:
         app.router.add_post("/open-apis/im/v1/images", self._upload_image)
         app.router.add_post("/open-apis/im/v1/files", self._upload_file)
         app.router.add_post("/robot/{name}", self._robot)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
-        await runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        await web.SockSite(runner, sock).start()
-        self._runner = runner
-        self.root = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self._runner, self.root = await serve(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

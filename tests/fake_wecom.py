@@ -39,7 +39,6 @@ import hashlib
 import itertools
 import json
 import os
-import socket
 import struct
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -48,6 +47,8 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from tests.loopback import serve
 
 
 class SenderCrypto:
@@ -131,13 +132,7 @@ class FakeWecom:
         app.router.add_post("/cgi-bin/message/send", self._app_send)
         app.router.add_post("/cgi-bin/media/upload", self._app_upload)
         app.router.add_post("/hooks/{n}", self._hook)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
-        await runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        await web.SockSite(runner, sock).start()
-        self._runner = runner
-        self.root = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self._runner, self.root = await serve(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -3,7 +3,6 @@ from Services (as `arcircle serve` does), its HTTP routes, and the fake Feishu."
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,9 +19,9 @@ from bot.app import Runtime, build_runtime
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import load_config
 from bot.kernel.identity import Identities
-from bot.kernel.messages import Reply
 from tests.conftest import LEDGER_HEADER, run_import, write_csv
 from tests.fake_feishu import APP_ID, APP_SECRET, FakeFeishu
+from tests.loopback import Spy
 from tests.test_slack_inbound import LEDGER
 
 # Made-up credentials (the documented vectors are in test_feishu_crypto.py).
@@ -52,37 +51,6 @@ platforms:
     mode: http
     bot_names: [arcircle, 催收助手]
 """
-
-
-class Spy:
-    """The router, counting what reaches it (a refused event must run nothing)."""
-
-    def __init__(self, router: Any) -> None:
-        self._router = router
-        self.clock = router.clock
-        self.access = router.access
-        self.seen: list[str] = []
-        self.gate: asyncio.Event | None = None  # set: answers wait until it is set
-        self.fail = False
-
-    async def handle(self, text: str, **kw: Any) -> Reply | None:
-        self.seen.append(text)
-        if self.fail:
-            raise RuntimeError("secret-detail-that-must-not-reach-chat")
-        if self.gate is not None:
-            await self.gate.wait()
-        return await self._router.handle(text, **kw)  # type: ignore[no-any-return]
-
-    def case_of(self, text: str) -> int | None:
-        return self._router.case_of(text)  # type: ignore[no-any-return]
-
-    async def open_form(self, ref: Any, **kw: Any) -> Any:
-        self.seen.append(f"open_form {ref.key()}")
-        return await self._router.open_form(ref, **kw)
-
-    async def submit_form(self, ref: Any, values: Any, **kw: Any) -> Any:
-        self.seen.append(f"submit_form {ref.key()}")
-        return await self._router.submit_form(ref, values, **kw)
 
 
 @dataclass

@@ -3,7 +3,6 @@ directly from Services (as `arcircle serve` does), and an HTTP client on its rou
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,9 +19,9 @@ from bot.app import Runtime, build_runtime
 from bot.kernel.clock import FakeClock
 from bot.kernel.config import load_config
 from bot.kernel.identity import Identities
-from bot.kernel.messages import Reply
 from tests.conftest import LEDGER_HEADER, run_import, write_csv
 from tests.fake_wecom import FakeWecom
+from tests.loopback import Spy
 from tests.test_slack_inbound import LEDGER
 
 # A made-up robot's credentials (not WeCom's samples: those are in test_wecom_crypto.py).
@@ -53,26 +52,6 @@ platforms:
     bot_names: [arcircle, 催收助手]
     webhooks: {"#ar-circle": WECOM_WEBHOOK_CIRCLE}
 """
-
-
-class Spy:
-    """The router, counting what reaches it (a refused callback must run nothing)."""
-
-    def __init__(self, router: Any) -> None:
-        self._router = router
-        self.clock = router.clock
-        self.access = router.access
-        self.seen: list[str] = []
-        self.gate: asyncio.Event | None = None  # set: answers wait until it is set
-
-    async def handle(self, text: str, **kw: Any) -> Reply | None:
-        self.seen.append(text)
-        if self.gate is not None:
-            await self.gate.wait()
-        return await self._router.handle(text, **kw)  # type: ignore[no-any-return]
-
-    def case_of(self, text: str) -> int | None:
-        return self._router.case_of(text)  # type: ignore[no-any-return]
 
 
 @dataclass
