@@ -114,7 +114,10 @@ def test_a_plugin_never_imports_another() -> None:
             parts = target.split(".")
             if target.startswith("bot.adapters.") and len(parts) > 2:
                 other = parts[2]
-                if other not in (own, "base", "registry", "web"):
+                # Another plugin (a package with a plugin.py) is off limits; the shared
+                # modules beside them (base, registry, outbound) are what plugins build on.
+                plugin = (ROOT / "bot" / "adapters" / other / "plugin.py").exists()
+                if other != own and plugin:
                     wrong.append(f"{mine} imports {target}")
     assert wrong == []
 

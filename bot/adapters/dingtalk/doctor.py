@@ -30,8 +30,6 @@ def offline(config: Config, env: Mapping[str, str]) -> list[Finding]:
             value = env.get(var, "")
             if value and (value != value.strip() or not value.isascii()):
                 found.append(Finding("fail", f"{var} must be ASCII without spaces"))
-        if not config.circle.channels.get("dingtalk"):
-            found.append(Finding("warn", "circle.channels.dingtalk is not set (no circle cards)"))
     for channel, robot in section.robots.items():
         names = [robot.webhook] + ([robot.secret] if robot.secret else [])
         missing = [n for n in names if not env.get(n, "").strip()]
