@@ -121,15 +121,18 @@ def test_sqlite_answers_from_the_indexes(sqlite_db: Database, tmp_path: Path) ->
         assert "VIRTUAL TABLE INDEX" in plan
 
 
-@pytest.mark.postgres
-def test_postgres_has_the_trigram_index(db: Database) -> None:
-    if db.dialect != "postgresql":
-        pytest.skip("PostgreSQL only")
+def test_each_database_has_its_trigram_index(db: Database) -> None:
     with db.engine.connect() as conn:
-        found = conn.execute(
-            text(
-                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_customer_name_trgm' "
-                "AND schemaname = current_schema()"
-            )
-        ).scalar()
-    assert found is not None and "gin_trgm_ops" in found
+        if db.dialect == "postgresql":
+            found = conn.execute(
+                text(
+                    "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_customer_name_trgm' "
+                    "AND schemaname = current_schema()"
+                )
+            ).scalar()
+            assert found is not None and "gin_trgm_ops" in found
+        else:
+            found = conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = 'customer_fts'")
+            ).scalar()
+            assert found is not None and "trigram" in found
