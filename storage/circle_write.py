@@ -57,12 +57,12 @@ def _fanout(
 
 
 def _bump(conn: Connection, case_id: int, now: datetime, **values: Any) -> int:
-    conn.execute(
+    version: int = conn.execute(
         update(_case)
         .where(_case.c.id == case_id)
         .values(version=_case.c.version + 1, updated_at=now, **values)
-    )
-    version: int = conn.execute(select(_case.c.version).where(_case.c.id == case_id)).scalar_one()
+        .returning(_case.c.version)
+    ).scalar_one()
     return version
 
 
