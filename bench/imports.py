@@ -5,8 +5,9 @@
 One generated ledger (bench.generate), imported three ways into the same server:
 1. ours: `arcircle import` (every cell validated, customers, invoices, payments and their
    indexes; on PostgreSQL through COPY).
-2. pandas: read_csv + to_sql into one unindexed table (SQLite file or the PostgreSQL
-   database; `method=None`, pandas' default).
+2. pandas: read_csv + to_sql into one unindexed table (a SQLite file through a plain sqlite3
+   connection, or the PostgreSQL database through SQLAlchemy; `method=None`, pandas'
+   default).
 3. the floor: the CSV as it is into one unindexed table by the plain driver (SQLite:
    executemany of the raw rows; PostgreSQL: COPY FROM STDIN).
 
@@ -59,6 +60,9 @@ def pandas_to_sql(target: Any, csv_path: Path) -> float:
         na_values={"settled_date": [""]},
     )
     df.to_sql("pandas_ledger", target, index=False, if_exists="replace")
+    if isinstance(target, sqlite3.Connection):
+        target.commit()
+        target.close()
     return time.perf_counter() - started
 
 
