@@ -34,7 +34,6 @@ another, so its order is what it was; the pacing state stays on the loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import re
@@ -46,13 +45,13 @@ from typing import Protocol
 
 from bot.kernel.clock import Clock
 from bot.kernel.messages import DeliveryError, PermanentError, Reply, RetryAfter
-from storage import delivery, lanes
+from jobs.outbox_lanes import Lane, LaneLeases
+from storage import delivery
 from storage.db import Database
 from storage.outbox import OutRow
 
 log = logging.getLogger(__name__)
 
-Lane = tuple[str, str]  # (platform, destination)
 DEFAULT_RATE = (1, timedelta(seconds=1))
 
 
@@ -115,10 +114,7 @@ class OutboxWorker:
         self._on_sent = on_sent  # telemetry: a row went out
         # With a holder, destinations are claimed (storage.lanes) so several replicas can
         # deliver side by side; without, this worker is the only one (tests, one process).
-        self._holder = holder
-        # A lane is renewed before each row and every third of this while it runs (a send
-        # or a rate wait may take longer); a dead holder's lanes wait this long at most.
-        self._lane_lease = lane_lease
+        self._leases = None if holder is None else LaneLeases(db, clock, holder, lane_lease)
         self._transports = dict(transports)
         self._render = render
         self._rates = dict(rates)
@@ -182,12 +178,8 @@ class OutboxWorker:
             if lane in busy or lane in self._lanes or self._paused_until.get(lane, 0.0) > mono:
                 continue
             ready[lane] = head
-        if self._holder is not None and ready:
-            now = self._clock.now()
-            held = await asyncio.to_thread(
-                lanes.claim, self._db, list(ready), self._holder, now, now + self._lane_lease
-            )
-            ready = dict(held)
+        if self._leases is not None:
+            ready = await self._leases.claim(ready)
         started = []
         for lane, head in ready.items():
             if lane in self._lanes:
@@ -201,11 +193,11 @@ class OutboxWorker:
         """Stop: a lane waiting for its turn is cancelled, a lane in a send finishes it."""
         self._stopping = True
         try:
-            lanes = list(self._lanes.items())
-            for lane, task in lanes:
+            running = list(self._lanes.items())
+            for lane, task in running:
                 if lane not in self._sending:
                     task.cancel()
-            await asyncio.gather(*(task for _, task in lanes), return_exceptions=True)
+            await asyncio.gather(*(task for _, task in running), return_exceptions=True)
         finally:
             self._stopping = False
 
@@ -213,10 +205,13 @@ class OutboxWorker:
         """Send a destination's due rows one after another; how many were sent."""
         sent = 0
         row: OutRow | None = head
-        beat = None if self._holder is None else asyncio.create_task(self._heartbeat(lane))
+        leases = self._leases
+        beat = None if leases is None else asyncio.create_task(leases.keep(lane))
         try:
             for _ in range(self._per_pass):
-                if row is None or self._stopping or not await self._still_mine(lane):
+                if row is None or self._stopping:
+                    break
+                if leases is not None and not await leases.still_mine(lane):
                     break
                 current = row
                 outcome, row = await self._handle(lane, current)
@@ -235,34 +230,9 @@ class OutboxWorker:
                 beat.cancel()
             if self._lanes.get(lane) is asyncio.current_task():
                 del self._lanes[lane]
-            if self._holder is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.to_thread(lanes.release, self._db, lane, self._holder)
+            if leases is not None:
+                await leases.release(lane)
         return sent
-
-    async def _heartbeat(self, lane: Lane) -> None:
-        """Keep the lane while a send or a rate wait takes longer than its lease. Real time:
-        the lease guards against a replica that stopped, whatever clock the tests run."""
-        assert self._holder is not None
-        while True:
-            await asyncio.sleep(self._lane_lease.total_seconds() / 3)
-            now = self._clock.now()
-            with contextlib.suppress(Exception):
-                await asyncio.to_thread(
-                    lanes.renew, self._db, lane, self._holder, now, now + self._lane_lease
-                )
-
-    async def _still_mine(self, lane: Lane) -> bool:
-        """Renew the lane before each row; False when another replica has taken it."""
-        if self._holder is None:
-            return True
-        now = self._clock.now()
-        mine = await asyncio.to_thread(
-            lanes.renew, self._db, lane, self._holder, now, now + self._lane_lease
-        )
-        if not mine:
-            log.warning("outbox: lane %s/%s was taken over; leaving it", *lane)
-        return mine
 
     # --- one row ------------------------------------------------------------------------
 

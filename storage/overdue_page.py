@@ -25,7 +25,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, case, func, literal, literal_column, select
-from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 
 from playbook.aging import AgingPolicy, RiskFacts, priority_score
 from playbook.money import exponent, exponent_exceptions
@@ -38,21 +37,12 @@ _cus = Customer.__table__  # type: ignore[attr-defined]
 _PROBE = Decimal(1_000_000)  # large enough that the cent rounding of the score is exact
 _EXTRA = 64  # rows fetched beyond the page, for the exact re-sort
 _SLACK = 0.02  # how far the approximate score may sit from the exact one (cent rounding)
-_CAP = 20_000
+_CAP = 20_000  # a cut-off shared by this many rows is not re-sorted exactly past the page
 # SQLite's planner prefers the two-column seek on (status, due_date) and then reads the table
 # for every overdue item; the covering index answers from the index alone, three times faster
 # at a million invoices. PostgreSQL's planner weighs an index-only scan itself.
+# (storage.db teaches SQLAlchemy to render SQLite's INDEXED BY.)
 _COVER_HINT = "INDEXED BY ix_invoice_overdue_cover"
-
-
-def _sqlite_from_hint(self: SQLiteCompiler, table: Any, text: str | None) -> str | None:
-    return text
-
-
-# SQLAlchemy renders `with_hint(..., "sqlite")` only where a dialect says how; SQLite's
-# "table INDEXED BY index" is the hint text itself. Only statements that ask for a SQLite hint
-# change (this module's two).
-SQLiteCompiler.get_from_hint_text = _sqlite_from_hint  # type: ignore[method-assign,assignment]  # a cut-off shared by this many rows is not re-sorted exactly past the page
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from playbook.aging import (
 )
 from playbook.money import from_minor
 from storage.bulk import batched
+from storage.customer_search import CUSTOMER_COLS, customer_ref
 
 # Customer lookup lives in storage.customer_search; re-exported for the handlers.
 from storage.customer_search import CustomerRef as CustomerRef
 from storage.customer_search import Lookup as Lookup
-from storage.customer_search import customer_ref
 from storage.customer_search import find_customer as find_customer
 from storage.models import Customer, Invoice
 from storage.models import Payment as PaymentRow
@@ -75,12 +75,7 @@ OPEN_ITEM_COLS = (
     _inv.c.issue_date,
     _inv.c.due_date,
     _inv.c.disputed,
-    _cus.c.id.label("cid"),
-    _cus.c.code,
-    _cus.c.name,
-    _cus.c.segment,
-    _cus.c.status.label("cstatus"),
-    _cus.c.on_hold,
+    *CUSTOMER_COLS,
 )
 
 
