@@ -68,3 +68,26 @@ def case(r: Driven, case_id: int = 1) -> Any:
         view = load_case(conn, case_id)
     assert view is not None
     return view
+
+
+def enqueue_row(
+    r: Driven, key: str, kind: str, destination: str, *, ref_key: str | None = None, **payload: str
+) -> None:
+    """One outbox row for the rig's messenger, written now."""
+    with r.rt.db.engine.begin() as conn:
+        ob.enqueue(
+            conn,
+            key=key,
+            platform=r.messenger.name,
+            destination=destination,
+            kind=kind,
+            payload=payload,
+            now=r.clock.now(),
+            ref_key=ref_key,
+        )
+
+
+def outbox_rows(r: Driven) -> list[OutRow]:
+    """Every row sent, pending or parked, in id order."""
+    with r.rt.db.engine.begin() as conn:
+        return ob.listing(conn, ("pending", "parked", "sent"))

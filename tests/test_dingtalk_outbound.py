@@ -14,9 +14,10 @@ import pytest
 from bot.adapters.dingtalk import cards
 from bot.kernel.messages import Button, Card, Mention, Reply, RichText
 from jobs.outbox import OutboxWorker
-from storage import outbox as ob
 from storage.outbox import OutRow
 from tests.dingtalk_helpers import APP_SECRET, GROUP, Rig, rig
+from tests.outbox_helpers import enqueue_row
+from tests.outbox_helpers import outbox_rows as rows
 from tests.test_slack_outbound import VirtualTime
 
 
@@ -49,22 +50,8 @@ def worker(r: Rig, vt: VirtualTime) -> OutboxWorker:
 
 
 def put(r: Rig, key: str, kind: str, destination: str = GROUP, **payload: str) -> None:
-    with r.rt.db.engine.begin() as conn:
-        ob.enqueue(
-            conn,
-            key=key,
-            platform="dingtalk",
-            destination=destination,
-            kind=kind,
-            payload=payload,
-            now=r.clock.now(),
-            ref_key="case:1" if kind.startswith("card") else None,
-        )
-
-
-def rows(r: Rig) -> list[OutRow]:
-    with r.rt.db.engine.begin() as conn:
-        return ob.listing(conn, ("pending", "parked", "sent"))
+    ref_key = "case:1" if kind.startswith("card") else None
+    enqueue_row(r, key, kind, destination, ref_key=ref_key, **payload)
 
 
 @pytest.mark.parametrize(

@@ -26,10 +26,11 @@ from bot.kernel.messages import (
     Section,
 )
 from jobs.outbox import OutboxWorker
-from storage import outbox as ob
 from storage.outbox import OutRow
 from tests.fake_feishu import APP_SECRET
 from tests.feishu_helpers import CONFIG, ENCRYPT_KEY, GROUP, Rig, rig
+from tests.outbox_helpers import enqueue_row
+from tests.outbox_helpers import outbox_rows as all_rows
 from tests.test_slack_outbound import VirtualTime
 
 
@@ -58,21 +59,7 @@ def worker(r: Rig, vt: VirtualTime) -> OutboxWorker:
 
 
 def put(r: Rig, key: str, kind: str, destination: str = GROUP, **payload: str) -> None:
-    with r.rt.db.engine.begin() as conn:
-        ob.enqueue(
-            conn,
-            key=key,
-            platform="feishu",
-            destination=destination,
-            kind=kind,
-            payload=payload,
-            now=r.clock.now(),
-        )
-
-
-def all_rows(r: Rig) -> list[OutRow]:
-    with r.rt.db.engine.begin() as conn:
-        return ob.listing(conn, ("pending", "parked", "sent"))
+    enqueue_row(r, key, kind, destination, **payload)
 
 
 @pytest.mark.parametrize("code", [429, 230020, 11232, 99991400])

@@ -18,6 +18,8 @@ from jobs.outbox import OutboxWorker
 from storage import outbox as ob
 from storage.outbox import OutRow
 from tests.feishu_helpers import CONFIG, GROUP, Rig, rig
+from tests.outbox_helpers import enqueue_row
+from tests.outbox_helpers import outbox_rows as rows
 from tests.test_slack_outbound import VirtualTime
 
 ROBOT_CONFIG = CONFIG.replace("mode: http", "mode: robot") + (
@@ -67,21 +69,7 @@ def worker(r: Rig, vt: VirtualTime) -> OutboxWorker:
 
 
 def put(r: Rig, key: str, kind: str, **payload: str) -> None:
-    with r.rt.db.engine.begin() as conn:
-        ob.enqueue(
-            conn,
-            key=key,
-            platform="feishu",
-            destination=GROUP,
-            kind=kind,
-            payload=payload,
-            now=r.clock.now(),
-        )
-
-
-def rows(r: Rig) -> list[OutRow]:
-    with r.rt.db.engine.begin() as conn:
-        return ob.listing(conn, ("pending", "parked", "sent"))
+    enqueue_row(r, key, kind, GROUP, **payload)
 
 
 async def test_robot_posts_are_signed_and_shaped(tmp_path: Path) -> None:

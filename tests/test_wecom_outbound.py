@@ -18,8 +18,9 @@ from bot.adapters.base import SetupError
 from bot.adapters.wecom import render
 from bot.kernel.messages import Card, Mention, Reply, RichText
 from jobs.outbox import OutboxWorker
-from storage import outbox as ob
 from storage.outbox import OutRow
+from tests.outbox_helpers import enqueue_row
+from tests.outbox_helpers import outbox_rows as all_rows
 from tests.test_slack_outbound import VirtualTime
 from tests.wecom_helpers import ROBOT_KEY, Rig, rig
 
@@ -50,21 +51,7 @@ def worker(r: Rig, vt: VirtualTime) -> OutboxWorker:
 
 
 def put(r: Rig, key: str, kind: str, destination: str = CHANNEL, **payload: str) -> None:
-    with r.rt.db.engine.begin() as conn:
-        ob.enqueue(
-            conn,
-            key=key,
-            platform="wecom",
-            destination=destination,
-            kind=kind,
-            payload=payload,
-            now=r.clock.now(),
-        )
-
-
-def all_rows(r: Rig) -> list[OutRow]:
-    with r.rt.db.engine.begin() as conn:
-        return ob.listing(conn, ("pending", "parked", "sent"))
+    enqueue_row(r, key, kind, destination, **payload)
 
 
 async def test_45009_waits_a_minute_then_sends(tmp_path: Path) -> None:
