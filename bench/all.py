@@ -1,7 +1,8 @@
 """Every benchmark at several ledger sizes on SQLite and PostgreSQL, on one page.
 
     python -m bench.all [--sizes 10000,100000,1000000] [--postgres postgresql://user@host/db]
-                        [--out bench/RESULTS.md] [--only aging,scan,commands,imports,circle]
+                        [--out bench/RESULTS.md]
+                        [--only aging,scan,commands,imports,circle,serve,digest,phrase]
 
 Each benchmark runs as its own process (python -m bench.<name> ...) and prints one JSON
 object as its last line; this collects them and writes `--out` with the machine, the date,
@@ -11,6 +12,9 @@ cost with the ledger is visible. PostgreSQL runs need `--postgres`: a database t
 create other databases from; each run gets a fresh scratch database, dropped afterwards.
 
 Nothing is asserted. A run that fails is written down with its last lines of output.
+Every run's figures are also kept in `--out` with a .json suffix: a later `--only circle`
+re-measures that benchmark and rewrites the page with the others' figures as they were, each
+section saying when it was measured.
 """
 
 from __future__ import annotations
@@ -29,7 +33,11 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHES = ("aging", "scan", "commands", "imports", "circle")
+BENCHES = ("aging", "scan", "commands", "imports", "circle", "serve", "digest", "phrase")
+# SQLite only: aging and digest compare with pandas and a read-only sqlite3 query on the same
+# file; phrase touches no database and does not grow with the ledger, so it runs once.
+SQLITE_ONLY = ("aging", "digest", "phrase")
+ONCE = ("phrase",)
 
 # What each benchmark's JSON says, as (label, our key, peer key or None, peer label).
 FIGURES: dict[str, list[tuple[str, str, str | None, str]]] = {
@@ -64,6 +72,24 @@ FIGURES: dict[str, list[tuple[str, str, str | None, str]]] = {
         ("escalation lateness max, s", "lateness_s_max", None, ""),
         ("outbox messages/s", "msgs_per_s", "limit_per_s", "messenger's limit"),
     ],
+    "serve": [
+        ("Slack ack p50, ms", "ack_p50_ms", "bare_p50_ms", "bare endpoint"),
+        ("Slack ack p99, ms", "ack_p99_ms", "bare_p99_ms", "bare endpoint"),
+        ("answer at the fake Slack p99, ms", "answer_p99_ms", None, ""),
+        ("answers missing", "answers_missing", None, ""),
+    ],
+    "digest": [
+        ("receivables figures, s", "figures_s", "sql_s", "hand-written SQL"),
+        ("the same figures in pandas, s", "pandas_s", None, ""),
+        ("month's metrics with the scorecard, s", "metrics_s", None, ""),
+        ("the day's digest with its chart, s", "total_s", None, ""),
+    ],
+    "phrase": [
+        ("suggestions with the lint, per s", "suggestions_with_lint_per_s",
+         "suggestions_per_s", "without the lint"),
+        ("lint, µs per 1,000 characters", "lint_us_per_kchar", "regex_floor_us_per_kchar",
+         "one compiled regex"),
+    ],
 }  # fmt: skip
 
 
@@ -92,13 +118,20 @@ def command(bench: str, size: int, database: str | None, keep: Path) -> list[str
     args = [sys.executable, "-m", f"bench.{bench}"]
     if bench == "circle":
         args += ["--cases", str(max(100, size // 100)), "--seconds", "5"]
+    elif bench == "phrase":
+        pass
+    elif bench == "digest":
+        args += ["--invoices", str(size), "--customers", str(max(100, size // 20))]
+        args += ["--cases", str(max(100, size // 100))]
     else:
         args += ["--invoices", str(size)]
     if bench in ("commands", "imports"):
         args += ["--keep", str(keep)]
     if bench == "commands":
         args += ["--rounds", "20"]
-    if database and bench != "aging":
+    if bench == "serve":
+        args += ["--rounds", "2"]
+    if database and bench not in SQLITE_ONLY:
         args += ["--database", database]
     return args
 
@@ -127,7 +160,7 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def page(results: list[dict[str, Any]], sizes: Sequence[int], started: datetime) -> str:
+def page(results: list[dict[str, Any]], started: datetime) -> str:
     machine = (
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}"
@@ -144,10 +177,21 @@ def page(results: list[dict[str, Any]], sizes: Sequence[int], started: datetime)
         if not runs:
             continue
         out += [f"## {bench}", ""]
+        when = sorted({r.get("at", "")[:16].replace("T", " ") for r in runs} - {""})
+        if when:
+            out += [f"Measured {' to '.join(dict.fromkeys([when[0], when[-1]]))} UTC.", ""]
         if bench == "circle":
             out += ["Open cases: the ledger size / 100 (100, 1,000, 10,000).", ""]
+        if bench == "serve":
+            out += ["Acks at 200 concurrent signed Slack requests (the last burst level).", ""]
+        if bench == "digest":
+            out += ["Customers: the ledger size / 20; a month of circle history for size / 100 "
+                    "cases.", ""]  # fmt: skip
+        if bench == "phrase":
+            out += ["10,000 random cases; does not depend on the ledger.", ""]
         cols = [(r["size"], r["db"]) for r in runs]
-        out.append("| figure | " + " | ".join(f"{s:,} · {d}" for s, d in cols) + " |")
+        heads = ["no database" if bench in ONCE else f"{s:,} · {d}" for s, d in cols]
+        out.append("| figure | " + " | ".join(heads) + " |")
         out.append("|---|" + "---:|" * len(cols))
         for label, ours, peer, peer_label in FIGURES[bench]:
             cells = []
@@ -169,7 +213,8 @@ def page(results: list[dict[str, Any]], sizes: Sequence[int], started: datetime)
             note = f" — failed: {r['error']!r}" if r["data"] is None else ""
             out.append(f"- `{shown}` ({r['seconds']:.0f} s){note}")
         out.append("")
-    missing = [s for s in (10_000, 100_000, 1_000_000) if s not in sizes]
+    ran = {r["size"] for r in results}
+    missing = [s for s in (10_000, 100_000, 1_000_000) if s not in ran]
     if missing:
         out += [
             "Not run this time: " + ", ".join(f"{s:,} invoices" for s in missing) + ".",
@@ -191,11 +236,17 @@ def main(argv: list[str] | None = None) -> int:
     # The generated ledgers are kept between runs of the same size (bench.commands/imports).
     keep = Path(os.environ.get("TMPDIR", "/tmp")) / "arcircle-bench-all"
     keep.mkdir(parents=True, exist_ok=True)
+    kept = args.out.with_suffix(".json")
     results: list[dict[str, Any]] = []
+    if kept.exists():
+        # Earlier figures of the benchmarks not run now stay on the page.
+        results = [r for r in json.loads(kept.read_text()) if r["bench"] not in only]
     for size in sizes:
         for bench in only:
+            if bench in ONCE and size != sizes[0]:
+                continue
             targets: list[tuple[str, str | None]] = [("sqlite", None)]
-            if args.postgres and bench not in ("aging", "imports"):
+            if args.postgres and bench not in (*SQLITE_ONLY, "imports"):
                 targets.append(("postgresql", "pg"))
             if args.postgres and bench == "imports":
                 targets = [("both", "pg")]
@@ -212,10 +263,14 @@ def main(argv: list[str] | None = None) -> int:
                 shown = [c if c != url else "<scratch>" for c in cmd]
                 results.append(
                     {"bench": bench, "size": size, "db": db_name, "data": data,
-                     "seconds": seconds, "error": error, "args": shown}
+                     "seconds": seconds, "error": error, "args": shown,
+                     "at": datetime.now(UTC).isoformat(timespec="minutes")}
                 )  # fmt: skip
+                kept.write_text(json.dumps(results, indent=1), encoding="utf-8")
                 print(f"  {seconds:.0f} s" + (f"  FAILED {error[-200:]}" if data is None else ""))
-    args.out.write_text(page(results, sizes, started), encoding="utf-8")
+    order = {b: i for i, b in enumerate(BENCHES)}
+    results.sort(key=lambda r: (order[r["bench"]], r["size"]))
+    args.out.write_text(page(results, started), encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
 
