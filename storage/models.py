@@ -177,325 +177,56 @@ class JobRun(SQLModel, table=True):
     detail: str | None = Field(default=None, sa_column=Column(Text))
 
 
-# --- the circle ---------------------------------------------------------------------------
-
-
-class Case(SQLModel, table=True):
-    """One customer's circle: the teams that must answer, what they said, what was decided.
-
-    `policy` is the escalation policy as it was when the case opened (JSON), so editing the
-    config later does not move the deadlines of a running case. `version` goes up with every
-    change the card shows; card updates in the outbox are keyed by it.
-    """
-
-    __tablename__ = "case"
-    __table_args__ = (Index("ix_case_customer_status", "customer_id", "status"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id")
-    status: str = Field(default="open", max_length=20)  # open / ready / decided / closed
-    trigger: str = Field(max_length=20)  # stage / broken_promise / dispute / limitation / manual
-    stage: str = Field(max_length=20)  # the worst stage of its invoices when last triggered
-    opened_at: datetime
-    opened_by: str = Field(max_length=80)
-    closed_at: datetime | None = None
-    closed_by: str | None = Field(default=None, max_length=80)
-    close_reason: str | None = Field(default=None, max_length=200)
-    policy: str = Field(sa_column=Column(Text, nullable=False))
-    version: int = 1
-    updated_at: datetime
-
-
-class CaseInvoice(SQLModel, table=True):
-    __tablename__ = "case_invoice"
-    __table_args__ = (UniqueConstraint("case_id", "invoice_id", name="uq_case_invoice"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case.id", index=True)
-    invoice_id: int = Field(foreign_key="invoice.id", index=True)
-    added_at: datetime
-
-
-class CaseTrigger(SQLModel, table=True):
-    """Each reason to open a case fires once: the key (`stage:17:mid`) is unique."""
-
-    __tablename__ = "case_trigger"
-
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=160, unique=True)
-    case_id: int = Field(foreign_key="case.id", index=True)
-    kind: str = Field(max_length=20)
-    invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
-    at: datetime
-
-
-class Seat(SQLModel, table=True):
-    """A team's place in a case. `due_at` is the timer: the circle tick claims rows whose
-    `due_at` has passed with a compare-and-set on `version`, so two tickers never both fire."""
-
-    __tablename__ = "seat"
-    __table_args__ = (
-        UniqueConstraint("case_id", "team", name="uq_seat"),
-        Index("ix_seat_due", "due_at"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case.id")
-    team: str = Field(max_length=40)
-    status: str = Field(default="waiting", max_length=20)
-    started_at: datetime
-    due_at: datetime | None = None
-    level: int = 0
-    repeats: int = 0
-    reminded: bool = False
-    acknowledged_at: datetime | None = None
-    snoozed_until: datetime | None = None
-    snooze_reason: str | None = Field(default=None, max_length=300)
-    answered_at: datetime | None = None
-    answered_by: str | None = Field(default=None, max_length=80)
-    version: int = 1
-    updated_at: datetime
-
-
-class TeamInput(SQLModel, table=True):
-    __tablename__ = "team_input"
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case.id", index=True)
-    team: str = Field(max_length=40)
-    person: str = Field(max_length=80)
-    kind: str = Field(default="answer", max_length=20)  # answer / acknowledge
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    at: datetime
-
-
-class Decision(SQLModel, table=True):
-    __tablename__ = "decision"
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case.id", index=True)
-    action: str = Field(max_length=40)
-    amount_minor: int | None = Field(default=None, sa_type=BigInteger)
-    currency: str | None = Field(default=None, max_length=3)
-    on_date: date | None = None
-    person: str = Field(max_length=80)
-    note: str | None = Field(default=None, sa_column=Column(Text))
-    at: datetime
-
-
-class Promise(SQLModel, table=True):
-    """A promise to pay. Kept when the case's invoices received `amount` since it was made
-    (measured against `baseline_paid_minor`), broken when `due_on` passed without that."""
-
-    __tablename__ = "promise"
-    __table_args__ = (
-        Index("ix_promise_status_due", "status", "due_on"),
-        # The customer's latest promise restarts its limitation period (storage.acknowledgements).
-        Index("ix_promise_customer_made", "customer_id", "made_at"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case.id", index=True)
-    customer_id: int = Field(foreign_key="customer.id")
-    amount_minor: int = Field(sa_type=BigInteger)
-    currency: str = Field(max_length=3)
-    due_on: date
-    baseline_paid_minor: int = Field(sa_type=BigInteger)
-    made_by: str = Field(max_length=80)
-    made_at: datetime
-    status: str = Field(default="pending", max_length=20)  # pending / kept / broken / replaced
-    resolved_at: datetime | None = None
-
-
-class Acknowledgement(SQLModel, table=True):
-    """A written acknowledgement of the debt by the customer: a signed or stamped statement of
-    account (对账单), a promise or a part payment put on record. Each restarts the limitation
-    period (PRC Civil Code art. 195) of the invoices it covers: `invoice_id` None covers all
-    the customer's open invoices."""
-
-    __tablename__ = "acknowledgement"
-    __table_args__ = (Index("ix_acknowledgement_customer_on", "customer_id", "on_date"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id")
-    invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
-    kind: str = Field(max_length=20)  # statement / promise / payment
-    on_date: date
-    note: str | None = Field(default=None, max_length=300)
-    actor: str = Field(max_length=80)
-    created_at: datetime
-
-
-class OutboxLane(SQLModel, table=True):
-    """Which process delivers a destination's rows, until when (storage.lanes).
-
-    With several replicas every one runs an outbox worker; a destination's rows go out only
-    from the replica holding its lane, one after another, so their order holds. A replica
-    that dies stops renewing and another takes the lane when `until` has passed.
-    """
-
-    __tablename__ = "outbox_lane"
-
-    platform: str = Field(max_length=20, primary_key=True)
-    destination: str = Field(max_length=120, primary_key=True)
-    holder: str = Field(max_length=80)
-    until: datetime
-
-
-class Outbox(SQLModel, table=True):
-    """Every proactive message, written in the same transaction as the change it reports.
-
-    `key` makes enqueueing idempotent. `payload` is the event as JSON; it is rendered when it
-    is sent. Rows for one (platform, destination) go out in id order. A card is posted once
-    (`kind` = card) and later rows with the same `ref_key` update it in place.
-    """
-
-    __tablename__ = "outbox"
-    __table_args__ = (
-        Index("ix_outbox_pending", "status", "next_attempt_at"),
-        Index("ix_outbox_destination", "platform", "destination", "status", "id"),
-        Index("ix_outbox_ref", "platform", "ref_key", "kind"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=200, unique=True)
-    platform: str = Field(max_length=20)
-    destination: str = Field(max_length=120)
-    kind: str = Field(max_length=40)
-    payload: str = Field(sa_column=Column(Text, nullable=False))
-    ref_key: str | None = Field(default=None, max_length=80)
-    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
-    # pending / sent / parked / superseded
-    status: str = Field(default="pending", max_length=20)
-    attempts: int = 0
-    next_attempt_at: datetime
-    last_error: str | None = Field(default=None, max_length=500)
-    created_at: datetime
-    sent_at: datetime | None = None
-    message_ref: str | None = Field(default=None, max_length=120)
-
-
-class InboundEvent(SQLModel, table=True):
-    """Platform event ids already handled: messengers retry, the bot answers once."""
-
-    __tablename__ = "inbound_event"
-    __table_args__ = (UniqueConstraint("platform", "event_id", name="uq_inbound_event"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    platform: str = Field(max_length=20)
-    event_id: str = Field(max_length=120)
-    received_at: datetime
-
-
-# --- Telegram (bot.adapters.telegram): state that must survive a restart -------------------
-
-
-class TelegramOffset(SQLModel, table=True):
-    """The last update handled per bot (polling): a restart neither loses nor replays one."""
-
-    __tablename__ = "telegram_offset"
-
-    bot: str = Field(primary_key=True, max_length=40)  # the bot's numeric id (getMe)
-    last_update_id: int = Field(sa_type=BigInteger)
-    updated_at: datetime
-
-
-class TelegramButton(SQLModel, table=True):
-    """An inline keyboard button: the opaque callback_data token and what it stands for."""
-
-    __tablename__ = "telegram_button"
-    __table_args__ = (Index("ix_telegram_button_message", "chat", "message_id"),)
-
-    token: str = Field(primary_key=True, max_length=40)
-    command: str | None = Field(default=None, sa_column=Column(Text))
-    form_key: str | None = Field(default=None, max_length=200)
-    chat: str = Field(max_length=40)
-    message_id: int | None = Field(default=None, sa_type=BigInteger)
-    created_at: datetime = Field(index=True)
-
-
-class TelegramForm(SQLModel, table=True):
-    """A guided form in progress: one per person and chat (Telegram has no modals)."""
-
-    __tablename__ = "telegram_form"
-    __table_args__ = (UniqueConstraint("chat", "user_id", name="uq_telegram_form"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    chat: str = Field(max_length=40)
-    user_id: str = Field(max_length=40)
-    form_key: str = Field(max_length=200)
-    state: str = Field(sa_column=Column(Text, nullable=False))  # JSON: values, pending, errors
-    prompt_id: int | None = Field(default=None, sa_type=BigInteger)
-    updated_at: datetime
-
-
-# --- ledger sync (jobs.ledger_feed): what the HTTP feed said last, and which payments it paid ---
-
-
-class LedgerFeedState(SQLModel, table=True):
-    """The validators of the feed's last full answer: the next poll asks "changed since?"."""
-
-    __tablename__ = "ledger_feed_state"
-
-    source: str = Field(primary_key=True, max_length=40)
-    etag: str | None = Field(default=None, max_length=300)
-    last_modified: str | None = Field(default=None, max_length=100)
-    checked_at: datetime
-    changed_at: datetime | None = None
-
-
-class FeedPayment(SQLModel, table=True):
-    """A payment the feed sent, by the feed's own id: a page sent again does not pay twice."""
-
-    __tablename__ = "feed_payment"
-    __table_args__ = (UniqueConstraint("source", "ref", name="uq_feed_payment"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    source: str = Field(max_length=40)
-    ref: str = Field(max_length=120)
-    payment_id: int = Field(foreign_key="payment.id")
-    created_at: datetime
-
-
-# --- the daily digest (jobs.digest): figures per day, the history of its trends ------------
-
-
-class DailySnapshot(SQLModel, table=True):
-    """The receivables of one currency on a day, as the digest read them at its time that day
-    (or as the back-fill rebuilt them, as of that day, from the ledger's dated payments).
-    Amounts per aging bucket and per stage are JSON lists of minor units, in the order of
-    `bucket_bounds` and of playbook.aging.Stage, so a later change of the buckets is seen,
-    not misread."""
-
-    __tablename__ = "daily_snapshot"
-    __table_args__ = (UniqueConstraint("day", "currency", name="uq_daily_snapshot"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    day: date
-    currency: str = Field(max_length=3)
-    bucket_bounds: str = Field(max_length=200)  # the aging.buckets they were counted with
-    buckets_minor: str = Field(sa_column=Column(Text, nullable=False))  # JSON [int, ...]
-    stages_minor: str | None = Field(default=None, sa_column=Column(Text))  # JSON or None
-    open_count: int = 0
-    outstanding_minor: int = Field(sa_type=BigInteger)
-    overdue_minor: int = Field(sa_type=BigInteger)
-    current_minor: int = Field(sa_type=BigInteger)
-    credit_sales_30d_minor: int = Field(sa_type=BigInteger)
-    dso: str | None = Field(default=None, max_length=40)  # Decimal as text; None: no sales
-    source: str = Field(default="digest", max_length=20)  # digest / backfill
-    created_at: datetime
-
-
-class DailyCircle(SQLModel, table=True):
-    """One team's circle figures of one day: seats due, answered within the window."""
-
-    __tablename__ = "daily_circle"
-    __table_args__ = (UniqueConstraint("day", "team", name="uq_daily_circle"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    day: date
-    team: str = Field(max_length=40)
-    seats: int = 0
-    in_window: int = 0
-    share: str | None = Field(default=None, max_length=40)  # Decimal 0..1 as text
-    created_at: datetime
+# The rest of the tables, in modules of their own; importing this module registers them all
+# on SQLModel.metadata (the migrations and the tests rely on it).
+from storage.models_circle import (  # noqa: E402
+    Acknowledgement,
+    Case,
+    CaseInvoice,
+    CaseTrigger,
+    Decision,
+    InboundEvent,
+    Outbox,
+    OutboxLane,
+    Promise,
+    Seat,
+    TeamInput,
+)
+from storage.models_state import (  # noqa: E402
+    DailyCircle,
+    DailySnapshot,
+    FeedPayment,
+    LedgerFeedState,
+    TelegramButton,
+    TelegramForm,
+    TelegramOffset,
+)
+
+__all__ = [
+    "Acknowledgement",
+    "AuditLog",
+    "Case",
+    "CaseInvoice",
+    "CaseTrigger",
+    "Customer",
+    "DailyCircle",
+    "DailySnapshot",
+    "Decision",
+    "FeedPayment",
+    "Identity",
+    "InboundEvent",
+    "Invoice",
+    "JobRun",
+    "LedgerFeedState",
+    "Outbox",
+    "OutboxLane",
+    "Payment",
+    "Person",
+    "Promise",
+    "Seat",
+    "StageEvent",
+    "TeamInput",
+    "TelegramButton",
+    "TelegramForm",
+    "TelegramOffset",
+]
