@@ -92,6 +92,7 @@ async def serve(
         [m.name for m in messengers],
         token=services.env.get("ARCIRCLE_METRICS_TOKEN", "").strip(),
     )
+    rt.router.observe = telemetry.on_command
     jobs = Jobs(
         rt,
         transports,

@@ -12,8 +12,9 @@ import logging
 import re
 import secrets
 import shlex
+import time
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.circle_env import circle_env
@@ -31,6 +32,10 @@ from storage.circle import CircleEnv
 from storage.db import Database, bounded_id
 
 log = logging.getLogger(__name__)
+
+# Told of every command answered: (messenger, verb, outcome, seconds). bot.telemetry counts
+# them, so chat traffic shows per messenger whether it came by HTTP or a long connection.
+CommandObserver = Callable[[str, str, str, float], None]
 
 # `/ar`, also typed with a Chinese keyboard: the full-width slash (and letters) `／ａｒ`.
 _PREFIX = re.compile(r"^[/／][aａ][rｒ](?:[@＠][\w.]+)?(?:\s+|$)", re.IGNORECASE)
@@ -101,6 +106,7 @@ class Router:
         self.identities = Identities(config)
         names = "|".join(re.escape(n) for n in bot_names)
         self._mention = re.compile(rf"^[@＠](?:{names})\b[\s,:：，]*", re.IGNORECASE)
+        self.observe: CommandObserver | None = None
 
     def addressed(self, text: str) -> str | None:
         """The command part when the message is for the bot, else None."""
@@ -186,14 +192,19 @@ class Router:
                 return None
             # A direct message or a mention the adapter already stripped.
             body = text.strip()
+        started = time.perf_counter()
         person = self.speaker(platform, user_id, person)
         ctx = self.context(person)
         parsed = self.parse(body)
         if parsed.verb is None:
+            # The word itself is the sender's text: never a label (unbounded, and private).
+            self._observed(platform, "unknown", "unknown", started)
             return self._unknown(parsed.word, ctx.locale)
-        if parsed.verb.name not in OPEN_VERBS:
+        verb = parsed.verb.name
+        if verb not in OPEN_VERBS:
             refused = await self._refused(platform, user_id, person, ctx.locale)
             if refused is not None:
+                self._observed(platform, verb, "refused", started)
                 return refused
         cmd = Command(
             verb=parsed.verb.name,
@@ -206,11 +217,22 @@ class Router:
             raw=text,
         )
         try:
-            return await parsed.verb.handle(cmd, ctx)
+            reply = await parsed.verb.handle(cmd, ctx)
         except Exception:
             ref = secrets.token_hex(3)
-            log.exception("handler %s failed (ref %s) for %r", parsed.verb.name, ref, text)
+            log.exception("handler %s failed (ref %s) for %r", verb, ref, text)
+            self._observed(platform, verb, "error", started)
             return Reply.error(t(ctx.locale, "internal_error", ref=ref))
+        self._observed(platform, verb, "ok", started)
+        return reply
+
+    def _observed(self, platform: str, verb: str, outcome: str, started: float) -> None:
+        if self.observe is None:
+            return
+        try:
+            self.observe(platform, verb, outcome, time.perf_counter() - started)
+        except Exception:  # counting must never cost a user their answer
+            log.exception("command observer failed")
 
     # --- forms (handlers.forms): a button's form, opened and submitted -------------------------
 

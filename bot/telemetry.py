@@ -4,6 +4,9 @@ What an operator watches:
 - `arcircle_http_requests_total{messenger,code}` and `arcircle_http_request_seconds{messenger}`:
   every request to a messenger's routes and how long its acknowledgement took (the first
   segment of the path names the messenger: /slack/events → slack).
+- `arcircle_commands_total{messenger,verb,outcome}` and `arcircle_command_seconds{messenger}`:
+  every command answered (ok, refused, error, unknown), whichever way it came (HTTP, Slack's
+  Socket Mode, Feishu's or DingTalk's long connection, Telegram's polling, the console).
 - `arcircle_outbox_rows{platform,status}` and `arcircle_outbox_oldest_seconds{platform,status}`:
   the pending and parked rows, read from the database at each scrape.
 - `arcircle_outbox_sent_total{platform,kind}`: rows this process delivered, escalations among
@@ -94,6 +97,19 @@ class Telemetry:
             buckets=_ACK_BUCKETS,
             registry=self.registry,
         )
+        self.commands = Counter(
+            "arcircle_commands",
+            "Commands answered, by messenger, verb and outcome",
+            ["messenger", "verb", "outcome"],
+            registry=self.registry,
+        )
+        self.command_seconds = Histogram(
+            "arcircle_command_seconds",
+            "Time to answer a command",
+            ["messenger"],
+            buckets=_ACK_BUCKETS,
+            registry=self.registry,
+        )
         self.sent = Counter(
             "arcircle_outbox_sent",
             "Outbox rows delivered by this process",
@@ -113,6 +129,10 @@ class Telemetry:
             registry=self.registry,
         )
         self.registry.register(_Backlog(db, clock))
+
+    def on_command(self, messenger: str, verb: str, outcome: str, seconds: float) -> None:
+        self.commands.labels(messenger, verb, outcome).inc()
+        self.command_seconds.labels(messenger).observe(seconds)
 
     def on_sent(self, row: Any) -> None:
         self.sent.labels(row.platform, row.kind).inc()

@@ -19,7 +19,9 @@ from bot import http
 from bot.adapters.base import Messenger
 from bot.kernel.capabilities import Capabilities
 from bot.kernel.clock import FakeClock
+from bot.kernel.config import Config
 from bot.kernel.messages import Reply
+from bot.router import Router
 from bot.telemetry import Telemetry
 from jobs.outbox import OutboxWorker
 from storage import outbox as ob
@@ -159,3 +161,43 @@ def test_json_logs_are_one_object_a_line() -> None:
     assert line["logger"] == "arcircle.test"
     assert line["message"] == "tick 2 late"
     assert "time" in line
+
+
+async def test_commands_are_counted_by_messenger_verb_and_outcome(
+    sqlite_db: Database, config: Config, clock: FakeClock
+) -> None:
+    telemetry = Telemetry(sqlite_db, clock, ["fake"])
+    router = Router(sqlite_db, config, clock)
+    router.observe = telemetry.on_command
+    for text in ("/ar help", "/ar help", "/ar frobnicate-acme-corp"):
+        await router.handle(text, platform="feishu", channel="oc_1", user_id="u1", person="li.na")
+    await router.handle("/ar help", platform="console", channel="#ar", user_id="me", person=None)
+    text = (await scrape(http.http_app([], telemetry))).text
+    assert (
+        metric(text, "arcircle_commands_total", messenger="feishu", verb="help", outcome="ok") == 2
+    )
+    assert (
+        metric(
+            text, "arcircle_commands_total", messenger="feishu", verb="unknown", outcome="unknown"
+        )
+        == 1
+    )
+    assert (
+        metric(text, "arcircle_commands_total", messenger="console", verb="help", outcome="ok") == 1
+    )
+    assert metric(text, "arcircle_command_seconds_count", messenger="feishu") == 3
+    # The sender's words are never a label: unbounded, and they may name a customer.
+    assert "frobnicate" not in text
+
+
+async def test_a_failing_counter_never_costs_the_answer(
+    sqlite_db: Database, config: Config, clock: FakeClock
+) -> None:
+    router = Router(sqlite_db, config, clock)
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("registry gone")
+
+    router.observe = broken
+    reply = await router.handle("/ar help", platform="console", channel="#ar", user_id="me")
+    assert reply is not None and "/ar" in reply.plain()
