@@ -7,7 +7,6 @@ the one gate of who may read at all (bot.kernel.access), so every messenger gets
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 import secrets
@@ -16,6 +15,8 @@ import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
 
 from bot.circle_env import circle_env
 from bot.kernel.access import OPEN_VERBS, ReadAccess
@@ -312,9 +313,11 @@ class Router:
         # A pasted page is not a verb: echo (and compare) only its start.
         word = word if len(word) <= _ECHO else word[: _ECHO - 1] + "…"
         lines = [t(locale, "unknown_verb", verb=word)]
-        close = difflib.get_close_matches(word.casefold(), list(self.verbs), n=3, cutoff=0.6)
+        close = process.extract(
+            word.casefold(), list(self.verbs), scorer=fuzz.ratio, limit=3, score_cutoff=60
+        )
         if close:
-            names = list(dict.fromkeys(f"/ar {self.verbs[c].name}" for c in close))
+            names = list(dict.fromkeys(f"/ar {self.verbs[c].name}" for c, _, _ in close))
             lines.append(t(locale, "did_you_mean", options=", ".join(names)))
         lines.append(t(locale, "see_help"))
         return Reply.error("\n".join(lines))
