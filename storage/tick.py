@@ -14,6 +14,7 @@ from datetime import datetime
 from storage.circle import CircleEnv, begin_write, due_seats, fire_seat
 from storage.db import Database
 from storage.tick_batch import Batch, fire_due
+from storage.tick_gate import GATE
 
 
 def due(db: Database, now: datetime, limit: int = 500) -> list[tuple[int, int]]:
@@ -24,13 +25,14 @@ def due(db: Database, now: datetime, limit: int = 500) -> list[tuple[int, int]]:
 
 def fire(db: Database, env: CircleEnv, seat_id: int, version: int, now: datetime) -> bool:
     """Fire one due seat; True when it said something (False: nothing due, or taken)."""
-    with db.engine.begin() as conn:
+    with GATE.tick(), db.engine.begin() as conn:
         begin_write(conn)
         return bool(fire_seat(conn, env, seat_id, version, now))
 
 
 def fire_batch(db: Database, env: CircleEnv, now: datetime, limit: int = 500) -> Batch:
-    """Fire up to `limit` due seats, oldest first, in one short transaction."""
-    with db.engine.begin() as conn:
+    """Fire up to `limit` due seats, oldest first, in one short transaction (a long scan
+    lets it through between two of its batches: storage.tick_gate)."""
+    with GATE.tick(), db.engine.begin() as conn:
         begin_write(conn)
         return fire_due(conn, env, now, limit)
