@@ -13,7 +13,8 @@ Two parts in one process (plus a child process for the fake messenger):
    seat's timer is then set to a random moment in the next 10 minutes of a fake clock: half
    are due for their reminder, half (already reminded) for escalation level 1; `due_at` is
    what playbook.circle.due_at says for that state. The fake clock then advances in steps of
-   the tick interval (2 s) and jobs.circle.tick runs at each step; a tick that takes longer
+   the tick interval (2 s) and jobs.circle.tick runs at each step (batched: up to 500 due
+   seats a transaction, storage.tick_batch); a tick that takes longer
    than the interval moves the clock on by as many whole intervals as it took, as the
    scheduler (max_instances=1) would. Ticking stops at the end of the 10 minutes or after
    --tick-budget seconds of tick wall time.

@@ -103,8 +103,28 @@ def predue_reminders(
     return scan.predue_reminders(db, env, today=today, now=now, days=days, show=show)
 
 
-def tick(db: Database, env: CircleEnv, now: datetime, limit: int = 500) -> int:
-    """Escalate every seat whose time ran out; how many seats said something."""
+def tick(db: Database, env: CircleEnv, now: datetime, limit: int = 500, rounds: int = 4) -> int:
+    """Escalate every seat whose time ran out; how many seats said something.
+
+    Batches of up to `limit` seats, each in one short transaction, and another batch only
+    while the last one was full (at most `rounds`): after an outage the backlog clears a few
+    thousand seats a tick, and writers get the database between two batches."""
+    fired = 0
+    for _ in range(max(1, rounds)):
+        try:
+            batch = seats.fire_batch(db, env, now, limit)
+        except Exception:
+            # One bad row costs speed, never correctness: the same seats one at a time.
+            log.exception("circle tick: the batch failed; firing its seats one at a time")
+            return fired + tick_one_by_one(db, env, now, limit)
+        fired += batch.fired
+        if batch.due < limit:
+            break
+    return fired
+
+
+def tick_one_by_one(db: Database, env: CircleEnv, now: datetime, limit: int = 500) -> int:
+    """The tick a seat per transaction: the fallback, and the reference the batch matches."""
     fired = 0
     for seat_id, version in seats.due(db, now, limit):
         try:

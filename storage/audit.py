@@ -18,7 +18,7 @@ import hmac
 import json
 import logging
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -158,41 +158,77 @@ def append(
     record's version after the change, for records that count their changes (seats).
     """
     connection = conn.connection() if isinstance(conn, Session) else conn
-    if connection.dialect.name == "postgresql":
-        # Serialise appenders so they never race for the same tail (the unique prev_hash
-        # would reject the loser, failing its whole transaction).
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
-    tail = connection.execute(
+    entry = Entry(at, actor, action, entity, entity_id, detail, version)
+    return append_many(connection, [entry])[-1]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry to append, as append() takes it."""
+
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | int
+    detail: Mapping[str, Any] | None = None
+    version: int | None = None
+
+
+def lock_chain(conn: Connection) -> None:
+    """Serialise appenders so they never race for the same tail (the unique prev_hash would
+    reject the loser, failing its whole transaction). Held to the end of the transaction; a
+    writer that takes row locks without waiting (SKIP LOCKED) can take it first."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
+
+
+def append_many(conn: Connection, entries: Sequence[Entry]) -> list[str]:
+    """Append `entries` in order in the caller's transaction, as that many append() calls
+    would (same hashes, same chain): the tail is read once and the rows go in with one
+    executemany. Their hashes, in order."""
+    if not entries:
+        return []
+    lock_chain(conn)
+    tail = conn.execute(
         select(_table.c.hash, _table.c.key_id).order_by(_table.c.id.desc()).limit(1)
     ).first()
     prev = tail.hash if tail is not None else GENESIS
-    at = at.astimezone(UTC)
-    body = canonical(detail or {})
-    key = key_of(connection)
+    key = key_of(conn)
     if tail is not None and tail.key_id is not None:
         _warn_once(key, tail.key_id)
-    ident = str(entity_id)
-    if key is None and version is None:
-        digest = legacy_digest(prev, at, actor, action, entity, ident, body)
-    else:
-        key_id = key.key_id if key is not None else None
-        payload = _payload(prev, at, actor, action, entity, ident, version, key_id, body)
-        digest = key.sign_entry(payload) if key is not None else hashlib.sha256(payload).hexdigest()
-    connection.execute(
-        _table.insert().values(
-            at=at,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=ident,
-            detail=body,
-            version=version,
-            key_id=key.key_id if key is not None else None,
-            prev_hash=prev,
-            hash=digest,
+    key_id = key.key_id if key is not None else None
+    rows: list[dict[str, Any]] = []
+    for e in entries:
+        at = e.at.astimezone(UTC)
+        body = canonical(e.detail or {})
+        ident = str(e.entity_id)
+        if key is None and e.version is None:
+            digest = legacy_digest(prev, at, e.actor, e.action, e.entity, ident, body)
+        else:
+            payload = _payload(
+                prev, at, e.actor, e.action, e.entity, ident, e.version, key_id, body
+            )
+            digest = (
+                key.sign_entry(payload) if key is not None else hashlib.sha256(payload).hexdigest()
+            )
+        rows.append(
+            {
+                "at": at,
+                "actor": e.actor,
+                "action": e.action,
+                "entity": e.entity,
+                "entity_id": ident,
+                "detail": body,
+                "version": e.version,
+                "key_id": key_id,
+                "prev_hash": prev,
+                "hash": digest,
+            }
         )
-    )
-    return digest
+        prev = digest
+    conn.execute(_table.insert(), rows)
+    return [r["hash"] for r in rows]
 
 
 _warned: set[str] = set()

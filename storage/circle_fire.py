@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from playbook import circle as machine
 from playbook.case_view import ACTIVE
@@ -20,11 +20,12 @@ from storage.circle_write import _add_seat, _audit_seat, _changed, _fanout, _loc
 
 
 def due_seats(conn: Connection, now: datetime, limit: int = 500) -> list[tuple[int, int]]:
-    """(seat id, version) of the seats whose timer has passed, oldest first."""
+    """(seat id, version) of the seats whose timer has passed, oldest first (by id on a tie,
+    the order the batched tick fires them in)."""
     rows = conn.execute(
         select(_seat.c.id, _seat.c.version)
         .where(_seat.c.due_at.is_not(None), _seat.c.due_at <= now)
-        .order_by(_seat.c.due_at)
+        .order_by(_seat.c.due_at, _seat.c.id)
         .limit(limit)
     )
     return [(r.id, r.version) for r in rows]
@@ -46,6 +47,63 @@ def _people_for(
         elif who == "team":
             people.extend(contacts.members)
     return list(dict.fromkeys(people)), "channel" in notify, "team" in notify
+
+
+# The owners of a case's invoices, in name order (mentions come out the same every time).
+_OWNERS = (
+    select(_inv.c.owner)
+    .join(_ci, _ci.c.invoice_id == _inv.c.id)
+    .where(_ci.c.case_id.in_(bindparam("case_ids", expanding=True)), _inv.c.owner.is_not(None))
+    .distinct()
+    .order_by(_inv.c.owner)
+)
+
+
+def seat_messages(
+    env: CircleEnv,
+    seat: Any,
+    case_id: int,
+    policy: machine.CirclePolicy,
+    new_state: machine.SeatState,
+    actions: Sequence[machine.Action],
+    owners: Sequence[str],
+    now: datetime,
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """What a fired seat says, one (key, kind, payload) per action in order: the per-seat
+    path and the batched tick (storage.tick_batch) both write exactly these."""
+    # The timer's identity: the moment this run of the seat's clock started. A rearmed or
+    # unsnoozed seat starts a new run, so its escalations are new messages, never repeats.
+    run_stamp = int(_aware(new_state.started_at).timestamp())
+    said: list[tuple[str, str, dict[str, Any]]] = []
+    for action in actions:
+        stamp = run_stamp
+        payload: dict[str, Any] = {"case": case_id, "team": seat.team}
+        if isinstance(action, machine.Remind):
+            kind, tag = "remind", "remind"
+            payload["left_minutes"] = max(1, round(action.left.total_seconds() / 60))
+        elif isinstance(action, machine.Escalate | machine.Repeat):
+            people, channel, group = _people_for(env, seat.team, action.notify, owners)
+            payload.update(
+                people=people,
+                channel=channel,
+                group=group,
+                window_minutes=round(policy.window.total_seconds() / 60),
+            )
+            if isinstance(action, machine.Escalate):
+                kind, tag = "escalation", f"level{action.level}"
+                payload["level"] = action.level
+                payload["skipped"] = list(action.skipped)
+            else:
+                kind, tag = "repeat", f"repeat{action.n}"
+                payload["n"] = action.n
+        elif isinstance(action, machine.Rearm):
+            kind, tag = "rearm", "rearm"
+            stamp = int(_aware(seat.acknowledged_at or now).timestamp())
+        else:
+            kind, tag = "unsnooze", "unsnooze"
+            stamp = int(_aware(seat.snoozed_until or now).timestamp())
+        said.append((f"seat:{seat.id}:{stamp}:{tag}", kind, payload))
+    return said
 
 
 def fire_seat(
@@ -80,54 +138,11 @@ def fire_seat(
         what = "seat.close" if case.status not in ACTIVE else "seat.step"
         _audit_seat(conn, now, "circle", what, seat, {"status": new_state.status})
         return []
-    owners = [
-        o
-        for (o,) in conn.execute(
-            select(_inv.c.owner)
-            .join(_ci, _ci.c.invoice_id == _inv.c.id)
-            .where(_ci.c.case_id == case.id, _inv.c.owner.is_not(None))
-            .distinct()
-        )
-    ]
-    # The timer's identity: the moment this run of the seat's clock started. A rearmed or
-    # unsnoozed seat starts a new run, so its escalations are new messages, never repeats.
-    run_stamp = int(_aware(new_state.started_at).timestamp())
-    for action in actions:
-        stamp = run_stamp
-        payload: dict[str, Any] = {"case": case.id, "team": seat.team}
-        if isinstance(action, machine.Remind):
-            kind, tag = "remind", "remind"
-            payload["left_minutes"] = max(1, round(action.left.total_seconds() / 60))
-        elif isinstance(action, machine.Escalate | machine.Repeat):
-            people, channel, group = _people_for(env, seat.team, action.notify, owners)
-            payload.update(
-                people=people,
-                channel=channel,
-                group=group,
-                window_minutes=round(policy.window.total_seconds() / 60),
-            )
-            if isinstance(action, machine.Escalate):
-                kind, tag = "escalation", f"level{action.level}"
-                payload["level"] = action.level
-                payload["skipped"] = list(action.skipped)
-            else:
-                kind, tag = "repeat", f"repeat{action.n}"
-                payload["n"] = action.n
-        elif isinstance(action, machine.Rearm):
-            kind, tag = "rearm", "rearm"
-            stamp = int(_aware(seat.acknowledged_at or now).timestamp())
-        else:
-            kind, tag = "unsnooze", "unsnooze"
-            stamp = int(_aware(seat.snoozed_until or now).timestamp())
-        _fanout(
-            conn,
-            env,
-            key=f"seat:{seat_id}:{stamp}:{tag}",
-            kind=kind,
-            payload=payload,
-            now=now,
-            case_id=case.id,
-        )
+    owners = list(conn.execute(_OWNERS, {"case_ids": [case.id]}).scalars())
+    for key, kind, payload in seat_messages(
+        env, seat, case.id, policy, new_state, actions, owners, now
+    ):
+        _fanout(conn, env, key=key, kind=kind, payload=payload, now=now, case_id=case.id)
         _audit_seat(conn, now, "circle", f"seat.{kind}", seat, payload)
     _changed(conn, env, case.id, now)
     return actions

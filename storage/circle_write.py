@@ -14,7 +14,7 @@ from storage import audit
 from storage.bulk import write_lock
 from storage.circle_load import _seat_values
 from storage.circle_types import CircleEnv, _case, _prom, _seat
-from storage.outbox import enqueue
+from storage.outbox import Message, enqueue
 
 # --- writing helpers ----------------------------------------------------------------------
 
@@ -32,6 +32,24 @@ def _lock_case(conn: Connection, case_id: int) -> Any:
     return conn.execute(stmt).first()
 
 
+def fanout_messages(
+    env: CircleEnv, *, key: str, kind: str, payload: Mapping[str, Any], case_id: int | None
+) -> list[Message]:
+    """One outbox row per circle target: `key` made unique per target."""
+    return [
+        Message(
+            key=f"{key}:{target.platform}:{target.destination}",
+            platform=target.platform,
+            destination=target.destination,
+            kind=kind,
+            payload=payload,
+            ref_key=f"case:{case_id}" if case_id is not None else None,
+            case_id=case_id,
+        )
+        for target in env.targets
+    ]
+
+
 def _fanout(
     conn: Connection,
     env: CircleEnv,
@@ -42,17 +60,17 @@ def _fanout(
     now: datetime,
     case_id: int | None,
 ) -> None:
-    for target in env.targets:
+    for m in fanout_messages(env, key=key, kind=kind, payload=payload, case_id=case_id):
         enqueue(
             conn,
-            key=f"{key}:{target.platform}:{target.destination}",
-            platform=target.platform,
-            destination=target.destination,
-            kind=kind,
-            payload=payload,
+            key=m.key,
+            platform=m.platform,
+            destination=m.destination,
+            kind=m.kind,
+            payload=m.payload,
             now=now,
-            ref_key=f"case:{case_id}" if case_id is not None else None,
-            case_id=case_id,
+            ref_key=m.ref_key,
+            case_id=m.case_id,
         )
 
 
@@ -129,21 +147,24 @@ def _audit(
     )
 
 
+def seat_entry(now: datetime, actor: str, action: str, seat: Any, detail: Any) -> audit.Entry:
+    """The audit entry of a seat's change, written after its `version` went up by one."""
+    return audit.Entry(
+        at=now,
+        actor=actor,
+        action=action,
+        entity="seat",
+        entity_id=seat.id,
+        detail={"case": seat.case_id, "team": seat.team, **detail},
+        version=seat.version + 1,
+    )
+
+
 def _audit_seat(
     conn: Connection, now: datetime, actor: str, action: str, seat: Any, detail: Any
 ) -> None:
     """A seat's change, written after its `version` went up by one."""
-    _audit(
-        conn,
-        now,
-        actor,
-        action,
-        seat.case_id,
-        {"team": seat.team, **detail},
-        entity="seat",
-        record=seat.id,
-        version=seat.version + 1,
-    )
+    audit.append_many(conn, [seat_entry(now, actor, action, seat, detail)])
 
 
 def _replace_pending_promises(conn: Connection, case_id: int, actor: str, now: datetime) -> None:

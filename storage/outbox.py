@@ -12,7 +12,7 @@ column holds naive text).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -90,6 +90,57 @@ def _row(r: Any) -> OutRow:
     )
 
 
+@dataclass(frozen=True)
+class Message:
+    """One row to enqueue, as enqueue() takes it."""
+
+    key: str
+    platform: str
+    destination: str
+    kind: str
+    payload: Mapping[str, Any]
+    ref_key: str | None = None
+    case_id: int | None = None
+
+
+def _values(m: Message, at: datetime) -> dict[str, Any]:
+    for name, value in (
+        ("key", m.key),
+        ("platform", m.platform),
+        ("destination", m.destination),
+        ("kind", m.kind),
+        ("ref_key", m.ref_key),
+    ):
+        if value is not None and len(value) > _LIMITS[name]:
+            raise ValueError(f"outbox {name} longer than {_LIMITS[name]} characters: {value!r}")
+    if not m.key:
+        raise ValueError("outbox key must not be empty")
+    return {
+        "key": m.key,
+        "platform": m.platform,
+        "destination": m.destination,
+        "kind": m.kind,
+        "payload": json.dumps(dict(m.payload), ensure_ascii=False, sort_keys=True, default=str),
+        "ref_key": m.ref_key,
+        "case_id": m.case_id,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": at,
+        "created_at": at,
+    }
+
+
+def _insert(conn: Connection) -> Any:
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(_table)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(_table)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(f"outbox: unsupported database {dialect}")
+    return stmt.on_conflict_do_nothing(index_elements=["key"])
+
+
 def enqueue(
     conn: Connection,
     *,
@@ -103,41 +154,19 @@ def enqueue(
     case_id: int | None = None,
 ) -> bool:
     """Add a message in the caller's transaction; False when `key` was already enqueued."""
-    for name, value in (
-        ("key", key),
-        ("platform", platform),
-        ("destination", destination),
-        ("kind", kind),
-        ("ref_key", ref_key),
-    ):
-        if value is not None and len(value) > _LIMITS[name]:
-            raise ValueError(f"outbox {name} longer than {_LIMITS[name]} characters: {value!r}")
-    if not key:
-        raise ValueError("outbox key must not be empty")
-    at = _utc(now)
-    values = {
-        "key": key,
-        "platform": platform,
-        "destination": destination,
-        "kind": kind,
-        "payload": json.dumps(dict(payload), ensure_ascii=False, sort_keys=True, default=str),
-        "ref_key": ref_key,
-        "case_id": case_id,
-        "status": PENDING,
-        "attempts": 0,
-        "next_attempt_at": at,
-        "created_at": at,
-    }
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(_table).values(**values)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(_table).values(**values)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise RuntimeError(f"outbox: unsupported database {dialect}")
+    message = Message(key, platform, destination, kind, payload, ref_key, case_id)
+    values = _values(message, _utc(now))
     # RETURNING says whether a row went in (rowcount is not reliable with ON CONFLICT).
-    stmt = stmt.on_conflict_do_nothing(index_elements=["key"]).returning(_table.c.id)
+    stmt = _insert(conn).values(**values).returning(_table.c.id)
     return conn.execute(stmt).first() is not None
+
+
+def enqueue_many(conn: Connection, messages: Sequence[Message], now: datetime) -> None:
+    """Add `messages` in order in the caller's transaction with one executemany, as that many
+    enqueue() calls would (a key already enqueued is skipped; ids follow the order)."""
+    if messages:
+        at = _utc(now)
+        conn.execute(_insert(conn), [_values(m, at) for m in messages])
 
 
 def due_heads(

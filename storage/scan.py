@@ -1,5 +1,5 @@
-"""The scans' database work: stage entries (overdue), pre-due reminders, the limitation and
-promise watches.
+"""The scans' database work: stage entries (overdue) and pre-due reminders; the limitation and
+promise watches are in storage.scan_watch (re-exported here).
 
 Every statement here has a fixed number of parameters, however big the ledger (PostgreSQL's
 driver takes at most 65,535 a statement, SQLite 32,766 or, in older builds, 999): rows are
@@ -34,14 +34,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from playbook.limitation import add_years
 from playbook.money import from_minor
-from storage.acknowledgements import clock_of, clock_query
 from storage.bulk import batched
-from storage.circle import CircleEnv, Opened, begin_write, check_promises, open_case
+from storage.circle import CircleEnv, Opened, begin_write, open_case
 from storage.db import Database
 from storage.models import CaseTrigger, Customer, Invoice, StageEvent
 from storage.outbox import enqueue
+from storage.tick_gate import GATE
 
 _inv = Invoice.__table__  # type: ignore[attr-defined]
 _cus = Customer.__table__  # type: ignore[attr-defined]
@@ -156,6 +155,7 @@ def record_quiet_entries(
     window: ScanWindow,
     *,
     batch: int = 20_000,
+    between: Callable[[], None] = GATE.let_ticks_pass,
 ) -> int:
     """Write every stage entry that is nobody's news (all entries of a stage not in `news`,
     and older entries of invoices known before the last scan), one INSERT ... SELECT per
@@ -163,8 +163,9 @@ def record_quiet_entries(
 
     A first scan of a million invoices writes about 160,000 entries: in one transaction it
     held SQLite's write lock for most of a minute and the circle tick waited behind it.
-    In batches the tick gets the lock between two of them; a scan cut short resumes where it
-    stopped (an entry already written is skipped)."""
+    In batches the tick gets the lock between two of them (`between` waits while a tick wants
+    it: storage.tick_gate); a scan cut short resumes where it stopped (an entry already
+    written is skipped)."""
     with db.engine.connect() as conn:
         low, high = conn.execute(select(func.min(_inv.c.id), func.max(_inv.c.id))).one()
     if low is None:
@@ -172,6 +173,7 @@ def record_quiet_entries(
     written = 0
     for stage, days in stages.items():
         for start in range(low, high + 1, max(1, batch)):
+            between()
             with db.engine.begin() as conn:
                 begin_write(conn)
                 quiet = and_(
@@ -254,6 +256,7 @@ def open_for_news(
     """Record a customer's news and open (or add to) its case, in one transaction. `pick`
     says which entries fire (trigger keys) and the case's stage. Entries another process
     recorded first are not this call's news, so a scan that runs twice opens nothing twice."""
+    GATE.let_ticks_pass()
     with db.engine.begin() as conn:
         begin_write(conn)
         entries = record_news(conn, customer_id, stages, news, window)
@@ -366,80 +369,29 @@ def predue_reminders(
     return len(rows)
 
 
-# --- limitation and promises ----------------------------------------------------------------
+# The watches' names, where callers have always found them.
+from storage.scan_watch import (  # noqa: E402
+    Limitation,
+    limitation_due,
+    limitation_key,
+    open_for_limitation,
+    resolve_promises,
+)
 
-
-@dataclass(frozen=True, order=True)
-class Limitation:
-    customer_id: int
-    invoice_id: int
-    due_date: date
-    ends: date  # the last day of its period, counted from the latest interruption
-    key: str  # the trigger's key: fires once per period
-
-
-def limitation_key(invoice_id: int, restarted: bool, ends: date) -> str:
-    """`limitation:17` for a period that runs from the due date (the key such triggers have
-    always had), `limitation:17:2029-05-10` for one restarted by an acknowledgement: a
-    restarted period that nears its end fires again, once."""
-    base = f"limitation:{invoice_id}"
-    return f"{base}:{ends.isoformat()}" if restarted else base
-
-
-def limitation_due(db: Database, *, today: date, years: int, warn_days: int) -> list[Limitation]:
-    """Open invoices whose limitation period, counted from the latest of the due date and the
-    interruptions (statement, promise, part payment; storage.acknowledgements), ends within
-    `warn_days` and whose trigger for that period has not fired yet."""
-    # An interruption only moves the end later: invoices due after this day cannot be near.
-    due_by = add_years(today + timedelta(days=warn_days), -years)
-    warn_from = today + timedelta(days=warn_days)
-    candidates = clock_query(_inv.c.due_date <= due_by)
-    with db.engine.connect() as conn:
-        clocks = [clock_of(r, years) for r in conn.execute(candidates)]
-        ids = candidates.with_only_columns(_inv.c.id).scalar_subquery()
-        fired = set(
-            conn.execute(
-                select(_trig.c.key).where(_trig.c.kind == "limitation", _trig.c.invoice_id.in_(ids))
-            ).scalars()
-        )
-    due = []
-    for c in clocks:
-        key = limitation_key(c.invoice_id, c.restarted_on is not None, c.ends)
-        if c.ends <= warn_from and key not in fired:
-            due.append(Limitation(c.customer_id, c.invoice_id, c.due_date, c.ends, key))
-    # Sorted here: ORDER BY customer_id makes SQLite walk the whole customer index instead.
-    return sorted(due)
-
-
-def open_for_limitation(
-    db: Database,
-    env: CircleEnv,
-    *,
-    customer_id: int,
-    items: Sequence[Limitation],
-    ends: Sequence[date],
-    today: date,
-    now: datetime,
-) -> Opened | None:
-    """Call legal into the customer's case for invoices whose limitation period ends soon."""
-    with db.engine.begin() as conn:
-        begin_write(conn)
-        return open_case(
-            conn,
-            env,
-            customer_id=customer_id,
-            trigger="limitation",
-            keys=[(i.key, i.invoice_id) for i in items],
-            stage="late",
-            actor="limitation-watch",
-            now=now,
-            today=today,
-            detail={"ends": [end.isoformat() for end in ends]},
-        )
-
-
-def resolve_promises(db: Database, env: CircleEnv, *, today: date, now: datetime) -> int:
-    """Settle pending promises (kept, or broken when their day passed); how many were."""
-    with db.engine.begin() as conn:
-        begin_write(conn)
-        return len(check_promises(conn, env, today=today, now=now))
+__all__ = [
+    "Keys",
+    "Limitation",
+    "News",
+    "ScanWindow",
+    "StageEntry",
+    "Stages",
+    "limitation_due",
+    "limitation_key",
+    "news_customers",
+    "open_for_limitation",
+    "open_for_news",
+    "predue_reminders",
+    "record_news",
+    "record_quiet_entries",
+    "resolve_promises",
+]
