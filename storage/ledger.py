@@ -24,8 +24,9 @@ from sqlalchemy import Connection, select
 
 from playbook.money import from_minor
 from storage import audit
-from storage.bulk import BulkInsert, DeferredIndexes, Ids, write_lock
-from storage.db import SQLITE_CACHE_SIZE, Database
+from storage.bulk import BulkInsert, Ids, write_lock
+from storage.db import Database
+from storage.import_sqlite import SqliteBulkLoad
 from storage.ledger_facts import FACT_COLUMNS as _FACTS
 from storage.ledger_facts import changes_json as _plain
 from storage.ledger_facts import differs as _differs
@@ -63,9 +64,9 @@ __all__ = [
 _RowReader = RowReader
 _Record = Record
 
-# Above this size a first import into an empty SQLite ledger builds its indexes at the end.
+# Above this size a file is parsed in a child process, and a SQLite connection is set up for
+# a bulk load (storage.import_sqlite).
 _BULK_BYTES = 4 << 20
-_IMPORT_CACHE_KIB = 256 * 1024  # 256 MiB, only while a big file is imported
 _CUSTOMER_COLS = (
     "id",
     "code",
@@ -427,28 +428,26 @@ def import_ledger(
         raise
     result = ImportResult(file=path.name, dry_run=dry_run, columns=list(table.columns))
     with db.engine.connect() as conn:
-        trans = conn.begin()
-        write_lock(conn)
         big = table.size_bytes > _BULK_BYTES
-        parser: InlineReader | ProcessReader = (
-            ProcessReader(path, options, result, progress, table.size_bytes)
-            if big
-            else InlineReader(table, reader, result, progress)
-        )
+        bulk = SqliteBulkLoad(conn) if db.is_sqlite and big else None
+        trans = conn.begin()
+        parser: InlineReader | ProcessReader | None = None
         try:
+            if bulk is not None:
+                bulk.start()
+            write_lock(conn)
+            parser = (
+                ProcessReader(path, options, result, progress, table.size_bytes)
+                if big
+                else InlineReader(table, reader, result, progress)
+            )
             importer = _Importer(conn, result, options, now, today, reader)
-            deferred = None
-            if db.is_sqlite and big:
-                # A transaction bigger than the page cache spills the same index pages to
-                # the WAL over and over; this connection gets room for a big load (and gives
-                # it back below, before it returns to the pool).
-                conn.exec_driver_sql(f"PRAGMA cache_size=-{_IMPORT_CACHE_KIB}")
-                if importer.empty:
-                    deferred = DeferredIndexes(conn, [_inv, _pay])
+            if bulk is not None and importer.empty:
+                bulk.defer([_inv, _pay])
             for chunk in parser.chunks():
                 importer.apply(chunk)
-            if deferred is not None:
-                deferred.rebuild()
+            if bulk is not None:
+                bulk.finish()
             if not dry_run:
                 importer.audit(
                     "ledger.import",
@@ -472,10 +471,11 @@ def import_ledger(
             trans.rollback()
             raise
         finally:
-            parser.close()
+            if parser is not None:
+                parser.close()
             table.close()
-            if db.is_sqlite and big:
-                conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_CACHE_SIZE}")
+            if bulk is not None:
+                bulk.restore()
     if not dry_run and (result.created or result.updated):
         db.analyze()  # the per-customer queries need to know customer_id is selective
     if progress is not None:
