@@ -175,8 +175,17 @@ class _Importer:
 
     def ensure_customers(self, records: Sequence[Record]) -> None:
         fresh: dict[str, tuple[Any, ...]] = {}
+        customers = self.customers
         for rec in records:
-            known = self.customers.get(rec.customer)
+            known = customers.get(rec.customer)
+            # Most rows name a customer already known, as it is known: nothing to do.
+            if (
+                known is not None
+                and (not rec.customer_name or rec.customer_name == known[1])
+                and (not rec.segment or rec.segment == known[2])
+                and not _says_facts(rec)
+            ):
+                continue
             if known is None:
                 if rec.customer not in fresh:
                     fresh[rec.customer] = (
