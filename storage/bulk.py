@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import Boolean, Connection, Date, Table
@@ -97,12 +98,18 @@ class BulkInsert:
                 for n, v in constants.items()
             )
 
-    def _convert(self, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    def _convert(self, rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
         tail = self.tail
-        if not self.converters:
-            return [(*row, *tail) for row in rows]
+        # A column blank on every row of the chunk (an invoice's interest rate, mostly) needs
+        # no per-row pass: one C-level look per column finds out.
+        pairs = [
+            (conv, memo)
+            for conv, memo in zip(self.converters, self.memo, strict=True)
+            if set(map(itemgetter(conv[0]), rows)) - {None}
+        ]
+        if not pairs:
+            return [(*row, *tail) for row in rows] if tail else rows
         out: list[tuple[Any, ...]] = []
-        pairs = list(zip(self.converters, self.memo, strict=True))
         for row in rows:
             values = [*row, *tail] if tail else list(row)
             for (i, proc), memo in pairs:
