@@ -102,6 +102,13 @@ _PAYMENT_COLS = ("invoice_id", "paid_on", "amount_minor", "dated")
 _inv = Invoice.__table__  # type: ignore[attr-defined]
 _cus = Customer.__table__  # type: ignore[attr-defined]
 _pay = Payment.__table__  # type: ignore[attr-defined]
+# What a re-import compares an invoice on: reading the time stamps too would convert two
+# datetimes a row for nothing.
+_COMPARED = [
+    _inv.c.id,
+    *(_inv.c[c] for c in _INVOICE_COLS[1:] if c != "invoice_no"),
+    _inv.c.invoice_no,
+]
 
 
 def _fmt(minor: int, currency: str) -> str:
@@ -267,7 +274,7 @@ class _Importer:
             else {
                 r.invoice_no: r
                 for r in self.conn.execute(
-                    select(_inv).where(_inv.c.invoice_no.in_([r.invoice_no for r in records]))
+                    select(*_COMPARED).where(_inv.c.invoice_no.in_([r.invoice_no for r in records]))
                 )
             }
         )
@@ -354,9 +361,9 @@ class _Importer:
         else:
             target["settled_date"] = None
             target["status"] = "written_off" if old.status == "written_off" else "open"
-        changes = {
-            k: [old._mapping[k], v] for k, v in target.items() if _differs(old._mapping[k], v)
-        }
+        was = old._mapping  # a property that builds a new mapping on every access
+        # Equal values never differ; only unequal ones need the careful look (a rate).
+        changes = {k: [o, v] for k, v in target.items() if (o := was[k]) != v and _differs(o, v)}
         if not changes:
             self.result.unchanged += 1
             return
