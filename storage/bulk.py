@@ -38,10 +38,14 @@ class BulkInsert:
         columns: Sequence[str],
         *,
         constants: Mapping[str, Any] | None = None,
+        into: str | None = None,
     ) -> None:
-        """`columns` are bound per row, in order; `constants` are the same for every row."""
+        """`columns` are bound per row, in order; `constants` are the same for every row.
+
+        `into` names another table of the same columns to write to (a staging table)."""
         dialect = conn.dialect
         prep = dialect.identifier_preparer
+        target = prep.quote(into) if into else prep.format_table(table)
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         constants = constants or {}
         names: list[str] = []
@@ -75,20 +79,14 @@ class BulkInsert:
                 tail.append(stored)
         self.tail = tuple(tail)
         self.conn = conn
-        self.sql = (
-            f"INSERT INTO {prep.format_table(table)} ({', '.join(names)}) "
-            f"VALUES ({', '.join(values)})"
-        )
+        self.sql = f"INSERT INTO {target} ({', '.join(names)}) VALUES ({', '.join(values)})"
         self.memo: list[dict[Any, Any]] = [{} for _ in self.converters]
         # PostgreSQL: COPY ... FROM STDIN instead of executemany, every constant sent with
         # each row (COPY has no literals). psycopg adapts the values as it would parameters.
         self.copy_sql: str | None = None
         if dialect.name == "postgresql":
             every = [*columns, *(n for n in constants)]
-            self.copy_sql = (
-                f"COPY {prep.format_table(table)} "
-                f"({', '.join(prep.quote(n) for n in every)}) FROM STDIN"
-            )
+            self.copy_sql = f"COPY {target} ({', '.join(prep.quote(n) for n in every)}) FROM STDIN"
             self.copy_tail = tuple(
                 (
                     proc(v)

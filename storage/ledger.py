@@ -26,6 +26,7 @@ from playbook.money import from_minor
 from storage import audit
 from storage.bulk import BulkInsert, Ids, write_lock
 from storage.db import Database
+from storage.import_postgres import InvoiceUpsert
 from storage.import_sqlite import SqliteBulkLoad
 from storage.ledger_facts import FACT_COLUMNS as _FACTS
 from storage.ledger_facts import changes_json as _plain
@@ -149,12 +150,13 @@ class _Importer:
             _CUSTOMER_COLS,
             constants={"on_hold": False, "status": "active", "created_at": now, "updated_at": now},
         )
-        self.insert_invoices = BulkInsert(
-            conn,
-            _inv,
-            _INVOICE_COLS,
-            constants={"source": result.file[:300], "created_at": now, "updated_at": now},
-        )
+        stamps = {"source": result.file[:300], "created_at": now, "updated_at": now}
+        self.insert_invoices = BulkInsert(conn, _inv, _INVOICE_COLS, constants=stamps)
+        # PostgreSQL, a re-import: new and changed invoices in one upsert per chunk.
+        self.upsert: InvoiceUpsert | None = None
+        if conn.dialect.name == "postgresql" and not self.empty:
+            self.upsert = InvoiceUpsert(conn, _inv, _INVOICE_COLS, stamps)
+        self.staged: list[tuple[Any, ...]] = []
         self.insert_payments = BulkInsert(
             conn, _pay, _PAYMENT_COLS, constants={"source": "ledger", "created_at": now}
         )
@@ -290,9 +292,11 @@ class _Importer:
                 self._update(rec, old, payments)
         if new_rows:
             ids = self.invoice_ids.take(len(new_rows))
-            self.insert_invoices.run(
-                [(inv_id, *row) for inv_id, row in zip(ids, new_rows, strict=True)]
-            )
+            rows = [(inv_id, *row) for inv_id, row in zip(ids, new_rows, strict=True)]
+            if self.upsert is not None:
+                self.staged.extend(rows)
+            else:
+                self.insert_invoices.run(rows)
             for rec, inv_id in zip(new_records, ids, strict=True):
                 if rec.paid_minor:
                     paid_on, dated = self._payment_date(rec, rec.amount_minor - rec.paid_minor)
@@ -304,6 +308,9 @@ class _Importer:
                         f"row {rec.row}: new invoice {rec.invoice_no} "
                         f"{_fmt(rec.amount_minor, rec.currency)} for {rec.customer}"
                     )
+        if self.upsert is not None:
+            self.upsert.write(self.staged)  # before the payments that point at them
+            self.staged = []
         if payments:
             self.insert_payments.run(payments)
             self.result.payments_added += len(payments)
@@ -383,9 +390,14 @@ class _Importer:
                 "paid_on": paid_on,
                 "dated": dated,
             }
-        self.conn.execute(
-            _inv.update().where(_inv.c.id == old.id).values(**target, updated_at=self.now)
-        )
+        if self.upsert is not None:
+            # Every column the upsert sets: what the file decided, else what the row has.
+            rest = (target[c] if c in target else was[c] for c in _INVOICE_COLS[2:])
+            self.staged.append((old.id, rec.invoice_no, *rest))
+        else:
+            self.conn.execute(
+                _inv.update().where(_inv.c.id == old.id).values(**target, updated_at=self.now)
+            )
         self.audit("invoice.update", "invoice", rec.invoice_no, detail)
         self.result.updated += 1
         parts = []
