@@ -1,4 +1,4 @@
-"""A re-import into PostgreSQL: a chunk's new and changed invoices in one statement.
+"""A re-import into PostgreSQL: a chunk's changed and new invoices in one statement.
 
 The importer still reads the chunk's existing invoices and decides in Python what changes
 (the audit trail and the payments need the old values, and PostgreSQL 15 cannot return
@@ -8,8 +8,8 @@ a new invoice is inserted, a changed one gets every column the importer decided 
 updated_at, and keeps its id, source, created_at and write-off day, as the row-by-row
 UPDATE it replaces did.
 
-A first import into an empty ledger does not come here: there every row is new, and a COPY
-straight into the table is faster than one into the staging table and a second pass.
+A chunk of new invoices only (a first import, or new ones appended) does not come here: a
+COPY straight into the table is faster than one into the staging table and a second pass.
 """
 
 from __future__ import annotations

@@ -252,10 +252,10 @@ class Importer:
         if new_rows:
             ids = self.invoice_ids.take(len(new_rows))
             rows = [(inv_id, *row) for inv_id, row in zip(ids, new_rows, strict=True)]
-            if self.upsert is not None:
-                self.staged.extend(rows)
+            if self.staged:
+                self.staged.extend(rows)  # one upsert for the chunk's changed and new ones
             else:
-                self.insert_invoices.run(rows)
+                self.insert_invoices.run(rows)  # only new ones: straight in is faster
             for rec, inv_id in zip(new_records, ids, strict=True):
                 if rec.paid_minor:
                     paid_on, dated = self._payment_date(rec, rec.amount_minor - rec.paid_minor)
@@ -267,7 +267,7 @@ class Importer:
                         f"row {rec.row}: new invoice {rec.invoice_no} "
                         f"{_fmt(rec.amount_minor, rec.currency)} for {rec.customer}"
                     )
-        if self.upsert is not None:
+        if self.upsert is not None and self.staged:
             self.upsert.write(self.staged)  # before the payments that point at them
             self.staged = []
         if payments:
