@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import Boolean, Connection, Date, Table
+from sqlalchemy import Boolean, Connection, Table
 
 T = TypeVar("T")
 
@@ -29,6 +29,18 @@ def batched(items: Iterable[T], size: int = IN_BATCH) -> Iterator[list[T]]:
         yield chunk
 
 
+class _Memo(dict[Any, Any]):
+    """A bind processor's results by value; None stays None."""
+
+    def __init__(self, proc: Any) -> None:
+        super().__init__({None: None})
+        self.proc = proc
+
+    def __missing__(self, value: Any) -> Any:
+        done = self[value] = self.proc(value)
+        return done
+
+
 class BulkInsert:
     def __init__(
         self,
@@ -37,10 +49,14 @@ class BulkInsert:
         columns: Sequence[str],
         *,
         constants: Mapping[str, Any] | None = None,
+        into: str | None = None,
     ) -> None:
-        """`columns` are bound per row, in order; `constants` are the same for every row."""
+        """`columns` are bound per row, in order; `constants` are the same for every row.
+
+        `into` names another table of the same columns to write to (a staging table)."""
         dialect = conn.dialect
         prep = dialect.identifier_preparer
+        target = prep.quote(into) if into else prep.format_table(table)
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         constants = constants or {}
         names: list[str] = []
@@ -50,11 +66,10 @@ class BulkInsert:
             names.append(prep.quote(name))
             values.append(mark)
             col_type = table.c[name].type
-            if dialect.name == "sqlite" and isinstance(col_type, Date | Boolean):
-                # sqlite3 binds these itself exactly as SQLAlchemy stores them (see
-                # storage.db): dates as ISO text, booleans as 0/1. Skipping the conversion
-                # saves a Python call per value on the hot path.
-                continue
+            if dialect.name == "sqlite" and isinstance(col_type, Boolean):
+                continue  # sqlite3 binds a bool as 0/1 itself, in C
+            # A date is converted here, once per distinct day, rather than by sqlite3's
+            # adapter: that is a Python call for every value.
             proc = col_type._cached_bind_processor(dialect)
             if proc is not None:
                 self.converters.append((i, proc))
@@ -74,20 +89,14 @@ class BulkInsert:
                 tail.append(stored)
         self.tail = tuple(tail)
         self.conn = conn
-        self.sql = (
-            f"INSERT INTO {prep.format_table(table)} ({', '.join(names)}) "
-            f"VALUES ({', '.join(values)})"
-        )
-        self.memo: list[dict[Any, Any]] = [{} for _ in self.converters]
+        self.sql = f"INSERT INTO {target} ({', '.join(names)}) VALUES ({', '.join(values)})"
+        self.memo = [_Memo(proc) for _, proc in self.converters]
         # PostgreSQL: COPY ... FROM STDIN instead of executemany, every constant sent with
         # each row (COPY has no literals). psycopg adapts the values as it would parameters.
         self.copy_sql: str | None = None
         if dialect.name == "postgresql":
             every = [*columns, *(n for n in constants)]
-            self.copy_sql = (
-                f"COPY {prep.format_table(table)} "
-                f"({', '.join(prep.quote(n) for n in every)}) FROM STDIN"
-            )
+            self.copy_sql = f"COPY {target} ({', '.join(prep.quote(n) for n in every)}) FROM STDIN"
             self.copy_tail = tuple(
                 (
                     proc(v)
@@ -97,26 +106,21 @@ class BulkInsert:
                 for n, v in constants.items()
             )
 
-    def _convert(self, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    def _convert(self, rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
         tail = self.tail
         if not self.converters:
-            return [(*row, *tail) for row in rows]
-        out: list[tuple[Any, ...]] = []
-        pairs = list(zip(self.converters, self.memo, strict=True))
-        for row in rows:
-            values = [*row, *tail] if tail else list(row)
-            for (i, proc), memo in pairs:
-                value = values[i]
-                if value is None:
-                    continue
-                done = memo.get(value)
-                if done is None:
-                    if len(memo) > 100_000:
-                        memo.clear()
-                    done = memo[value] = proc(value)
-                values[i] = done
-            out.append(tuple(values))
-        return out
+            return [(*row, *tail) for row in rows] if tail else rows
+        # Column by column: zip and map run in C, and the memo calls the bind processor
+        # only for a value it has not seen.
+        cols: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        for (i, _), memo in zip(self.converters, self.memo, strict=True):
+            cols[i] = list(map(memo.__getitem__, cols[i]))
+            if len(memo) > 100_000:
+                memo.clear()
+                memo[None] = None
+        if tail:
+            cols.extend([value] * len(rows) for value in tail)
+        return list(zip(*cols, strict=True))
 
     def run(self, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:

@@ -7,30 +7,23 @@ import is one transaction, so no row is ever half-applied; a dry run is the same
 rolled back at the end, which makes "what would change" exactly what would change.
 
 Reading the file is in storage.ledger_files, checking its rows in storage.ledger_rows,
-parsing them in a child process for big files in storage.ledger_process; this module
-writes the records.
+parsing them in a child process for big files in storage.ledger_process, writing the records
+in storage.ledger_writer; this module runs an import from the file to the commit.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time as _time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from playbook.money import from_minor
-from storage import audit
-from storage.bulk import BulkInsert, DeferredIndexes, Ids, write_lock
-from storage.db import SQLITE_CACHE_SIZE, Database
-from storage.ledger_facts import FACT_COLUMNS as _FACTS
-from storage.ledger_facts import changes_json as _plain
-from storage.ledger_facts import differs as _differs
-from storage.ledger_facts import row_facts as _row_facts
-from storage.ledger_facts import says_facts as _says_facts
+from storage.bulk import write_lock
+from storage.db import Database
+from storage.import_sqlite import SqliteBulkLoad
 from storage.ledger_files import read_table
 from storage.ledger_options import (
     FIELDS,
@@ -43,7 +36,7 @@ from storage.ledger_options import (
 )
 from storage.ledger_process import InlineReader, ProcessReader, child_main
 from storage.ledger_rows import Progress, Record, RowReader
-from storage.models import Customer, Invoice, Payment
+from storage.ledger_writer import Importer, _inv, _pay
 
 __all__ = [
     "FIELDS",
@@ -62,321 +55,11 @@ __all__ = [
 # The names this module had before the split, for callers that reach inside.
 _RowReader = RowReader
 _Record = Record
+_Importer = Importer
 
-# Above this size a first import into an empty SQLite ledger builds its indexes at the end.
+# Above this size a file is parsed in a child process, and a SQLite connection is set up for
+# a bulk load (storage.import_sqlite).
 _BULK_BYTES = 4 << 20
-_IMPORT_CACHE_KIB = 256 * 1024  # 256 MiB, only while a big file is imported
-_CUSTOMER_COLS = (
-    "id",
-    "code",
-    "name",
-    "segment",
-    "owner",
-    "relationship_since",
-    "contact_name",
-    "contact_title",
-    "credit_limit_minor",
-    "credit_currency",
-)
-
-_INVOICE_COLS = (
-    "id",
-    "invoice_no",
-    "customer_id",
-    "issue_date",
-    "due_date",
-    "currency",
-    "amount_minor",
-    "paid_minor",
-    "settled_date",
-    "status",
-    "disputed",
-    "terms_days",
-    "owner",
-    "description",
-    "interest_per_day",
-)
-_PAYMENT_COLS = ("invoice_id", "paid_on", "amount_minor", "dated")
-
-_inv = Invoice.__table__  # type: ignore[attr-defined]
-_cus = Customer.__table__  # type: ignore[attr-defined]
-_pay = Payment.__table__  # type: ignore[attr-defined]
-
-
-def _fmt(minor: int, currency: str) -> str:
-    return f"{from_minor(minor, currency)} {currency}"
-
-
-class _Importer:
-    def __init__(
-        self,
-        conn: Connection,
-        result: ImportResult,
-        options: ImportOptions,
-        now: datetime,
-        today: date,
-        reader: RowReader | None,
-    ) -> None:
-        self.conn = conn
-        self.result = result
-        self.options = options
-        self.now = now
-        self.today = today
-        self.reader = reader
-        # code → (id, name, segment, owner); code → {fact column: value}
-        self.customers: dict[str, tuple[int, str, str, str | None]] = {}
-        self.facts: dict[str, dict[str, Any]] = {}
-        for r in conn.execute(
-            select(_cus.c.id, _cus.c.code, _cus.c.name, _cus.c.segment, _cus.c.owner).add_columns(
-                *(_cus.c[c] for c in _FACTS)
-            )
-        ):
-            self.customers[r.code] = (r.id, r.name, r.segment, r.owner)
-            self.facts[r.code] = {c: r._mapping[c] for c in _FACTS}
-        # Into an empty ledger every row is new: no need to look for the invoice first.
-        self.empty = conn.execute(select(_inv.c.id).limit(1)).first() is None
-        self.insert_customers = BulkInsert(
-            conn,
-            _cus,
-            _CUSTOMER_COLS,
-            constants={"on_hold": False, "status": "active", "created_at": now, "updated_at": now},
-        )
-        self.insert_invoices = BulkInsert(
-            conn,
-            _inv,
-            _INVOICE_COLS,
-            constants={"source": result.file[:300], "created_at": now, "updated_at": now},
-        )
-        self.insert_payments = BulkInsert(
-            conn, _pay, _PAYMENT_COLS, constants={"source": "ledger", "created_at": now}
-        )
-        self.customer_ids = Ids(conn, _cus)
-        self.invoice_ids = Ids(conn, _inv)
-
-    def note(self, text: str) -> None:
-        if len(self.result.changes) < 500:
-            self.result.changes.append(text)
-
-    def audit(
-        self, action: str, entity: str, entity_id: str | int, detail: Mapping[str, Any]
-    ) -> None:
-        audit.append(
-            self.conn,
-            at=self.now,
-            actor=self.options.actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            detail=detail,
-        )
-
-    # -- customers ------------------------------------------------------------------------
-
-    def ensure_customers(self, records: Sequence[Record]) -> None:
-        fresh: dict[str, tuple[Any, ...]] = {}
-        for rec in records:
-            known = self.customers.get(rec.customer)
-            if known is None:
-                if rec.customer not in fresh:
-                    fresh[rec.customer] = (
-                        (rec.customer_name or rec.customer)[:300],
-                        rec.segment or "normal",
-                        rec.owner,
-                        *(None for _ in _FACTS),
-                    )
-                if _says_facts(rec):
-                    first = fresh[rec.customer]
-                    facts = _row_facts(rec, dict(zip(_FACTS, first[3:], strict=True)))
-                    fresh[rec.customer] = (*first[:3], *(facts[c] for c in _FACTS))
-                continue
-            cid, name, segment, owner = known
-            changes: dict[str, list[Any]] = {}
-            if rec.customer_name and rec.customer_name != name:
-                changes["name"] = [name, rec.customer_name]
-            if rec.segment and rec.segment != segment:
-                changes["segment"] = [segment, rec.segment]
-            if _says_facts(rec):
-                old_facts = self.facts.setdefault(rec.customer, dict.fromkeys(_FACTS))
-                new_facts = _row_facts(rec, old_facts)
-                for c in _FACTS:
-                    if new_facts[c] != old_facts[c]:
-                        changes[c] = [old_facts[c], new_facts[c]]
-                self.facts[rec.customer] = new_facts
-            if changes:
-                values = {k: v[1] for k, v in changes.items()}
-                self.conn.execute(
-                    _cus.update()
-                    .where(_cus.c.code == rec.customer)
-                    .values(**values, updated_at=self.now)
-                )
-                self.customers[rec.customer] = (
-                    cid,
-                    values.get("name", name),
-                    values.get("segment", segment),
-                    owner,
-                )
-                self.audit(
-                    "customer.update",
-                    "customer",
-                    rec.customer,
-                    {"row": rec.row, "changes": _plain(changes)},
-                )
-                self.note(
-                    f"row {rec.row}: customer {rec.customer}: "
-                    + ", ".join(f"{k} {v[0]} → {v[1]}" for k, v in changes.items())
-                )
-        if fresh:
-            ids = self.customer_ids.take(len(fresh))
-            rows = [
-                (cid, code, *rest) for cid, (code, rest) in zip(ids, fresh.items(), strict=True)
-            ]
-            self.insert_customers.run(rows)
-            for cid, code, name, segment, owner, *said in rows:
-                self.customers[code] = (cid, name, segment, owner)
-                self.facts[code] = dict(zip(_FACTS, said, strict=True))
-            self.result.customers_created += len(fresh)
-
-    # -- invoices -------------------------------------------------------------------------
-
-    def _payment_date(self, rec: Record, outstanding: int) -> tuple[date, bool]:
-        if outstanding == 0 and rec.settled_date is not None:
-            return rec.settled_date, True
-        return self._undated_day(rec), False
-
-    def _undated_day(self, rec: Record) -> date:
-        # --balances-as-of: the file's paid figures stand as of that day, so a payment it
-        # does not date is dated that day (never before its invoice was issued), not today.
-        as_of = self.options.balances_as_of
-        return self.today if as_of is None else max(as_of, rec.issue_date)
-
-    def apply(self, records: Sequence[Record]) -> None:
-        self.ensure_customers(records)
-        existing = (
-            {}
-            if self.empty
-            else {
-                r.invoice_no: r
-                for r in self.conn.execute(
-                    select(_inv).where(_inv.c.invoice_no.in_([r.invoice_no for r in records]))
-                )
-            }
-        )
-        new_rows: list[tuple[Any, ...]] = []
-        new_records: list[Record] = []
-        payments: list[tuple[Any, ...]] = []
-        for rec in records:
-            old = existing.get(rec.invoice_no)
-            if old is None:
-                new_rows.append(self._new_row(rec))
-                new_records.append(rec)
-            else:
-                self._update(rec, old, payments)
-        if new_rows:
-            ids = self.invoice_ids.take(len(new_rows))
-            self.insert_invoices.run(
-                [(inv_id, *row) for inv_id, row in zip(ids, new_rows, strict=True)]
-            )
-            for rec, inv_id in zip(new_records, ids, strict=True):
-                if rec.paid_minor:
-                    paid_on, dated = self._payment_date(rec, rec.amount_minor - rec.paid_minor)
-                    payments.append((inv_id, paid_on, rec.paid_minor, dated))
-            self.result.created += len(new_rows)
-            if self.result.dry_run:
-                for rec in new_records[: max(0, 500 - len(self.result.changes))]:
-                    self.note(
-                        f"row {rec.row}: new invoice {rec.invoice_no} "
-                        f"{_fmt(rec.amount_minor, rec.currency)} for {rec.customer}"
-                    )
-        if payments:
-            self.insert_payments.run(payments)
-            self.result.payments_added += len(payments)
-
-    def _new_row(self, rec: Record) -> tuple[Any, ...]:
-        paid = rec.paid_minor or 0
-        outstanding = rec.amount_minor - paid
-        settled = None
-        if outstanding == 0:
-            settled = rec.settled_date or self._undated_day(rec)
-        cust = self.customers[rec.customer]
-        return (
-            rec.invoice_no,
-            cust[0],
-            rec.issue_date,
-            rec.due_date,
-            rec.currency,
-            rec.amount_minor,
-            paid,
-            settled,
-            "open" if outstanding else "paid",
-            bool(rec.disputed),
-            rec.terms_days,
-            rec.owner or cust[3],
-            rec.description,
-            rec.interest_per_day,
-        )
-
-    def _update(self, rec: Record, old: Any, payments: list[tuple[Any, ...]]) -> None:
-        target: dict[str, Any] = {
-            "customer_id": self.customers[rec.customer][0],
-            "issue_date": rec.issue_date,
-            "due_date": rec.due_date,
-            "currency": rec.currency,
-            "amount_minor": rec.amount_minor,
-        }
-        # Columns the file does not have leave what the bot knows alone (a dispute raised
-        # in chat must survive a re-import of an export without a disputed column).
-        if rec.disputed is not None:
-            target["disputed"] = rec.disputed
-        if rec.terms_days is not None:
-            target["terms_days"] = rec.terms_days
-        if rec.owner is not None:
-            target["owner"] = rec.owner
-        if rec.description is not None:
-            target["description"] = rec.description
-        if rec.interest_per_day is not None:
-            target["interest_per_day"] = rec.interest_per_day
-        paid = old.paid_minor if rec.paid_minor is None else rec.paid_minor
-        target["paid_minor"] = paid
-        outstanding = rec.amount_minor - paid
-        if outstanding == 0:
-            target["settled_date"] = rec.settled_date or old.settled_date or self._undated_day(rec)
-            target["status"] = "paid"
-        else:
-            target["settled_date"] = None
-            target["status"] = "written_off" if old.status == "written_off" else "open"
-        changes = {
-            k: [old._mapping[k], v] for k, v in target.items() if _differs(old._mapping[k], v)
-        }
-        if not changes:
-            self.result.unchanged += 1
-            return
-        delta = paid - old.paid_minor
-        detail: dict[str, Any] = {
-            "invoice_no": rec.invoice_no,
-            "row": rec.row,
-            "file": self.result.file,
-            "changes": _plain(changes),
-        }
-        if delta:
-            paid_on, dated = self._payment_date(rec, outstanding)
-            payments.append((old.id, paid_on, delta, dated))
-            detail["payment"] = {
-                "amount_minor": delta,
-                "currency": rec.currency,
-                "paid_on": paid_on,
-                "dated": dated,
-            }
-        self.conn.execute(
-            _inv.update().where(_inv.c.id == old.id).values(**target, updated_at=self.now)
-        )
-        self.audit("invoice.update", "invoice", rec.invoice_no, detail)
-        self.result.updated += 1
-        parts = []
-        for k, (a, b) in changes.items():
-            if k in ("amount_minor", "paid_minor"):
-                a, b = _fmt(a, rec.currency), _fmt(b, rec.currency)
-            parts.append(f"{k.removesuffix('_minor')} {a} → {b}")
-        self.note(f"row {rec.row}: {rec.invoice_no}: " + ", ".join(parts))
 
 
 def apply_records(
@@ -391,7 +74,7 @@ def apply_records(
     """Upsert records already checked row by row, in the caller's transaction (the HTTP
     feed's pages: the caller holds the write lock and commits or rolls back)."""
     if records:
-        _Importer(conn, result, options, now, today, None).apply(records)
+        Importer(conn, result, options, now, today, None).apply(records)
 
 
 def file_sha256(path: Path) -> str:
@@ -427,28 +110,26 @@ def import_ledger(
         raise
     result = ImportResult(file=path.name, dry_run=dry_run, columns=list(table.columns))
     with db.engine.connect() as conn:
-        trans = conn.begin()
-        write_lock(conn)
         big = table.size_bytes > _BULK_BYTES
-        parser: InlineReader | ProcessReader = (
-            ProcessReader(path, options, result, progress, table.size_bytes)
-            if big
-            else InlineReader(table, reader, result, progress)
-        )
+        bulk = SqliteBulkLoad(conn) if db.is_sqlite and big else None
+        trans = conn.begin()
+        parser: InlineReader | ProcessReader | None = None
         try:
-            importer = _Importer(conn, result, options, now, today, reader)
-            deferred = None
-            if db.is_sqlite and big:
-                # A transaction bigger than the page cache spills the same index pages to
-                # the WAL over and over; this connection gets room for a big load (and gives
-                # it back below, before it returns to the pool).
-                conn.exec_driver_sql(f"PRAGMA cache_size=-{_IMPORT_CACHE_KIB}")
-                if importer.empty:
-                    deferred = DeferredIndexes(conn, [_inv, _pay])
+            if bulk is not None:
+                bulk.start()
+            write_lock(conn)
+            parser = (
+                ProcessReader(path, options, result, progress, table.size_bytes)
+                if big
+                else InlineReader(table, reader, result, progress)
+            )
+            importer = Importer(conn, result, options, now, today, reader)
+            if bulk is not None and importer.empty:
+                bulk.defer([_inv, _pay])
             for chunk in parser.chunks():
                 importer.apply(chunk)
-            if deferred is not None:
-                deferred.rebuild()
+            if bulk is not None:
+                bulk.finish()
             if not dry_run:
                 importer.audit(
                     "ledger.import",
@@ -472,10 +153,11 @@ def import_ledger(
             trans.rollback()
             raise
         finally:
-            parser.close()
+            if parser is not None:
+                parser.close()
             table.close()
-            if db.is_sqlite and big:
-                conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_CACHE_SIZE}")
+            if bulk is not None:
+                bulk.restore()
     if not dry_run and (result.created or result.updated):
         db.analyze()  # the per-customer queries need to know customer_id is selective
     if progress is not None:

@@ -11,6 +11,7 @@ import pickle
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -123,7 +124,8 @@ class ProcessReader:
         return message
 
     def chunks(self) -> Iterator[list[Record]]:
-        make = Record._make
+        # Record._make is a Python call per row; tuple.__new__ through partial stays in C.
+        make = partial(tuple.__new__, Record)
         while True:
             kind, done_bytes, payload = self._receive()
             if kind == "error":
@@ -138,7 +140,7 @@ class ProcessReader:
                 return
             records, bad = payload
             self._result.bad.extend(bad)
-            yield [make(t) for t in records]
+            yield list(map(make, records))
 
     def close(self) -> None:
         if self._proc.poll() is None:
