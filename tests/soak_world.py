@@ -182,16 +182,14 @@ def world(tmp_path: Path, fake_url: str, customers: int) -> Iterator[World]:
     try:
         db.migrate()
         today = datetime.now(UTC).date()
-        issued, due = (today - timedelta(days=40)).isoformat(), (today - timedelta(days=10))
+        issued = (today - timedelta(days=40)).isoformat()
+        due = (today - timedelta(days=10)).isoformat()
         rows = [
-            (f"S-{n}", f"C{n}", f"Customer {n:04d}", "", "", issued, due.isoformat(), "CNY")
-            + ("1000", "", "", "")
+            (f"S-{n}", f"C{n}", f"Customer {n:04d}", "", "", issued, due, "CNY", "1000", "", "", "")
             for n in range(customers)
         ]
         ledger = write_csv(tmp_path / "ledger.csv", LEDGER_HEADER, rows)
-        import_ledger(
-            db, ledger, ImportOptions(currency="CNY"), now=datetime.now(UTC), today=today
-        )
+        import_ledger(db, ledger, ImportOptions(currency="CNY"), now=datetime.now(UTC), today=today)
         config = tmp_path / "config.yaml"
         config.write_text(SOAK_CONFIG, encoding="utf-8")
         env = subprocess_env(config, url)
@@ -287,7 +285,7 @@ class Replicas:
 
 
 class Chaos(threading.Thread):
-    """Kills a random replica with SIGKILL every 3-6 s and starts it again 0-1.5 s later,
+    """Kills a random replica with SIGKILL every 6-12 s and starts it again 0-1.5 s later,
     until stopped: at most one replica is down at a time (one started again takes a few
     seconds to start up, and may be killed again meanwhile)."""
 
@@ -300,7 +298,7 @@ class Chaos(threading.Thread):
 
     def run(self) -> None:
         try:
-            while not self.halt.wait(self.rng.uniform(3.0, 6.0)):
+            while not self.halt.wait(self.rng.uniform(6.0, 12.0)):
                 name = self.rng.choice(sorted(self.replicas.procs))
                 self.replicas.kill9(name)
                 self.halt.wait(self.rng.uniform(0.0, 1.5))
