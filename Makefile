@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: run demo test lint lock bench install clean fonts
+.PHONY: run demo test soak lint lock bench install clean fonts
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "arcircle needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -30,7 +30,11 @@ demo: $(STAMP)
 
 ## Run the test suite on every core, up to 4 (PostgreSQL tests run when ARCIRCLE_TEST_DATABASE_URL is set).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 $(ARGS)
+	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 -m "not soak" $(ARGS)
+
+## Soak and fault tests (~8 min, PostgreSQL required): replicas killed at random, a failing messenger.
+soak: $(STAMP)
+	$(BIN)/python -m pytest -q -m soak -s $(ARGS) tests/test_soak_replicas.py tests/test_soak_faults.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

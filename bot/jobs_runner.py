@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.kernel.capabilities import Capabilities, adapt
+from bot.kernel.clock import SystemClock
 from bot.kernel.i18n import t
 from bot.kernel.messages import Reply
 from bot.ledger_jobs import add_ledger_jobs
@@ -31,6 +32,15 @@ from storage.outbox import OutRow
 
 log = logging.getLogger(__name__)
 
+# How often a standby asks for the scheduler lease (and the leader checks it still holds it).
+_RETRY_MIN, _RETRY_MAX = timedelta(seconds=0.5), timedelta(seconds=5)
+
+
+def standby_retry(tick_every: timedelta) -> timedelta:
+    """A standby asks once per tick interval (0.5 s to 5 s): the lock is free as soon as the
+    leader's connection drops, so the circle's next tick is at most two intervals late."""
+    return min(_RETRY_MAX, max(_RETRY_MIN, tick_every))
+
 
 class Jobs:
     """The scheduler's pollers and the outbox worker, in the bot's event loop.
@@ -47,7 +57,7 @@ class Jobs:
         transports: Mapping[str, Transport],
         *,
         on_lease: Callable[[str], None] | None = None,
-        retry_lease: timedelta = timedelta(seconds=5),
+        retry_lease: timedelta | None = None,
         tick_every: timedelta | None = None,
         capabilities: Mapping[str, Capabilities] | None = None,
         telemetry: Telemetry | None = None,
@@ -70,7 +80,7 @@ class Jobs:
         # Who this process is in storage.lanes: unique per run, readable in the table.
         self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._on_lease = on_lease
-        self._retry_lease = retry_lease
+        self._retry_lease = retry_lease or standby_retry(self.tick_every)
         self.leading = False
 
     def start(self) -> None:
@@ -233,6 +243,9 @@ class Jobs:
             backoff_max=cfg.outbox.backoff_max,
             on_sent=None if self.telemetry is None else self.telemetry.on_sent,
             holder=holder,
+            # A lane's lease guards against a replica that stopped: wall-clock time, whatever
+            # clock the circle runs on (a demo's scaled clock would expire it mid-send).
+            lease_clock=SystemClock(),
         )
         await worker.run(stop, idle=0.2)
 

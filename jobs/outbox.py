@@ -105,6 +105,7 @@ class OutboxWorker:
         on_sent: Callable[[OutRow], None] | None = None,
         holder: str | None = None,
         lane_lease: timedelta = timedelta(seconds=15),
+        lease_clock: Clock | None = None,
     ) -> None:
         for platform, (count, per) in rates.items():
             if count < 1 or per <= timedelta(0):
@@ -114,7 +115,10 @@ class OutboxWorker:
         self._on_sent = on_sent  # telemetry: a row went out
         # With a holder, destinations are claimed (storage.lanes) so several replicas can
         # deliver side by side; without, this worker is the only one (tests, one process).
-        self._leases = None if holder is None else LaneLeases(db, clock, holder, lane_lease)
+        # `lease_clock` (default: `clock`) times the lane leases: the wall clock in a process.
+        self._leases = (
+            None if holder is None else LaneLeases(db, clock, holder, lane_lease, lease_clock)
+        )
         self._transports = dict(transports)
         self._render = render
         self._rates = dict(rates)

@@ -21,9 +21,18 @@ Lane = tuple[str, str]  # (platform, destination)
 
 
 class LaneLeases:
-    def __init__(self, db: Database, clock: Clock, holder: str, lease: timedelta) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        holder: str,
+        lease: timedelta,
+        lease_clock: Clock | None = None,
+    ) -> None:
         self._db = db
-        self._clock = clock
+        self._outbox_clock = clock  # whether a row is due
+        # The lease's times (the wall clock in a process; tests may give one clock for both).
+        self._clock = lease_clock or clock
         self._holder = holder
         # Renewed before each row and every third of this while a lane runs (a send or a
         # rate wait may take longer); a dead holder's lanes wait this long at most.
@@ -35,7 +44,13 @@ class LaneLeases:
             return {}
         now = self._clock.now()
         held = await asyncio.to_thread(
-            lanes.claim, self._db, list(ready), self._holder, now, now + self._lease
+            lanes.claim,
+            self._db,
+            list(ready),
+            self._holder,
+            now,
+            now + self._lease,
+            self._outbox_clock.now(),
         )
         return dict(held)
 

@@ -47,16 +47,24 @@ def _claim(conn: Connection, lane: Lane, holder: str, now: datetime, until: date
 
 
 def claim(
-    db: Database, lanes: Iterable[Lane], holder: str, now: datetime, until: datetime
+    db: Database,
+    lanes: Iterable[Lane],
+    holder: str,
+    now: datetime,
+    until: datetime,
+    due: datetime | None = None,
 ) -> list[tuple[Lane, OutRow]]:
     """The lanes this holder now holds, each with its head as read after the claim (another
-    replica may have sent the head it was seen with); a lane with nothing due is let go."""
+    replica may have sent the head it was seen with); a lane with nothing due is let go.
+
+    `now` and `until` are lease times (the wall clock); `due` (default `now`) is the outbox's
+    time, which says whether a head is due (a demo's scaled clock runs ahead of the wall)."""
     held: list[tuple[Lane, OutRow]] = []
     for lane in lanes:
         with db.engine.begin() as conn:
             if not _claim(conn, lane, holder, now, until):
                 continue
-            head = destination_head(conn, lane[0], lane[1], now)
+            head = destination_head(conn, lane[0], lane[1], now if due is None else due)
             if head is None:
                 _release(conn, lane, holder)
                 continue

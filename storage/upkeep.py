@@ -8,19 +8,36 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection, text
+
 from storage import identity, inbound, queries
+from storage.bulk import write_lock
 from storage.db import Database
+
+_START_LOCK = 0x41524355  # "ARCU": replicas mirroring the config at start, one at a time
+
+
+def _one_at_a_time(conn: Connection) -> None:
+    """Replicas started together would each read the table, find the same people and ids
+    missing and insert them: all but one then fail on the unique key and exit. Each waits
+    for the others' transaction instead, and then finds nothing left to add."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _START_LOCK})
+    else:
+        write_lock(conn)
 
 
 def mirror_people(db: Database, people: Mapping[str, Mapping[str, Any]], now: datetime) -> None:
     """The person table as the config says (people no longer in it become inactive)."""
     with db.engine.begin() as conn:
+        _one_at_a_time(conn)
         queries.sync_people(conn, people, now)
 
 
 def sync_identities(db: Database, rows: Iterable[identity.Row], now: datetime) -> identity.Changes:
     """The identity table as the config says, each change with its audit entry."""
     with db.engine.begin() as conn:
+        _one_at_a_time(conn)
         return identity.sync(conn, rows, now)
 
 
