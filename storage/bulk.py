@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import Boolean, Connection, Table
+from sqlalchemy import Boolean, Connection, Table, text
 
 T = TypeVar("T")
 
@@ -185,6 +185,23 @@ def write_lock(conn: Connection) -> None:
     """
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# The ledger's writers (imports, the folder watch, the HTTP feed) one at a time on PostgreSQL.
+_LEDGER_LOCK = 0x4152_4C44  # "ARLD"
+
+
+def ledger_lock(conn: Connection) -> None:
+    """Call first in a transaction that writes the ledger: one ledger writer at a time.
+
+    Two imports naming the same new customer would otherwise both insert it, and the later
+    one fail on its code when the first commits (two replicas' folder watches, an import
+    beside the feed). SQLite's write lock already serialises them; on PostgreSQL a
+    transaction-level advisory lock does, and leaves the circle's writers alone.
+    """
+    write_lock(conn)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LEDGER_LOCK})
 
 
 class DeferredIndexes:

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select
 from playbook.cleantext import clean_text
 from playbook.money import MoneyError, from_minor, to_minor
 from storage import audit
-from storage.bulk import write_lock
+from storage.bulk import ledger_lock
 from storage.db import Database
 from storage.ledger_amounts import parse_currency, parse_money
 from storage.ledger_cell import ParseError
@@ -265,7 +265,7 @@ def import_customers(
         with db.engine.connect() as conn:
             trans = conn.begin()
             try:
-                write_lock(conn)
+                ledger_lock(conn)
                 writer = _Writer(conn, result, options.actor, now)
                 seen: dict[str, int] = {}
                 for row, cells in table.rows:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from storage.bulk import write_lock
+from storage.bulk import ledger_lock
 from storage.db import Database
 from storage.import_sqlite import SqliteBulkLoad
 from storage.ledger_files import read_table
@@ -117,7 +117,7 @@ def import_ledger(
         try:
             if bulk is not None:
                 bulk.start()
-            write_lock(conn)
+            ledger_lock(conn)
             parser = (
                 ProcessReader(path, options, result, progress, table.size_bytes)
                 if big

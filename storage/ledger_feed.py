@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from playbook.money import from_minor
 from storage import audit
-from storage.bulk import write_lock
+from storage.bulk import ledger_lock
 from storage.db import Database
 from storage.ledger import apply_records
 from storage.ledger_cell import ParseError
@@ -120,7 +120,7 @@ def apply_feed(
         result.rows += page.rows
         result.problems += page.problems
     with db.engine.begin() as conn:
-        write_lock(conn)
+        ledger_lock(conn)
         for page in pages:
             tally = ImportResult(file=f"{source} page {page.number}")
             invoices = _below_paid(conn, page, result)
