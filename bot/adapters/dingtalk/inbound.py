@@ -6,10 +6,10 @@
   @mentioned (isInAtList), any direct message; leading @mentions are dropped, so
   `@bot /ar 逾期` and `@bot 逾期` are the same command (the router takes both). The answer
   goes through the message's sessionWebhook while it is valid (never after
-  sessionWebhookExpiredTime) and while it takes it, else through the group or one-to-one
-  API; an answer with
-  buttons goes as an interactive card through the API (a sessionWebhook takes no cards:
-  dingtalk-stream SDK chatbot.py `reply_card`).
+  sessionWebhookExpiredTime) and while it takes it, as markdown whose buttons show their
+  commands (a sessionWebhook takes no interactive card: dingtalk-stream SDK chatbot.py
+  `reply_card`); else through the group or one-to-one API, where an answer with buttons
+  goes as an interactive card.
 - on_card: a button of one of our cards (events.parse_card_callback; the action id decoded
   by cards.command_of, an unknown one ignored with a log line). A button of a circle card
   changes the case: the outbox then updates that card in place, and the clicker gets the
@@ -110,18 +110,13 @@ class Inbound:
             log.warning("dingtalk: the answer was not taken (%s)", exc.reason)
 
     async def _answer(self, msg: RobotMessage, user_id: str, reply: Reply) -> None:
-        if cards.has_buttons(reply):
-            data = cards.card_data(reply, self._transport.card_renderer)
-            ident = cards.card_id(cards.REPLY_PREFIX, f"{msg.msg_id}:{uuid.uuid4().hex}")
-            if msg.is_group:
-                await self._api.send_card(ident, data, conversation=msg.conversation_id)
-            else:
-                await self._api.send_card(ident, data, user_id=user_id)
-            return
+        """Through the sessionWebhook while it is valid (markdown: a button shows its command
+        to type, as a sessionWebhook takes no interactive card); else, or for what it
+        refused, through the API, where an answer with buttons goes as a card."""
         rendered = self._transport.renderer.reply(reply)
         pieces = split(rendered.text)
+        sent = 0
         if msg.session_webhook and msg.session_webhook_valid(self._clock.now()):
-            sent = 0
             try:
                 for piece in pieces:
                     await self._webhook.send(msg.session_webhook, payload(rendered, piece))
@@ -135,6 +130,14 @@ class Inbound:
             log.info("dingtalk: the sessionWebhook has expired, answering through the API")
         else:
             log.info("dingtalk: no usable sessionWebhook, answering through the API")
+        if sent == 0 and cards.has_buttons(reply):
+            data = cards.card_data(reply, self._transport.card_renderer)
+            ident = cards.card_id(cards.REPLY_PREFIX, f"{msg.msg_id}:{uuid.uuid4().hex}")
+            if msg.is_group:
+                await self._api.send_card(ident, data, conversation=msg.conversation_id)
+            else:
+                await self._api.send_card(ident, data, user_id=user_id)
+            return
         for piece in pieces:
             if msg.is_group:
                 await self._api.group_markdown(msg.conversation_id, rendered.title, piece)
