@@ -174,8 +174,12 @@ def test_fields_that_may_legitimately_vary_are_taken() -> None:
         content={"richText": [{"text": "@bot /ar "}, {"downloadCode": "x"}, {"text": "逾期"}]},
     )
     assert parse_message(rich).command == "/ar 逾期"
-    # isInAtList unreadable: not addressed (a group message is then left alone).
+    # isInAtList unreadable: not addressed (a group message is then left alone); absent:
+    # addressed (DingTalk pushes group messages to the robot only when it is @mentioned).
     assert not parse_message(group_message(isInAtList="yes")).is_in_at_list
+    body = group_message()
+    del body["isInAtList"]
+    assert parse_message(body).is_in_at_list
 
 
 @pytest.mark.parametrize(

@@ -257,7 +257,10 @@ def parse_message(
         sender_id=sender_id,
         sender_staff_id=staff_id,
         sender_nick=_str(data, "senderNick", MAX_NICK, required=False) or "",
-        is_in_at_list=_flag(data.get("isInAtList", False)),
+        # DingTalk pushes a group message to an app robot only when it is @mentioned
+        # (企业内部机器人接收消息), and the SDK never filters on this field: absent, it is
+        # taken as addressed; only an explicit false leaves the message alone.
+        is_in_at_list=_flag(data.get("isInAtList", True)),
         at_users=_at_users(data.get("atUsers")),
         chatbot_user_id=_str(data, "chatbotUserId", required=False) or "",
         session_webhook=webhook,
