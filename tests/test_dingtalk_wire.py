@@ -3,7 +3,8 @@ that still refuse (batchSend's staff lists, an oapi errcode), empty 2xx answers,
 fast" codes, a percent-encoded callback sign, and Stream frames whose `data` is already an
 object or whose headers carry values the SDK's `int()` would choke on.
 
-The calls go through httpx.MockTransport (no socket at all)."""
+The calls go through httpx.MockTransport (no socket at all), except the last test's, which
+uses the fake DingTalk on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import hmac
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -22,7 +24,7 @@ import pytest
 from bot.adapters.dingtalk import stream_frames as wire
 from bot.adapters.dingtalk.api import Api, SessionWebhook
 from bot.adapters.dingtalk.sign import SignatureError, check_callback
-from bot.kernel.messages import PermanentError, RetryAfter
+from bot.kernel.messages import Button, Card, PermanentError, Reply, RetryAfter
 
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
 
@@ -156,3 +158,22 @@ def test_the_ack_has_the_sdk_shape() -> None:
     assert ack["headers"] == {"contentType": "application/json", "messageId": "m-1"}
     assert json.loads(ack["data"]) == {"response": "OK"}
     assert set(ack) == {"code", "headers", "message", "data"}
+
+
+async def test_without_a_card_api_the_circle_card_goes_as_markdown(tmp_path: Path) -> None:
+    """A DingTalk (or a proxy) that serves no interactive-card API (HTTP 404): the circle
+    card still reaches the group, as markdown through groupMessages/send."""
+    from tests.dingtalk_helpers import GROUP, rig
+    from tests.outbox_helpers import enqueue_row, outbox_rows
+
+    async with rig(tmp_path) as r:
+        r.ding.script("card", 404, "NotFound")
+        enqueue_row(r, "c1", "card", GROUP, ref_key="case:1", text="Northwind")
+        transport = r.messenger.transport()
+        [row] = outbox_rows(r)
+        card = Card(title="Case #1 · Northwind", buttons=(Button("Phrase", "/ar phrase 1"),))
+        reply = Reply(text=None, card=card, ephemeral=False)
+        assert await transport.deliver(row, reply, update_ref=None, thread_ref=None) is None
+        [sent] = r.ding.group_messages
+        assert "Case #1" in sent["msgParam"]["text"] and "/ar phrase 1" in sent["msgParam"]["text"]
+        assert r.ding.cards == {}

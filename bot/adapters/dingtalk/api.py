@@ -40,7 +40,10 @@ Errors, in the outbox's terms: HTTP 429, and 403 with a code naming a QPS or flo
 (Forbidden.AccessDenied.QpsLimitForApi, ...QpsLimitForAppkeyAndApi, the robot's
 "限流"/Throttling answers) -> RetryAfter; 5xx, timeouts, dropped connections -> TransientError;
 other 4xx (the robot not in the group, no permission, an unknown openConversationId or
-userId) -> PermanentError with a hint for the admin. Nothing here logs a token or a webhook
+userId) -> PermanentError with a hint for the admin; 404 (the API is not served: DingTalk
+names refusals with 400/403 codes) -> ApiMissing, a PermanentError on which a card falls
+back to markdown. A 2xx that is not JSON counts as taken (never sent twice); an `errcode`
+in a 200 is read as the webhooks' (check_errcode). Nothing here logs a token or a webhook
 URL (a sessionWebhook carries its session token in the query). DingTalk documents its v1.0
 error codes per API by name, not as one list, so they are matched by the words they carry
 (QpsLimit, openConversationId, robot, staffId/user, Forbidden/permission): our reading.
@@ -77,6 +80,11 @@ def base_url(env: Mapping[str, str]) -> str:
 
 class TokenRefused(PermanentError):
     """The app key and secret were refused (DingTalk answered no token)."""
+
+
+class ApiMissing(PermanentError):
+    """HTTP 404: this API is not served here (DingTalk names refusals with 400/403 codes), so
+    the caller may fall back to another (a card to markdown)."""
 
 
 def _hint(code: str, message: str) -> str:
@@ -127,6 +135,8 @@ def check_response(response: httpx.Response, what: str) -> dict[str, Any]:
         raise RetryAfter(RETRY_AFTER_LIMIT, f"{what}: rate limited (HTTP {status} {code})")
     if status >= 500:
         raise TransientError(f"{what}: HTTP {status} {code}".rstrip())
+    if status == 404:
+        raise ApiMissing(f"{what}: HTTP 404 {code}: {_hint(code, message)}")
     if status >= 400:
         raise PermanentError(f"{what}: HTTP {status} {code}: {_hint(code, message)}")
     if not isinstance(body, dict):

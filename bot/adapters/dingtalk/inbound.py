@@ -28,7 +28,7 @@ from typing import Any
 
 from bot.adapters.base import Dispatch
 from bot.adapters.dingtalk import cards
-from bot.adapters.dingtalk.api import Api, SessionWebhook
+from bot.adapters.dingtalk.api import Api, ApiMissing, SessionWebhook
 from bot.adapters.dingtalk.events import (
     EventError,
     RobotMessage,
@@ -133,11 +133,14 @@ class Inbound:
         if sent == 0 and cards.has_buttons(reply):
             data = cards.card_data(reply, self._transport.card_renderer)
             ident = cards.card_id(cards.REPLY_PREFIX, f"{msg.msg_id}:{uuid.uuid4().hex}")
-            if msg.is_group:
-                await self._api.send_card(ident, data, conversation=msg.conversation_id)
-            else:
-                await self._api.send_card(ident, data, user_id=user_id)
-            return
+            try:
+                if msg.is_group:
+                    await self._api.send_card(ident, data, conversation=msg.conversation_id)
+                else:
+                    await self._api.send_card(ident, data, user_id=user_id)
+                return
+            except ApiMissing as exc:
+                log.warning("dingtalk: no card API (%s); answering in markdown", exc.reason)
         for piece in pieces:
             if msg.is_group:
                 await self._api.group_markdown(msg.conversation_id, rendered.title, piece)
