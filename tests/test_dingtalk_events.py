@@ -280,6 +280,8 @@ def test_card_callback_entries_that_vary_are_taken_or_skipped() -> None:
     # Both fields present: `content` (the SDK's CardCallbackMessage field) comes first.
     both = card_callback(content=json.dumps({"cardPrivateData": {"actionIds": ["new"]}}))
     assert parse_card_callback(both).action_ids == ("new", "promise")
+    # One of the two unreadable: the other still says what was clicked.
+    assert parse_card_callback(card_callback(content="{broken")).action_ids == ("promise",)
 
 
 def test_markdown_payload_mentions_by_id_in_text_and_at() -> None:

@@ -3,8 +3,11 @@
 The body is the same JSON whether it comes by HTTP callback or by Stream mode's
 `/v1.0/im/bot/messages/get` topic (open.dingtalk.com 企业内部机器人接收消息,
 https://open.dingtalk.com/document/orgapp/receive-message, "消息接收格式").
-Every field is hostile: lengths are bounded, types checked, and anything malformed is an
-`EventError` with a short reason, never a KeyError or TypeError further down.
+Every field is hostile: lengths are bounded and types checked. What we cannot act on (no
+msgId, no text, an unknown conversationType, a card callback without a card or a user) is an
+`EventError` with a short reason, never a KeyError or TypeError further down; what DingTalk
+may legitimately vary (ids as numbers, "2" or 2, times as strings, unknown or missing
+optional fields) is taken, and a malformed optional field is treated as absent.
 """
 
 from __future__ import annotations
@@ -328,10 +331,18 @@ def parse_card_callback(body: bytes | str | Mapping[str, Any]) -> CardCallback:
         sources = [{"params": data.get("params", {}), "actionIds": data.get("actionIds", [])}]
     params: dict[str, str] = {}
     action_ids: list[str] = []
+    problems: list[EventError] = []
     for source in reversed(sources):  # `content` (the SDK's field) wins over `value`
-        private = _private(source)
-        params.update(_params(private))
+        try:
+            private = _private(source)
+            found = _params(private)
+        except EventError as exc:
+            problems.append(exc)  # the other field may still say what was clicked
+            continue
+        params.update(found)
         action_ids[:0] = [i for i in _action_ids(private) if i not in action_ids]
+    if len(problems) == len(sources):
+        raise problems[0]
     return CardCallback(
         out_track_id=_need(data, "outTrackId"),
         user_id=_need(data, "userId"),
