@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from aiohttp import WSMsgType, web
 
 from bot import http
@@ -399,7 +401,9 @@ async def test_a_signed_http_callback_is_answered_at_its_session_webhook(tmp_pat
         assert bot.spy.seen == ["/ar 逾期"] and len(bot.ding.session_posts) == 1
 
 
-async def test_an_expired_session_webhook_falls_back_to_the_group_api(tmp_path: Path) -> None:
+async def test_an_expired_session_webhook_falls_back_to_the_group_api(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     async with running(tmp_path, "http") as bot:
         assert await post_callback(bot, bot.message("@arcircle /ar whoami", valid=False)) == 200
         assert bot.ding.session_posts == []
@@ -409,9 +413,12 @@ async def test_an_expired_session_webhook_falls_back_to_the_group_api(tmp_path: 
         assert "li.na" in sent["msgParam"]["text"] and sent["msgParam"]["title"]
         # A sessionWebhook on a host that is not DingTalk's: never called, the API answers.
         foreign = bot.message("@arcircle /ar whoami")
-        foreign["sessionWebhook"] = "https://collector.example/robot/sendBySession?session=s"
-        assert await post_callback(bot, foreign) == 200
+        foreign["sessionWebhook"] = "https://collector.example/robot/sendBySession?session=s3"
+        with caplog.at_level(logging.INFO):
+            assert await post_callback(bot, foreign) == 200
         assert len(bot.ding.sent) == 2 and bot.ding.session_posts == []
+        # Logged by host only: the query holds the session.
+        assert "collector.example" in caplog.text and "session=s3" not in caplog.text
 
 
 async def test_a_stream_message_is_acked_in_the_sdk_shape_and_answered(tmp_path: Path) -> None:
