@@ -21,8 +21,8 @@ Served (shapes as in bot/adapters/dingtalk/api.py's doc):
 - POST /v1.0/robot/groupMessages/send: the group must be one of `groups` with the robot in
   it (else 400 "robot.not.in.group" style answers); kept in `group_messages` (msgParam
   decoded).
-- POST /v1.0/robot/oToMessages/batchSend: userIds must be in `users` (else 400
-  staffId.notExisted); kept in `direct_messages`.
+- POST /v1.0/robot/oToMessages/batchSend: 200 with userIds not in `users` listed in
+  invalidStaffIdList (as DingTalk answers); kept in `direct_messages` when anyone was reached.
 - POST /v1.0/im/v1.0/robot/interactiveCards/send, PUT /v1.0/im/robots/interactiveCards:
   cards by cardBizId in `cards` (cardData decoded); updates of an unknown card: 400.
 - POST /v1.0/robot/getBotListInGroup: the app's robot for `groups`.
@@ -246,10 +246,19 @@ class FakeDingtalk:
         body, refused = await self._api(request, "direct")
         if refused is not None:
             return refused
-        if not set(body.get("userIds", [])) <= self.users:
-            return self._bad("staffId.notExisted")
-        self.direct_messages.append({**body, "msgParam": json.loads(body["msgParam"])})
-        return web.json_response({"processQueryKey": "pq"})
+        # Unknown users are named in a 200, not refused (BatchSendOTOResponseBody:
+        # invalidStaffIdList, flowControlledStaffIdList; Alibaba Cloud SDK dingtalkrobot_1_0).
+        wanted = list(body.get("userIds", []))
+        invalid = [u for u in wanted if u not in self.users]
+        if len(invalid) < len(wanted):
+            self.direct_messages.append({**body, "msgParam": json.loads(body["msgParam"])})
+        return web.json_response(
+            {
+                "processQueryKey": "pq",
+                "invalidStaffIdList": invalid,
+                "flowControlledStaffIdList": [],
+            }
+        )
 
     async def _card(self, request: web.Request) -> web.Response:
         body, refused = await self._api(request, "card")

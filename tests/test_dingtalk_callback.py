@@ -33,12 +33,13 @@ def shown(post: dict[str, Any]) -> str:
 async def test_a_command_round_trip(tmp_path: Path, text: str, group: str | None) -> None:
     async with rig(tmp_path) as r:
         await r.say(text, user="lina02", group=group)
-        # The overdue list has a button: it comes as an interactive card through the API.
-        [card_id] = r.ding.cards
-        body = r.ding.card_text(card_id)
+        # The answer comes at the message's sessionWebhook (it takes no card: the list's
+        # button shows its command to type); nothing through the API.
+        [post] = r.ding.session_posts
+        body = shown(post)
         assert "Northwind Trading" in body and "Old Mill Ltd" in body
-        card = r.ding.cards[card_id]
-        assert (card.conversation, card.user) == ((GROUP, None) if group else (None, "lina02"))
+        assert "/ar customer C1" in body
+        assert r.ding.cards == {} and r.ding.group_messages == r.ding.direct_messages == []
         expected = text.split(" ", 1)[1] if text.startswith("@arcircle ") else text
         if text.startswith("@催收助手"):
             expected = "逾期"
@@ -121,7 +122,8 @@ async def test_a_replayed_msg_id_is_answered_200_and_runs_nothing(tmp_path: Path
 
 async def test_a_card_button_updates_its_card_in_place(tmp_path: Path) -> None:
     async with rig(tmp_path) as r:
-        await r.say("@arcircle /ar overdue", user="lina02")
+        # Its sessionWebhook expired: the answer with a button goes as a card, by the API.
+        await r.say("@arcircle /ar overdue", user="lina02", expired=True)
         [card_id] = r.ding.cards
         [button] = r.ding.buttons(card_id)
         assert cards.command_of(button["id"]) == "/ar customer C1"
@@ -142,7 +144,7 @@ async def test_a_retried_click_across_a_block_boundary_runs_once(tmp_path: Path)
     from bot.adapters.dingtalk.inbound import DEDUP_WINDOW
 
     async with rig(tmp_path) as r:
-        await r.say("@arcircle /ar overdue", user="lina02")
+        await r.say("@arcircle /ar overdue", user="lina02", expired=True)
         [card_id] = r.ding.cards
         [button] = r.ding.buttons(card_id)
         now = r.clock.now().timestamp()
@@ -162,7 +164,7 @@ async def test_an_unknown_card_action_is_ignored_with_a_log_line(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with rig(tmp_path) as r:
-        await r.say("@arcircle /ar overdue", user="lina02")
+        await r.say("@arcircle /ar overdue", user="lina02", expired=True)
         [card_id] = r.ding.cards
         with caplog.at_level(logging.INFO):
             await r.click(card_id, "button_1646816888257", user="lina02")

@@ -10,6 +10,7 @@ import pytest
 
 from bot.adapters.dingtalk.events import EventError, parse_card_callback, parse_message
 from bot.adapters.dingtalk.markdown import build, escape
+from bot.adapters.dingtalk.webhooks import WebhookPolicy
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
 NOW_MS = 1795867200000
@@ -88,19 +89,46 @@ def test_a_direct_message() -> None:
     assert message.command == "逾期"
 
 
-def test_session_webhook_host_is_pinned_when_asked() -> None:
+def test_a_session_webhook_outside_the_allowed_hosts_is_dropped_not_the_message() -> None:
     dingtalk = ("https://oapi.dingtalk.com/",)
     assert parse_message(group_message(), webhook_prefixes=dingtalk).session_webhook
-    with pytest.raises(EventError, match="allowed hosts"):
-        parse_message(
-            group_message(sessionWebhook="https://oapi.dingtalk.com.evil.example/x"),
-            webhook_prefixes=dingtalk,
-        )
+    message = parse_message(
+        group_message(sessionWebhook="https://oapi.dingtalk.com.evil.example/x?session=s"),
+        webhook_prefixes=dingtalk,
+    )
+    # The command still runs; its answer goes through the API, never to that host.
+    assert message.command == "/ar 逾期"
+    assert message.session_webhook is None and not message.session_webhook_valid(NOW)
+    assert message.dropped_webhook_host == "oapi.dingtalk.com.evil.example"
     fake = parse_message(
         group_message(sessionWebhook="http://127.0.0.1:8765/robot/sendBySession?session=s"),
         webhook_prefixes=("http://127.0.0.1:8765/",),
     )
     assert fake.session_webhook_valid(NOW)
+
+
+@pytest.mark.parametrize(
+    ("base", "url", "allowed"),
+    [
+        ("", "https://oapi.dingtalk.com/robot/sendBySession?session=s", True),
+        ("", "http://oapi.dingtalk.com/robot/sendBySession?session=s", False),
+        ("", "https://oapi.dingtalk.com.evil.example/x", False),
+        ("", "https://oapi.dingtalk.com@evil.example/x", False),
+        ("", "http://127.0.0.1:9/x", False),  # no loopback unless the base is loopback
+        ("https://proxy.example/dt", "https://proxy.example/dt/session/1", True),
+        ("https://proxy.example/dt", "https://proxy.example/other", False),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:9999/robot/sendBySession?s=1", True),
+        ("http://127.0.0.1:8000", "http://localhost:9999/x", True),
+        ("http://localhost:8000", "https://[::1]:9999/x", True),
+        ("http://127.0.0.1:8000", "http://127.0.0.1@evil.example/x", False),
+        ("http://127.0.0.1:8000", "http://evil.example/x", False),
+        ("http://127.0.0.1:8000", "ftp://127.0.0.1/x", False),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:99999999/x", False),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:9/a b", False),
+    ],
+)
+def test_where_a_session_webhook_may_point(base: str, url: str, allowed: bool) -> None:
+    assert WebhookPolicy(base).allows(url) is allowed
 
 
 def test_session_webhook_expiry() -> None:
@@ -109,9 +137,49 @@ def test_session_webhook_expiry() -> None:
     assert message.session_webhook_valid(NOW + timedelta(minutes=89))
     assert not message.session_webhook_valid(NOW + timedelta(minutes=90))
     assert not parse_message(group_message(sessionWebhook=None)).session_webhook_valid(NOW)
-    assert not parse_message(group_message(sessionWebhookExpiredTime=None)).session_webhook_valid(
-        NOW
+    # No expiry sent: tried (a refusal falls back to the API); an unreadable one: not used.
+    assert parse_message(group_message(sessionWebhookExpiredTime=None)).session_webhook_valid(NOW)
+    for bad in (True, "soon", -5, {"t": 1}):
+        body = group_message(sessionWebhookExpiredTime=bad)
+        assert not parse_message(body).session_webhook_valid(NOW)
+
+
+def test_fields_that_may_legitimately_vary_are_taken() -> None:
+    expires = int((NOW + timedelta(minutes=90)).timestamp() * 1000)
+    message = parse_message(
+        group_message(
+            conversationType=2,
+            isInAtList="true",
+            sessionWebhookExpiredTime=str(expires),
+            senderId=12345,
+            atUsers=[{"staffId": "x"}, "junk", {"dingtalkId": "d1", "staffId": 7}],
+            senderNick=["not", "a", "nick"],
+            brandNewField={"anything": [1, 2]},
+        )
     )
+    assert message.is_group and message.is_in_at_list and message.sender_id == "12345"
+    assert message.session_webhook_expires_ms == expires
+    assert [(u.dingtalk_id, u.staff_id) for u in message.at_users] == [("d1", "7")]
+    assert message.sender_nick == ""
+    # Seconds instead of milliseconds, a float: read as the same instant.
+    seconds = parse_message(group_message(sessionWebhookExpiredTime=expires / 1000))
+    assert seconds.session_webhook_expires_ms == expires
+    # A direct message without a conversationId or senderId, its staffId enough.
+    direct = parse_message(group_message(conversationType="1", conversationId=None, senderId=None))
+    assert direct.sender_id == "manager4220" and not direct.is_group
+    # Rich text (the SDK's get_text_list): its text pieces joined.
+    rich = group_message(
+        msgtype="richText",
+        text=None,
+        content={"richText": [{"text": "@bot /ar "}, {"downloadCode": "x"}, {"text": "逾期"}]},
+    )
+    assert parse_message(rich).command == "/ar 逾期"
+    # isInAtList unreadable: not addressed (a group message is then left alone); absent:
+    # addressed (DingTalk pushes group messages to the robot only when it is @mentioned).
+    assert not parse_message(group_message(isInAtList="yes")).is_in_at_list
+    body = group_message()
+    del body["isInAtList"]
+    assert parse_message(body).is_in_at_list
 
 
 @pytest.mark.parametrize(
@@ -128,13 +196,10 @@ def test_session_webhook_expiry() -> None:
         (group_message(msgId=None), "msgId is missing"),
         (group_message(msgId=["a"]), "msgId is not a string"),
         (group_message(conversationId="c" * 1000), "too long"),
-        (group_message(conversationType=2), "conversationType"),
-        (group_message(sessionWebhook="http://evil.example/x"), "allowed hosts"),
-        (group_message(sessionWebhookExpiredTime=True), "milliseconds"),
-        (group_message(sessionWebhookExpiredTime="soon"), "milliseconds"),
-        (group_message(isInAtList="yes"), "boolean"),
-        (group_message(atUsers="all"), "atUsers"),
-        (group_message(atUsers=[{"staffId": "x"}]), "dingtalkId"),
+        (group_message(conversationType=3), "conversationType"),
+        (group_message(conversationType=None), "conversationType"),
+        (group_message(senderId=None, senderStaffId=None), "senderId is missing"),
+        (group_message(msgtype="richText", content="x"), "richText"),
     ],
 )
 def test_malformed_messages_are_a_clear_error(body: Any, reason: str) -> None:
@@ -194,21 +259,29 @@ def test_card_params_given_directly() -> None:
     ("body", "reason"),
     [
         (card_callback(outTrackId=None), "outTrackId"),
-        (card_callback(userId=7), "userId"),
         (card_callback(value="{broken"), "not JSON"),
         (card_callback(value="[1]"), "not an object"),
         (card_callback(value=json.dumps({"cardPrivateData": 5})), "cardPrivateData"),
-        (card_callback(value=json.dumps({"cardPrivateData": {"actionIds": "x"}})), "actionIds"),
         (card_callback(value=json.dumps({"cardPrivateData": {"params": [1]}})), "params"),
-        (
-            card_callback(value=json.dumps({"cardPrivateData": {"params": {"a": {"b": 1}}}})),
-            "card parameter",
-        ),
     ],
 )
 def test_malformed_card_callbacks_are_a_clear_error(body: Any, reason: str) -> None:
     with pytest.raises(EventError, match=reason):
         parse_card_callback(body)
+
+
+def test_card_callback_entries_that_vary_are_taken_or_skipped() -> None:
+    private = {"actionIds": "ar_x", "params": {"n": 1.5, "pick": {"index": [1]}, "on": True}}
+    callback = parse_card_callback(
+        card_callback(userId=7, value=None, content=json.dumps({"cardPrivateData": private}))
+    )
+    assert callback.user_id == "7" and callback.action_ids == ("ar_x",)
+    assert dict(callback.params) == {"n": "1.5"}  # the list, the object and the flag skipped
+    # Both fields present: `content` (the SDK's CardCallbackMessage field) comes first.
+    both = card_callback(content=json.dumps({"cardPrivateData": {"actionIds": ["new"]}}))
+    assert parse_card_callback(both).action_ids == ("new", "promise")
+    # One of the two unreadable: the other still says what was clicked.
+    assert parse_card_callback(card_callback(content="{broken")).action_ids == ("promise",)
 
 
 def test_markdown_payload_mentions_by_id_in_text_and_at() -> None:

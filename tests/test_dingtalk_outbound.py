@@ -188,6 +188,18 @@ async def test_a_reminder_to_someone_without_a_dingtalk_id_is_parked(tmp_path: P
         assert row.status == "parked" and "people.nobody.dingtalk" in (row.last_error or "")
 
 
+async def test_a_reminder_to_an_id_dingtalk_does_not_know_is_parked(tmp_path: Path) -> None:
+    # batchSend answers 200 and names the userId in invalidStaffIdList: not delivered.
+    async with rig(tmp_path) as r:
+        r.ding.users.discard("manager4220")
+        w = worker(r, VirtualTime(r.clock))
+        put(r, "p1", "predue", destination="@wang.wei", text="INV-1 falls due")
+        await w.run_once()
+        [row] = rows(r)
+        assert row.status == "parked" and "userId" in (row.last_error or "")
+        assert r.ding.direct_messages == []
+
+
 async def test_no_token_reaches_the_logs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     async with rig(tmp_path) as r:
         vt = VirtualTime(r.clock)

@@ -179,6 +179,11 @@ async def test_doctor_offline_and_online(tmp_path: Path) -> None:
         ding.groups.clear()
         missing = await PLUGIN.doctor(config, env, online=True)
         assert any(f.status == "fail" and "not in the circle group" in f.text for f in missing)
+        # getBotListInGroup not served (404): not checked, a warning rather than a failure.
+        ding.script("bots", 404, "NotFound")
+        unknown = await PLUGIN.doctor(config, env, online=True)
+        assert any(f.status == "warn" and "not checked" in f.text for f in unknown)
+        assert not any(f.status == "fail" for f in unknown)
     robot = await PLUGIN.doctor(config_of(tmp_path, ROBOT), {}, online=False)
     assert any(f.status == "warn" and "DING_ROBOT_URL" in f.text for f in robot)
 

@@ -40,7 +40,10 @@ Errors, in the outbox's terms: HTTP 429, and 403 with a code naming a QPS or flo
 (Forbidden.AccessDenied.QpsLimitForApi, ...QpsLimitForAppkeyAndApi, the robot's
 "限流"/Throttling answers) -> RetryAfter; 5xx, timeouts, dropped connections -> TransientError;
 other 4xx (the robot not in the group, no permission, an unknown openConversationId or
-userId) -> PermanentError with a hint for the admin. Nothing here logs a token or a webhook
+userId) -> PermanentError with a hint for the admin; 404 (the API is not served: DingTalk
+names refusals with 400/403 codes) -> ApiMissing, a PermanentError on which a card falls
+back to markdown. A 2xx that is not JSON counts as taken (never sent twice); an `errcode`
+in a 200 is read as the webhooks' (check_errcode). Nothing here logs a token or a webhook
 URL (a sessionWebhook carries its session token in the query). DingTalk documents its v1.0
 error codes per API by name, not as one list, so they are matched by the words they carry
 (QpsLimit, openConversationId, robot, staffId/user, Forbidden/permission): our reading.
@@ -64,8 +67,11 @@ REFRESH_MARGIN = 300.0  # seconds before expiry a cached token is replaced
 RETRY_AFTER_LIMIT = 60.0  # the robot's limits are per minute (20 messages a group)
 STANDARD_CARD = "StandardCard"
 _LIMIT_WORDS = ("qpslimit", "throttl", "flowcontrol", "ratelimit", "toofrequent", "限流")
-# Custom robot / sessionWebhook errcodes: 130101 "send too fast, exceed 20 times per minute".
+# Custom robot / sessionWebhook / oapi errcodes for "send too fast": 130101 (exceeds 20
+# messages a minute), 410100 (发送速度太快而限流) in DingTalk's global error code list
+# (open.dingtalk.com/document/orgapp/server-api-error-codes-1).
 TOO_FAST = 130101
+TOO_FAST_CODES = frozenset({TOO_FAST, 410100})
 
 
 def base_url(env: Mapping[str, str]) -> str:
@@ -74,6 +80,11 @@ def base_url(env: Mapping[str, str]) -> str:
 
 class TokenRefused(PermanentError):
     """The app key and secret were refused (DingTalk answered no token)."""
+
+
+class ApiMissing(PermanentError):
+    """HTTP 404: this API is not served here (DingTalk names refusals with 400/403 codes), so
+    the caller may fall back to another (a card to markdown)."""
 
 
 def _hint(code: str, message: str) -> str:
@@ -124,10 +135,17 @@ def check_response(response: httpx.Response, what: str) -> dict[str, Any]:
         raise RetryAfter(RETRY_AFTER_LIMIT, f"{what}: rate limited (HTTP {status} {code})")
     if status >= 500:
         raise TransientError(f"{what}: HTTP {status} {code}".rstrip())
+    if status == 404:
+        raise ApiMissing(f"{what}: HTTP 404 {code}: {_hint(code, message)}")
     if status >= 400:
         raise PermanentError(f"{what}: HTTP {status} {code}: {_hint(code, message)}")
     if not isinstance(body, dict):
-        raise TransientError(f"{what}: the answer is not JSON")
+        # Accepted (2xx) without a JSON object: the call went through; sending it again
+        # would post the message twice.
+        return {}
+    if body.get("errcode") not in (None, 0, "0"):
+        # An oapi-style refusal in a 200 (sessionWebhook, a proxy in front of the API).
+        check_errcode(body, what)
     return body
 
 
@@ -139,8 +157,8 @@ def check_errcode(body: dict[str, Any], what: str) -> None:
         code = -1
     if code == 0:
         return
-    if code == TOO_FAST:
-        raise RetryAfter(RETRY_AFTER_LIMIT, f"{what}: errcode 130101 (20 messages a minute)")
+    if code in TOO_FAST_CODES:
+        raise RetryAfter(RETRY_AFTER_LIMIT, f"{what}: errcode {code} (sending too fast)")
     if code == -1:
         raise TransientError(f"{what}: errcode -1 (system busy)")
     raise PermanentError(f"{what}: errcode {code}")
@@ -237,7 +255,10 @@ class Api:
         )
 
     async def direct_markdown(self, user_ids: Sequence[str], title: str, text: str) -> None:
-        await self.call(
+        """batchSend answers 200 even when a user is not reached: its
+        `invalidStaffIdList` (no such user) and `flowControlledStaffIdList` (throttled) say
+        who (BatchSendOTOResponseBody in the Alibaba Cloud SDK, dingtalkrobot_1_0)."""
+        body = await self.call(
             "POST",
             "/v1.0/robot/oToMessages/batchSend",
             {
@@ -248,6 +269,13 @@ class Api:
             },
             "dingtalk one-to-one message",
         )
+        wanted = set(user_ids)
+        if wanted & _ids(body.get("flowControlledStaffIdList")):
+            raise RetryAfter(RETRY_AFTER_LIMIT, "dingtalk one-to-one message: throttled")
+        if wanted and wanted <= _ids(body.get("invalidStaffIdList")):
+            raise PermanentError(
+                "dingtalk one-to-one message: unknown userId: " + _hint("user", "")
+            )
 
     async def send_card(
         self,
@@ -316,6 +344,12 @@ class SessionWebhook:
 
 def _param(title: str, text: str) -> str:
     return json.dumps({"title": title, "text": text}, ensure_ascii=False)
+
+
+def _ids(value: Any) -> set[str]:
+    return (
+        {str(v) for v in value if isinstance(v, (str, int))} if isinstance(value, list) else set()
+    )
 
 
 def _safe_json(response: httpx.Response) -> Any:

@@ -6,10 +6,10 @@
   @mentioned (isInAtList), any direct message; leading @mentions are dropped, so
   `@bot /ar 逾期` and `@bot 逾期` are the same command (the router takes both). The answer
   goes through the message's sessionWebhook while it is valid (never after
-  sessionWebhookExpiredTime) and while it takes it, else through the group or one-to-one
-  API; an answer with
-  buttons goes as an interactive card through the API (a sessionWebhook takes no cards:
-  dingtalk-stream SDK chatbot.py `reply_card`).
+  sessionWebhookExpiredTime) and while it takes it, as markdown whose buttons show their
+  commands (a sessionWebhook takes no interactive card: dingtalk-stream SDK chatbot.py
+  `reply_card`); else through the group or one-to-one API, where an answer with buttons
+  goes as an interactive card.
 - on_card: a button of one of our cards (events.parse_card_callback; the action id decoded
   by cards.command_of, an unknown one ignored with a log line). A button of a circle card
   changes the case: the outbox then updates that card in place, and the clicker gets the
@@ -28,7 +28,7 @@ from typing import Any
 
 from bot.adapters.base import Dispatch
 from bot.adapters.dingtalk import cards
-from bot.adapters.dingtalk.api import Api, SessionWebhook
+from bot.adapters.dingtalk.api import Api, ApiMissing, SessionWebhook
 from bot.adapters.dingtalk.events import (
     EventError,
     RobotMessage,
@@ -37,6 +37,7 @@ from bot.adapters.dingtalk.events import (
 )
 from bot.adapters.dingtalk.render import payload, split
 from bot.adapters.dingtalk.transport import DingtalkTransport, without_files
+from bot.adapters.dingtalk.webhooks import WebhookPolicy
 from bot.kernel.clock import Clock
 from bot.kernel.config import Config
 from bot.kernel.i18n import t
@@ -49,8 +50,6 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "dingtalk"
 DEDUP_WINDOW = 20  # seconds: a click's retries within half of it are always caught
-# Where a sessionWebhook may point: DingTalk's own API host only (its data goes there).
-WEBHOOK_PREFIXES = ("https://oapi.dingtalk.com/", "https://api.dingtalk.com/")
 
 
 class Inbound:
@@ -65,7 +64,7 @@ class Inbound:
         api: Api,
         webhook: SessionWebhook,
         transport: DingtalkTransport,
-        webhook_prefixes: tuple[str, ...] = WEBHOOK_PREFIXES,
+        webhook_policy: WebhookPolicy | None = None,
     ) -> None:
         self._router = router
         self._db = db
@@ -75,16 +74,23 @@ class Inbound:
         self._api = api
         self._webhook = webhook
         self._transport = transport
-        self._prefixes = webhook_prefixes
+        # Where a sessionWebhook may point (webhooks.py): DingTalk's hosts by default.
+        self._policy = webhook_policy or WebhookPolicy()
 
     # --- messages -------------------------------------------------------------------------
 
     async def on_message(self, body: dict[str, Any]) -> None:
         try:
-            msg = parse_message(body, webhook_prefixes=self._prefixes)
+            msg = parse_message(body, webhook_allowed=self._policy.allows)
         except EventError as exc:
             log.info("dingtalk: message ignored (%s)", exc)
             return
+        if msg.dropped_webhook_host:
+            # The host only: the URL's query holds the session.
+            log.warning(
+                "dingtalk: a sessionWebhook on %s is not DingTalk's; answering through the API",
+                msg.dropped_webhook_host,
+            )
         if msg.is_group and not msg.is_in_at_list:
             return  # not addressed to the robot
         if not await self._first(msg.msg_id):
@@ -104,18 +110,13 @@ class Inbound:
             log.warning("dingtalk: the answer was not taken (%s)", exc.reason)
 
     async def _answer(self, msg: RobotMessage, user_id: str, reply: Reply) -> None:
-        if cards.has_buttons(reply):
-            data = cards.card_data(reply, self._transport.card_renderer)
-            ident = cards.card_id(cards.REPLY_PREFIX, f"{msg.msg_id}:{uuid.uuid4().hex}")
-            if msg.is_group:
-                await self._api.send_card(ident, data, conversation=msg.conversation_id)
-            else:
-                await self._api.send_card(ident, data, user_id=user_id)
-            return
+        """Through the sessionWebhook while it is valid (markdown: a button shows its command
+        to type, as a sessionWebhook takes no interactive card); else, or for what it
+        refused, through the API, where an answer with buttons goes as a card."""
         rendered = self._transport.renderer.reply(reply)
         pieces = split(rendered.text)
+        sent = 0
         if msg.session_webhook and msg.session_webhook_valid(self._clock.now()):
-            sent = 0
             try:
                 for piece in pieces:
                     await self._webhook.send(msg.session_webhook, payload(rendered, piece))
@@ -125,8 +126,21 @@ class Inbound:
                 # Refused (throttled, or expired earlier than it said): the rest by the API.
                 log.info("dingtalk: the sessionWebhook refused the answer (%s)", exc.reason)
                 pieces = pieces[sent:]
-        else:
+        elif msg.session_webhook:
             log.info("dingtalk: the sessionWebhook has expired, answering through the API")
+        else:
+            log.info("dingtalk: no usable sessionWebhook, answering through the API")
+        if sent == 0 and cards.has_buttons(reply):
+            data = cards.card_data(reply, self._transport.card_renderer)
+            ident = cards.card_id(cards.REPLY_PREFIX, f"{msg.msg_id}:{uuid.uuid4().hex}")
+            try:
+                if msg.is_group:
+                    await self._api.send_card(ident, data, conversation=msg.conversation_id)
+                else:
+                    await self._api.send_card(ident, data, user_id=user_id)
+                return
+            except ApiMissing as exc:
+                log.warning("dingtalk: no card API (%s); answering in markdown", exc.reason)
         for piece in pieces:
             if msg.is_group:
                 await self._api.group_markdown(msg.conversation_id, rendered.title, piece)
@@ -141,7 +155,10 @@ class Inbound:
         except EventError as exc:
             log.info("dingtalk: card callback ignored (%s)", exc)
             return None
-        found = [c for c in map(cards.command_of, callback.action_ids) if c]
+        # The clicked button's id is in actionIds; a param carrying one of our ids counts too
+        # (cards.command_of decodes only ids we made).
+        candidates = [*callback.action_ids, *callback.params.values()]
+        found = [c for c in map(cards.command_of, candidates) if c]
         if not found:
             log.info("dingtalk: card action that is not ours, ignored")
             return None

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from bot.adapters.dingtalk.api import RETRY_AFTER_LIMIT, TOO_FAST
+from bot.adapters.dingtalk.api import RETRY_AFTER_LIMIT, TOO_FAST_CODES
 from bot.adapters.dingtalk.sign import signed_webhook_url
 from bot.kernel.config import Config
 from bot.kernel.messages import PermanentError, RetryAfter, TransientError
@@ -70,13 +70,22 @@ class CustomRobots:
             raise TransientError(f"{what}: HTTP {response.status_code}")
         try:
             body = response.json()
-            code = int(body.get("errcode", -1)) if isinstance(body, dict) else -1
-        except (ValueError, TypeError):
-            raise TransientError(f"{what}: the answer is not JSON") from None
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or body.get("errcode") is None:
+            if response.is_success:
+                return  # taken without the usual {"errcode": 0}: sending again would repeat it
+            raise PermanentError(f"{what}: HTTP {response.status_code}")
+        try:
+            code = int(body["errcode"])
+        except (TypeError, ValueError):
+            raise TransientError(f"{what}: the answer's errcode is not a number") from None
         if code == 0:
             return
-        if code == TOO_FAST:
-            raise RetryAfter(RETRY_AFTER_LIMIT, f"{what}: errcode 130101 (20 messages a minute)")
+        if code == -1:
+            raise TransientError(f"{what}: errcode -1 (system busy)")
+        if code in TOO_FAST_CODES:
+            raise RetryAfter(RETRY_AFTER_LIMIT, f"{what}: errcode {code} (20 messages a minute)")
         robot = self._robots[channel]
         if code == SECURITY:
             raise PermanentError(

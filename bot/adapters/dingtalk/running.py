@@ -12,10 +12,11 @@ import httpx
 from bot.adapters.base import Capabilities, Messenger, Services, SetupError
 from bot.adapters.dingtalk.api import Api, SessionWebhook, TokenRefused, base_url
 from bot.adapters.dingtalk.callback import Callback
-from bot.adapters.dingtalk.inbound import WEBHOOK_PREFIXES, Inbound
+from bot.adapters.dingtalk.inbound import Inbound
 from bot.adapters.dingtalk.render import MARKDOWN_LIMIT
 from bot.adapters.dingtalk.robot import CustomRobots
 from bot.adapters.dingtalk.transport import DingtalkTransport
+from bot.adapters.dingtalk.webhooks import WebhookPolicy
 from bot.kernel.messages import DeliveryError
 
 if TYPE_CHECKING:
@@ -86,10 +87,6 @@ class DingtalkRunning(Messenger):
             services.identities,
             clock=clock.now,
         )
-        prefixes: tuple[str, ...] = WEBHOOK_PREFIXES
-        if self.base != "https://api.dingtalk.com":
-            # Tests (and a proxy) serve the sessionWebhook under the same base.
-            prefixes = (*prefixes, self.base + "/")
         self.inbound = Inbound(
             router=services.router,
             db=services.db,
@@ -99,7 +96,9 @@ class DingtalkRunning(Messenger):
             api=self.api,
             webhook=SessionWebhook(self._client),
             transport=self._transport,
-            webhook_prefixes=prefixes,
+            # DingTalk's hosts, the configured base (a proxy, a test's fake) and, when that
+            # base is a loopback address, any loopback sessionWebhook (webhooks.py).
+            webhook_policy=WebhookPolicy(self.base),
         )
         if self.mode == "http":
             self.callback = Callback(

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from datetime import datetime
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, unquote
 
 # DingTalk refuses (and tells receivers to refuse) callbacks more than an hour off.
 MAX_SKEW_MS = 60 * 60 * 1000
@@ -77,8 +77,11 @@ def check_callback(headers: Mapping[str, str], app_secret: str, now: datetime) -
     timestamp_ms = int(raw_timestamp)
     if abs(now_ms(now) - timestamp_ms) > MAX_SKEW_MS:
         raise SignatureError("the timestamp is more than an hour away from now")
-    expected = callback_sign(app_secret, timestamp_ms)
-    if not hmac.compare_digest(expected.encode("ascii"), raw_sign.encode("utf-8", "replace")):
+    expected = callback_sign(app_secret, timestamp_ms).encode("ascii")
+    # DingTalk sends the base64 as it is; a proxy may have percent-encoded it (as the custom
+    # robot's sign is in its URL), so that form is accepted too.
+    candidates = {raw_sign, unquote(raw_sign)} if "%" in raw_sign else {raw_sign}
+    if not any(hmac.compare_digest(expected, c.encode("utf-8", "replace")) for c in candidates):
         raise SignatureError("the sign header does not match")
     return timestamp_ms
 

@@ -26,9 +26,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from bot.adapters.dingtalk import cards
-from bot.adapters.dingtalk.api import Api
+from bot.adapters.dingtalk.api import Api, ApiMissing
 from bot.adapters.dingtalk.render import Renderer, payload, split
 from bot.adapters.dingtalk.robot import CustomRobots
 from bot.adapters.outbound import person_of, without_files
@@ -93,8 +94,8 @@ class DingtalkTransport:
             ident = cards.card_id(cards.CIRCLE_PREFIX, f"{row.key}:{row.id}")
             # The new card @mentions the people it names (the seats' leads): they are told.
             at = list(self.renderer.reply(message).at.items())
-            await self._api.send_card(ident, data, conversation=row.destination, at=at)
-            return ident
+            sent = await self._card(ident, data, row.destination, at, message)
+            return ident if sent else None
         rendered = self.renderer.reply(message)
         if row.kind in NOTIFYING and rendered.at:
             if self._robots.has(row.destination):
@@ -102,16 +103,33 @@ class DingtalkTransport:
                 return None
             data = cards.card_data(message, self.card_renderer)
             ident = cards.card_id("arn-", f"{row.key}:{row.id}")
-            await self._api.send_card(
-                ident,
-                data,
-                conversation=row.destination,
-                at=list(rendered.at.items()),
-            )
+            await self._card(ident, data, row.destination, list(rendered.at.items()), message)
             return None
         for piece in split(rendered.text):
             await self._api.group_markdown(row.destination, rendered.title, piece)
         return None
+
+    async def _card(
+        self,
+        ident: str,
+        data: dict[str, Any],
+        conversation: str,
+        at: list[tuple[str, str]],
+        message: Reply,
+    ) -> bool:
+        """The card to the group; False when DingTalk serves no card API here (HTTP 404)
+        and the message went as markdown through the group API instead (its buttons shown
+        as commands to type), so the circle still reaches the group."""
+        assert self._api is not None
+        try:
+            await self._api.send_card(ident, data, conversation=conversation, at=at)
+            return True
+        except ApiMissing as exc:
+            log.warning("dingtalk: no card API (%s); sending markdown instead", exc.reason)
+        rendered = self.renderer.reply(message)
+        for piece in split(rendered.text):
+            await self._api.group_markdown(conversation, rendered.title, piece)
+        return False
 
     async def _direct(self, person: str, message: Reply) -> None:
         assert self._api is not None
