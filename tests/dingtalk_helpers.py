@@ -17,7 +17,7 @@ from bot import http
 from bot.adapters.base import Services
 from bot.adapters.dingtalk.running import DingtalkRunning
 from bot.app import Runtime, build_runtime
-from bot.kernel.clock import FakeClock
+from bot.kernel.clock import FakeClock, ScaledClock
 from bot.kernel.config import load_config
 from bot.kernel.identity import Identities
 from tests.conftest import LEDGER_HEADER, run_import, write_csv
@@ -112,7 +112,10 @@ async def rig(
     config: str = CONFIG,
     env: Mapping[str, str] | None = None,
     robot_tokens: Mapping[str, str] | None = None,
+    demo: tuple[float, datetime] | None = None,
 ) -> AsyncIterator[Rig]:
+    """`demo` (speed, start): the plugin is given a demo's scaled business clock over the
+    rig's wall clock (Rig.clock, by which the fake DingTalk signs and stamps)."""
     path = tmp_path / "config.yaml"
     path.write_text(config, encoding="utf-8")
     cfg = load_config(path, env={})
@@ -132,7 +135,7 @@ async def rig(
             router=spy,
             config=cfg,
             db=rt.db,
-            clock=clock,
+            clock=ScaledClock(demo[0], base=clock, start=demo[1]) if demo else clock,
             env=env_for(ding, **(env or {})),
             identities=Identities(cfg),
         )

@@ -6,6 +6,7 @@ checks against the fake."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -199,3 +200,16 @@ def test_doctor_names_people_without_a_dingtalk_id(tmp_path: Path) -> None:
     said = [(c.status, c.detail) for c in checks]
     assert ("warn", "no dingtalk id for: liu.yang (they cannot be @mentioned there)") in said
     assert any(s == "fail" and "DINGTALK_APP_KEY" in t for s, t in said)
+
+
+async def test_a_demo_clock_does_not_reach_signatures_or_expiry(tmp_path: Path) -> None:
+    """`arcircle run --clock-speed 60 --clock-start ...`: the business clock runs an hour a
+    minute from another day, but DingTalk signs and expires by real time. Two real hours in
+    (five business days later) a callback signed now is still taken and answered through its
+    still-valid sessionWebhook."""
+    async with rig(tmp_path, demo=(60.0, NOW - timedelta(days=3))) as r:
+        r.clock.advance(timedelta(hours=2))
+        answer = await r.say("help", user="lina02")
+        assert answer.status_code == 200
+        assert r.ding.session_posts, "the answer did not reach the sessionWebhook"
+        assert "/ar" in r.ding.session_posts[-1]["markdown"]["text"]

@@ -75,12 +75,30 @@ class ScaledClock:
         elapsed = self._base.now() - self._origin
         return self._start + elapsed * self._speed
 
+    @property
+    def base(self) -> Clock:
+        """The clock this one scales: the wall clock outside tests."""
+        return self._base
+
     def release(self) -> None:
         """A clock made `held` stands at its start until now: setting up (loading the sample
         ledger) takes none of the demo's time, so 10:00 is when the chat begins."""
         if self._held:
             self._origin = self._base.now()
             self._held = False
+
+
+def wall_clock(clock: Clock) -> Clock:
+    """The clock a messenger's transport must keep, beneath a demo's scaled one.
+
+    Signature windows, event ages, sessionWebhook expiry, token lifetimes and retry dedup are
+    judged by the messenger against real time: under `arcircle run --clock-speed 60
+    --clock-start 10:00` the business clock may stand on Monday while it is Saturday and gains
+    an hour a minute, and checks on it would refuse or drop every event after a few minutes.
+    Tests pass a FakeClock, which is its own wall clock."""
+    while isinstance(clock, ScaledClock):
+        clock = clock.base
+    return clock
 
 
 def clock_start(

@@ -17,6 +17,7 @@ from bot.adapters.dingtalk.render import MARKDOWN_LIMIT
 from bot.adapters.dingtalk.robot import CustomRobots
 from bot.adapters.dingtalk.transport import DingtalkTransport
 from bot.adapters.dingtalk.webhooks import WebhookPolicy
+from bot.kernel.clock import wall_clock
 from bot.kernel.messages import DeliveryError
 
 if TYPE_CHECKING:
@@ -57,7 +58,8 @@ class DingtalkRunning(Messenger):
         self._client = httpx.AsyncClient(timeout=TIMEOUT)
         self.base = base_url(env)
         robots = CustomRobots(self._client, config, env)
-        clock = services.clock
+        # Sign windows, sessionWebhook expiry, token lifetimes and click dedup are real time.
+        clock = wall_clock(services.clock)
         self.api: Api | None = None
         self.inbound: Inbound | None = None
         self.callback: Callback | None = None
