@@ -14,7 +14,7 @@ from bot.adapters.dingtalk.render import Renderer, inert
 from bot.kernel.config import load_config
 from bot.kernel.forms import FormRef
 from bot.kernel.identity import Identities
-from bot.kernel.messages import Button, Card, Field, Mention, Reply, RichText
+from bot.kernel.messages import Button, Card, Field, Mention, Reply, RichText, Section, Table
 from tests.dingtalk_helpers import CONFIG
 
 
@@ -80,3 +80,21 @@ def test_button_ids_round_trip_and_nothing_else_decodes(words: str) -> None:
     if ident is not None:
         assert cards.command_of(ident) == command
     assert cards.command_of(words) is None or words.startswith(cards.ID_PREFIX)
+
+
+def test_a_table_is_one_line_a_row_with_each_value_named_by_the_header(tmp_path: Path) -> None:
+    """DingTalk sets markdown in a proportional font: padded columns never line up, so a row
+    is one line and a blank cell keeps its place."""
+    messages, _ = renderers(tmp_path)
+    table = Table(
+        ("#", "Customer", "Outstanding", "Owner"),
+        (("1", "Northwind Trading", "CN¥1,000.00", "王伟"), ("2", "[x](http://evil)", "9", "")),
+        right=(2,),
+    )
+    text = messages.reply(Reply(card=Card("Overdue", sections=(Section(table=table),)))).text
+    lines = text.split("  \n")
+    header = lines.index(next(line for line in lines if "Customer" in line))
+    assert lines[header].endswith("Customer · Outstanding · Owner")
+    assert lines[header + 1] == "1 · Northwind Trading · CN¥1,000.00 · 王伟"
+    assert lines[header + 2].endswith(" · 9 · —") and "](" not in lines[header + 2]
+    assert "  Northwind" not in text  # no padding

@@ -120,6 +120,15 @@ class Table:
                 out.append("  ".join("-" * w for w in widths))
         return out
 
+    def flat_lines(self, sep: str = " · ") -> list[str]:
+        """One line a row, its cells joined by `sep`, under a header line joined the same way:
+        for a messenger whose text is set in a proportional font and wraps on a phone, where
+        padded columns would never line up."""
+        out = [sep.join(self.columns)] if any(self.columns) else []
+        # A blank cell stays a place ("—"), so every value stays under its header's name.
+        out.extend(sep.join(cell.strip() or "—" for cell in row) for row in self.rows)
+        return out
+
 
 def _width(text: str) -> int:
     """Display width: CJK characters take two columns in a terminal and a monospace block."""

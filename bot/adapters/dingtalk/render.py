@@ -114,7 +114,9 @@ class Renderer:
                 out.append(self.text(sec.text, at))
             out.extend(self._field(f, at) for f in sec.fields)
             if sec.table:
-                out.extend(inert(line, LINE_LIMIT) for line in sec.table.lines())
+                # DingTalk's markdown has no code block or table and sets text in a
+                # proportional font: aligned columns would not line up.
+                out.extend(inert(line, LINE_LIMIT) for line in sec.table.flat_lines())
         if card.buttons and with_commands:
             out.append("")
             out.extend(command_line(b) for b in card.buttons)
