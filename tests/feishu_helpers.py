@@ -16,7 +16,7 @@ from bot import http
 from bot.adapters.base import Services
 from bot.adapters.feishu.running import FeishuRunning
 from bot.app import Runtime, build_runtime
-from bot.kernel.clock import FakeClock
+from bot.kernel.clock import FakeClock, ScaledClock
 from bot.kernel.config import load_config
 from bot.kernel.identity import Identities
 from tests.conftest import LEDGER_HEADER, run_import, write_csv
@@ -134,9 +134,11 @@ async def rig(
     encrypt: bool = True,
     start: bool = True,
     robot_secret: str | None = None,
+    demo: tuple[float, datetime] | None = None,
 ) -> AsyncIterator[Rig]:
     """`robot_secret`: the fake serves a custom robot "circle" with it, and the environment
-    names it in FEISHU_ROBOT_CIRCLE / FEISHU_ROBOT_SECRET."""
+    names it in FEISHU_ROBOT_CIRCLE / FEISHU_ROBOT_SECRET. `demo` (speed, start): the plugin
+    is given a demo's scaled business clock over the rig's wall clock (Rig.clock)."""
     path = tmp_path / "config.yaml"
     path.write_text(config, encoding="utf-8")
     cfg = load_config(path, env={})
@@ -159,7 +161,7 @@ async def rig(
             router=spy,
             config=cfg,
             db=rt.db,
-            clock=clock,
+            clock=ScaledClock(demo[0], base=clock, start=demo[1]) if demo else clock,
             env=full_env,
             identities=Identities(cfg),
             tuning=tuning or {},

@@ -5,6 +5,8 @@ line when the app's credentials are refused, and doctor's checks against the fak
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -218,3 +220,15 @@ async def test_doctor_offline_and_online(tmp_path: Path) -> None:
         refused = await PLUGIN.doctor(config, {**env, "FEISHU_APP_SECRET": "nope"}, online=True)
         fails = [f.text for f in refused if f.status == "fail"]
         assert fails and "tenant access token" in fails[0] and "nope" not in fails[0]
+
+
+async def test_a_demo_clock_does_not_reach_event_ages(tmp_path: Path) -> None:
+    """`arcircle run --clock-speed 60 --clock-start ...`: the business clock runs an hour a
+    minute from another day, but Feishu stamps events by real time. Two real hours in (five
+    business days later) an event created now is still answered, not dropped as 12 hours old."""
+    async with rig(tmp_path, demo=(60.0, NOW - timedelta(days=3))) as r:
+        r.clock.advance(timedelta(hours=2))
+        r.feishu.now = int(r.clock.now().timestamp())
+        sent = await r.say("@_user_1 help", user="lina01")
+        assert sent, "the event was dropped"
+        assert "/ar" in json.dumps(sent[-1].content, ensure_ascii=False)

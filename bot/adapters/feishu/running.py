@@ -16,6 +16,7 @@ from bot.adapters.feishu.callback import Callback
 from bot.adapters.feishu.inbound import Inbound
 from bot.adapters.feishu.robot import RobotSender
 from bot.adapters.feishu.transport import FeishuTransport
+from bot.kernel.clock import wall_clock
 from bot.kernel.messages import DeliveryError
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ class FeishuRunning(Messenger):
         httpx_log.setLevel(max(httpx_log.getEffectiveLevel(), logging.WARNING))
         self._client = httpx.AsyncClient(timeout=TIMEOUT)
         self._base = base_url(env)
-        clock = services.clock
+        # Event ages, token lifetimes and the robot's signed timestamp are real time.
+        clock = wall_clock(services.clock)
         now = lambda: clock.now().timestamp()  # noqa: E731
         self._services = services
         self._connection: Any = None
