@@ -24,6 +24,7 @@ from bot.kernel.messages import (
     Reply,
     RichText,
     Section,
+    Table,
 )
 from jobs.outbox import OutboxWorker
 from storage.outbox import OutRow
@@ -279,6 +280,22 @@ def test_card_markdown_escapes_outside_text(tmp_path: Path) -> None:
     )
     assert "<at id=all>" not in md and "[x](" not in md and "**b**" not in md
     assert md.endswith("<at id=lina01></at>")
+
+
+def test_a_table_in_a_card_is_one_line_a_row(tmp_path: Path) -> None:
+    """Card markdown is set in a proportional font: a row is one line, its values in the
+    header's order, a blank cell kept as a place; outside text stays inert."""
+    table = Table(
+        ("#", "Customer", "Outstanding", "Owner"),
+        (("1", "Northwind Trading", "CN¥1,000.00", "王伟"), ("2", "**x** [a](http://e)", "9", "")),
+    )
+    card = render.card_json(
+        Card("Overdue", sections=(Section(table=table),)), _names(tmp_path, card=True)
+    )
+    shown = json.dumps(card, ensure_ascii=False)
+    assert "1 · Northwind Trading · CN¥1,000.00 · 王伟" in shown
+    assert "Customer · Outstanding · Owner" in shown
+    assert " · 9 · —" in shown and "[a](" not in shown and "**x**" not in shown
 
 
 def test_text_messages_escape_at_tags(tmp_path: Path) -> None:

@@ -177,7 +177,8 @@ def card_json(
             lines.append(rich_md(sec.text, names))
         lines.extend(_field(f, names) for f in sec.fields)
         if sec.table:
-            lines.extend(escape(line) for line in sec.table.lines())
+            # Card markdown is set in a proportional font: aligned columns would not line up.
+            lines.extend(escape(line) for line in sec.table.flat_lines())
         if lines:
             elements.append({"tag": "hr"})
             elements.append(_markdown("\n".join(lines)))
