@@ -19,14 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-from matplotlib import colormaps
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.text import Text
+from typing import TYPE_CHECKING, Any
 
 from bot.kernel.i18n import t
 from jobs.chart_fonts import cjk_font
@@ -42,6 +35,11 @@ from jobs.chart_text import (
     nice_ticks,
     percent,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
 
 __all__ = ["ChartData", "ChartDay", "ChartResult", "build_figure", "chart_table", "render_chart"]
 
@@ -90,6 +88,12 @@ def build_figure(data: ChartData, locale: str, font: Path | None) -> Figure:
     teams = max(len(data.on_time), 1)
     # Up to 60 teams; past that the bars get thinner (Telegram shows a photo up to 10000 px).
     height = HEIGHT_PX + PX_PER_TEAM * max(0, min(teams, 60) - TEAMS_IN_BASE)
+    # matplotlib is imported where a chart is drawn, not at start: it costs about a second of
+    # every process's start-up, and most processes never draw.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
     fig = Figure(figsize=(WIDTH_PX / DPI, height / DPI), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     fig.set_facecolor("white")
@@ -123,6 +127,8 @@ class _Pen:
     """The font every text is drawn with, at a given size."""
 
     def __init__(self, font: Path | None) -> None:
+        from matplotlib.font_manager import FontProperties
+
         self._base = FontProperties(fname=str(font)) if font else FontProperties("DejaVu Sans")
 
     def font(self, size: float) -> FontProperties:
@@ -178,6 +184,8 @@ def _aging(ax: Axes, data: ChartData, locale: str, zh: bool, pen: _Pen) -> None:
         _no_data(ax, title, locale, pen)
         return
     ax.set_title(title, fontproperties=pen.font(PANEL), loc="left", parse_math=False)
+    from matplotlib import colormaps
+
     colours = colormaps["RdYlGn_r"]
     xs = list(range(len(data.days)))
     bottoms = [Decimal(0)] * len(data.days)
