@@ -1,6 +1,7 @@
 """A small DingTalk written from the official docs and the official SDK only, for
-tests/test_dingtalk_independent.py: NOT from tests/fake_dingtalk.py or tests/fake_dingtalk_stream.py: what our
-code and our own fakes agree on but the real service does differently shows up here.
+tests/test_dingtalk_independent.py; NOT from tests/fake_dingtalk.py or
+tests/fake_dingtalk_stream.py: what our code and our own fakes agree on but the real service
+does differently shows up there.
 
 Sources of each shape (carried next to the code that serves it):
 - SDK: dingtalk-stream 0.24.3 (stream.py open_connection / route_message, frames.py
